@@ -1,0 +1,158 @@
+//! `newsflow`: the command line of the newsflow pipeline.
+
+mod bench;
+mod publish;
+mod sources;
+mod tail;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use newsflow_core::config::{LogFormat, Settings};
+use newsflow_core::intake::IntakeLimits;
+use newsflow_core::{subjects, topology};
+
+/// newsflow: streaming ingestion of news articles over NATS JetStream.
+///
+/// Crawlers publish articles to `news.raw`; the services newsflow-langid,
+/// newsflow-dedup and newsflow-enrich turn them into enriched records on
+/// `news.enriched` (copies go to `news.duplicates`, rejects to `news.dlq`).
+/// This tool sets the streams up, publishes articles, reads the results and
+/// measures throughput.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about)]
+struct Cli {
+    /// NATS server URL.
+    #[arg(
+        long,
+        global = true,
+        env = "NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    nats_url: String,
+    /// TOML config file (stream and consumer settings used by `setup`).
+    #[arg(long, global = true, env = "NEWSFLOW_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create or update every stream, durable consumer and KV bucket, and print them.
+    ///
+    /// Safe to run any number of times: it converges the server to the
+    /// configuration and keeps the data. Services do the same for what they use.
+    Setup,
+    /// Publish articles to news.raw.
+    ///
+    /// PATH can be a .txt file (one plain-text article, id = file stem), an
+    /// .html file (one page), a .json file (one article object), a .jsonl or
+    /// .ndjson file (one article per line), a directory (its files), or `-`
+    /// for JSON lines on stdin. Each article is checked as the pipeline will;
+    /// invalid ones are reported with file and line and the others still go.
+    /// `Nats-Msg-Id` is the article id, so publishing the same files twice
+    /// within the duplicate window stores them once.
+    Publish {
+        /// Files, directories, or `-` for stdin.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Publish inputs as they are, without checking them (to exercise the dead-letter path).
+        #[arg(long)]
+        no_validate: bool,
+        /// Subject to publish to.
+        #[arg(long, default_value = subjects::RAW)]
+        subject: String,
+    },
+    /// Print messages of a subject from the start of its stream as JSON lines.
+    ///
+    /// Dead letters (news.dlq) print as objects with the stage, the error and
+    /// the original payload.
+    Tail {
+        /// Subject to read.
+        #[arg(long, default_value = subjects::ENRICHED)]
+        subject: String,
+        /// Stop after this many messages.
+        #[arg(long)]
+        count: Option<usize>,
+        /// Stop when nothing arrives for this many seconds.
+        #[arg(long, default_value_t = 5.0)]
+        timeout: f64,
+    },
+    /// Measure throughput and latency of the running services against a no-op relay.
+    Bench(bench::BenchArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    newsflow_core::telemetry::init(LogFormat::Human, "warn");
+    let settings = load_settings(&cli)?;
+    let client = newsflow_core::nats::connect(&cli.nats_url, "newsflow-cli", false).await?;
+    let js = newsflow_core::nats::jetstream(client.clone(), 4096);
+    match cli.command {
+        Command::Setup => {
+            let report = topology::ensure_all(&js, &settings.streams, &settings.consumer)
+                .await
+                .context("setting up streams, consumers and buckets")?;
+            for line in report {
+                println!("{line}");
+            }
+        }
+        Command::Publish {
+            paths,
+            no_validate,
+            subject,
+        } => {
+            let started = Instant::now();
+            topology::ensure_stream(&js, topology::stream_for(subjects::RAW), &settings.streams)
+                .await
+                .context("ensuring the input stream")?;
+            let options = sources::ReadOptions {
+                validate: !no_validate,
+                limits: IntakeLimits {
+                    max_payload_bytes: settings.max_article_bytes,
+                },
+            };
+            let inputs = sources::expand(&paths);
+            let mut items = Vec::new();
+            for path in &inputs {
+                sources::read_path(path, options, &mut items);
+            }
+            let summary =
+                publish::publish_items(&js, &subject, items, std::io::stderr().is_terminal())
+                    .await?;
+            eprintln!("{}", publish::summary_line(&summary, inputs.len(), started));
+            if summary.failed > 0 {
+                anyhow::bail!("{} articles could not be published", summary.failed);
+            }
+        }
+        Command::Tail {
+            subject,
+            count,
+            timeout,
+        } => {
+            let idle = Duration::from_secs_f64(timeout.max(0.0));
+            let mut stdout = std::io::stdout().lock();
+            tail::tail(&js, &subject, count, idle, &mut stdout).await?;
+        }
+        Command::Bench(args) => bench::run(&js, &settings, args).await?,
+    }
+    client
+        .flush()
+        .await
+        .context("flushing the NATS connection")?;
+    Ok(())
+}
+
+fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let args = newsflow_core::config::CommonArgs {
+        config: cli.config.clone(),
+        ..Default::default()
+    };
+    args.load(Settings::default().metrics_addr)
+        .context("loading configuration")
+}

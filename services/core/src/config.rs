@@ -1,0 +1,395 @@
+//! Service configuration: defaults, then a TOML file, then `NEWSFLOW__*`
+//! environment variables, then command-line flags (which also read the
+//! conventional `NATS_URL` and `METRICS_ADDR`).
+//!
+//! `deploy/config/newsflow.example.toml` lists every key with its default.
+
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Prefix of environment variables that override file settings;
+/// `__` separates nesting levels: `NEWSFLOW__CONSUMER__MAX_ACK_PENDING=512`.
+pub const ENV_PREFIX: &str = "NEWSFLOW__";
+
+/// Errors while loading configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("environment variable {name} cannot be applied: {reason}")]
+    Env { name: String, reason: String },
+    #[error("invalid configuration{origin}: {source}")]
+    Invalid {
+        origin: String,
+        source: Box<toml::de::Error>,
+    },
+}
+
+/// Output format of the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per event, for log shippers.
+    Json,
+}
+
+/// Settings every service shares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// NATS server URL (or several, comma-separated).
+    pub nats_url: String,
+    /// Address of the `/metrics` and `/healthz` endpoint.
+    pub metrics_addr: SocketAddr,
+    /// Log format; the level comes from `RUST_LOG` (default `info`).
+    pub log_format: LogFormat,
+    /// Largest accepted input article, in bytes; larger ones are dead-lettered.
+    pub max_article_bytes: usize,
+    /// How the stage consumes its input.
+    pub consumer: ConsumerSettings,
+    /// Retention and limits of the streams and buckets `setup` creates.
+    pub streams: StreamSettings,
+    /// Settings of the langid service (read by that service).
+    pub langid: toml::Table,
+    /// Settings of the dedup service (read by that service).
+    pub dedup: toml::Table,
+    /// Settings of the enrich service (read by that service).
+    pub enrich: toml::Table,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            nats_url: "nats://127.0.0.1:4222".into(),
+            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9100)),
+            log_format: LogFormat::Human,
+            max_article_bytes: 512 * 1024,
+            consumer: ConsumerSettings::default(),
+            streams: StreamSettings::default(),
+            langid: toml::Table::new(),
+            dedup: toml::Table::new(),
+            enrich: toml::Table::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads one service's own section (`[langid]`, `[dedup]`, `[enrich]`).
+    ///
+    /// # Errors
+    /// When the section has unknown keys or values of the wrong type.
+    pub fn section<T: DeserializeOwned>(&self, name: &str) -> Result<T, ConfigError> {
+        let table = match name {
+            "langid" => &self.langid,
+            "dedup" => &self.dedup,
+            "enrich" => &self.enrich,
+            _ => panic!("no config section named {name}"),
+        };
+        T::deserialize(toml::Value::Table(table.clone())).map_err(|source| ConfigError::Invalid {
+            origin: format!(" in section [{name}]"),
+            source: Box::new(source),
+        })
+    }
+}
+
+/// How a stage pulls, bounds and retries its input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsumerSettings {
+    /// Messages processed at once by one replica (at most `max_ack_pending`).
+    pub concurrency: NonZeroUsize,
+    /// Messages asked for per pull request.
+    pub batch: NonZeroUsize,
+    /// Messages handed out but not yet acked, across all replicas: back-pressure.
+    pub max_ack_pending: i64,
+    /// Seconds before an unacked message is delivered again (a crashed replica's work).
+    pub ack_wait_secs: u64,
+    /// Delivery attempts before a failing message is dead-lettered.
+    pub max_deliver: i64,
+    /// First NAK delay for a transient error, in milliseconds; doubles per attempt.
+    pub retry_base_delay_ms: u64,
+    /// Largest NAK delay, in milliseconds.
+    pub retry_max_delay_ms: u64,
+    /// Seconds to finish in-flight messages after SIGTERM before exiting.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ConsumerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: NonZeroUsize::new(256).expect("non-zero"),
+            batch: NonZeroUsize::new(256).expect("non-zero"),
+            max_ack_pending: 2048,
+            ack_wait_secs: 30,
+            max_deliver: 8,
+            retry_base_delay_ms: 500,
+            retry_max_delay_ms: 60_000,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+impl ConsumerSettings {
+    pub fn ack_wait(&self) -> Duration {
+        Duration::from_secs(self.ack_wait_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    /// NAK delay after the `delivered`-th failed attempt: doubling, capped.
+    pub fn retry_delay(&self, delivered: i64) -> Duration {
+        let exponent = u32::try_from(delivered.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+        let delay = self.retry_base_delay_ms.saturating_mul(1u64 << exponent);
+        Duration::from_millis(delay.min(self.retry_max_delay_ms))
+    }
+}
+
+/// Retention and limits of the streams and the dedup bucket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamSettings {
+    /// Replicas of every stream and bucket (1 for a single server, 3 in a cluster).
+    pub replicas: usize,
+    /// Hours `news.raw` keeps articles (replay window).
+    pub raw_max_age_hours: u64,
+    /// Hours the internal stage streams keep articles.
+    pub internal_max_age_hours: u64,
+    /// Hours `news.enriched` and `news.duplicates` keep records.
+    pub output_max_age_hours: u64,
+    /// Hours `news.dlq` keeps rejected messages.
+    pub dlq_max_age_hours: u64,
+    /// Bytes each stream may hold; a full input stream refuses new messages
+    /// (publishers see an error) rather than dropping unprocessed ones.
+    pub max_bytes_per_stream: i64,
+    /// Seconds within which a repeated `Nats-Msg-Id` is dropped as a redelivery.
+    pub duplicate_window_secs: u64,
+    /// Hours an exact-duplicate fingerprint is remembered.
+    pub dedup_window_hours: u64,
+    /// File or memory storage.
+    pub memory_storage: bool,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            replicas: 1,
+            raw_max_age_hours: 7 * 24,
+            internal_max_age_hours: 24,
+            output_max_age_hours: 7 * 24,
+            dlq_max_age_hours: 30 * 24,
+            max_bytes_per_stream: 4 * 1024 * 1024 * 1024,
+            duplicate_window_secs: 600,
+            dedup_window_hours: 7 * 24,
+            memory_storage: false,
+        }
+    }
+}
+
+/// Command-line flags every service takes (`#[command(flatten)]` them).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CommonArgs {
+    /// TOML config file (keys as in deploy/config/newsflow.example.toml).
+    #[arg(long, env = "NEWSFLOW_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// NATS server URL.
+    #[arg(long, env = "NATS_URL", value_name = "URL")]
+    pub nats_url: Option<String>,
+    /// Address to serve /metrics and /healthz on.
+    #[arg(long, env = "METRICS_ADDR", value_name = "HOST:PORT")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Log format (level from RUST_LOG, default info).
+    #[arg(long, env = "NEWSFLOW_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Messages processed at once by this replica.
+    #[arg(long, env = "NEWSFLOW_CONCURRENCY")]
+    pub concurrency: Option<NonZeroUsize>,
+}
+
+impl CommonArgs {
+    /// Loads settings: defaults (with the service's own metrics address), the
+    /// config file, `NEWSFLOW__*` variables, then these flags.
+    ///
+    /// # Errors
+    /// When the file cannot be read or parsed, or a value has the wrong type.
+    pub fn load(&self, default_metrics_addr: SocketAddr) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let mut settings = load_layers(self.config.as_deref(), &env, default_metrics_addr)?;
+        if let Some(url) = &self.nats_url {
+            settings.nats_url.clone_from(url);
+        }
+        if let Some(addr) = self.metrics_addr {
+            settings.metrics_addr = addr;
+        }
+        if let Some(format) = self.log_format {
+            settings.log_format = format;
+        }
+        if let Some(concurrency) = self.concurrency {
+            settings.consumer.concurrency = concurrency;
+        }
+        Ok(settings)
+    }
+}
+
+/// Defaults, file, then environment overrides.
+fn load_layers(
+    file: Option<&Path>,
+    env: &[(String, String)],
+    default_metrics_addr: SocketAddr,
+) -> Result<Settings, ConfigError> {
+    let mut table = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            text.parse::<toml::Table>()
+                .map_err(|source| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    source: Box::new(source),
+                })?
+        }
+        None => toml::Table::new(),
+    };
+    table
+        .entry("metrics_addr")
+        .or_insert_with(|| toml::Value::String(default_metrics_addr.to_string()));
+    for (name, value) in env {
+        if let Some(key) = name.strip_prefix(ENV_PREFIX) {
+            apply_env_override(&mut table, name, key, value)?;
+        }
+    }
+    let origin = file.map_or(String::new(), |p| format!(" (file {})", p.display()));
+    Settings::deserialize(toml::Value::Table(table)).map_err(|source| ConfigError::Invalid {
+        origin,
+        source: Box::new(source),
+    })
+}
+
+fn apply_env_override(
+    table: &mut toml::Table,
+    name: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), ConfigError> {
+    let path: Vec<String> = key.split("__").map(str::to_ascii_lowercase).collect();
+    if path.iter().any(String::is_empty) {
+        return Err(ConfigError::Env {
+            name: name.into(),
+            reason: "empty key segment (use single `__` between levels)".into(),
+        });
+    }
+    let (last, parents) = path
+        .split_last()
+        .expect("split yields at least one segment");
+    let mut current = table;
+    for segment in parents {
+        let entry = current
+            .entry(segment.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry.as_table_mut().ok_or_else(|| ConfigError::Env {
+            name: name.into(),
+            reason: format!("`{segment}` is not a section"),
+        })?;
+    }
+    current.insert(last.clone(), parse_env_value(value));
+    Ok(())
+}
+
+/// Environment values are strings; read numbers, booleans and arrays as TOML.
+fn parse_env_value(value: &str) -> toml::Value {
+    format!("v = {value}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT_ADDR: SocketAddr = SocketAddr::new(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 1)),
+        9101,
+    );
+
+    #[test]
+    fn defaults_apply_without_file_or_env() {
+        let settings = load_layers(None, &[], DEFAULT_ADDR).unwrap();
+        assert_eq!(settings.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(settings.metrics_addr, DEFAULT_ADDR);
+        assert_eq!(settings.consumer.max_deliver, 8);
+    }
+
+    #[test]
+    fn the_example_config_parses_and_matches_the_defaults() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config/newsflow.example.toml");
+        let settings = load_layers(Some(&path), &[], DEFAULT_ADDR).unwrap();
+        let defaults = Settings::default();
+        assert_eq!(settings.nats_url, defaults.nats_url);
+        assert_eq!(
+            settings.consumer.max_ack_pending,
+            defaults.consumer.max_ack_pending
+        );
+        assert_eq!(
+            settings.streams.duplicate_window_secs,
+            defaults.streams.duplicate_window_secs
+        );
+        assert_eq!(settings.max_article_bytes, defaults.max_article_bytes);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "nats_url = \"nats://file:4222\"\n[consumer]\nbatch = 10\n",
+        )
+        .unwrap();
+        let env = vec![
+            ("NEWSFLOW__CONSUMER__BATCH".to_string(), "20".to_string()),
+            ("NEWSFLOW__LOG_FORMAT".to_string(), "json".to_string()),
+            ("UNRELATED".to_string(), "x".to_string()),
+        ];
+        let settings = load_layers(Some(&path), &env, DEFAULT_ADDR).unwrap();
+        assert_eq!(settings.nats_url, "nats://file:4222");
+        assert_eq!(settings.consumer.batch.get(), 20);
+        assert_eq!(settings.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_that_name_the_key() {
+        let env = vec![("NEWSFLOW__CONSUMER__BACTH".to_string(), "2".to_string())];
+        let err = load_layers(None, &env, DEFAULT_ADDR)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bacth"), "{err}");
+    }
+
+    #[test]
+    fn retry_delay_doubles_and_is_capped() {
+        let consumer = ConsumerSettings::default();
+        assert_eq!(consumer.retry_delay(1), Duration::from_millis(500));
+        assert_eq!(consumer.retry_delay(3), Duration::from_millis(2000));
+        assert_eq!(consumer.retry_delay(40), Duration::from_millis(60_000));
+    }
+}

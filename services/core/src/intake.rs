@@ -1,0 +1,256 @@
+//! Decoding and validating what arrives on the wire.
+//!
+//! Every check that can reject a message lives here, so each rejection has one
+//! code (a bounded metric label) and one human-readable reason that names the
+//! field or byte offset at fault.
+
+use serde::de::DeserializeOwned;
+
+use crate::contracts::{Article, STAGED_SCHEMA_VERSION, StagedArticle};
+
+/// Why a message was rejected: a bounded `code` plus a reason for humans.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Rejection {
+    /// One of the `reject_code` constants; used as a metric label.
+    pub code: &'static str,
+    /// Names what failed and where (field, byte offset, line and column).
+    pub reason: String,
+}
+
+/// Bounded rejection codes.
+pub mod reject_code {
+    pub const EMPTY: &str = "empty";
+    pub const TOO_LARGE: &str = "too_large";
+    pub const INVALID_UTF8: &str = "invalid_utf8";
+    pub const INVALID_JSON: &str = "invalid_json";
+    pub const INVALID_FIELD: &str = "invalid_field";
+    pub const NO_CONTENT: &str = "no_content";
+    pub const UNSUPPORTED_VERSION: &str = "unsupported_version";
+    pub const MAX_DELIVERIES: &str = "max_deliveries";
+    pub const PANIC: &str = "panic";
+}
+
+impl Rejection {
+    pub fn new(code: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Limits applied to every input article.
+#[derive(Debug, Clone, Copy)]
+pub struct IntakeLimits {
+    /// Largest accepted payload in bytes.
+    pub max_payload_bytes: usize,
+}
+
+impl Default for IntakeLimits {
+    fn default() -> Self {
+        Self {
+            max_payload_bytes: 512 * 1024,
+        }
+    }
+}
+
+/// Decodes and validates a crawler's article and fills in its id.
+///
+/// # Errors
+/// A [`Rejection`] for an empty or oversized payload, invalid UTF-8, malformed
+/// JSON, a field of the wrong type, or an article without text or HTML.
+pub fn decode_article(payload: &[u8], limits: IntakeLimits) -> Result<Article, Rejection> {
+    if payload.iter().all(u8::is_ascii_whitespace) {
+        return Err(Rejection::new(
+            reject_code::EMPTY,
+            "payload is empty: expected a JSON article object",
+        ));
+    }
+    if payload.len() > limits.max_payload_bytes {
+        return Err(Rejection::new(
+            reject_code::TOO_LARGE,
+            format!(
+                "payload is {} bytes, over the limit of {} bytes (max_article_bytes)",
+                payload.len(),
+                limits.max_payload_bytes
+            ),
+        ));
+    }
+    let mut article: Article = decode_json(payload, "article")?;
+    let has_text = article.text.as_deref().is_some_and(has_content);
+    let has_html = article.html.as_deref().is_some_and(has_content);
+    if !has_text && !has_html {
+        return Err(Rejection::new(
+            reject_code::NO_CONTENT,
+            "article has no content: `text` and `html` are both missing or blank",
+        ));
+    }
+    if article.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
+        article.id = Some(derive_id(&article));
+    }
+    Ok(article)
+}
+
+/// Decodes the internal envelope passed between stages.
+///
+/// # Errors
+/// A [`Rejection`] when the payload is not a staged article of a known version.
+pub fn decode_staged(payload: &[u8]) -> Result<StagedArticle, Rejection> {
+    let staged: StagedArticle = decode_json(payload, "staged article")?;
+    if staged.schema_version != STAGED_SCHEMA_VERSION {
+        return Err(Rejection::new(
+            reject_code::UNSUPPORTED_VERSION,
+            format!(
+                "staged article has schema_version {}, this service reads {}",
+                staged.schema_version, STAGED_SCHEMA_VERSION
+            ),
+        ));
+    }
+    if staged.article.id.as_deref().is_none_or(str::is_empty) {
+        return Err(Rejection::new(
+            reject_code::INVALID_FIELD,
+            "staged article has no `article.id`",
+        ));
+    }
+    Ok(staged)
+}
+
+/// Decodes JSON with a reason that names the byte offset or field at fault.
+fn decode_json<T: DeserializeOwned>(payload: &[u8], what: &str) -> Result<T, Rejection> {
+    if let Err(err) = std::str::from_utf8(payload) {
+        return Err(Rejection::new(
+            reject_code::INVALID_UTF8,
+            format!(
+                "payload is not valid UTF-8: invalid byte at offset {}",
+                err.valid_up_to()
+            ),
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(payload);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = result.map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() && path != "." {
+            Rejection::new(
+                reject_code::INVALID_FIELD,
+                format!("{what} field `{path}`: {inner}"),
+            )
+        } else if inner.is_data() {
+            Rejection::new(
+                reject_code::INVALID_JSON,
+                format!("{what} must be a JSON object: {inner}"),
+            )
+        } else {
+            Rejection::new(
+                reject_code::INVALID_JSON,
+                format!("malformed JSON in {what}: {inner}"),
+            )
+        }
+    })?;
+    deserializer.end().map_err(|err| {
+        Rejection::new(
+            reject_code::INVALID_JSON,
+            format!("malformed JSON in {what}: trailing data after the object: {err}"),
+        )
+    })?;
+    Ok(value)
+}
+
+fn has_content(s: &str) -> bool {
+    !s.trim().is_empty()
+}
+
+/// A stable id for an article without one: from its URL, else from its content.
+pub fn derive_id(article: &Article) -> String {
+    let mut hasher = blake3::Hasher::new();
+    let prefix = if let Some(url) = article.url.as_deref().filter(|u| has_content(u)) {
+        hasher.update(url.trim().as_bytes());
+        "url"
+    } else {
+        for part in [&article.title, &article.text, &article.html] {
+            hasher.update(part.as_deref().unwrap_or_default().as_bytes());
+            hasher.update(&[0]);
+        }
+        "sha"
+    };
+    let hash = hasher.finalize();
+    format!("{prefix}-{}", &hash.to_hex()[..20])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(payload: &str) -> Result<Article, Rejection> {
+        decode_article(payload.as_bytes(), IntakeLimits::default())
+    }
+
+    #[test]
+    fn accepts_a_minimal_article_and_keeps_unknown_fields() {
+        let article = decode(r#"{"id":"a1","text":"Hello","crawler":{"run":7}}"#).unwrap();
+        assert_eq!(article.id.as_deref(), Some("a1"));
+        assert_eq!(article.extra["crawler"]["run"], 7);
+    }
+
+    #[test]
+    fn derives_the_id_from_the_url_then_from_the_content() {
+        let from_url = decode(r#"{"url":"https://x.test/a","text":"Hello"}"#).unwrap();
+        let same_url = decode(r#"{"url":"https://x.test/a","text":"Other"}"#).unwrap();
+        assert_eq!(from_url.id, same_url.id);
+        assert!(from_url.id.as_deref().unwrap().starts_with("url-"));
+        let from_text = decode(r#"{"text":"Hello"}"#).unwrap();
+        assert!(from_text.id.as_deref().unwrap().starts_with("sha-"));
+        assert_ne!(from_text.id, decode(r#"{"text":"Hello!"}"#).unwrap().id);
+    }
+
+    #[test]
+    fn rejects_empty_payload() {
+        assert_eq!(decode("  ").unwrap_err().code, reject_code::EMPTY);
+    }
+
+    #[test]
+    fn rejects_invalid_utf8_with_the_offset() {
+        let err = decode_article(b"{\"text\":\"ab\xff\"}", IntakeLimits::default()).unwrap_err();
+        assert_eq!(err.code, reject_code::INVALID_UTF8);
+        assert!(err.reason.contains("offset 11"), "{}", err.reason);
+    }
+
+    #[test]
+    fn rejects_malformed_json_with_line_and_column() {
+        let err = decode(r#"{"text": "a",}"#).unwrap_err();
+        assert_eq!(err.code, reject_code::INVALID_JSON);
+        assert!(err.reason.contains("column"), "{}", err.reason);
+    }
+
+    #[test]
+    fn rejects_a_wrong_type_naming_the_field() {
+        let err = decode(r#"{"text":"a","title":5}"#).unwrap_err();
+        assert_eq!(err.code, reject_code::INVALID_FIELD);
+        assert!(err.reason.contains("`title`"), "{}", err.reason);
+    }
+
+    #[test]
+    fn rejects_a_non_object() {
+        let err = decode(r#"["text"]"#).unwrap_err();
+        assert_eq!(err.code, reject_code::INVALID_JSON);
+        assert!(err.reason.contains("JSON object"), "{}", err.reason);
+    }
+
+    #[test]
+    fn rejects_an_article_without_content() {
+        let err = decode(r#"{"id":"x","text":"  ","html":""}"#).unwrap_err();
+        assert_eq!(err.code, reject_code::NO_CONTENT);
+    }
+
+    #[test]
+    fn rejects_an_oversized_payload() {
+        let limits = IntakeLimits {
+            max_payload_bytes: 10,
+        };
+        let err = decode_article(br#"{"text":"long enough"}"#, limits).unwrap_err();
+        assert_eq!(err.code, reject_code::TOO_LARGE);
+        assert!(err.reason.contains("22 bytes"), "{}", err.reason);
+    }
+}

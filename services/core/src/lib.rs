@@ -1,0 +1,53 @@
+//! Shared core of the newsflow services.
+//!
+//! Crawlers publish articles to `news.raw`; three stages, each a separate
+//! service on its own durable JetStream consumer, turn them into records:
+//!
+//! ```text
+//! news.raw ─▶ langid ─▶ news.stage.detected ─▶ dedup ─▶ news.stage.unique ─▶ enrich ─▶ news.enriched
+//!                                                  └──▶ news.duplicates
+//!         (any stage) ─▶ news.dlq  (original payload, reason in headers)
+//! ```
+//!
+//! # Layout
+//! * [`subjects`]: every subject, stream, bucket and header name.
+//! * [`contracts`]: the wire types (mirrored by the JSON Schemas in `proto/`).
+//! * [`intake`]: decoding and validation, with bounded rejection codes.
+//! * [`text`]: HTML to text, identity normalization, word counts.
+//! * [`runtime`]: the consume → process → publish → ack loop and its delivery rules.
+//! * [`topology`]: streams, consumers and buckets, created idempotently.
+//! * [`config`]: settings from defaults, file, environment and flags.
+//! * [`metrics`]: Prometheus metrics and the `/metrics` + `/healthz` endpoint.
+//! * [`service`]: what every stage binary does around its transform.
+//! * [`nats`], [`telemetry`], [`shutdown`]: connection, logs, signals.
+
+pub mod config;
+pub mod contracts;
+pub mod intake;
+pub mod metrics;
+pub mod nats;
+pub mod runtime;
+pub mod service;
+pub mod shutdown;
+pub mod subjects;
+pub mod telemetry;
+pub mod text;
+pub mod topology;
+
+pub use chrono;
+
+use contracts::PipelineStep;
+
+/// The `pipeline` entry a stage adds to what it publishes.
+pub fn stamp(stage: &str, version: &str) -> PipelineStep {
+    PipelineStep {
+        stage: stage.to_string(),
+        version: version.to_string(),
+        processed_at: now_rfc3339(),
+    }
+}
+
+/// The current UTC time as RFC 3339 with milliseconds.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

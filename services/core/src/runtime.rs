@@ -1,0 +1,536 @@
+//! The one consume → process → publish → ack loop every stage runs.
+//!
+//! A stage implements [`Processor`]: bytes in, messages to publish out, or an
+//! error saying whether retrying could help. This module owns the delivery rules:
+//!
+//! * the input is acked only after every output's publish is acknowledged by
+//!   JetStream, so a crash at any point leaves the input to be redelivered;
+//! * every output carries a deterministic `Nats-Msg-Id`, so a redelivered input
+//!   republishes the same ids and the stream's duplicate window drops them;
+//! * a permanent error ([`StageError::Rejected`]) sends the original payload to
+//!   `news.dlq` with the stage and reason in headers, then acks;
+//! * a transient error NAKs with a delay that doubles per delivery, and on the
+//!   last allowed delivery dead-letters instead, so nothing is dropped silently;
+//! * at most `concurrency` messages are in flight per replica and at most
+//!   `max_ack_pending` across replicas (the consumer's back-pressure);
+//! * on shutdown it stops pulling, NAKs what was pulled but not started,
+//!   finishes in-flight messages within the grace period, and returns.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, AckKind, consumer::pull::MessagesErrorKind};
+use bytes::Bytes;
+use futures::{FutureExt, StreamExt};
+use prometheus::{Histogram, IntCounter, IntGauge};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{Instrument, debug, error, info, info_span, warn};
+
+use crate::config::ConsumerSettings;
+use crate::intake::{Rejection, reject_code};
+use crate::metrics::pipeline;
+use crate::subjects;
+use crate::topology::{self, ConsumerSpec};
+
+/// A message handed to a stage's transform.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    pub payload: &'a [u8],
+    pub subject: &'a str,
+    /// Sequence of the message in its stream.
+    pub stream_sequence: u64,
+    /// Delivery attempt, from 1.
+    pub delivered: i64,
+    /// When the message was stored in its stream.
+    pub stored_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A message a stage wants published.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub subject: &'static str,
+    /// Short name of the output, the `output` label of the published metric.
+    pub output: &'static str,
+    /// Deterministic id, so a redelivered input cannot duplicate this output.
+    pub message_id: String,
+    pub payload: Bytes,
+}
+
+/// Why a stage could not process a message.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    /// The message can never be processed: dead-letter it.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// Something outside the message failed (NATS, KV): retry later.
+    #[error("{kind}: {message}")]
+    Transient {
+        /// Bounded error type, the `error_type` metric label.
+        kind: &'static str,
+        message: String,
+    },
+}
+
+impl StageError {
+    pub fn transient(kind: &'static str, message: impl Into<String>) -> Self {
+        Self::Transient {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// A stage's transform, run by [`run_stage`].
+pub trait Processor: Send + Sync + 'static {
+    /// Stage name: metric label, log field, `Newsflow-Stage` header.
+    fn stage(&self) -> &'static str;
+
+    /// Turns one input message into the messages to publish.
+    fn process(
+        &self,
+        input: Incoming<'_>,
+    ) -> impl Future<Output = Result<Vec<Outgoing>, StageError>> + Send;
+}
+
+/// Errors that stop a stage.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Topology(#[from] topology::TopologyError),
+}
+
+/// Metric handles of one stage, resolved once.
+struct StageMetrics {
+    received: IntCounter,
+    ok: IntCounter,
+    dead_lettered_outcome: IntCounter,
+    retried_outcome: IntCounter,
+    publish_duplicates: IntCounter,
+    processing: Histogram,
+    handling: Histogram,
+    age: Histogram,
+    in_flight: IntGauge,
+    pending: IntGauge,
+}
+
+impl StageMetrics {
+    fn new(stage: &str) -> Self {
+        let m = pipeline();
+        Self {
+            received: m.received.with_label_values(&[stage]),
+            ok: m.processed.with_label_values(&[stage, "ok"]),
+            dead_lettered_outcome: m.processed.with_label_values(&[stage, "dead_lettered"]),
+            retried_outcome: m.processed.with_label_values(&[stage, "retried"]),
+            publish_duplicates: m.publish_duplicates.with_label_values(&[stage]),
+            processing: m.processing_seconds.with_label_values(&[stage]),
+            handling: m.handling_seconds.with_label_values(&[stage]),
+            age: m.message_age_seconds.with_label_values(&[stage]),
+            in_flight: m.in_flight.with_label_values(&[stage]),
+            pending: m.consumer_pending.with_label_values(&[stage]),
+        }
+    }
+}
+
+struct Shared<P> {
+    processor: P,
+    js: jetstream::Context,
+    settings: ConsumerSettings,
+    metrics: StageMetrics,
+}
+
+/// Runs a stage until `shutdown` fires: ensures its durable consumer, then
+/// consumes, processes, publishes and acks.
+///
+/// # Errors
+/// Only when the consumer cannot be created after NATS answered (a
+/// configuration conflict); connection problems are retried.
+pub async fn run_stage<P: Processor>(
+    js: jetstream::Context,
+    spec: &ConsumerSpec,
+    settings: ConsumerSettings,
+    processor: P,
+    shutdown: CancellationToken,
+) -> Result<(), RuntimeError> {
+    let stage = processor.stage();
+    let shared = Arc::new(Shared {
+        metrics: StageMetrics::new(stage),
+        processor,
+        js,
+        settings,
+    });
+    let permits = Arc::new(Semaphore::new(shared.settings.concurrency.get()));
+    let tracker = TaskTracker::new();
+    let mut attempt: u32 = 0;
+
+    'consume: while !shutdown.is_cancelled() {
+        if attempt > 0 {
+            let delay = Duration::from_millis(250 * 2u64.pow(attempt.min(6)));
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break 'consume,
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+        attempt += 1;
+        let consumer = match topology::ensure_consumer(&shared.js, spec, &shared.settings).await {
+            Ok(consumer) => consumer,
+            Err(err) => {
+                consumer_error(stage, "create", &err);
+                continue;
+            }
+        };
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(shared.settings.batch.get())
+            .expires(Duration::from_secs(30))
+            .heartbeat(Duration::from_secs(5))
+            .messages()
+            .await;
+        let mut messages = match messages {
+            Ok(messages) => messages,
+            Err(err) => {
+                consumer_error(stage, "subscribe", &err);
+                continue;
+            }
+        };
+        info!(
+            stage,
+            consumer = spec.durable,
+            stream = spec.stream,
+            "consuming"
+        );
+        let mut errors_in_a_row = 0;
+        loop {
+            let permit = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => {
+                    release_buffered(stage, &mut messages).await;
+                    break 'consume;
+                }
+                permit = permits.clone().acquire_owned() => permit.expect("semaphore is never closed"),
+            };
+            let item = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => {
+                    release_buffered(stage, &mut messages).await;
+                    break 'consume;
+                }
+                item = messages.next() => item,
+            };
+            match item {
+                Some(Ok(message)) => {
+                    attempt = 0;
+                    errors_in_a_row = 0;
+                    let shared = shared.clone();
+                    shared.metrics.in_flight.inc();
+                    tracker.spawn(async move {
+                        handle(&shared, message).await;
+                        shared.metrics.in_flight.dec();
+                        drop(permit);
+                    });
+                }
+                Some(Err(err)) => {
+                    let kind = match err.kind() {
+                        MessagesErrorKind::MissingHeartbeat => "missing_heartbeat",
+                        MessagesErrorKind::ConsumerDeleted => "consumer_deleted",
+                        MessagesErrorKind::Pull => "pull",
+                        MessagesErrorKind::PushBasedConsumer => "push_based_consumer",
+                        MessagesErrorKind::NoResponders => "no_responders",
+                        MessagesErrorKind::RequestLimitExceeded => "request_limit_exceeded",
+                        _ => "other",
+                    };
+                    consumer_error(stage, kind, &err);
+                    errors_in_a_row += 1;
+                    let terminal = matches!(
+                        err.kind(),
+                        MessagesErrorKind::ConsumerDeleted
+                            | MessagesErrorKind::PushBasedConsumer
+                            | MessagesErrorKind::RequestLimitExceeded
+                    );
+                    if terminal || errors_in_a_row >= 5 {
+                        continue 'consume;
+                    }
+                }
+                None => {
+                    consumer_error(stage, "stream_ended", &"message stream ended");
+                    continue 'consume;
+                }
+            }
+        }
+    }
+
+    tracker.close();
+    let in_flight = tracker.len();
+    info!(
+        stage,
+        in_flight, "stopped pulling; finishing in-flight messages"
+    );
+    let grace = shared.settings.shutdown_grace();
+    if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+        warn!(
+            stage,
+            in_flight = tracker.len(),
+            grace_secs = grace.as_secs(),
+            "grace period over; unfinished messages will be redelivered after ack_wait"
+        );
+    } else {
+        info!(stage, "in-flight messages finished");
+    }
+    Ok(())
+}
+
+fn consumer_error(stage: &'static str, kind: &'static str, err: &dyn std::fmt::Display) {
+    pipeline()
+        .consumer_errors
+        .with_label_values(&[stage, kind])
+        .inc();
+    warn!(stage, kind, error = %err, "consumer error; will retry");
+}
+
+/// NAKs messages already pulled but not started, so another replica can take
+/// them at once instead of after `ack_wait`.
+async fn release_buffered(stage: &'static str, messages: &mut jetstream::consumer::pull::Stream) {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut released = 0;
+    while Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(50), messages.next()).await {
+            Ok(Some(Ok(message))) => {
+                if message.ack_with(AckKind::Nak(None)).await.is_ok() {
+                    released += 1;
+                }
+            }
+            _ => break,
+        }
+    }
+    if released > 0 {
+        info!(stage, released, "released buffered messages for redelivery");
+    }
+}
+
+/// What became of one message.
+enum Disposition {
+    Ack,
+    Nak(Duration),
+}
+
+async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
+    let stage = shared.processor.stage();
+    let info = match message.info() {
+        Ok(info) => (
+            info.stream_sequence,
+            info.delivered,
+            info.pending,
+            info.published,
+        ),
+        Err(err) => {
+            error!(stage, subject = %message.subject, error = %err, "message without JetStream metadata; terminating it");
+            let _ = message.ack_with(AckKind::Term).await;
+            return;
+        }
+    };
+    let (stream_sequence, delivered, pending, stored_at) = info;
+    let span = info_span!("message", stage, subject = %message.subject, stream_sequence, delivered);
+    async {
+        let started = Instant::now();
+        let metrics = &shared.metrics;
+        metrics.received.inc();
+        metrics.pending.set(i64::try_from(pending).unwrap_or(i64::MAX));
+        let age = chrono::Utc::now() - stored_at;
+        metrics.age.observe(age.num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
+
+        let incoming = Incoming {
+            payload: &message.payload,
+            subject: message.subject.as_str(),
+            stream_sequence,
+            delivered,
+            stored_at,
+        };
+        let result = AssertUnwindSafe(shared.processor.process(incoming))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                Err(Rejection::new(reject_code::PANIC, format!("{stage} stage panicked: {what}")).into())
+            });
+        metrics.processing.observe(started.elapsed().as_secs_f64());
+
+        let result = match result {
+            Ok(outputs) => publish_all(shared, outputs).await,
+            Err(err) => Err(err),
+        };
+        let disposition = match result {
+            Ok(()) => {
+                metrics.ok.inc();
+                Disposition::Ack
+            }
+            Err(StageError::Rejected(rejection)) => {
+                dead_letter(shared, &message, stream_sequence, delivered, &rejection).await
+            }
+            Err(StageError::Transient { kind, message: reason }) => {
+                pipeline().retried.with_label_values(&[stage, kind]).inc();
+                if delivered >= shared.settings.max_deliver {
+                    let rejection = Rejection::new(
+                        reject_code::MAX_DELIVERIES,
+                        format!("gave up after {delivered} deliveries; last error: {kind}: {reason}"),
+                    );
+                    dead_letter(shared, &message, stream_sequence, delivered, &rejection).await
+                } else {
+                    let delay = shared.settings.retry_delay(delivered);
+                    warn!(error_type = kind, error = %reason, retry_in_ms = delay.as_millis() as u64, "transient failure; will retry");
+                    metrics.retried_outcome.inc();
+                    Disposition::Nak(delay)
+                }
+            }
+        };
+        let ack = match disposition {
+            Disposition::Ack => message.ack().await,
+            Disposition::Nak(delay) => message.ack_with(AckKind::Nak(Some(delay))).await,
+        };
+        if let Err(err) = ack {
+            // The message comes back after ack_wait; its outputs are deduplicated by id.
+            warn!(error = %err, "ack failed; message will be redelivered");
+        }
+        metrics.handling.observe(started.elapsed().as_secs_f64());
+    }
+    .instrument(span)
+    .await;
+}
+
+/// Publishes every output and waits for all JetStream acknowledgements.
+async fn publish_all<P: Processor>(
+    shared: &Shared<P>,
+    outputs: Vec<Outgoing>,
+) -> Result<(), StageError> {
+    let stage = shared.processor.stage();
+    let mut acks = Vec::with_capacity(outputs.len());
+    for output in outputs {
+        let publish = jetstream::message::PublishMessage::build()
+            .payload(output.payload)
+            .message_id(&output.message_id);
+        let ack = shared
+            .js
+            .send_publish(output.subject, publish)
+            .await
+            .map_err(|err| {
+                StageError::transient(
+                    "publish",
+                    format!("publish to {} failed: {err}", output.subject),
+                )
+            })?;
+        acks.push((output.subject, output.output, ack));
+    }
+    for (subject, output, ack) in acks {
+        let ack = ack.await.map_err(|err| {
+            StageError::transient(
+                "publish_ack",
+                format!("no acknowledgement for publish to {subject}: {err}"),
+            )
+        })?;
+        pipeline()
+            .published
+            .with_label_values(&[stage, output])
+            .inc();
+        if ack.duplicate {
+            shared.metrics.publish_duplicates.inc();
+            debug!(subject, "output already stored (redelivery)");
+        }
+    }
+    Ok(())
+}
+
+/// Publishes the original payload to the dead-letter subject; acks on success,
+/// retries on failure (the message is never dropped unrecorded).
+async fn dead_letter<P: Processor>(
+    shared: &Shared<P>,
+    message: &jetstream::Message,
+    stream_sequence: u64,
+    delivered: i64,
+    rejection: &Rejection,
+) -> Disposition {
+    let stage = shared.processor.stage();
+    let mut headers = HeaderMap::new();
+    headers.insert(subjects::HEADER_STAGE, stage);
+    headers.insert(
+        subjects::HEADER_ERROR,
+        header_safe(&rejection.reason).as_str(),
+    );
+    headers.insert(subjects::HEADER_ERROR_CODE, rejection.code);
+    headers.insert(subjects::HEADER_SOURCE_SUBJECT, message.subject.as_str());
+    headers.insert(
+        subjects::HEADER_SOURCE_SEQUENCE,
+        stream_sequence.to_string().as_str(),
+    );
+    headers.insert(subjects::HEADER_DELIVERIES, delivered.to_string().as_str());
+    let publish = jetstream::message::PublishMessage::build()
+        .payload(message.payload.clone())
+        .headers(headers)
+        .message_id(format!("{stage}:{}:{stream_sequence}", message.subject));
+    let result = match shared.js.send_publish(subjects::DLQ, publish).await {
+        Ok(ack) => ack.await.map_err(|e| e.to_string()),
+        Err(err) => Err(err.to_string()),
+    };
+    match result {
+        Ok(_) => {
+            pipeline()
+                .dead_lettered
+                .with_label_values(&[stage, rejection.code])
+                .inc();
+            pipeline()
+                .published
+                .with_label_values(&[stage, "dlq"])
+                .inc();
+            shared.metrics.dead_lettered_outcome.inc();
+            warn!(reason_code = rejection.code, reason = %rejection.reason, "message dead-lettered to {}", subjects::DLQ);
+            Disposition::Ack
+        }
+        Err(err) => {
+            error!(error = %err, reason = %rejection.reason, "cannot dead-letter message; will retry");
+            pipeline()
+                .retried
+                .with_label_values(&[stage, "dead_letter_publish"])
+                .inc();
+            shared.metrics.retried_outcome.inc();
+            Disposition::Nak(shared.settings.retry_delay(delivered))
+        }
+    }
+}
+
+/// Header values cannot hold line breaks; keep them readable and bounded.
+fn header_safe(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if out.len() > 1024 {
+        let mut cut = 1024;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_safe;
+
+    #[test]
+    fn header_values_lose_line_breaks_and_stay_bounded() {
+        assert_eq!(header_safe("a\r\nb"), "a  b");
+        let long = "é".repeat(2000);
+        let safe = header_safe(&long);
+        assert!(safe.len() <= 1024 + '…'.len_utf8());
+        assert!(safe.ends_with('…'));
+    }
+}

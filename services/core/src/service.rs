@@ -1,0 +1,126 @@
+//! Everything a stage binary does around its transform: settings, logs,
+//! NATS, topology, metrics endpoint, signals, the loop, and a clean exit.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use async_nats::jetstream;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{CommonArgs, Settings};
+use crate::metrics::{self, pipeline};
+use crate::runtime::{Processor, run_stage};
+use crate::topology::{self, ConsumerSpec};
+
+/// What a stage binary declares about itself.
+pub struct StageBinary {
+    /// Process and client name, e.g. `newsflow-langid`.
+    pub name: &'static str,
+    pub version: &'static str,
+    /// Default `/metrics` address when neither flag, env nor file sets one.
+    pub default_metrics_addr: SocketAddr,
+    /// Durable consumer the stage reads.
+    pub consumer: &'static ConsumerSpec,
+    /// Subjects the stage publishes to (their streams are ensured at start).
+    pub outputs: &'static [&'static str],
+}
+
+/// Loads settings and starts logging; returns the settings for the stage to read its section.
+///
+/// # Errors
+/// When the configuration cannot be loaded.
+pub fn load_settings(binary: &StageBinary, args: &CommonArgs) -> anyhow::Result<Settings> {
+    let settings = args
+        .load(binary.default_metrics_addr)
+        .context("loading configuration")?;
+    crate::telemetry::init(settings.log_format, "info");
+    Ok(settings)
+}
+
+/// Runs a stage until SIGTERM/Ctrl-C, then drains and returns. `build` makes
+/// the stage's processor from the JetStream context (to open KV buckets).
+///
+/// # Errors
+/// When the metrics address cannot be bound, `build` fails, or the topology
+/// conflicts with the server's.
+pub async fn run<P: Processor>(
+    binary: &StageBinary,
+    settings: Settings,
+    build: impl AsyncFnOnce(&jetstream::Context) -> anyhow::Result<P>,
+) -> anyhow::Result<()> {
+    run_until(binary, settings, build, crate::shutdown::on_signal()).await
+}
+
+/// [`run`] with an injected shutdown token.
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_until<P: Processor>(
+    binary: &StageBinary,
+    settings: Settings,
+    build: impl AsyncFnOnce(&jetstream::Context) -> anyhow::Result<P>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    pipeline()
+        .build_info
+        .with_label_values(&[binary.name, binary.version])
+        .set(1);
+    tracing::info!(
+        service = binary.name,
+        version = binary.version,
+        nats_url = %settings.nats_url,
+        metrics_addr = %settings.metrics_addr,
+        "starting"
+    );
+    let client = crate::nats::connect(&settings.nats_url, binary.name, true).await?;
+    let health_client = client.clone();
+    let health: metrics::HealthCheck = Arc::new(move || {
+        health_client.connection_state() == async_nats::connection::State::Connected
+    });
+    let (metrics_addr, metrics_task) =
+        metrics::serve(settings.metrics_addr, health, shutdown.clone())
+            .await
+            .with_context(|| {
+                format!("binding the metrics endpoint on {}", settings.metrics_addr)
+            })?;
+    tracing::info!(%metrics_addr, "serving /metrics and /healthz");
+
+    let js = crate::nats::jetstream(client.clone(), settings.consumer.concurrency.get() * 2);
+    let stream_specs = std::iter::once(binary.consumer.subject)
+        .chain(binary.outputs.iter().copied())
+        .chain(std::iter::once(crate::subjects::DLQ));
+    for subject in stream_specs {
+        let spec = topology::stream_for(subject);
+        loop {
+            match topology::ensure_stream(&js, spec, &settings.streams).await {
+                Ok(line) => {
+                    tracing::debug!("{line}");
+                    break;
+                }
+                Err(err) if shutdown.is_cancelled() => return Err(err.into()),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot ensure stream yet; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    let processor = build(&js).await?;
+    run_stage(
+        js,
+        binary.consumer,
+        settings.consumer.clone(),
+        processor,
+        shutdown.clone(),
+    )
+    .await?;
+    shutdown.cancel();
+    if let Err(err) = client.drain().await {
+        tracing::warn!(error = %err, "draining the NATS connection failed");
+    }
+    let _ = metrics_task.await;
+    tracing::info!(service = binary.name, "stopped");
+    Ok(())
+}

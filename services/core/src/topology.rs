@@ -1,0 +1,320 @@
+//! Streams, durable consumers and KV buckets, created idempotently.
+//!
+//! Services call [`ensure_stage`] at start for what they read and write;
+//! `newsflow setup` calls [`ensure_all`]. Both converge the server to the same
+//! configuration, so running either again changes nothing.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, kv, stream};
+
+use crate::config::{ConsumerSettings, StreamSettings};
+use crate::subjects;
+
+/// Errors while creating or updating JetStream objects.
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    #[error("cannot create or update stream {name}: {source}")]
+    Stream {
+        name: String,
+        source: async_nats::Error,
+    },
+    #[error("cannot create or update consumer {durable} on stream {stream}: {source}")]
+    Consumer {
+        stream: String,
+        durable: String,
+        source: async_nats::Error,
+    },
+    #[error("cannot create or update KV bucket {bucket}: {source}")]
+    Bucket {
+        bucket: String,
+        source: async_nats::Error,
+    },
+}
+
+/// The role of a stream, which decides its retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamRole {
+    /// Crawler input: kept for replay, refuses new messages when full.
+    Input,
+    /// Between stages: refuses new messages when full so nothing unprocessed is dropped.
+    Internal,
+    /// Records for consumers: oldest dropped when full.
+    Output,
+    /// Dead letters: kept longest.
+    DeadLetter,
+}
+
+/// One stream of the pipeline.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamSpec {
+    pub name: &'static str,
+    pub subject: &'static str,
+    pub role: StreamRole,
+    pub description: &'static str,
+}
+
+/// Every stream of the pipeline, in flow order.
+pub const STREAMS: &[StreamSpec] = &[
+    StreamSpec {
+        name: subjects::STREAM_RAW,
+        subject: subjects::RAW,
+        role: StreamRole::Input,
+        description: "Articles from crawlers (input contract: proto/article.v1.schema.json)",
+    },
+    StreamSpec {
+        name: subjects::STREAM_DETECTED,
+        subject: subjects::DETECTED,
+        role: StreamRole::Internal,
+        description: "Articles with their language, langid -> dedup",
+    },
+    StreamSpec {
+        name: subjects::STREAM_UNIQUE,
+        subject: subjects::UNIQUE,
+        role: StreamRole::Internal,
+        description: "Articles that are not duplicates, dedup -> enrich",
+    },
+    StreamSpec {
+        name: subjects::STREAM_ENRICHED,
+        subject: subjects::ENRICHED,
+        role: StreamRole::Output,
+        description: "Enriched records (proto/enriched-record.v1.schema.json)",
+    },
+    StreamSpec {
+        name: subjects::STREAM_DUPLICATES,
+        subject: subjects::DUPLICATES,
+        role: StreamRole::Output,
+        description: "Duplicate notices (proto/duplicate-notice.v1.schema.json)",
+    },
+    StreamSpec {
+        name: subjects::STREAM_DLQ,
+        subject: subjects::DLQ,
+        role: StreamRole::DeadLetter,
+        description: "Rejected messages, original payload, reason in headers",
+    },
+];
+
+/// The stream spec holding `subject`.
+///
+/// # Panics
+/// If no pipeline stream holds that subject (a programming error).
+pub fn stream_for(subject: &str) -> &'static StreamSpec {
+    STREAMS
+        .iter()
+        .find(|s| s.subject == subject)
+        .unwrap_or_else(|| panic!("no pipeline stream holds subject {subject}"))
+}
+
+/// A durable consumer of one stage.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsumerSpec {
+    pub durable: &'static str,
+    pub stream: &'static str,
+    pub subject: &'static str,
+}
+
+/// The durable consumer of the langid stage.
+pub const LANGID: ConsumerSpec = ConsumerSpec {
+    durable: "langid",
+    stream: subjects::STREAM_RAW,
+    subject: subjects::RAW,
+};
+
+/// The durable consumer of the dedup stage.
+pub const DEDUP: ConsumerSpec = ConsumerSpec {
+    durable: "dedup",
+    stream: subjects::STREAM_DETECTED,
+    subject: subjects::DETECTED,
+};
+
+/// The durable consumer of the enrich stage.
+pub const ENRICH: ConsumerSpec = ConsumerSpec {
+    durable: "enrich",
+    stream: subjects::STREAM_UNIQUE,
+    subject: subjects::UNIQUE,
+};
+
+/// The durable consumer of each stage, in flow order.
+pub const CONSUMERS: &[ConsumerSpec] = &[LANGID, DEDUP, ENRICH];
+
+/// Stream configuration for a spec under the given settings.
+pub fn stream_config(spec: &StreamSpec, settings: &StreamSettings) -> stream::Config {
+    let hours = |h: u64| Duration::from_secs(h * 3600);
+    let (max_age, discard) = match spec.role {
+        StreamRole::Input => (
+            hours(settings.raw_max_age_hours),
+            stream::DiscardPolicy::New,
+        ),
+        StreamRole::Internal => (
+            hours(settings.internal_max_age_hours),
+            stream::DiscardPolicy::New,
+        ),
+        StreamRole::Output => (
+            hours(settings.output_max_age_hours),
+            stream::DiscardPolicy::Old,
+        ),
+        StreamRole::DeadLetter => (
+            hours(settings.dlq_max_age_hours),
+            stream::DiscardPolicy::Old,
+        ),
+    };
+    stream::Config {
+        name: spec.name.to_string(),
+        description: Some(spec.description.to_string()),
+        subjects: vec![spec.subject.to_string()],
+        retention: stream::RetentionPolicy::Limits,
+        max_age,
+        max_bytes: settings.max_bytes_per_stream,
+        discard,
+        duplicate_window: Duration::from_secs(settings.duplicate_window_secs),
+        storage: if settings.memory_storage {
+            stream::StorageType::Memory
+        } else {
+            stream::StorageType::File
+        },
+        num_replicas: settings.replicas,
+        ..Default::default()
+    }
+}
+
+/// Durable pull consumer configuration for a stage.
+pub fn consumer_config(spec: &ConsumerSpec, settings: &ConsumerSettings) -> consumer::pull::Config {
+    consumer::pull::Config {
+        durable_name: Some(spec.durable.to_string()),
+        description: Some(format!("newsflow {} stage", spec.durable)),
+        filter_subject: spec.subject.to_string(),
+        deliver_policy: consumer::DeliverPolicy::All,
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: settings.ack_wait(),
+        max_deliver: settings.max_deliver,
+        max_ack_pending: settings.max_ack_pending,
+        ..Default::default()
+    }
+}
+
+/// Creates or updates a stream; returns a line saying what it did.
+///
+/// # Errors
+/// When the server refuses the configuration.
+pub async fn ensure_stream(
+    js: &jetstream::Context,
+    spec: &StreamSpec,
+    settings: &StreamSettings,
+) -> Result<String, TopologyError> {
+    let info = js
+        .create_or_update_stream(stream_config(spec, settings))
+        .await
+        .map_err(|e| TopologyError::Stream {
+            name: spec.name.into(),
+            source: e.into(),
+        })?;
+    Ok(format!(
+        "stream {} ({}): {} messages, {} bytes",
+        spec.name, spec.subject, info.state.messages, info.state.bytes
+    ))
+}
+
+/// Creates or updates a stage's durable consumer (its stream must exist).
+///
+/// # Errors
+/// When the server refuses the configuration.
+pub async fn ensure_consumer(
+    js: &jetstream::Context,
+    spec: &ConsumerSpec,
+    settings: &ConsumerSettings,
+) -> Result<consumer::PullConsumer, TopologyError> {
+    let err = |source: async_nats::Error| TopologyError::Consumer {
+        stream: spec.stream.into(),
+        durable: spec.durable.into(),
+        source,
+    };
+    let stream = js
+        .get_stream(spec.stream)
+        .await
+        .map_err(|e| err(e.into()))?;
+    stream
+        .create_consumer(consumer_config(spec, settings))
+        .await
+        .map_err(|e| err(e.into()))
+}
+
+/// The stream behind the exact-duplicate KV bucket, as the KV layer lays it
+/// out (`KV_<bucket>`, subjects `$KV.<bucket>.>`, one value per key).
+///
+/// Written out here instead of using `create_key_value`, which first asks
+/// for account info in a shape nats-server 2.9 does not answer with.
+pub fn dedup_bucket_stream_config(settings: &StreamSettings) -> stream::Config {
+    let bucket = subjects::BUCKET_DEDUP_EXACT;
+    stream::Config {
+        name: format!("KV_{bucket}"),
+        description: Some("newsflow exact-duplicate fingerprints: hash -> id@source_seq".into()),
+        subjects: vec![format!("$KV.{bucket}.>")],
+        max_messages_per_subject: 1,
+        max_age: Duration::from_secs(settings.dedup_window_hours * 3600),
+        storage: if settings.memory_storage {
+            stream::StorageType::Memory
+        } else {
+            stream::StorageType::File
+        },
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        num_replicas: settings.replicas,
+        ..Default::default()
+    }
+}
+
+/// Creates or updates the exact-duplicate KV bucket and opens it.
+///
+/// # Errors
+/// When the server refuses the configuration.
+pub async fn ensure_dedup_bucket(
+    js: &jetstream::Context,
+    settings: &StreamSettings,
+) -> Result<kv::Store, TopologyError> {
+    let err = |source: async_nats::Error| TopologyError::Bucket {
+        bucket: subjects::BUCKET_DEDUP_EXACT.into(),
+        source,
+    };
+    js.create_or_update_stream(dedup_bucket_stream_config(settings))
+        .await
+        .map_err(|e| err(e.into()))?;
+    js.get_key_value(subjects::BUCKET_DEDUP_EXACT)
+        .await
+        .map_err(|e| err(e.into()))
+}
+
+/// Creates or updates every stream, consumer and bucket; returns what it did.
+///
+/// # Errors
+/// On the first object the server refuses.
+pub async fn ensure_all(
+    js: &jetstream::Context,
+    streams: &StreamSettings,
+    consumers: &ConsumerSettings,
+) -> Result<Vec<String>, TopologyError> {
+    let mut report = Vec::new();
+    for spec in STREAMS {
+        report.push(ensure_stream(js, spec, streams).await?);
+    }
+    for spec in CONSUMERS {
+        let mut consumer = ensure_consumer(js, spec, consumers).await?;
+        let pending = consumer
+            .info()
+            .await
+            .map(|i| i.num_pending.to_string())
+            .unwrap_or_else(|_| "?".into());
+        report.push(format!(
+            "consumer {} on {} ({}): {} pending",
+            spec.durable, spec.stream, spec.subject, pending
+        ));
+    }
+    ensure_dedup_bucket(js, streams).await?;
+    report.push(format!(
+        "kv bucket {} (window {} h)",
+        subjects::BUCKET_DEDUP_EXACT,
+        streams.dedup_window_hours
+    ));
+    Ok(report)
+}

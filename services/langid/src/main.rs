@@ -1,0 +1,45 @@
+//! `newsflow-langid`: the language-detection service.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+use newsflow_core::config::CommonArgs;
+use newsflow_core::intake::IntakeLimits;
+use newsflow_core::service::{self, StageBinary};
+use newsflow_core::{subjects, topology};
+use newsflow_langid::{LangidStage, VERSION};
+
+/// Detects the language of each article on `news.raw` and passes it on to
+/// `news.stage.detected`. Invalid articles go to `news.dlq` with the reason.
+///
+/// Run as many replicas as you like: they share the durable consumer `langid`.
+/// Stops on SIGTERM or Ctrl-C after finishing the messages in flight.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about)]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+const BINARY: StageBinary = StageBinary {
+    name: "newsflow-langid",
+    version: VERSION,
+    default_metrics_addr: SocketAddr::new(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        9101,
+    ),
+    consumer: &topology::LANGID,
+    outputs: &[subjects::DETECTED],
+};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let settings = service::load_settings(&BINARY, &args.common)?;
+    let stage = LangidStage {
+        limits: IntakeLimits {
+            max_payload_bytes: settings.max_article_bytes,
+        },
+    };
+    service::run(&BINARY, settings, async |_js| Ok(stage)).await
+}
