@@ -119,7 +119,7 @@ pub struct ConsumerSettings {
     pub max_ack_pending: i64,
     /// Seconds before an unacked message is delivered again (a crashed replica's work).
     pub ack_wait_secs: u64,
-    /// Delivery attempts before a failing message is dead-lettered.
+    /// Attempts for a message that fails transiently before it is dead-lettered.
     pub max_deliver: i64,
     /// First NAK delay for a transient error, in milliseconds; doubles per attempt.
     pub retry_base_delay_ms: u64,
@@ -149,6 +149,12 @@ impl ConsumerSettings {
         Duration::from_secs(self.ack_wait_secs)
     }
 
+    /// Deliveries after which a message that never finished (the stage
+    /// crashed or stopped while holding it) is dead-lettered unprocessed.
+    pub fn abandon_after_deliveries(&self) -> i64 {
+        self.max_deliver.saturating_mul(3)
+    }
+
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
@@ -175,10 +181,13 @@ pub struct StreamSettings {
     pub output_max_age_hours: u64,
     /// Hours `news.dlq` keeps rejected messages.
     pub dlq_max_age_hours: u64,
-    /// Bytes each stream may hold; a full input stream refuses new messages
-    /// (publishers see an error) rather than dropping unprocessed ones.
+    /// Bytes each stream may hold (-1: no limit but age). A full input or
+    /// internal stream refuses new messages (publishers see an error and
+    /// retry) rather than dropping unprocessed ones. nats-server reserves this
+    /// much of `max_file_store` per stream.
     pub max_bytes_per_stream: i64,
-    /// Seconds within which a repeated `Nats-Msg-Id` is dropped as a redelivery.
+    /// Seconds within which a repeated `Nats-Msg-Id` is dropped as a redelivery;
+    /// it bounds how late a redelivery may come and still not duplicate a record.
     pub duplicate_window_secs: u64,
     /// Hours an exact-duplicate fingerprint is remembered.
     pub dedup_window_hours: u64,
@@ -194,8 +203,8 @@ impl Default for StreamSettings {
             internal_max_age_hours: 24,
             output_max_age_hours: 7 * 24,
             dlq_max_age_hours: 30 * 24,
-            max_bytes_per_stream: 4 * 1024 * 1024 * 1024,
-            duplicate_window_secs: 600,
+            max_bytes_per_stream: -1,
+            duplicate_window_secs: 2 * 3600,
             dedup_window_hours: 7 * 24,
             memory_storage: false,
         }

@@ -29,6 +29,19 @@ pub mod reject_code {
     pub const UNSUPPORTED_VERSION: &str = "unsupported_version";
     pub const MAX_DELIVERIES: &str = "max_deliveries";
     pub const PANIC: &str = "panic";
+
+    /// Every code, for metrics that start each series at zero.
+    pub const ALL: &[&str] = &[
+        EMPTY,
+        TOO_LARGE,
+        INVALID_UTF8,
+        INVALID_JSON,
+        INVALID_FIELD,
+        NO_CONTENT,
+        UNSUPPORTED_VERSION,
+        MAX_DELIVERIES,
+        PANIC,
+    ];
 }
 
 impl Rejection {
@@ -137,11 +150,13 @@ fn decode_json<T: DeserializeOwned>(payload: &[u8], what: &str) -> Result<T, Rej
                 reject_code::INVALID_FIELD,
                 format!("{what} field `{path}`: {inner}"),
             )
-        } else if inner.is_data() {
+        } else if inner.is_data() && inner.to_string().starts_with("invalid type") {
             Rejection::new(
                 reject_code::INVALID_JSON,
                 format!("{what} must be a JSON object: {inner}"),
             )
+        } else if inner.is_data() {
+            Rejection::new(reject_code::INVALID_FIELD, format!("{what}: {inner}"))
         } else {
             Rejection::new(
                 reject_code::INVALID_JSON,
@@ -236,6 +251,17 @@ mod tests {
         let err = decode(r#"["text"]"#).unwrap_err();
         assert_eq!(err.code, reject_code::INVALID_JSON);
         assert!(err.reason.contains("JSON object"), "{}", err.reason);
+    }
+
+    #[test]
+    fn a_missing_required_field_names_the_field() {
+        let err = decode_staged(br#"{"schema_version":1,"article":{"id":"a"}}"#).unwrap_err();
+        assert_eq!(err.code, reject_code::INVALID_FIELD);
+        assert!(
+            err.reason.contains("missing field `source_seq`"),
+            "{}",
+            err.reason
+        );
     }
 
     #[test]

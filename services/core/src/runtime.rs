@@ -10,7 +10,11 @@
 //! * a permanent error ([`StageError::Rejected`]) sends the original payload to
 //!   `news.dlq` with the stage and reason in headers, then acks;
 //! * a transient error NAKs with a delay that doubles per delivery, and on the
-//!   last allowed delivery dead-letters instead, so nothing is dropped silently;
+//!   last allowed delivery (`max_deliver`) dead-letters instead;
+//! * the server never gives up on a message by itself (its `max_deliver` is
+//!   unlimited): a server-side limit would silently strand messages that were
+//!   redelivered for other reasons (crashes, shutdowns). A message delivered
+//!   far more often than `max_deliver` without finishing is dead-lettered;
 //! * at most `concurrency` messages are in flight per replica and at most
 //!   `max_ack_pending` across replicas (the consumer's back-pressure);
 //! * on shutdown it stops pulling, NAKs what was pulled but not started,
@@ -90,6 +94,10 @@ pub trait Processor: Send + Sync + 'static {
     /// Stage name: metric label, log field, `Newsflow-Stage` header.
     fn stage(&self) -> &'static str;
 
+    /// Registers the stage's own metrics, so their series exist before the
+    /// first message (called once at start).
+    fn init_metrics(&self) {}
+
     /// Turns one input message into the messages to publish.
     fn process(
         &self,
@@ -103,6 +111,23 @@ pub enum RuntimeError {
     #[error(transparent)]
     Topology(#[from] topology::TopologyError),
 }
+
+/// Transient error types of the loop itself (stages add their own, e.g. `kv`).
+const ERROR_TYPES: &[&str] = &["publish", "publish_ack", "dead_letter_publish"];
+
+/// Kinds of pull-consumer errors.
+const CONSUMER_ERROR_KINDS: &[&str] = &[
+    "create",
+    "subscribe",
+    "missing_heartbeat",
+    "consumer_deleted",
+    "pull",
+    "push_based_consumer",
+    "no_responders",
+    "request_limit_exceeded",
+    "other",
+    "stream_ended",
+];
 
 /// Metric handles of one stage, resolved once.
 struct StageMetrics {
@@ -121,6 +146,18 @@ struct StageMetrics {
 impl StageMetrics {
     fn new(stage: &str) -> Self {
         let m = pipeline();
+        // Every label value a stage can emit starts at zero, so rates and
+        // alerts see a series before the first event of its kind.
+        for code in reject_code::ALL {
+            m.dead_lettered.with_label_values(&[stage, code]);
+        }
+        for error_type in ERROR_TYPES {
+            m.retried.with_label_values(&[stage, error_type]);
+        }
+        for kind in CONSUMER_ERROR_KINDS {
+            m.consumer_errors.with_label_values(&[stage, kind]);
+        }
+        m.published.with_label_values(&[stage, "dlq"]);
         Self {
             received: m.received.with_label_values(&[stage]),
             ok: m.processed.with_label_values(&[stage, "ok"]),
@@ -157,6 +194,7 @@ pub async fn run_stage<P: Processor>(
     shutdown: CancellationToken,
 ) -> Result<(), RuntimeError> {
     let stage = processor.stage();
+    processor.init_metrics();
     let shared = Arc::new(Shared {
         metrics: StageMetrics::new(stage),
         processor,
@@ -292,23 +330,30 @@ fn consumer_error(stage: &'static str, kind: &'static str, err: &dyn std::fmt::D
     warn!(stage, kind, error = %err, "consumer error; will retry");
 }
 
-/// NAKs messages already pulled but not started, so another replica can take
-/// them at once instead of after `ack_wait`.
+/// Hands messages already pulled but not started back to the server, each
+/// once, with a delay longer than this loop, so they go to another replica (or
+/// the restarted one) at once instead of after `ack_wait`.
 async fn release_buffered(stage: &'static str, messages: &mut jetstream::consumer::pull::Stream) {
-    let deadline = Instant::now() + Duration::from_secs(1);
-    let mut released = 0;
-    while Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_millis(50), messages.next()).await {
+    const WINDOW: Duration = Duration::from_millis(500);
+    let deadline = Instant::now() + WINDOW;
+    let mut released = std::collections::HashSet::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match tokio::time::timeout(left.min(Duration::from_millis(50)), messages.next()).await {
             Ok(Some(Ok(message))) => {
-                if message.ack_with(AckKind::Nak(None)).await.is_ok() {
-                    released += 1;
+                let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
+                if released.insert(sequence) {
+                    let _ = message.ack_with(AckKind::Nak(Some(WINDOW * 2))).await;
                 }
             }
             _ => break,
         }
     }
-    if released > 0 {
-        info!(stage, released, "released buffered messages for redelivery");
+    if !released.is_empty() {
+        info!(
+            stage,
+            released = released.len(),
+            "released buffered messages for redelivery"
+        );
     }
 }
 
@@ -342,6 +387,19 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
         metrics.pending.set(i64::try_from(pending).unwrap_or(i64::MAX));
         let age = chrono::Utc::now() - stored_at;
         metrics.age.observe(age.num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
+
+        if delivered > shared.settings.abandon_after_deliveries() {
+            // Delivered this often without ever finishing: the stage probably
+            // crashes on it. Park it in the dead-letter stream instead of looping.
+            let rejection = Rejection::new(
+                reject_code::MAX_DELIVERIES,
+                format!("delivered {delivered} times without finishing; the {stage} stage may be crashing on it"),
+            );
+            let disposition = dead_letter(shared, &message, stream_sequence, delivered, &rejection).await;
+            settle(&message, disposition).await;
+            metrics.handling.observe(started.elapsed().as_secs_f64());
+            return;
+        }
 
         let incoming = Incoming {
             payload: &message.payload,
@@ -391,18 +449,23 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
                 }
             }
         };
-        let ack = match disposition {
-            Disposition::Ack => message.ack().await,
-            Disposition::Nak(delay) => message.ack_with(AckKind::Nak(Some(delay))).await,
-        };
-        if let Err(err) = ack {
-            // The message comes back after ack_wait; its outputs are deduplicated by id.
-            warn!(error = %err, "ack failed; message will be redelivered");
-        }
+        settle(&message, disposition).await;
         metrics.handling.observe(started.elapsed().as_secs_f64());
     }
     .instrument(span)
     .await;
+}
+
+/// Acks or NAKs the message.
+async fn settle(message: &jetstream::Message, disposition: Disposition) {
+    let ack = match disposition {
+        Disposition::Ack => message.ack().await,
+        Disposition::Nak(delay) => message.ack_with(AckKind::Nak(Some(delay))).await,
+    };
+    if let Err(err) = ack {
+        // The message comes back after ack_wait; its outputs are deduplicated by id.
+        warn!(error = %err, "ack failed; message will be redelivered");
+    }
 }
 
 /// Publishes every output and waits for all JetStream acknowledgements.

@@ -5,8 +5,34 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Elements whose content is never article text.
 const SKIPPED_ELEMENTS: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "head", "nav", "footer", "aside", "form",
-    "button", "iframe",
+    "script", "style", "noscript", "template", "svg", "nav", "footer", "aside", "form", "button",
+    "iframe", "select",
+];
+
+/// Words in a `class` or `id` that mark page furniture rather than the article.
+const BOILERPLATE_MARKERS: &[&str] = &[
+    "cookie",
+    "cookies",
+    "consent",
+    "banner",
+    "newsletter",
+    "subscribe",
+    "promo",
+    "advert",
+    "ad",
+    "ads",
+    "related",
+    "share",
+    "sharing",
+    "social",
+    "comments",
+    "sidebar",
+    "breadcrumb",
+    "breadcrumbs",
+    "menu",
+    "popup",
+    "modal",
+    "paywall",
 ];
 
 /// Elements that end a line of text.
@@ -55,13 +81,14 @@ pub struct HtmlText {
 pub fn html_to_text(html: &str) -> HtmlText {
     let mut out = HtmlText::default();
     let mut text = String::with_capacity(html.len() / 2);
-    let mut skip_until: Option<String> = None;
+    // The element being skipped, and how deeply it is nested in itself.
+    let mut skipping: Option<(String, usize)> = None;
     let mut in_title = false;
     let mut title = String::new();
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         let chunk = &rest[..lt];
-        if skip_until.is_none() {
+        if skipping.is_none() {
             if in_title {
                 title.push_str(chunk);
             } else {
@@ -80,35 +107,47 @@ pub fn html_to_text(html: &str) -> HtmlText {
         let tag = &rest[1..gt];
         rest = &rest[gt + 1..];
         let closing = tag.starts_with('/');
+        let self_closing = tag.ends_with('/');
         let name: String = tag
             .trim_start_matches('/')
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
             .map(|c| c.to_ascii_lowercase())
             .collect();
-        if let Some(skipped) = &skip_until {
-            if closing && *skipped == name {
-                skip_until = None;
+        if let Some((skipped, depth)) = &mut skipping {
+            if *skipped == name && !self_closing {
+                if closing {
+                    *depth -= 1;
+                } else {
+                    *depth += 1;
+                }
+                if *depth == 0 {
+                    skipping = None;
+                }
             }
             continue;
         }
-        if name == "html" && !closing {
+        if closing {
+            if name == "title" {
+                in_title = false;
+            }
+        } else if name == "html" {
             out.lang = attribute(tag, "lang");
         } else if name == "title" {
-            in_title = !closing;
-            if !closing {
-                // A <title> inside <head> must not be skipped with the rest of the head.
-                continue;
-            }
-        } else if !closing && !tag.ends_with('/') && SKIPPED_ELEMENTS.contains(&name.as_str()) {
-            skip_until = Some(name);
+            in_title = true;
+            continue;
+        } else if !self_closing
+            && (SKIPPED_ELEMENTS.contains(&name.as_str()) || marks_boilerplate(tag))
+            && !VOID_ELEMENTS.contains(&name.as_str())
+        {
+            skipping = Some((name, 1));
             continue;
         }
         if BLOCK_ELEMENTS.contains(&name.as_str()) {
             text.push('\n');
         }
     }
-    if skip_until.is_none() {
+    if skipping.is_none() {
         push_decoded(&mut text, rest);
     }
     out.text = tidy_lines(&text);
@@ -117,9 +156,26 @@ pub fn html_to_text(html: &str) -> HtmlText {
     out
 }
 
+/// Elements that never have content or a closing tag.
+const VOID_ELEMENTS: &[&str] = &[
+    "br", "hr", "img", "input", "meta", "link", "source", "area", "base", "col", "embed", "wbr",
+];
+
+fn marks_boilerplate(tag: &str) -> bool {
+    ["class", "id"].iter().any(|name| {
+        attribute(tag, name).is_some_and(|value| {
+            value
+                .to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| BOILERPLATE_MARKERS.contains(&word))
+        })
+    })
+}
+
 fn attribute(tag: &str, name: &str) -> Option<String> {
     let lower = tag.to_ascii_lowercase();
-    let start = lower.find(&format!("{name}="))? + name.len() + 1;
+    let needle = format!(" {name}=");
+    let start = lower.find(&needle)? + needle.len();
     let value = &tag[start..];
     let value = match value.chars().next()? {
         q @ ('"' | '\'') => value[1..].split(q).next()?,
@@ -268,9 +324,14 @@ mod tests {
             <style>p{color:red}</style><script>var x = "<p>no</p>";</script></head>
             <body><nav><a href="/">Accueil</a></nav><h1>Titre</h1>
             <p>Premier&nbsp;paragraphe.</p><!-- <p>comment</p> --><p>Deuxième &#233;l&#xE9;ment</p>
+            <div class="cookie-banner"><div>Nous utilisons des cookies</div></div>
+            <img src="x.png" class="ad"><p>Dernier</p>
             <footer>© Journal</footer></body></html>"#;
         let out = html_to_text(html);
-        assert_eq!(out.text, "Titre\nPremier paragraphe.\nDeuxième élément");
+        assert_eq!(
+            out.text,
+            "Titre\nPremier paragraphe.\nDeuxième élément\nDernier"
+        );
         assert_eq!(out.title.as_deref(), Some("Le titre & plus"));
         assert_eq!(out.lang.as_deref(), Some("fr"));
     }
@@ -291,7 +352,7 @@ mod tests {
 
     #[test]
     fn word_count_handles_scripts_with_and_without_spaces() {
-        assert_eq!(word_count("It's a well-known fact, 2024."), 4);
+        assert_eq!(word_count("It's a well-known fact, 2024."), 5);
         assert_eq!(word_count("قال كلابر إن"), 3);
         assert_eq!(word_count("東京都"), 3);
         assert_eq!(word_count(""), 0);

@@ -186,7 +186,8 @@ pub fn consumer_config(spec: &ConsumerSpec, settings: &ConsumerSettings) -> cons
         deliver_policy: consumer::DeliverPolicy::All,
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait: settings.ack_wait(),
-        max_deliver: settings.max_deliver,
+        // Unlimited on the server: the loop dead-letters instead (see runtime).
+        max_deliver: -1,
         max_ack_pending: settings.max_ack_pending,
         ..Default::default()
     }

@@ -125,6 +125,10 @@ impl<S: SeenStore> Processor for DedupStage<S> {
         STAGE
     }
 
+    fn init_metrics(&self) {
+        metrics::init();
+    }
+
     async fn process(&self, input: Incoming<'_>) -> Result<Vec<Outgoing>, StageError> {
         let staged = decode_staged(input.payload)?;
         let key = fingerprint(&staged);

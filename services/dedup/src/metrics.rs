@@ -15,7 +15,29 @@ struct DedupMetrics {
 
 fn get() -> &'static DedupMetrics {
     static METRICS: OnceLock<DedupMetrics> = OnceLock::new();
-    METRICS.get_or_init(|| DedupMetrics {
+    METRICS.get_or_init(|| {
+        let metrics = new_metrics();
+        for verdict in ["unique", "duplicate", "redelivered"] {
+            metrics.verdicts.with_label_values(&[verdict]);
+        }
+        for method in ["exact", "near"] {
+            metrics.duplicates.with_label_values(&[method]);
+        }
+        for operation in ["create", "get"] {
+            metrics.kv_errors.with_label_values(&[operation]);
+            metrics.kv_seconds.with_label_values(&[operation]);
+        }
+        metrics
+    })
+}
+
+/// Registers the metrics at start, so every series exists from the first scrape.
+pub fn init() {
+    get();
+}
+
+fn new_metrics() -> DedupMetrics {
+    DedupMetrics {
         verdicts: counter_vec(
             "newsflow_dedup_verdicts_total",
             "Dedup verdicts: unique, duplicate, or redelivered (an article meeting its own earlier claim).",
@@ -37,7 +59,7 @@ fn get() -> &'static DedupMetrics {
             "Failed KV operations on the fingerprint bucket (the message is retried).",
             &["operation"],
         ),
-    })
+    }
 }
 
 pub fn verdict(label: &str) {

@@ -115,7 +115,10 @@ fn derive_title(text: &str) -> (Option<String>, Option<String>) {
         .map_or(first.len(), |(i, _)| i);
     let sentence = &first[..sentence_end];
     if sentence.chars().count() <= MAX_DERIVED_TITLE_CHARS {
-        return (Some(sentence.trim().to_string()), None);
+        return (
+            Some(sentence.trim().trim_end_matches('.').to_string()),
+            None,
+        );
     }
     let mut cut: String = sentence.chars().take(MAX_DERIVED_TITLE_CHARS).collect();
     if let Some(space) = cut.rfind(' ') {
@@ -176,7 +179,20 @@ struct EnrichMetrics {
 
 fn metrics() -> &'static EnrichMetrics {
     static METRICS: OnceLock<EnrichMetrics> = OnceLock::new();
-    METRICS.get_or_init(|| EnrichMetrics {
+    METRICS.get_or_init(|| {
+        let metrics = new_metrics();
+        for input in ["text", "html"] {
+            metrics.articles.with_label_values(&[input]);
+        }
+        for field in ["dateline", "published_at", "authors", "title_derived"] {
+            metrics.fields.with_label_values(&[field]);
+        }
+        metrics
+    })
+}
+
+fn new_metrics() -> EnrichMetrics {
+    EnrichMetrics {
         articles: counter_vec(
             "newsflow_enrich_articles_total",
             "Articles enriched, by input kind (text, html).",
@@ -196,7 +212,7 @@ fn metrics() -> &'static EnrichMetrics {
             ],
         )
         .with_label_values(&[] as &[&str]),
-    })
+    }
 }
 
 /// The enrich stage.
@@ -206,6 +222,10 @@ pub struct EnrichStage;
 impl Processor for EnrichStage {
     fn stage(&self) -> &'static str {
         STAGE
+    }
+
+    fn init_metrics(&self) {
+        metrics();
     }
 
     async fn process(&self, input: Incoming<'_>) -> Result<Vec<Outgoing>, StageError> {

@@ -149,6 +149,7 @@ pub fn iso639_1(lang: Lang) -> Option<&'static str> {
         Cat => "ca",
         Tgl => "tl",
         Hye => "hy",
+        Cym => "cy",
         #[allow(unreachable_patterns)]
         _ => return None,
     })

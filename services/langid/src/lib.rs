@@ -37,7 +37,17 @@ struct LangidMetrics {
 
 fn metrics() -> &'static LangidMetrics {
     static METRICS: OnceLock<LangidMetrics> = OnceLock::new();
-    METRICS.get_or_init(|| LangidMetrics {
+    METRICS.get_or_init(|| {
+        let metrics = new_metrics();
+        for language in LABELLED_LANGUAGES.iter().chain(&["other"]) {
+            metrics.articles.with_label_values(&[language]);
+        }
+        metrics
+    })
+}
+
+fn new_metrics() -> LangidMetrics {
+    LangidMetrics {
         articles: counter_vec(
             "newsflow_langid_articles_total",
             "Articles by detected language (ISO 639-3; `other` outside the labelled set).",
@@ -56,7 +66,7 @@ fn metrics() -> &'static LangidMetrics {
             &[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0],
         )
         .with_label_values(&[] as &[&str]),
-    })
+    }
 }
 
 /// The langid stage.
@@ -102,6 +112,10 @@ impl LangidStage {
 impl Processor for LangidStage {
     fn stage(&self) -> &'static str {
         STAGE
+    }
+
+    fn init_metrics(&self) {
+        metrics();
     }
 
     async fn process(&self, input: Incoming<'_>) -> Result<Vec<Outgoing>, StageError> {

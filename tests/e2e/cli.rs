@@ -1,0 +1,146 @@
+//! The `newsflow` command line against a real server.
+
+use std::process::{Command, Output, Stdio};
+
+use newsflow_tests::{NatsServer, binary};
+
+fn newsflow(server: &NatsServer, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(binary("newsflow"))
+        .args(args)
+        .env("NATS_URL", server.url())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn setup_is_idempotent_and_says_what_it_did() {
+    let server = NatsServer::start();
+    for _ in 0..2 {
+        let out = newsflow(&server, &["setup"], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        for name in [
+            "NEWS_RAW",
+            "NEWS_ENRICHED",
+            "NEWS_DLQ",
+            "consumer langid",
+            "consumer enrich",
+            "kv bucket newsflow_dedup_exact",
+        ] {
+            assert!(stdout.contains(name), "{name} missing from:\n{stdout}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn publish_reports_bad_lines_by_number_and_sends_the_rest_then_tail_prints_them() {
+    let server = NatsServer::start();
+    let input = "{\"id\":\"a\",\"text\":\"first\"}\n{oops\n{\"id\":\"b\",\"text\":\"second\"}\n";
+    let out = newsflow(&server, &["publish", "-"], Some(input));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("skipped -:2: malformed JSON"), "{stderr}");
+    assert!(stderr.contains("published 2 articles"), "{stderr}");
+
+    let again = newsflow(&server, &["publish", "-"], Some(input));
+    assert!(
+        text(&again.stderr).contains("published 0 articles to news.raw (2 already stored"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let out = newsflow(
+        &server,
+        &[
+            "tail",
+            "--subject",
+            "news.raw",
+            "--count",
+            "5",
+            "--timeout",
+            "1",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["id"], "b");
+}
+
+#[tokio::test]
+async fn every_command_explains_itself() {
+    for args in [
+        &["--help"][..],
+        &["publish", "--help"],
+        &["tail", "--help"],
+        &["setup", "--help"],
+        &["bench", "--help"],
+    ] {
+        let out = Command::new(binary("newsflow"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stdout).len() > 200,
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+    }
+    for service in ["newsflow-langid", "newsflow-dedup", "newsflow-enrich"] {
+        let out = Command::new(binary(service))
+            .arg("--help")
+            .output()
+            .unwrap();
+        let help = text(&out.stdout);
+        assert!(
+            help.contains("--nats-url")
+                && help.contains("--metrics-addr")
+                && help.contains("--config"),
+            "{help}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_clear_error() {
+    let out = Command::new(binary("newsflow"))
+        .args(["setup"])
+        .env(
+            "NATS_URL",
+            format!("nats://127.0.0.1:{}", newsflow_tests::free_port()),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("cannot connect to NATS at nats://127.0.0.1:"),
+        "{}",
+        text(&out.stderr)
+    );
+}

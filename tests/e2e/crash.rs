@@ -1,0 +1,206 @@
+//! Crashes and restarts lose nothing and duplicate nothing.
+//!
+//! Thousands of articles (with exact copies and invalid ones mixed in) go
+//! through while services are killed with SIGKILL, stopped with SIGTERM, or
+//! NATS itself is killed; afterwards every published id must appear exactly
+//! once across `news.enriched`, `news.duplicates` and `news.dlq`.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use newsflow_core::subjects;
+use newsflow_tests::Service;
+use serde_json::json;
+
+use crate::{FAST_REDELIVERY, Outcomes, Stack, outcomes_len, wait_for_outcomes};
+
+const WORDS: &[&str] = &[
+    "government",
+    "officials",
+    "security",
+    "report",
+    "minister",
+    "border",
+    "council",
+    "police",
+    "agreement",
+    "election",
+    "markets",
+    "energy",
+    "attack",
+    "investigation",
+    "court",
+    "budget",
+    "summit",
+    "health",
+    "weather",
+    "region",
+    "announced",
+    "warned",
+    "said",
+    "expected",
+    "new",
+];
+
+/// A test article: every 10th is an exact copy of the one 7 before it, every
+/// 100th (offset 50) has a wrong field type.
+fn article(i: usize) -> Vec<u8> {
+    let id = format!("art-{i:05}");
+    if i % 100 == 50 {
+        return json!({"id": id, "title": 7, "text": "wrong type"})
+            .to_string()
+            .into_bytes();
+    }
+    let source = if i % 10 == 9 { i - 7 } else { i };
+    let mut state = source as u64 * 2_654_435_761 + 1;
+    let mut text = format!("Story {source}. ");
+    for n in 0..220 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        text.push_str(WORDS[(state >> 33) as usize % WORDS.len()]);
+        text.push(if n % 15 == 14 { '.' } else { ' ' });
+    }
+    json!({"id": id, "source": "crash-test", "text": text})
+        .to_string()
+        .into_bytes()
+}
+
+async fn publish_all(js: &jetstream::Context, count: usize) -> HashSet<String> {
+    let mut acks = Vec::with_capacity(count);
+    for i in 0..count {
+        let publish = jetstream::message::PublishMessage::build()
+            .payload(article(i).into())
+            .message_id(format!("art-{i:05}"));
+        acks.push(js.send_publish(subjects::RAW, publish).await.unwrap());
+    }
+    for ack in acks {
+        ack.await.unwrap();
+    }
+    (0..count).map(|i| format!("art-{i:05}")).collect()
+}
+
+/// Every id exactly once; the copies reported as duplicates of their source.
+fn assert_exactly_once(outcomes: &Outcomes, ids: &HashSet<String>) {
+    let counts = outcomes.id_counts();
+    let missing: Vec<_> = ids
+        .iter()
+        .filter(|id| !counts.contains_key(*id))
+        .take(10)
+        .collect();
+    assert!(missing.is_empty(), "lost articles (first 10): {missing:?}");
+    let repeated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).take(10).collect();
+    assert!(
+        repeated.is_empty(),
+        "articles with more than one outcome: {repeated:?}"
+    );
+    assert_eq!(counts.len(), ids.len(), "outcomes for unknown ids");
+
+    let copies = ids.len() / 10;
+    assert_eq!(
+        outcomes.duplicates.len(),
+        copies,
+        "every copy, and only copies, are duplicates"
+    );
+    for notice in &outcomes.duplicates {
+        let notice = notice.json();
+        let id: usize = notice["id"].as_str().unwrap()[4..].parse().unwrap();
+        let of: usize = notice["duplicate_of"].as_str().unwrap()[4..]
+            .parse()
+            .unwrap();
+        let (copy, source) = (id.max(of), id.min(of));
+        assert!(
+            copy % 10 == 9 && source == copy - 7,
+            "unexpected pair {id} ~ {of}"
+        );
+    }
+    let invalid = (ids.len() + 49) / 100;
+    assert_eq!(outcomes.dead_letters.len(), invalid);
+}
+
+/// Waits until at least `n` outcomes are stored.
+async fn reach(js: &jetstream::Context, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while outcomes_len(js).await < n {
+        assert!(
+            Instant::now() < deadline,
+            "pipeline stalled below {n} outcomes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn services_killed_mid_stream_lose_nothing_and_duplicate_nothing() {
+    const ARTICLES: usize = 3000;
+    let mut stack = Stack::start().await;
+    let mut second_dedup = Service::start("newsflow-dedup", &stack.nats.url(), FAST_REDELIVERY);
+    let ids = publish_all(&stack.js, ARTICLES).await;
+
+    reach(&stack.js, 300).await;
+    stack.pipeline.langid.kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stack.pipeline.langid.restart();
+
+    reach(&stack.js, 1000).await;
+    stack.pipeline.dedup.kill();
+    second_dedup.kill();
+    second_dedup.restart();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stack.pipeline.dedup.restart();
+
+    reach(&stack.js, 1800).await;
+    stack.pipeline.enrich.kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stack.pipeline.enrich.restart();
+
+    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    // Let any late redelivery land before counting.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let outcomes = Outcomes::read(&stack.js).await;
+    assert_exactly_once(&outcomes, &ids);
+}
+
+#[tokio::test]
+async fn nats_killed_and_restarted_mid_stream_loses_nothing_and_duplicates_nothing() {
+    const ARTICLES: usize = 2000;
+    let mut stack = Stack::start().await;
+    let ids = publish_all(&stack.js, ARTICLES).await;
+    reach(&stack.js, 400).await;
+    stack.nats.kill();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stack.nats.restart();
+    let js = stack.nats.jetstream().await;
+    wait_for_outcomes(&js, ARTICLES as u64, Duration::from_secs(120)).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let outcomes = Outcomes::read(&js).await;
+    assert_exactly_once(&outcomes, &ids);
+    for service in stack.pipeline.services() {
+        assert_eq!(
+            service.http_get("/healthz").0,
+            200,
+            "{} reconnected",
+            service.name
+        );
+        assert!(
+            service.metric("newsflow_nats_connection_events_total{event=\"disconnected\"}") >= 1.0
+        );
+    }
+}
+
+#[tokio::test]
+async fn sigterm_drains_in_flight_messages_and_exits_cleanly() {
+    const ARTICLES: usize = 1500;
+    let mut stack = Stack::start().await;
+    let ids = publish_all(&stack.js, ARTICLES).await;
+    reach(&stack.js, 200).await;
+    let clean = stack.pipeline.enrich.terminate(Duration::from_secs(25));
+    let log = stack.pipeline.enrich.log();
+    assert!(clean, "enrich did not exit cleanly on SIGTERM:\n{log}");
+    assert!(log.contains("in-flight messages finished"), "{log}");
+    stack.pipeline.enrich.restart();
+    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_exactly_once(&Outcomes::read(&stack.js).await, &ids);
+}

@@ -1,0 +1,190 @@
+//! Bad input is dead-lettered with its reason and stage; good input keeps flowing.
+
+use std::time::Duration;
+
+use newsflow_core::subjects;
+use newsflow_tests::publish;
+use serde_json::json;
+
+use crate::{Outcomes, Stack, wait_for_outcomes};
+
+#[tokio::test]
+async fn malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_flows() {
+    let stack = Stack::start().await;
+    let huge = json!({"id": "huge-1", "text": "a".repeat(600 * 1024)}).to_string();
+    let bad: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        (
+            "malformed",
+            br#"{"id": "m1", "text": "#.to_vec(),
+            "invalid_json",
+            "line 1 column",
+        ),
+        (
+            "wrong-type",
+            br#"{"id":"w1","text":"x","title":5}"#.to_vec(),
+            "invalid_field",
+            "`title`",
+        ),
+        (
+            "bad-utf8",
+            b"{\"id\":\"u1\",\"text\":\"caf\xe9\"}".to_vec(),
+            "invalid_utf8",
+            "offset 22",
+        ),
+        ("empty", Vec::new(), "empty", "empty"),
+        ("huge", huge.into_bytes(), "too_large", "over the limit"),
+        (
+            "array",
+            br#"[{"id":"x"}]"#.to_vec(),
+            "invalid_json",
+            "JSON object",
+        ),
+        (
+            "no-content",
+            br#"{"id":"n1","text":"   "}"#.to_vec(),
+            "no_content",
+            "`text` and `html`",
+        ),
+    ];
+    for (msg_id, payload, _, _) in &bad {
+        publish(&stack.js, subjects::RAW, msg_id, payload.clone()).await;
+    }
+    let good = json!({"id": "good-1", "text": "After the bad ones, this article still reaches the end of the pipeline in one piece."});
+    publish(
+        &stack.js,
+        subjects::RAW,
+        "good-1",
+        serde_json::to_vec(&good).unwrap(),
+    )
+    .await;
+
+    wait_for_outcomes(&stack.js, bad.len() as u64 + 1, Duration::from_secs(30)).await;
+    let outcomes = Outcomes::read(&stack.js).await;
+    assert_eq!(outcomes.enriched.len(), 1);
+    assert_eq!(outcomes.enriched[0].json()["id"], "good-1");
+    assert_eq!(outcomes.dead_letters.len(), bad.len());
+    for ((name, payload, code, reason_part), letter) in bad.iter().zip(&outcomes.dead_letters) {
+        assert_eq!(
+            letter.payload.as_ref(),
+            payload.as_slice(),
+            "{name}: payload must be unchanged"
+        );
+        assert_eq!(
+            letter.header(subjects::HEADER_STAGE),
+            Some("langid"),
+            "{name}"
+        );
+        assert_eq!(
+            letter.header(subjects::HEADER_ERROR_CODE),
+            Some(*code),
+            "{name}"
+        );
+        let reason = letter.header(subjects::HEADER_ERROR).unwrap_or_default();
+        assert!(
+            reason.contains(reason_part),
+            "{name}: reason {reason:?} should mention {reason_part:?}"
+        );
+        assert_eq!(
+            letter.header(subjects::HEADER_SOURCE_SUBJECT),
+            Some(subjects::RAW)
+        );
+    }
+
+    let langid = &stack.pipeline.langid;
+    let metric = |reason: &str| {
+        langid.metric(&format!(
+            "newsflow_pipeline_messages_dead_lettered_total{{reason=\"{reason}\",stage=\"langid\"}}"
+        ))
+    };
+    assert_eq!(metric("invalid_json"), 2.0);
+    assert_eq!(metric("invalid_field"), 1.0);
+    assert_eq!(metric("too_large"), 1.0);
+    assert_eq!(
+        langid.metric("newsflow_pipeline_messages_received_total{stage=\"langid\"}"),
+        8.0
+    );
+    assert_eq!(
+        langid.http_get("/healthz").0,
+        200,
+        "the service keeps running"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_message_between_stages_is_dead_lettered_by_the_stage_that_read_it() {
+    let stack = Stack::start().await;
+    crate::wait_for_stream(&stack.js, subjects::STREAM_DETECTED).await;
+    publish(
+        &stack.js,
+        subjects::DETECTED,
+        "internal-1",
+        br#"{"schema_version":99,"article":{"id":"x"}}"#.to_vec(),
+    )
+    .await;
+    wait_for_outcomes(&stack.js, 1, Duration::from_secs(20)).await;
+    let outcomes = Outcomes::read(&stack.js).await;
+    let letter = &outcomes.dead_letters[0];
+    assert_eq!(letter.header(subjects::HEADER_STAGE), Some("dedup"));
+    let reason = letter.header(subjects::HEADER_ERROR).unwrap();
+    assert!(reason.contains("staged article"), "{reason}");
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_then_dead_lettered_after_max_deliver() {
+    let env = [
+        ("NEWSFLOW__CONSUMER__ACK_WAIT_SECS", "4"),
+        ("NEWSFLOW__CONSUMER__MAX_DELIVER", "3"),
+        ("NEWSFLOW__CONSUMER__RETRY_BASE_DELAY_MS", "100"),
+    ];
+    let stack = Stack::start_with(&env).await;
+    let article = json!({"id": "before", "text": "A first article proves the dedup bucket works before it goes away."});
+    publish(
+        &stack.js,
+        subjects::RAW,
+        "before",
+        serde_json::to_vec(&article).unwrap(),
+    )
+    .await;
+    wait_for_outcomes(&stack.js, 1, Duration::from_secs(20)).await;
+
+    // Take the fingerprint bucket away: every claim now fails, a transient error.
+    stack
+        .js
+        .delete_stream(format!("KV_{}", subjects::BUCKET_DEDUP_EXACT))
+        .await
+        .unwrap();
+    let article = json!({"id": "stuck", "text": "This article cannot be checked for duplicates while the bucket is gone."});
+    publish(
+        &stack.js,
+        subjects::RAW,
+        "stuck",
+        serde_json::to_vec(&article).unwrap(),
+    )
+    .await;
+    wait_for_outcomes(&stack.js, 2, Duration::from_secs(30)).await;
+
+    let outcomes = Outcomes::read(&stack.js).await;
+    let letter = &outcomes.dead_letters[0];
+    assert_eq!(letter.header(subjects::HEADER_STAGE), Some("dedup"));
+    assert_eq!(
+        letter.header(subjects::HEADER_ERROR_CODE),
+        Some("max_deliveries")
+    );
+    assert_eq!(letter.header(subjects::HEADER_DELIVERIES), Some("3"));
+    let staged: serde_json::Value = serde_json::from_slice(&letter.payload).unwrap();
+    assert_eq!(
+        staged["article"]["id"], "stuck",
+        "the dead letter holds the stage's input"
+    );
+    let dedup = &stack.pipeline.dedup;
+    assert_eq!(
+        dedup.metric("newsflow_pipeline_messages_failed_total{error_type=\"kv\",stage=\"dedup\"}"),
+        3.0
+    );
+    assert_eq!(
+        dedup.metric(
+            "newsflow_pipeline_messages_processed_total{outcome=\"retried\",stage=\"dedup\"}"
+        ),
+        2.0
+    );
+}

@@ -1,0 +1,152 @@
+//! End-to-end tests: real nats-server, real service processes, real Prometheus.
+//!
+//! One test binary (modules below) so the harness is shared. Each test starts
+//! its own nats-server on a free loopback port with a temporary store.
+
+mod cli;
+mod crash;
+mod dead_letters;
+mod flow;
+mod observability;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use newsflow_core::subjects;
+use newsflow_tests::{NatsServer, Pipeline, Received, collect};
+
+/// Settings that make redelivery after a crash quick in tests.
+pub const FAST_REDELIVERY: &[(&str, &str)] = &[
+    ("NEWSFLOW__CONSUMER__ACK_WAIT_SECS", "4"),
+    ("NEWSFLOW__CONSUMER__MAX_ACK_PENDING", "512"),
+    ("NEWSFLOW__CONSUMER__RETRY_BASE_DELAY_MS", "100"),
+    ("NEWSFLOW__STREAMS__DEDUP_WINDOW_HOURS", "1"),
+];
+
+/// A nats-server with the three services running against it.
+pub struct Stack {
+    pub nats: NatsServer,
+    pub pipeline: Pipeline,
+    pub js: jetstream::Context,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        Self::start_with(FAST_REDELIVERY).await
+    }
+
+    pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        let nats = NatsServer::start();
+        let pipeline = Pipeline::start(&nats.url(), env);
+        let js = nats.jetstream().await;
+        Self { nats, pipeline, js }
+    }
+}
+
+/// Messages in the stream holding `subject` (0 if it does not exist yet).
+pub async fn stream_len(js: &jetstream::Context, subject: &str) -> u64 {
+    let name = newsflow_core::topology::stream_for(subject).name;
+    match js.get_stream(name).await {
+        Ok(mut stream) => stream.info().await.map(|i| i.state.messages).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+/// Waits until the stream `name` exists (services create theirs at start).
+pub async fn wait_for_stream(js: &jetstream::Context, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while js.get_stream(name).await.is_err() {
+        assert!(Instant::now() < deadline, "stream {name} never appeared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Messages across the three outcome streams: records, duplicate notices, dead letters.
+pub async fn outcomes_len(js: &jetstream::Context) -> u64 {
+    stream_len(js, subjects::ENRICHED).await
+        + stream_len(js, subjects::DUPLICATES).await
+        + stream_len(js, subjects::DLQ).await
+}
+
+/// Waits until `expected` outcomes are stored; panics with the count reached.
+pub async fn wait_for_outcomes(js: &jetstream::Context, expected: u64, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    let mut seen = 0;
+    while Instant::now() < deadline {
+        seen = outcomes_len(js).await;
+        if seen >= expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("only {seen} of {expected} outcomes after {timeout:?}");
+}
+
+/// Every outcome message, by subject.
+pub struct Outcomes {
+    pub enriched: Vec<Received>,
+    pub duplicates: Vec<Received>,
+    pub dead_letters: Vec<Received>,
+}
+
+impl Outcomes {
+    pub async fn read(js: &jetstream::Context) -> Self {
+        let idle = Duration::from_secs(2);
+        let count = |s| async move { stream_len(js, s).await as usize };
+        Self {
+            enriched: collect(
+                js,
+                subjects::ENRICHED,
+                count(subjects::ENRICHED).await,
+                idle,
+            )
+            .await,
+            duplicates: collect(
+                js,
+                subjects::DUPLICATES,
+                count(subjects::DUPLICATES).await,
+                idle,
+            )
+            .await,
+            dead_letters: collect(js, subjects::DLQ, count(subjects::DLQ).await, idle).await,
+        }
+    }
+
+    /// How many times each article id appears across all outcomes.
+    pub fn id_counts(&self) -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        for message in self.enriched.iter().chain(&self.duplicates) {
+            let id = message.json()["id"]
+                .as_str()
+                .expect("outcome has an id")
+                .to_string();
+            *counts.entry(id).or_default() += 1;
+        }
+        for message in &self.dead_letters {
+            let id = serde_json::from_slice::<serde_json::Value>(&message.payload)
+                .ok()
+                .and_then(|v| {
+                    // Raw articles carry `id`; stage inputs carry `article.id`.
+                    v["id"]
+                        .as_str()
+                        .or(v["article"]["id"].as_str())
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| String::from_utf8_lossy(&message.payload).into_owned());
+            *counts.entry(id).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Enriched records by id.
+    pub fn records(&self) -> HashMap<String, serde_json::Value> {
+        self.enriched
+            .iter()
+            .map(|m| {
+                let v = m.json();
+                (v["id"].as_str().unwrap().to_string(), v)
+            })
+            .collect()
+    }
+}
