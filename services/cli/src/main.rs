@@ -1,6 +1,7 @@
 //! `newsflow`: the command line of the newsflow pipeline.
 
 mod bench;
+mod detect;
 mod publish;
 mod sources;
 mod tail;
@@ -84,12 +85,18 @@ enum Command {
     },
     /// Measure throughput and latency of the running services against a no-op relay.
     Bench(bench::BenchArgs),
+    /// Detect the language of each stdin line (or JSON article with --json),
+    /// with exactly the transform the langid service uses; prints JSON lines.
+    Detect(detect::DetectArgs),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     newsflow_core::telemetry::init(LogFormat::Human, "warn");
+    if let Command::Detect(args) = &cli.command {
+        return detect::run(args);
+    }
     let settings = load_settings(&cli)?;
     let client = newsflow_core::nats::connect(&cli.nats_url, "newsflow-cli", false).await?;
     let js = newsflow_core::nats::jetstream(client.clone(), 4096);
@@ -140,6 +147,7 @@ async fn main() -> anyhow::Result<()> {
             tail::tail(&js, &subject, count, idle, &mut stdout).await?;
         }
         Command::Bench(args) => bench::run(&js, &settings, args).await?,
+        Command::Detect(_) => unreachable!("handled before connecting"),
     }
     client
         .flush()

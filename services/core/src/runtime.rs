@@ -65,6 +65,28 @@ pub struct Outgoing {
     pub payload: Bytes,
 }
 
+/// Work a stage wants done only once its outputs are stored, such as
+/// recording state that must not exist unless the output does.
+pub type Commit = futures::future::BoxFuture<'static, Result<(), StageError>>;
+
+/// What a stage's transform produced for one message.
+pub struct Processed {
+    /// Messages to publish; the input is acked once all are acknowledged.
+    pub messages: Vec<Outgoing>,
+    /// Runs after every publish is acknowledged and before the ack; if it
+    /// fails, the input is retried (so it must be idempotent).
+    pub commit: Option<Commit>,
+}
+
+impl From<Vec<Outgoing>> for Processed {
+    fn from(messages: Vec<Outgoing>) -> Self {
+        Self {
+            messages,
+            commit: None,
+        }
+    }
+}
+
 /// Why a stage could not process a message.
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
@@ -102,7 +124,7 @@ pub trait Processor: Send + Sync + 'static {
     fn process(
         &self,
         input: Incoming<'_>,
-    ) -> impl Future<Output = Result<Vec<Outgoing>, StageError>> + Send;
+    ) -> impl Future<Output = Result<Processed, StageError>> + Send;
 }
 
 /// Errors that stop a stage.
@@ -422,7 +444,13 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
         metrics.processing.observe(started.elapsed().as_secs_f64());
 
         let result = match result {
-            Ok(outputs) => publish_all(shared, outputs).await,
+            Ok(processed) => match publish_all(shared, processed.messages).await {
+                Ok(()) => match processed.commit {
+                    Some(commit) => commit.await,
+                    None => Ok(()),
+                },
+                Err(err) => Err(err),
+            },
             Err(err) => Err(err),
         };
         let disposition = match result {

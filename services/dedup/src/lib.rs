@@ -18,7 +18,7 @@ use newsflow_core::contracts::{
     DedupInfo, DuplicateMethod, DuplicateNotice, RECORD_SCHEMA_VERSION, StagedArticle,
 };
 use newsflow_core::intake::decode_staged;
-use newsflow_core::runtime::{Incoming, Outgoing, Processor, StageError};
+use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::text::{html_to_text, normalize_for_identity};
 use newsflow_core::{stamp, subjects};
 
@@ -129,7 +129,7 @@ impl<S: SeenStore> Processor for DedupStage<S> {
         metrics::init();
     }
 
-    async fn process(&self, input: Incoming<'_>) -> Result<Vec<Outgoing>, StageError> {
+    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
         let staged = decode_staged(input.payload)?;
         let key = fingerprint(&staged);
         let claimant = staged.message_id();
@@ -148,7 +148,7 @@ impl<S: SeenStore> Processor for DedupStage<S> {
                 tracing::debug!(id = staged.id(), duplicate_of = %of, "duplicate");
             }
         }
-        Ok(vec![outcome(staged, &verdict)])
+        Ok(vec![outcome(staged, &verdict)].into())
     }
 }
 

@@ -16,7 +16,7 @@ use newsflow_core::contracts::{
 };
 use newsflow_core::intake::decode_staged;
 use newsflow_core::metrics::{counter_vec, histogram_vec};
-use newsflow_core::runtime::{Incoming, Outgoing, Processor, StageError};
+use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::text::{html_to_text, tidy_lines, word_count};
 use newsflow_core::{stamp, subjects};
 use prometheus::{Histogram, IntCounterVec};
@@ -228,7 +228,7 @@ impl Processor for EnrichStage {
         metrics();
     }
 
-    async fn process(&self, input: Incoming<'_>) -> Result<Vec<Outgoing>, StageError> {
+    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
         let staged = decode_staged(input.payload)?;
         let message_id = staged.message_id();
         let from_html = staged
@@ -259,7 +259,8 @@ impl Processor for EnrichStage {
             output: "enriched",
             message_id,
             payload: Bytes::from(serde_json::to_vec(&record).expect("record serializes")),
-        }])
+        }]
+        .into())
     }
 }
 

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use newsflow_core::contracts::{Article, STAGED_SCHEMA_VERSION, StagedArticle};
 use newsflow_core::intake::{IntakeLimits, decode_article};
 use newsflow_core::metrics::{counter_vec, histogram_vec};
-use newsflow_core::runtime::{Incoming, Outgoing, Processor, StageError};
+use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::text::html_to_text;
 use newsflow_core::{stamp, subjects};
 use prometheus::{Histogram, IntCounter, IntCounterVec};
@@ -118,7 +118,7 @@ impl Processor for LangidStage {
         metrics();
     }
 
-    async fn process(&self, input: Incoming<'_>) -> Result<Vec<Outgoing>, StageError> {
+    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
         let article = decode_article(input.payload, self.limits)?;
         let received_at = input.stored_at.to_rfc3339_opts(chrono_seconds(), true);
         let staged = self.stage_article(article, input.stream_sequence, received_at);
@@ -141,7 +141,8 @@ impl Processor for LangidStage {
             output: "next",
             message_id: staged.message_id(),
             payload: Bytes::from(payload),
-        }])
+        }]
+        .into())
     }
 }
 
