@@ -1,9 +1,579 @@
-pub async fn run(
-    _js: &async_nats::jetstream::Context,
-    _s: &newsflow_core::config::Settings,
-    _a: BenchArgs,
-) -> anyhow::Result<()> {
-    anyhow::bail!("todo")
-}
+//! `newsflow bench`: end-to-end throughput and latency of the running
+//! services, next to a no-op relay with the same number of JetStream hops, in
+//! one run, with the CPU time per article of every process.
+//!
+//! Both runs publish the same articles the same way and wait for one outcome
+//! per article (record, duplicate notice or dead letter for the pipeline; the
+//! relayed message for the relay). The relay runs the same consume → publish →
+//! ack loop as the services with a transform that does nothing, as three
+//! separate processes, so the ratio shows what the services' own work costs.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use async_nats::jetstream;
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use newsflow_core::config::Settings;
+use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
+use newsflow_core::subjects;
+use newsflow_core::topology::{self, ConsumerSpec, StreamRole, StreamSpec};
+use serde::Deserialize;
+
+use crate::generate;
+
+/// Arguments of `newsflow bench`.
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    /// Articles per run (pipeline and relay each).
+    #[arg(long, default_value_t = 20_000)]
+    pub articles: usize,
+    /// Share of generated articles that are exact copies of earlier ones.
+    #[arg(long, default_value_t = 0.1)]
+    pub duplicates: f64,
+    /// Read articles from a JSON-lines file instead of generating them
+    /// (ids are replaced so runs do not collide).
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Articles sent (and not measured) before each run, to warm up.
+    #[arg(long, default_value_t = 500)]
+    pub warmup: usize,
+    /// Give up on a run after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+    /// Only measure the pipeline (skip the relay).
+    #[arg(long)]
+    pub skip_relay: bool,
+}
+
+/// The hidden `newsflow relay-hop` subcommand the bench spawns.
+#[derive(Debug, clap::Args)]
+pub struct RelayArgs {
+    /// Which hop (0, 1 or 2).
+    #[arg(long)]
+    pub hop: usize,
+}
+
+const RELAY_HOPS: usize = 3;
+const RELAY_SUBJECTS: [&str; RELAY_HOPS + 1] = [
+    "bench.relay.0",
+    "bench.relay.1",
+    "bench.relay.2",
+    "bench.relay.3",
+];
+const RELAY_STREAMS: [&str; RELAY_HOPS + 1] = [
+    "BENCH_RELAY_0",
+    "BENCH_RELAY_1",
+    "BENCH_RELAY_2",
+    "BENCH_RELAY_3",
+];
+const RELAY_CONSUMERS: [ConsumerSpec; RELAY_HOPS] = [
+    ConsumerSpec {
+        durable: "relay0",
+        stream: RELAY_STREAMS[0],
+        subject: RELAY_SUBJECTS[0],
+    },
+    ConsumerSpec {
+        durable: "relay1",
+        stream: RELAY_STREAMS[1],
+        subject: RELAY_SUBJECTS[1],
+    },
+    ConsumerSpec {
+        durable: "relay2",
+        stream: RELAY_STREAMS[2],
+        subject: RELAY_SUBJECTS[2],
+    },
+];
+const RELAY_NAMES: [&str; RELAY_HOPS] = ["relay0", "relay1", "relay2"];
+
+/// Forwards every message unchanged to the next hop.
+struct Relay {
+    hop: usize,
+}
+
+impl Processor for Relay {
+    fn stage(&self) -> &'static str {
+        RELAY_NAMES[self.hop]
+    }
+
+    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
+        Ok(vec![Outgoing {
+            subject: RELAY_SUBJECTS[self.hop + 1],
+            output: "next",
+            message_id: input.stream_sequence.to_string(),
+            payload: Bytes::copy_from_slice(input.payload),
+        }]
+        .into())
+    }
+}
+
+/// Runs one relay hop until SIGTERM (used by the bench, in its own process).
+///
+/// # Errors
+/// When the hop number is out of range or the consumer cannot be created.
+pub async fn relay_hop(
+    js: jetstream::Context,
+    settings: &Settings,
+    args: &RelayArgs,
+) -> anyhow::Result<()> {
+    if args.hop >= RELAY_HOPS {
+        bail!("--hop must be below {RELAY_HOPS}, got {}", args.hop);
+    }
+    let shutdown = newsflow_core::shutdown::on_signal();
+    newsflow_core::runtime::run_stage(
+        js,
+        &RELAY_CONSUMERS[args.hop],
+        settings.consumer.clone(),
+        Relay { hop: args.hop },
+        shutdown,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Runs the benchmark and prints its report; the last line is
+/// `pipeline <X> articles/s, relay <Y> articles/s, ratio <X/Y>`.
+///
+/// # Errors
+/// When the services are not running, or a run does not finish in time.
+pub async fn run(
+    js: &jetstream::Context,
+    nats_url: &str,
+    settings: &Settings,
+    args: BenchArgs,
+) -> anyhow::Result<()> {
+    let client = js.client();
+    let run_id = format!("{:x}", chrono::Utc::now().timestamp_millis());
+    let articles = match &args.input {
+        Some(path) => read_input(path, &run_id, args.articles)?,
+        None => generate::articles(&run_id, args.articles, args.duplicates),
+    };
+    let warmup = match &args.input {
+        Some(path) => read_input(path, &format!("{run_id}w"), args.warmup)?,
+        None => generate::articles(&format!("{run_id}w"), args.warmup, args.duplicates),
+    };
+    let total_bytes: usize = articles.iter().map(|a| a.payload.len()).sum();
+    println!(
+        "{} articles, {:.1} KB on average, {} warm-up articles per run",
+        articles.len(),
+        total_bytes as f64 / articles.len().max(1) as f64 / 1024.0,
+        warmup.len()
+    );
+
+    ensure_services_running(js).await?;
+    let timeout = Duration::from_secs(args.timeout);
+    let pipeline_outputs = [subjects::ENRICHED, subjects::DUPLICATES, subjects::DLQ];
+    run_measured(
+        &client,
+        js,
+        subjects::RAW,
+        &pipeline_outputs,
+        &warmup,
+        timeout,
+    )
+    .await?;
+    let processes = [
+        "newsflow-langid",
+        "newsflow-dedup",
+        "newsflow-enrich",
+        "nats-server",
+    ];
+    let before = cpu_snapshot(&processes);
+    let pipeline = run_measured(
+        &client,
+        js,
+        subjects::RAW,
+        &pipeline_outputs,
+        &articles,
+        timeout,
+    )
+    .await?;
+    let after = cpu_snapshot(&processes);
+    println!("{}", pipeline.describe("pipeline"));
+    print_cpu(&before, &after, articles.len());
+
+    if args.skip_relay {
+        println!(
+            "pipeline {:.0} articles/s, relay not measured",
+            pipeline.rate()
+        );
+        return Ok(());
+    }
+    let relay = {
+        let mut hops = RelayProcesses::start(js, nats_url, settings).await?;
+        run_measured(
+            &client,
+            js,
+            RELAY_SUBJECTS[0],
+            &[RELAY_SUBJECTS[RELAY_HOPS]],
+            &warmup,
+            timeout,
+        )
+        .await?;
+        let processes = ["newsflow", "nats-server"];
+        let before = cpu_snapshot(&processes);
+        let relay = run_measured(
+            &client,
+            js,
+            RELAY_SUBJECTS[0],
+            &[RELAY_SUBJECTS[RELAY_HOPS]],
+            &articles,
+            timeout,
+        )
+        .await?;
+        let after = cpu_snapshot(&processes);
+        println!("{}", relay.describe("relay"));
+        print_cpu(&before, &after, articles.len());
+        hops.stop(js).await;
+        relay
+    };
+    println!(
+        "pipeline {:.0} articles/s, relay {:.0} articles/s, ratio {:.2}",
+        pipeline.rate(),
+        relay.rate(),
+        pipeline.rate() / relay.rate()
+    );
+    Ok(())
+}
+
+fn read_input(
+    path: &PathBuf,
+    run_id: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<generate::Generated>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut out = Vec::new();
+    for (index, line) in text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(limit)
+        .enumerate()
+    {
+        let mut value: serde_json::Value = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not a JSON article", path.display(), index + 1))?;
+        let id = format!("bench-{run_id}-{index:07}");
+        value["id"] = serde_json::Value::String(id.clone());
+        out.push(generate::Generated {
+            id,
+            payload: serde_json::to_vec(&value)?,
+        });
+    }
+    if out.len() < limit {
+        println!("note: {} holds only {} articles", path.display(), out.len());
+    }
+    Ok(out)
+}
+
+/// Fails unless each stage has a consumer pulling (a service replica running).
+async fn ensure_services_running(js: &jetstream::Context) -> anyhow::Result<()> {
+    for spec in topology::CONSUMERS {
+        let waiting = async {
+            let stream = js.get_stream(spec.stream).await.ok()?;
+            let mut consumer: jetstream::consumer::PullConsumer =
+                stream.get_consumer(spec.durable).await.ok()?;
+            consumer.info().await.ok().map(|i| i.num_waiting)
+        }
+        .await;
+        if waiting.unwrap_or(0) == 0 {
+            bail!(
+                "no {} service is pulling from {}: start the services first (deploy/local/run.sh does)",
+                spec.durable,
+                spec.stream
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Timing of one run.
+struct RunResult {
+    articles: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl RunResult {
+    fn rate(&self) -> f64 {
+        self.articles as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn describe(&self, name: &str) -> String {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let pick = |q: f64| {
+            sorted
+                .get(((sorted.len() as f64 - 1.0) * q).round() as usize)
+                .copied()
+                .unwrap_or_default()
+        };
+        format!(
+            "{name}: {} articles in {:.2}s = {:.0} articles/s; end-to-end latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.articles,
+            self.elapsed.as_secs_f64(),
+            self.rate(),
+            pick(0.5).as_secs_f64() * 1e3,
+            pick(0.99).as_secs_f64() * 1e3,
+            pick(1.0).as_secs_f64() * 1e3,
+        )
+    }
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: Option<String>,
+}
+
+/// Publishes the articles to `input` and waits for one message per article
+/// on the output subjects.
+async fn run_measured(
+    client: &async_nats::Client,
+    js: &jetstream::Context,
+    input: &str,
+    outputs: &[&str],
+    articles: &[generate::Generated],
+    timeout: Duration,
+) -> anyhow::Result<RunResult> {
+    if articles.is_empty() {
+        return Ok(RunResult {
+            articles: 0,
+            elapsed: Duration::ZERO,
+            latencies: Vec::new(),
+        });
+    }
+    let sent: Arc<Mutex<HashMap<String, Instant>>> =
+        Arc::new(Mutex::new(HashMap::with_capacity(articles.len())));
+    let expected = articles.len();
+    let mut subscriptions = Vec::new();
+    for subject in outputs {
+        subscriptions.push(
+            client
+                .subscribe(subject.to_string())
+                .await
+                .with_context(|| format!("subscribing to {subject}"))?,
+        );
+    }
+    client.flush().await.context("flushing subscriptions")?;
+    let collector = {
+        let sent = sent.clone();
+        tokio::spawn(async move {
+            let mut merged = futures::stream::select_all(subscriptions);
+            let mut latencies = Vec::with_capacity(expected);
+            while latencies.len() < expected {
+                let Some(message) = merged.next().await else {
+                    break;
+                };
+                let received = Instant::now();
+                let Ok(IdOnly { id: Some(id) }) =
+                    serde_json::from_slice::<IdOnly>(&message.payload)
+                else {
+                    continue;
+                };
+                if let Some(at) = sent.lock().expect("lock").remove(&id) {
+                    latencies.push(received - at);
+                }
+            }
+            latencies
+        })
+    };
+    let started = Instant::now();
+    let mut acks = FuturesUnordered::new();
+    for article in articles {
+        sent.lock()
+            .expect("lock")
+            .insert(article.id.clone(), Instant::now());
+        let publish = jetstream::message::PublishMessage::build()
+            .payload(Bytes::from(article.payload.clone()))
+            .message_id(&article.id);
+        let ack = js
+            .send_publish(input.to_string(), publish)
+            .await
+            .context("publishing")?;
+        acks.push(async move { ack.await });
+        while acks.len() >= 1024 {
+            if let Some(ack) = acks.next().await {
+                ack.context("publish not acknowledged")?;
+            }
+        }
+    }
+    while let Some(ack) = acks.next().await {
+        ack.context("publish not acknowledged")?;
+    }
+    let latencies = match tokio::time::timeout(timeout, collector).await {
+        Ok(joined) => joined.context("collector task")?,
+        Err(_) => bail!("timed out after {timeout:?} waiting for outputs on {outputs:?}"),
+    };
+    let elapsed = started.elapsed();
+    if latencies.len() < expected {
+        bail!("only {} of {expected} outcomes arrived", latencies.len());
+    }
+    Ok(RunResult {
+        articles: expected,
+        elapsed,
+        latencies,
+    })
+}
+
+/// Three relay hops as child processes, with their streams.
+struct RelayProcesses {
+    children: Vec<tokio::process::Child>,
+}
+
+impl RelayProcesses {
+    async fn start(
+        js: &jetstream::Context,
+        nats_url: &str,
+        settings: &Settings,
+    ) -> anyhow::Result<Self> {
+        for (index, name) in RELAY_STREAMS.iter().enumerate() {
+            let _ = js.delete_stream(name).await;
+            let spec = StreamSpec {
+                name,
+                subject: RELAY_SUBJECTS[index],
+                role: StreamRole::Internal,
+                description: "newsflow bench relay hop",
+            };
+            topology::ensure_stream(js, &spec, &settings.streams)
+                .await
+                .context("creating relay streams")?;
+        }
+        let exe = std::env::current_exe().context("locating the newsflow binary")?;
+        let mut children = Vec::new();
+        for hop in 0..RELAY_HOPS {
+            let child = tokio::process::Command::new(&exe)
+                .args([
+                    "relay-hop",
+                    "--hop",
+                    &hop.to_string(),
+                    "--nats-url",
+                    nats_url,
+                ])
+                .kill_on_drop(true)
+                .spawn()
+                .context("starting a relay hop")?;
+            children.push(child);
+        }
+        // Wait until every hop is pulling.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for spec in &RELAY_CONSUMERS {
+            loop {
+                let waiting = async {
+                    let stream = js.get_stream(spec.stream).await.ok()?;
+                    let mut consumer: jetstream::consumer::PullConsumer =
+                        stream.get_consumer(spec.durable).await.ok()?;
+                    consumer.info().await.ok().map(|i| i.num_waiting)
+                }
+                .await;
+                if waiting.unwrap_or(0) > 0 {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    bail!("relay hop {} did not start", spec.durable);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Ok(Self { children })
+    }
+
+    async fn stop(&mut self, js: &jetstream::Context) {
+        for child in &mut self.children {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+        for name in RELAY_STREAMS {
+            let _ = js.delete_stream(name).await;
+        }
+    }
+}
+
+/// CPU seconds (user + system) and peak resident memory of each named process.
+#[derive(Debug, Clone, Default)]
+struct ProcessStats {
+    cpu_seconds: f64,
+    peak_rss_mb: f64,
+    count: usize,
+}
+
+fn cpu_snapshot(names: &[&str]) -> HashMap<String, ProcessStats> {
+    let ticks = clock_ticks_per_second();
+    let mut stats: HashMap<String, ProcessStats> = HashMap::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return stats;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(comm) = std::fs::read_to_string(path.join("comm")) else {
+            continue;
+        };
+        let comm = comm.trim();
+        if !names.contains(&comm) || entry.file_name() == std::process::id().to_string().as_str() {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+        let Some(after) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+            continue;
+        };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks_used: f64 = fields
+            .get(11)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            + fields
+                .get(12)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(0.0);
+        let peak_kb = std::fs::read_to_string(path.join("status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            })
+            .unwrap_or(0.0);
+        let entry = stats.entry(comm.to_string()).or_default();
+        entry.cpu_seconds += ticks_used / ticks;
+        entry.peak_rss_mb = entry.peak_rss_mb.max(peak_kb / 1024.0);
+        entry.count += 1;
+    }
+    stats
+}
+
+fn clock_ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn print_cpu(
+    before: &HashMap<String, ProcessStats>,
+    after: &HashMap<String, ProcessStats>,
+    articles: usize,
+) {
+    let mut names: Vec<&String> = after.keys().collect();
+    names.sort();
+    let mut total = 0.0;
+    for name in names {
+        let end = &after[name];
+        let start = before.get(name).map_or(0.0, |s| s.cpu_seconds);
+        let per_article_us = (end.cpu_seconds - start) / articles as f64 * 1e6;
+        total += per_article_us;
+        println!(
+            "  {name:<16} {per_article_us:>7.1} µs CPU per article ({} process{}), peak RSS {:.1} MB",
+            end.count,
+            if end.count == 1 { "" } else { "es" },
+            end.peak_rss_mb
+        );
+    }
+    println!("  {:<16} {total:>7.1} µs CPU per article", "total");
+}

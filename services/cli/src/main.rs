@@ -2,6 +2,7 @@
 
 mod bench;
 mod detect;
+mod generate;
 mod publish;
 mod sources;
 mod tail;
@@ -85,6 +86,9 @@ enum Command {
     },
     /// Measure throughput and latency of the running services against a no-op relay.
     Bench(bench::BenchArgs),
+    /// Run one no-op relay hop (started by `bench`).
+    #[command(hide = true)]
+    RelayHop(bench::RelayArgs),
     /// Detect the language of each stdin line (or JSON article with --json),
     /// with exactly the transform the langid service uses; prints JSON lines.
     Detect(detect::DetectArgs),
@@ -146,7 +150,8 @@ async fn main() -> anyhow::Result<()> {
             let mut stdout = std::io::stdout().lock();
             tail::tail(&js, &subject, count, idle, &mut stdout).await?;
         }
-        Command::Bench(args) => bench::run(&js, &settings, args).await?,
+        Command::Bench(args) => bench::run(&js, &cli.nats_url, &settings, args).await?,
+        Command::RelayHop(args) => bench::relay_hop(js.clone(), &settings, &args).await?,
         Command::Detect(_) => unreachable!("handled before connecting"),
     }
     client

