@@ -272,14 +272,7 @@ fn read_input(
 /// Fails unless each stage has a consumer pulling (a service replica running).
 async fn ensure_services_running(js: &jetstream::Context) -> anyhow::Result<()> {
     for spec in topology::CONSUMERS {
-        let waiting = async {
-            let stream = js.get_stream(spec.stream).await.ok()?;
-            let mut consumer: jetstream::consumer::PullConsumer =
-                stream.get_consumer(spec.durable).await.ok()?;
-            consumer.info().await.ok().map(|i| i.num_waiting)
-        }
-        .await;
-        if waiting.unwrap_or(0) == 0 {
+        if pull_requests_waiting(js, spec).await == 0 {
             bail!(
                 "no {} service is pulling from {}: start the services first (deploy/local/run.sh does)",
                 spec.durable,
@@ -288,6 +281,18 @@ async fn ensure_services_running(js: &jetstream::Context) -> anyhow::Result<()> 
         }
     }
     Ok(())
+}
+
+/// Pull requests waiting on a durable consumer: more than zero while some
+/// process consumes it (0 when it does not exist).
+async fn pull_requests_waiting(js: &jetstream::Context, spec: &ConsumerSpec) -> usize {
+    let waiting = async {
+        let stream = js.get_stream(spec.stream).await.ok()?;
+        let mut consumer: jetstream::consumer::PullConsumer =
+            stream.get_consumer(spec.durable).await.ok()?;
+        consumer.info().await.ok().map(|i| i.num_waiting)
+    };
+    waiting.await.unwrap_or(0)
 }
 
 /// Timing of one run.
@@ -461,14 +466,7 @@ impl RelayProcesses {
         let deadline = Instant::now() + Duration::from_secs(20);
         for spec in &RELAY_CONSUMERS {
             loop {
-                let waiting = async {
-                    let stream = js.get_stream(spec.stream).await.ok()?;
-                    let mut consumer: jetstream::consumer::PullConsumer =
-                        stream.get_consumer(spec.durable).await.ok()?;
-                    consumer.info().await.ok().map(|i| i.num_waiting)
-                }
-                .await;
-                if waiting.unwrap_or(0) > 0 {
+                if pull_requests_waiting(js, spec).await > 0 {
                     break;
                 }
                 if Instant::now() > deadline {
