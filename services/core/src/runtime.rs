@@ -33,7 +33,7 @@ use prometheus::{Histogram, IntCounter, IntGauge};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{Instrument, debug, error, info, info_span, warn};
+use tracing::{Instrument, debug, debug_span, error, info, warn};
 
 use crate::config::ConsumerSettings;
 use crate::intake::{Rejection, reject_code};
@@ -401,7 +401,11 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
         }
     };
     let (stream_sequence, delivered, pending, stored_at) = info;
-    let span = info_span!("message", stage, subject = %message.subject, stream_sequence, delivered);
+    // A debug span: at the default level, creating and formatting a span per
+    // message would cost more than some transforms; the logs below carry
+    // the message's coordinates themselves.
+    let span =
+        debug_span!("message", stage, subject = %message.subject, stream_sequence, delivered);
     async {
         let started = Instant::now();
         let metrics = &shared.metrics;
@@ -471,7 +475,7 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
                     dead_letter(shared, &message, stream_sequence, delivered, &rejection).await
                 } else {
                     let delay = shared.settings.retry_delay(delivered);
-                    warn!(error_type = kind, error = %reason, retry_in_ms = delay.as_millis() as u64, "transient failure; will retry");
+                    warn!(stage, stream_sequence, delivered, error_type = kind, error = %reason, retry_in_ms = delay.as_millis() as u64, "transient failure; will retry");
                     metrics.retried_outcome.inc();
                     Disposition::Nak(delay)
                 }
@@ -580,11 +584,11 @@ async fn dead_letter<P: Processor>(
                 .with_label_values(&[stage, "dlq"])
                 .inc();
             shared.metrics.dead_lettered_outcome.inc();
-            warn!(reason_code = rejection.code, reason = %rejection.reason, "message dead-lettered to {}", subjects::DLQ);
+            warn!(stage, source_subject = %message.subject, stream_sequence, delivered, reason_code = rejection.code, reason = %rejection.reason, "message dead-lettered to {}", subjects::DLQ);
             Disposition::Ack
         }
         Err(err) => {
-            error!(error = %err, reason = %rejection.reason, "cannot dead-letter message; will retry");
+            error!(stage, stream_sequence, error = %err, reason = %rejection.reason, "cannot dead-letter message; will retry");
             pipeline()
                 .retried
                 .with_label_values(&[stage, "dead_letter_publish"])

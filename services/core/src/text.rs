@@ -1,7 +1,7 @@
 //! Text helpers shared by the stages: plain text out of HTML, and the
 //! normalization that decides whether two texts are "the same".
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// Elements whose content is never article text.
 const SKIPPED_ELEMENTS: &[&str] = &[
@@ -264,19 +264,32 @@ pub fn tidy_lines(s: &str) -> String {
 /// lower case, all white space folded to single spaces.
 pub fn normalize_for_identity(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut pending_space = false;
-    for c in s.nfkc().flat_map(char::to_lowercase) {
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-        } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
-        }
+    // Most text is already NFKC; the quick check lets it skip the normalizer.
+    if unicode_normalization::is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        fold_case_and_space(s.chars(), &mut out);
+    } else {
+        fold_case_and_space(s.nfkc(), &mut out);
     }
     out
+}
+
+fn fold_case_and_space(chars: impl Iterator<Item = char>, out: &mut String) {
+    let mut pending_space = false;
+    for c in chars {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
 }
 
 /// Number of words: runs of letters or digits, counting each CJK character
@@ -348,6 +361,7 @@ mod tests {
         assert_eq!(normalize_for_identity("  Hello\n\tWORLD "), "hello world");
         assert_eq!(normalize_for_identity("ﬁne ＡＢＣ"), "fine abc");
         assert_eq!(normalize_for_identity("ﻻ"), "لا");
+        assert_eq!(normalize_for_identity("Cafe\u{301} ÉTÉ"), "café été");
     }
 
     #[test]
