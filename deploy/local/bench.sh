@@ -34,4 +34,4 @@ for service in langid dedup enrich; do
 done
 sleep 1
 say "nats-server $("$nats_bin" --version | sed 's/.*v//'), $(nproc) cores"
-"$bin/newsflow" bench "$@"
+"$bin/newsflow" bench --pids "$(IFS=,; echo "${pids[*]}")" "$@"

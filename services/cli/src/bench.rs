@@ -48,6 +48,10 @@ pub struct BenchArgs {
     /// Only measure the pipeline (skip the relay).
     #[arg(long)]
     pub skip_relay: bool,
+    /// Process ids of nats-server and the services to charge CPU to
+    /// (comma-separated); by default every process with their names.
+    #[arg(long, value_delimiter = ',')]
+    pub pids: Vec<u32>,
 }
 
 /// The hidden `newsflow relay-hop` subcommand the bench spawns.
@@ -176,12 +180,15 @@ pub async fn run(
         timeout,
     )
     .await?;
-    let processes = [
-        "newsflow-langid",
-        "newsflow-dedup",
-        "newsflow-enrich",
-        "nats-server",
-    ];
+    let processes = find_processes(
+        &[
+            "newsflow-langid",
+            "newsflow-dedup",
+            "newsflow-enrich",
+            "nats-server",
+        ],
+        &args.pids,
+    );
     let before = cpu_snapshot(&processes);
     let pipeline = run_measured(
         &client,
@@ -214,7 +221,8 @@ pub async fn run(
             timeout,
         )
         .await?;
-        let processes = ["newsflow", "nats-server"];
+        let mut processes = find_processes(&["nats-server"], &args.pids);
+        processes.extend(hops.children.iter().filter_map(tokio::process::Child::id));
         let before = cpu_snapshot(&processes);
         let relay = run_measured(
             &client,
@@ -497,21 +505,32 @@ struct ProcessStats {
     count: usize,
 }
 
-fn cpu_snapshot(names: &[&str]) -> HashMap<String, ProcessStats> {
+/// Ids of the processes named `names`, limited to `only` when it is not empty.
+fn find_processes(names: &[&str], only: &[u32]) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != std::process::id() && (only.is_empty() || only.contains(pid)))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| names.contains(&comm.trim()))
+        })
+        .collect()
+}
+
+/// CPU time and peak memory of the given processes, by process name.
+fn cpu_snapshot(pids: &[u32]) -> HashMap<String, ProcessStats> {
     let ticks = clock_ticks_per_second();
     let mut stats: HashMap<String, ProcessStats> = HashMap::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return stats;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
+    for pid in pids {
+        let path = std::path::PathBuf::from(format!("/proc/{pid}"));
         let Ok(comm) = std::fs::read_to_string(path.join("comm")) else {
             continue;
         };
         let comm = comm.trim();
-        if !names.contains(&comm) || entry.file_name() == std::process::id().to_string().as_str() {
-            continue;
-        }
         let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
             continue;
         };
