@@ -9,7 +9,6 @@
 //! Binaries are taken from the cargo target directory the tests run from, so
 //! build them first: `cargo build --workspace --bins` (the test script does).
 
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -515,14 +514,4 @@ pub fn shared_dir() -> Option<PathBuf> {
 /// The project's own sample articles.
 pub fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/local/samples")
-}
-
-/// Reads the first line of a file, for small helpers.
-pub fn first_line(path: &Path) -> String {
-    let file = std::fs::File::open(path).expect("file opens");
-    BufReader::new(file)
-        .lines()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_default()
 }
