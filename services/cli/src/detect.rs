@@ -1,10 +1,17 @@
 //! `newsflow detect`: the langid transform on stdin, one JSON object per line.
+//!
+//! It builds the stage from the same `[langid]` settings the service reads
+//! (`NEWSFLOW_CONFIG` file, then `NEWSFLOW__LANGID__*` variables) and calls
+//! [`LangidStage::detect`], the service's own code path. That makes it the
+//! accuracy harness as well: pipe a test set through it and compare.
 
 use std::io::{BufRead, Write};
 
 use anyhow::Context as _;
+use newsflow_core::config::CommonArgs;
 use newsflow_core::contracts::Article;
-use newsflow_langid::detect;
+use newsflow_core::intake::IntakeLimits;
+use newsflow_langid::{LangidConfig, LangidStage};
 
 /// Arguments of `newsflow detect`.
 #[derive(Debug, clap::Args)]
@@ -16,25 +23,51 @@ pub struct DetectArgs {
 
 /// Detects the language of each stdin line and prints the language fields.
 ///
+/// A plain line is an article whose text is the line. A `--json` line that
+/// is not an article prints `{"error": ...}` and the run goes on.
+///
 /// # Errors
-/// When stdin cannot be read or stdout written.
+/// When the settings are invalid, stdin cannot be read or stdout written.
 pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
+    let stage = stage()?;
     let stdin = std::io::stdin();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     for (index, line) in stdin.lock().lines().enumerate() {
         let line = line.with_context(|| format!("reading stdin line {}", index + 1))?;
-        let output = if args.json {
-            match serde_json::from_str::<Article>(&line) {
-                Ok(article) => {
-                    let body = article.text.as_deref().unwrap_or_default();
-                    serde_json::to_value(detect::detect_article(article.title.as_deref(), body))?
-                }
-                Err(err) => serde_json::json!({"error": format!("line {}: {err}", index + 1)}),
-            }
-        } else {
-            serde_json::to_value(detect::detect_text(&line))?
+        let output = match article(&line, args.json) {
+            Ok(article) => serde_json::to_value(stage.detect(&article).language)
+                .context("serializing a language")?,
+            Err(err) => serde_json::json!({"error": format!("line {}: {err}", index + 1)}),
         };
         writeln!(stdout, "{output}").context("writing stdout")?;
     }
-    Ok(())
+    stdout.flush().context("writing stdout")
+}
+
+/// The langid stage with the service's settings.
+fn stage() -> anyhow::Result<LangidStage> {
+    // The global `--config` flag is not passed down to subcommand handlers;
+    // its environment form, NEWSFLOW_CONFIG, is read here.
+    let config = std::env::var_os("NEWSFLOW_CONFIG").map(Into::into);
+    let settings = CommonArgs {
+        config,
+        ..CommonArgs::default()
+    }
+    .load(newsflow_core::config::Settings::default().metrics_addr)
+    .context("loading configuration")?;
+    let langid: LangidConfig = settings
+        .section("langid")
+        .context("reading the [langid] settings")?;
+    LangidStage::new(&langid, IntakeLimits::default()).context("building the language detector")
+}
+
+fn article(line: &str, json: bool) -> Result<Article, serde_json::Error> {
+    if json {
+        serde_json::from_str(line)
+    } else {
+        Ok(Article {
+            text: Some(line.to_owned()),
+            ..Article::default()
+        })
+    }
 }

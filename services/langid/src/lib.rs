@@ -4,15 +4,27 @@
 //! `news.dlq` with the reason), fills in the id, detects the language and
 //! publishes a staged article to `news.stage.detected`.
 //!
-//! The detection itself is the pure [`detect`] module; [`LangidStage`] only
-//! adapts it to the shared loop.
+//! # Layout
+//! - [`detect`]: the pure detector (whatlang over an allowlist, hints,
+//!   second pass, optional lingua fallback); [`LangidStage::detect`] is the
+//!   one entry point the service and `newsflow detect` share.
+//! - [`sample`]: the capped, cleaned text the detector reads.
+//! - [`config`]: the `[langid]` settings; [`codes`]: language codes.
+//! - `fallback` (cargo feature `lingua-fallback`): the second detector.
+//!
+//! [`LangidStage`] only adapts the detector to the shared loop.
 
+pub mod codes;
+pub mod config;
 pub mod detect;
+#[cfg(feature = "lingua-fallback")]
+mod fallback;
+pub mod sample;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use newsflow_core::contracts::{Article, STAGED_SCHEMA_VERSION, StagedArticle};
+use newsflow_core::contracts::{Article, Language, STAGED_SCHEMA_VERSION, StagedArticle};
 use newsflow_core::intake::{IntakeLimits, decode_article};
 use newsflow_core::metrics::{counter_vec, histogram_vec};
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
@@ -20,42 +32,45 @@ use newsflow_core::text::html_to_text;
 use newsflow_core::{stamp, subjects};
 use prometheus::{Histogram, IntCounter, IntCounterVec};
 
+pub use config::LangidConfig;
+pub use detect::{ArticleText, Detection, Detector, DetectorError};
+
 pub const STAGE: &str = "langid";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Languages that get their own metric label; others count as `other`.
-const LABELLED_LANGUAGES: &[&str] = &[
-    "eng", "fra", "ara", "deu", "spa", "ita", "por", "rus", "tur", "pes", "urd", "cmn", "jpn",
-    "kor", "hin", "ind", "nld", "pol", "ukr", "heb", "und",
-];
+/// Every value of the `method` field, for the bounded metric label set.
+const METHODS: &[&str] = &["script", "trigram", "hint", "fallback", "none"];
 
 struct LangidMetrics {
     articles: IntCounterVec,
+    methods: IntCounterVec,
     unreliable: IntCounter,
+    fallback: IntCounter,
     confidence: Histogram,
 }
 
 fn metrics() -> &'static LangidMetrics {
     static METRICS: OnceLock<LangidMetrics> = OnceLock::new();
-    METRICS.get_or_init(|| {
-        let metrics = new_metrics();
-        for language in LABELLED_LANGUAGES.iter().chain(&["other"]) {
-            metrics.articles.with_label_values(&[language]);
-        }
-        metrics
-    })
-}
-
-fn new_metrics() -> LangidMetrics {
-    LangidMetrics {
+    METRICS.get_or_init(|| LangidMetrics {
         articles: counter_vec(
             "newsflow_langid_articles_total",
-            "Articles by detected language (ISO 639-3; `other` outside the labelled set).",
+            "Articles by detected language (ISO 639-3 of the configured languages, `und`, or `other`).",
             &["language"],
+        ),
+        methods: counter_vec(
+            "newsflow_langid_decisions_total",
+            "Articles by what decided their language (script, trigram, hint, fallback, none).",
+            &["method"],
         ),
         unreliable: counter_vec(
             "newsflow_langid_unreliable_total",
             "Detections the detector itself calls unreliable.",
+            &[],
+        )
+        .with_label_values(&[] as &[&str]),
+        fallback: counter_vec(
+            "newsflow_langid_fallback_total",
+            "Articles the second detector (lingua) was asked about, whatever it answered.",
             &[],
         )
         .with_label_values(&[] as &[&str]),
@@ -66,16 +81,63 @@ fn new_metrics() -> LangidMetrics {
             &[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0],
         )
         .with_label_values(&[] as &[&str]),
-    }
+    })
 }
 
-/// The langid stage.
-#[derive(Debug, Clone, Copy, Default)]
+/// The langid stage: the shared detector plus intake limits.
+#[derive(Debug, Clone, Default)]
 pub struct LangidStage {
     pub limits: IntakeLimits,
+    detector: Arc<Detector>,
 }
 
 impl LangidStage {
+    /// A stage with the `[langid]` settings.
+    ///
+    /// # Errors
+    /// When the settings are invalid (see [`DetectorError`]).
+    pub fn new(config: &LangidConfig, limits: IntakeLimits) -> Result<Self, DetectorError> {
+        Ok(Self {
+            limits,
+            detector: Arc::new(Detector::new(config)?),
+        })
+    }
+
+    /// The configured detector.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// Detects an article's language from its title, its text (or the
+    /// visible text of its HTML), the crawler's hint and the HTML `lang`
+    /// attribute. The service and `newsflow detect` both call this.
+    pub fn detect(&self, article: &Article) -> Detection {
+        let hint = article.lang_hint.as_deref();
+        match (&article.text, &article.html) {
+            (Some(text), _) if !text.trim().is_empty() => self.detector.detect(&ArticleText {
+                title: article.title.as_deref(),
+                body: text,
+                lang_hint: hint,
+                html_lang: None,
+            }),
+            (_, Some(html)) => {
+                let extracted = html_to_text(html);
+                self.detector.detect(&ArticleText {
+                    title: article.title.as_deref().or(extracted.title.as_deref()),
+                    body: &extracted.text,
+                    lang_hint: hint,
+                    html_lang: extracted.lang.as_deref(),
+                })
+            }
+            _ => self.detector.detect(&ArticleText {
+                title: article.title.as_deref(),
+                body: "",
+                lang_hint: hint,
+                html_lang: None,
+            }),
+        }
+    }
+
     /// The pure transform: validated article and its position in `news.raw`
     /// in, staged article out.
     pub fn stage_article(
@@ -84,28 +146,53 @@ impl LangidStage {
         source_seq: u64,
         received_at: String,
     ) -> StagedArticle {
-        let extracted;
-        let (title, body) = match (&article.text, &article.html) {
-            (Some(text), _) if !text.trim().is_empty() => (article.title.as_deref(), text.as_str()),
-            (_, Some(html)) => {
-                extracted = html_to_text(html);
-                (
-                    article.title.as_deref().or(extracted.title.as_deref()),
-                    extracted.text.as_str(),
-                )
-            }
-            _ => (article.title.as_deref(), ""),
-        };
-        let language = detect::detect_article(title, body);
-        StagedArticle {
-            schema_version: STAGED_SCHEMA_VERSION,
-            article,
-            source_seq,
-            received_at,
-            language: Some(language),
-            dedup: None,
-            pipeline: vec![stamp(STAGE, VERSION)],
+        let language = self.detect(&article).language;
+        staged(article, source_seq, received_at, language)
+    }
+
+    /// The metric label of a detected code: bounded to the configured
+    /// languages, `und` and `other`.
+    fn label<'a>(&self, code: &'a str) -> &'a str {
+        if code == "und" || self.detector.allowlist().iter().any(|l| l.code() == code) {
+            code
+        } else {
+            "other"
         }
+    }
+
+    fn record(&self, detection: &Detection) {
+        let m = metrics();
+        let language = &detection.language;
+        m.articles
+            .with_label_values(&[self.label(&language.code)])
+            .inc();
+        m.methods
+            .with_label_values(&[language.method.as_str()])
+            .inc();
+        m.confidence.observe(language.confidence);
+        if !language.reliable {
+            m.unreliable.inc();
+        }
+        if detection.fallback_ran {
+            m.fallback.inc();
+        }
+    }
+}
+
+fn staged(
+    article: Article,
+    source_seq: u64,
+    received_at: String,
+    language: Language,
+) -> StagedArticle {
+    StagedArticle {
+        schema_version: STAGED_SCHEMA_VERSION,
+        article,
+        source_seq,
+        received_at,
+        language: Some(language),
+        dedup: None,
+        pipeline: vec![stamp(STAGE, VERSION)],
     }
 }
 
@@ -115,26 +202,27 @@ impl Processor for LangidStage {
     }
 
     fn init_metrics(&self) {
-        metrics();
+        let m = metrics();
+        let codes = self.detector.allowlist().iter().map(|l| l.code());
+        for language in codes.chain(["und", "other"]) {
+            m.articles.with_label_values(&[language]);
+        }
+        for method in METHODS {
+            m.methods.with_label_values(&[method]);
+        }
     }
 
     async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
         let article = decode_article(input.payload, self.limits)?;
         let received_at = input.stored_at.to_rfc3339_opts(chrono_seconds(), true);
-        let staged = self.stage_article(article, input.stream_sequence, received_at);
-        if let Some(language) = &staged.language {
-            let m = metrics();
-            let label = if LABELLED_LANGUAGES.contains(&language.code.as_str()) {
-                language.code.as_str()
-            } else {
-                "other"
-            };
-            m.articles.with_label_values(&[label]).inc();
-            m.confidence.observe(language.confidence);
-            if !language.reliable {
-                m.unreliable.inc();
-            }
-        }
+        let detection = self.detect(&article);
+        self.record(&detection);
+        let staged = staged(
+            article,
+            input.stream_sequence,
+            received_at,
+            detection.language,
+        );
         let payload = serde_json::to_vec(&staged).expect("staged article serializes");
         Ok(vec![Outgoing {
             subject: subjects::DETECTED,
@@ -178,5 +266,49 @@ mod tests {
         };
         let staged = LangidStage::default().stage_article(article, 1, String::new());
         assert_eq!(staged.language.unwrap().code, "deu");
+    }
+
+    #[test]
+    fn uses_the_html_lang_attribute_and_the_crawler_hint() {
+        let stage = LangidStage::new(
+            &LangidConfig {
+                fallback: false,
+                ..LangidConfig::default()
+            },
+            IntakeLimits::default(),
+        )
+        .unwrap();
+        let html = Article {
+            html: Some(r#"<html lang="fr"><body><p>Macron à Berlin</p></body></html>"#.into()),
+            ..Default::default()
+        };
+        let language = stage.detect(&html).language;
+        assert_eq!(
+            (language.code.as_str(), language.method.as_str()),
+            ("fra", "hint")
+        );
+        let hinted = Article {
+            title: Some("Macron à Berlin".into()),
+            text: Some("Macron à Berlin".into()),
+            lang_hint: Some("fra".into()),
+            ..Default::default()
+        };
+        assert_eq!(stage.detect(&hinted).language.method, "hint");
+    }
+
+    #[test]
+    fn metric_labels_are_the_configured_languages_und_and_other() {
+        let stage = LangidStage::new(
+            &LangidConfig {
+                allowlist: vec!["en".into(), "fr".into()],
+                ..LangidConfig::default()
+            },
+            IntakeLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(stage.label("eng"), "eng");
+        assert_eq!(stage.label("und"), "und");
+        assert_eq!(stage.label("ell"), "other");
+        assert_eq!(stage.label("deu"), "other");
     }
 }

@@ -2,12 +2,13 @@
 
 use std::net::SocketAddr;
 
+use anyhow::Context as _;
 use clap::Parser;
 use newsflow_core::config::CommonArgs;
 use newsflow_core::intake::IntakeLimits;
 use newsflow_core::service::{self, StageBinary};
 use newsflow_core::{subjects, topology};
-use newsflow_langid::{LangidStage, VERSION};
+use newsflow_langid::{LangidConfig, LangidStage, VERSION};
 
 /// Detects the language of each article on `news.raw` and passes it on to
 /// `news.stage.detected`. Invalid articles go to `news.dlq` with the reason.
@@ -36,10 +37,24 @@ const BINARY: StageBinary = StageBinary {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = service::load_settings(&BINARY, &args.common)?;
-    let stage = LangidStage {
-        limits: IntakeLimits {
-            max_payload_bytes: settings.max_article_bytes,
-        },
+    let config: LangidConfig = settings
+        .section("langid")
+        .context("reading the [langid] settings")?;
+    let limits = IntakeLimits {
+        max_payload_bytes: settings.max_article_bytes,
     };
+    let stage = LangidStage::new(&config, limits).context("building the language detector")?;
+    if config.fallback && !stage.detector().has_fallback() {
+        tracing::warn!(
+            "[langid] fallback is on but no second detector is available (built \
+             without the cargo feature lingua-fallback, or fewer than two configured \
+             languages it knows); unsure detections keep whatlang's answer"
+        );
+    }
+    tracing::info!(
+        languages = stage.detector().allowlist().len(),
+        fallback = stage.detector().has_fallback(),
+        "language detector ready"
+    );
     service::run(&BINARY, settings, async |_js| Ok(stage)).await
 }
