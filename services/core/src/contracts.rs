@@ -139,12 +139,173 @@ pub struct EnrichedRecord {
     pub word_count: usize,
     pub dedup: DedupInfo,
     pub pipeline: Vec<PipelineStep>,
+    /// How precise `published_at` is; null when there is no date.
+    #[serde(default)]
+    pub published_precision: Option<DatePrecision>,
+    /// Host of `canonical_url`, else of `url`, without `www.`.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// The page's canonical URL (HTML input: `<link rel="canonical">`, `og:url`).
+    #[serde(default)]
+    pub canonical_url: Option<String>,
+    /// The site's name (HTML input: `og:site_name`, JSON-LD publisher).
+    #[serde(default)]
+    pub site_name: Option<String>,
+    /// The `lang` attribute of the page (HTML input).
+    #[serde(default)]
+    pub html_lang: Option<String>,
+    /// Days the text names, relative ones resolved against the publication
+    /// (else fetch) time.
+    #[serde(default)]
+    pub dates_mentioned: Vec<DateMention>,
+    /// Persons, organizations and places, each once, with every mention.
+    #[serde(default)]
+    pub entities: Vec<Entity>,
+    /// Countries named in the text, the story's main country first.
+    #[serde(default)]
+    pub countries: Vec<CountryCount>,
+    /// Topics whose rules fired, strongest first.
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    /// Key phrases, most relevant first.
+    #[serde(default)]
+    pub keywords: Vec<Keyword>,
+    /// Quotations, with their speaker when the text names one.
+    #[serde(default)]
+    pub quotes: Vec<Quote>,
+    /// Casualty figures and other counts.
+    #[serde(default)]
+    pub numbers: Vec<NumberMention>,
+    /// The lead sentences (at most two).
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Time to read `text` at an average reading speed.
+    #[serde(default)]
+    pub reading_time_seconds: u32,
     /// The input's free metadata, unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
     /// Input fields newsflow does not know, unchanged.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,
+}
+
+/// How precise a date is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatePrecision {
+    Second,
+    Minute,
+    Hour,
+    Day,
+}
+
+/// A span of the record's `text`, in characters (Unicode scalar values, not
+/// bytes): `text.chars().skip(start).take(end - start)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    /// The text as written.
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A day the text names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateMention {
+    /// The words as written (`أمس الاثنين`, `mercredi`, `15 January 2024`).
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    /// The day, `YYYY-MM-DD`.
+    pub date: String,
+    /// `absolute` (a full date) or `relative` (resolved against the reference time).
+    pub kind: String,
+}
+
+/// Kinds of named entities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityType {
+    Person,
+    Organization,
+    Location,
+}
+
+/// A named entity with every mention of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    /// Canonical id: a Wikidata QID (`Q2429253`), a project id (`nf:...`), a
+    /// watch-list id; null for candidates.
+    pub id: Option<String>,
+    /// Canonical name.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: EntityType,
+    /// A name that looks like an entity but is in no list (no id).
+    pub candidate: bool,
+    /// Id of the entity this one is a branch or part of (ISIS-K -> ISIS).
+    pub part_of: Option<String>,
+    pub mentions: Vec<Mention>,
+}
+
+/// A country and how often the text names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountryCount {
+    /// ISO 3166-1 alpha-2.
+    pub code: String,
+    /// Mentions by name, demonym or capital.
+    pub count: usize,
+    /// The distinct forms seen, as written.
+    pub names: Vec<String>,
+}
+
+/// A topic, with the rules that put the article in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    /// Taxonomy id (`terrorism`, `armed_conflict`, ...).
+    pub id: String,
+    /// Sum of the weights of the matches.
+    pub score: u32,
+    /// Each rule that fired, as `<rule id>: <matched text>`.
+    pub rules: Vec<String>,
+}
+
+/// A key phrase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Keyword {
+    pub text: String,
+    /// YAKE score: lower is more relevant.
+    pub score: f64,
+}
+
+/// A quotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The quoted words, without the quotation marks.
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    /// Who said it, as the text names them; null when unnamed.
+    pub speaker: Option<String>,
+    /// The speaker's entity id when the speaker is a known entity.
+    pub speaker_id: Option<String>,
+}
+
+/// A number the text states, with what it counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberMention {
+    pub value: f64,
+    /// `killed`, `injured`, `arrested`, `missing`, `displaced` or `count`.
+    pub kind: String,
+    /// What is counted (`people`, `attacks`, `hours`), when stated.
+    pub unit: Option<String>,
+    /// Whether the text hedges it (`about`, `more than`, `près de`).
+    pub approximate: bool,
+    /// The phrase the number was read from.
+    pub phrase: String,
+    pub start: usize,
+    pub end: usize,
 }
 
 /// How a duplicate was recognised.
@@ -171,11 +332,17 @@ impl DuplicateMethod {
 pub struct DuplicateNotice {
     pub id: String,
     pub schema_version: u32,
-    /// The article this one copies (the first one seen).
+    /// The earliest article of the group this one copies (the group's
+    /// `cluster_id`): the first one seen, in the order dedup settles races.
     pub duplicate_of: String,
+    /// `exact`: same normalized text as `duplicate_of`; `near`: similar text.
     pub method: DuplicateMethod,
-    /// Similarity in 0..=1 (1.0 for exact copies).
+    /// Similarity in 0..=1 to the closest article of the group (`duplicate_of`
+    /// or one of its copies): 1.0 for exact copies, else the larger of the
+    /// estimated Jaccard similarity and containment of their shingles.
     pub similarity: f64,
+    /// The near-duplicate threshold in force: `similarity` reached it (1.0 for `exact`).
+    pub threshold: f64,
     pub url: Option<String>,
     pub source: Option<String>,
     pub title: Option<String>,

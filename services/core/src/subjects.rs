@@ -32,6 +32,12 @@ pub const STREAM_DLQ: &str = "NEWS_DLQ";
 /// KV bucket of exact-duplicate fingerprints (normalized text hash → first article).
 pub const BUCKET_DEDUP_EXACT: &str = "newsflow_dedup_exact";
 
+/// Near-duplicate fingerprints (MinHash sketches), appended by dedup; their
+/// order in the stream decides which of two near-copies is the duplicate.
+pub const DEDUP_FINGERPRINTS: &str = "newsflow.dedup.fingerprints";
+/// Stream holding [`DEDUP_FINGERPRINTS`].
+pub const STREAM_DEDUP_FINGERPRINTS: &str = "DEDUP_FINGERPRINTS";
+
 /// Header naming the stage that dead-lettered a message.
 pub const HEADER_STAGE: &str = "Newsflow-Stage";
 /// Header with the human-readable reason a message was dead-lettered.

@@ -286,6 +286,58 @@ pub async fn ensure_dedup_bucket(
         .map_err(|e| err(e.into()))
 }
 
+/// The stream of near-duplicate fingerprints: one binary record (about 141
+/// bytes plus the article id) per article that is not an exact copy, kept for
+/// the dedup window plus an hour, so a replica rebuilding its index always
+/// finds every fingerprint a running replica still compares against.
+pub fn dedup_fingerprint_stream_config(settings: &StreamSettings) -> stream::Config {
+    let max_age = Duration::from_secs((settings.dedup_window_hours + 1) * 3600);
+    stream::Config {
+        name: subjects::STREAM_DEDUP_FINGERPRINTS.to_string(),
+        description: Some(
+            "newsflow near-duplicate fingerprints (MinHash sketches); their order settles races"
+                .into(),
+        ),
+        subjects: vec![subjects::DEDUP_FINGERPRINTS.to_string()],
+        retention: stream::RetentionPolicy::Limits,
+        max_age,
+        discard: stream::DiscardPolicy::Old,
+        duplicate_window: Duration::from_secs(settings.duplicate_window_secs).min(max_age),
+        storage: if settings.memory_storage {
+            stream::StorageType::Memory
+        } else {
+            stream::StorageType::File
+        },
+        num_replicas: settings.replicas,
+        ..Default::default()
+    }
+}
+
+/// Creates or updates the near-duplicate fingerprint stream.
+///
+/// # Errors
+/// When the server refuses the configuration.
+pub async fn ensure_dedup_fingerprints(
+    js: &jetstream::Context,
+    settings: &StreamSettings,
+) -> Result<String, TopologyError> {
+    let info = js
+        .create_or_update_stream(dedup_fingerprint_stream_config(settings))
+        .await
+        .map_err(|e| TopologyError::Stream {
+            name: subjects::STREAM_DEDUP_FINGERPRINTS.into(),
+            source: e.into(),
+        })?;
+    Ok(format!(
+        "stream {} ({}): {} fingerprints, {} bytes (window {} h + 1 h)",
+        subjects::STREAM_DEDUP_FINGERPRINTS,
+        subjects::DEDUP_FINGERPRINTS,
+        info.state.messages,
+        info.state.bytes,
+        settings.dedup_window_hours
+    ))
+}
+
 /// Creates or updates every stream, consumer and bucket; returns what it did.
 ///
 /// # Errors
@@ -317,5 +369,6 @@ pub async fn ensure_all(
         subjects::BUCKET_DEDUP_EXACT,
         streams.dedup_window_hours
     ));
+    report.push(ensure_dedup_fingerprints(js, streams).await?);
     Ok(report)
 }

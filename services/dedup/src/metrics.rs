@@ -3,14 +3,22 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use newsflow_core::metrics::{DURATION_BUCKETS, counter_vec, histogram_vec};
-use prometheus::{HistogramVec, IntCounterVec};
+use newsflow_core::metrics::{DURATION_BUCKETS, counter_vec, gauge_vec, histogram_vec};
+use prometheus::{Gauge, HistogramVec, IntCounterVec, IntGaugeVec};
+
+/// Buckets of the similarity histogram: fine near the usual thresholds.
+const SIMILARITY_BUCKETS: &[f64] = &[0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 1.0];
 
 struct DedupMetrics {
     verdicts: IntCounterVec,
     duplicates: IntCounterVec,
     kv_seconds: HistogramVec,
     kv_errors: IntCounterVec,
+    similarity: HistogramVec,
+    log_seconds: HistogramVec,
+    log_errors: IntCounterVec,
+    index: IntGaugeVec,
+    rebuild: Gauge,
 }
 
 fn get() -> &'static DedupMetrics {
@@ -26,6 +34,17 @@ fn get() -> &'static DedupMetrics {
         for operation in ["create", "get"] {
             metrics.kv_errors.with_label_values(&[operation]);
             metrics.kv_seconds.with_label_values(&[operation]);
+        }
+        for method in ["exact", "near"] {
+            metrics.similarity.with_label_values(&[method]);
+        }
+        for operation in ["append", "wait"] {
+            metrics.log_seconds.with_label_values(&[operation]);
+            metrics.log_errors.with_label_values(&[operation]);
+        }
+        metrics.log_errors.with_label_values(&["tail"]);
+        for kind in ["fingerprints", "verdicts"] {
+            metrics.index.with_label_values(&[kind]);
         }
         metrics
     })
@@ -59,6 +78,37 @@ fn new_metrics() -> DedupMetrics {
             "Failed KV operations on the fingerprint bucket (the message is retried).",
             &["operation"],
         ),
+        similarity: histogram_vec(
+            "newsflow_dedup_similarity_ratio",
+            "Similarity of each duplicate to the article it copies, by method (1 for exact copies of a group's head).",
+            &["method"],
+            SIMILARITY_BUCKETS,
+        ),
+        log_seconds: histogram_vec(
+            "newsflow_dedup_fingerprint_operation_duration_seconds",
+            "Latency on the fingerprint stream: append (publish acknowledged) and wait (until this replica read it back).",
+            &["operation"],
+            DURATION_BUCKETS,
+        ),
+        log_errors: counter_vec(
+            "newsflow_dedup_fingerprint_errors_total",
+            "Failed operations on the fingerprint stream: append, wait, tail (reading it).",
+            &["operation"],
+        ),
+        index: gauge_vec(
+            "newsflow_dedup_index_articles",
+            "Articles in this replica's near-duplicate index: fingerprints (heads and copies, compared against) and verdicts (remembered for redeliveries and exact copies).",
+            &["kind"],
+        ),
+        rebuild: {
+            let gauge = Gauge::new(
+                "newsflow_dedup_index_rebuild_duration_seconds",
+                "How long the last rebuild of the near-duplicate index from the fingerprint stream took at start.",
+            )
+            .expect("valid gauge");
+            prometheus::register(Box::new(gauge.clone())).expect("gauge registered once");
+            gauge
+        },
     }
 }
 
@@ -78,4 +128,39 @@ pub fn kv_observe(operation: &str, started: Instant, ok: bool) {
     if !ok {
         m.kv_errors.with_label_values(&[operation]).inc();
     }
+}
+
+pub fn similarity(method: &str, similarity: f64) {
+    get()
+        .similarity
+        .with_label_values(&[method])
+        .observe(similarity);
+}
+
+pub fn log_observe(operation: &str, started: Instant, ok: bool) {
+    let m = get();
+    m.log_seconds
+        .with_label_values(&[operation])
+        .observe(started.elapsed().as_secs_f64());
+    if !ok {
+        m.log_errors.with_label_values(&[operation]).inc();
+    }
+}
+
+pub fn log_error(operation: &str) {
+    get().log_errors.with_label_values(&[operation]).inc();
+}
+
+pub fn index_size(fingerprints: usize, verdicts: usize) {
+    let m = get();
+    m.index
+        .with_label_values(&["fingerprints"])
+        .set(i64::try_from(fingerprints).unwrap_or(i64::MAX));
+    m.index
+        .with_label_values(&["verdicts"])
+        .set(i64::try_from(verdicts).unwrap_or(i64::MAX));
+}
+
+pub fn rebuild(seconds: f64) {
+    get().rebuild.set(seconds);
 }

@@ -1,0 +1,275 @@
+//! Text → normalized word tokens → hashed shingles, the input of the sketch.
+//!
+//! Two copies of a story differ in ways a reader ignores: Unicode forms, case,
+//! Arabic spelling variants, diacritics, the script of the digits,
+//! punctuation, white space, and page furniture such as a byline or "share
+//! this" line. All of these are folded away here so that only wording counts.
+
+use unicode_normalization::char::is_combining_mark;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Words per shingle. Four keeps one edited word from spoiling more than four
+/// shingles while still being rare enough across unrelated texts.
+pub const SHINGLE_WORDS: usize = 4;
+
+/// Lines with fewer words than this are taken for furniture (datelines,
+/// bylines, "Read more", captions) and ignored, unless the text has nothing else.
+const MIN_LINE_WORDS: usize = 5;
+
+/// Folds one character for matching; `None` drops it.
+///
+/// Runs after compatibility decomposition (NFKD), which has already split
+/// Arabic hamza forms (أ إ آ ؤ ئ) into a base letter plus a combining mark
+/// that is dropped here.
+fn fold(c: char) -> Option<char> {
+    if is_combining_mark(c) {
+        // Harakat, shadda, hamza above/below, Latin accents, ...
+        return None;
+    }
+    Some(match c {
+        '\u{0640}' => return None,                   // tatweel
+        '\u{0671}' | '\u{0672}' | '\u{0673}' => 'ا', // alef wasla and other alef forms
+        'ى' | 'ی' => 'ي',                            // alef maqsura, Persian yeh
+        'ة' => 'ه',                                  // teh marbuta
+        'ک' => 'ك',                                  // Persian kaf
+        _ => digit_value(c).map_or(c, |d| char::from(b'0' + d)),
+    })
+}
+
+/// Decomposes (NFKD, one character at a time: marks are dropped anyway, so
+/// their canonical order does not matter), folds and lower-cases `c`.
+/// ASCII and the Arabic letters without decompositions take a short path,
+/// as they make up nearly all of the text.
+fn normalize_char(c: char, mut emit: impl FnMut(char)) {
+    if c.is_ascii() {
+        emit(c.to_ascii_lowercase());
+        return;
+    }
+    let plain_arabic = matches!(c as u32, 0x0627..=0x063A | 0x0641..=0x064A);
+    if plain_arabic {
+        if let Some(c) = fold(c) {
+            emit(c);
+        }
+        return;
+    }
+    unicode_normalization::char::decompose_compatible(c, |d| {
+        if let Some(f) = fold(d) {
+            for lower in f.to_lowercase() {
+                emit(lower);
+            }
+        }
+    });
+}
+
+/// First code point ("zero") of each run of decimal digits in Unicode
+/// (general category Nd comes in contiguous runs of ten, in order).
+const DIGIT_ZEROS: &[u32] = &[
+    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
+    0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+];
+
+/// The value of a decimal digit of any script other than ASCII.
+fn digit_value(c: char) -> Option<u8> {
+    let cp = c as u32;
+    // The last run starting at or below `cp`, if `cp` falls inside it.
+    let at = DIGIT_ZEROS
+        .partition_point(|&zero| zero <= cp)
+        .checked_sub(1)?;
+    let zero = DIGIT_ZEROS[at];
+    (cp < zero + 10).then(|| (cp - zero) as u8)
+}
+
+/// Scripts written without spaces between words: each character is a token.
+fn is_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF   // Hiragana, Katakana
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xF900..=0xFAFF // CJK compatibility ideographs
+        | 0x0E00..=0x0E7F // Thai
+        | 0x0E80..=0x0EFF // Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+    )
+}
+
+/// Whether a (folded) character belongs to a word. ASCII and the Arabic
+/// letters take a short path: the general Unicode lookup is slow.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    matches!(c as u32, 0x0621..=0x063A | 0x0641..=0x064A) || c.is_alphanumeric()
+}
+
+/// Hashes of the normalized word tokens of one line.
+fn line_tokens(line: &str, out: &mut Vec<u64>) {
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<u64>| {
+        if !word.is_empty() {
+            out.push(xxh3_64(word.as_bytes()));
+            word.clear();
+        }
+    };
+    let mut folded = Vec::with_capacity(line.len());
+    for c in line.chars() {
+        normalize_char(c, |n| folded.push(n));
+    }
+    for c in folded {
+        if is_unspaced(c) {
+            flush(&mut word, out);
+            let mut buf = [0u8; 4];
+            out.push(xxh3_64(c.encode_utf8(&mut buf).as_bytes()));
+        } else if is_word_char(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, out);
+        }
+    }
+    flush(&mut word, out);
+}
+
+/// Whether a line is page furniture rather than article text: a link, an
+/// e-mail address or a copyright notice (length is checked by the caller).
+fn is_furniture(line: &str) -> bool {
+    line.contains("http://")
+        || line.contains("https://")
+        || line.contains("www.")
+        || line.contains('©')
+        || line
+            .split_whitespace()
+            .any(|w| w.contains('@') && w.contains('.') && !w.starts_with('@') && !w.ends_with('@'))
+}
+
+/// What the stage compares of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analysis {
+    /// Hash of every normalized word in order, furniture lines included:
+    /// equal for texts that differ only in case, Unicode form, Arabic letter
+    /// variants, diacritics, digit script, punctuation and white space.
+    pub exact: [u8; 16],
+    /// The distinct shingle hashes, sorted (see [`shingles`]).
+    pub shingles: Vec<u64>,
+}
+
+/// Normalizes and tokenizes a text once, for both the exact key and the shingles.
+pub fn analyze(text: &str) -> Analysis {
+    let mut all = Vec::new();
+    let mut kept = Vec::new();
+    let mut line_buf = Vec::new();
+    for line in text.lines() {
+        line_buf.clear();
+        line_tokens(line, &mut line_buf);
+        all.extend_from_slice(&line_buf);
+        if line_buf.len() >= MIN_LINE_WORDS && !is_furniture(line) {
+            kept.extend_from_slice(&line_buf);
+        }
+    }
+    let mut hasher = blake3::Hasher::new();
+    if all.is_empty() {
+        // No words at all (symbols, emoji): the text itself tells copies apart.
+        hasher.update(newsflow_core::text::normalize_for_identity(text).as_bytes());
+    }
+    for token in &all {
+        hasher.update(&token.to_le_bytes());
+    }
+    let mut exact = [0u8; 16];
+    exact.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    // A short text made only of short lines is all furniture by the rule
+    // above; then its words are all there is to compare.
+    let tokens = if kept.len() < all.len() / 2 {
+        all
+    } else {
+        kept
+    };
+    let mut shingles: Vec<u64> = if tokens.is_empty() {
+        Vec::new()
+    } else if tokens.len() < SHINGLE_WORDS {
+        vec![combine(&tokens)]
+    } else {
+        tokens.windows(SHINGLE_WORDS).map(combine).collect()
+    };
+    shingles.sort_unstable();
+    shingles.dedup();
+    Analysis { exact, shingles }
+}
+
+/// The distinct shingle hashes of a text, sorted: every run of
+/// [`SHINGLE_WORDS`] consecutive normalized words (furniture lines left out),
+/// or the whole text when shorter.
+pub fn shingles(text: &str) -> Vec<u64> {
+    analyze(text).shingles
+}
+
+/// One hash for a run of token hashes; order matters.
+fn combine(run: &[u64]) -> u64 {
+    run.iter().fold(0x9E37_79B9_7F4A_7C15, |h, &t| {
+        (h.rotate_left(23) ^ t).wrapping_mul(0xFF51_AFD7_ED55_8CCD)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        line_tokens(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn arabic_spelling_variants_fold_together() {
+        // alef forms, alef maqsura, teh marbuta, tatweel, harakat.
+        assert_eq!(
+            words("أحمد إلى مدرسةٍ سوريــا"),
+            words("احمد الي مدرسه سوريا")
+        );
+        assert_eq!(words("آمن ٱلله"), words("امن الله"));
+        assert_eq!(words("مُؤتَمَر"), words("موتمر"));
+    }
+
+    #[test]
+    fn digits_of_every_script_case_and_punctuation_fold() {
+        assert_eq!(words("٢٠١٥ ۲۰۱۵ २०१५"), words("2015 2015 2015"));
+        assert_eq!(words("ＡＢＣ, STRASSE!"), words("abc strasse"));
+        assert_eq!(words("Élysée — «café»"), words("elysee cafe"));
+    }
+
+    #[test]
+    fn scripts_without_spaces_are_split_into_characters() {
+        assert_eq!(words("東京都").len(), 3);
+        assert_eq!(words("สวัสดีครับ").len(), words("สวัสดีครับ").len());
+        assert!(words("สวัสดี").len() > 1);
+    }
+
+    #[test]
+    fn furniture_lines_are_ignored() {
+        let body = "The minister said on Monday that the new budget would cut spending.\n\
+                    Officials expect the plan to pass the council before the summer.";
+        let dressed = format!(
+            "By Jane Doe\nLONDON (Reuters)\n{body}\nRead more at https://example.com/x\n© 2024 Example News"
+        );
+        assert_eq!(shingles(body), shingles(&dressed));
+    }
+
+    #[test]
+    fn the_exact_key_ignores_form_but_not_words() {
+        let key = |t: &str| analyze(t).exact;
+        assert_eq!(
+            key("Same story, told twice."),
+            key("SAME  story — told twice!")
+        );
+        assert_eq!(key("قال الوزير ٢٠١٥"), key("قَالَ الوزير 2015"));
+        assert_ne!(key("Same story told twice"), key("Same story told thrice"));
+        assert_ne!(key("🔥"), key("🌊"));
+    }
+
+    #[test]
+    fn short_texts_still_have_shingles() {
+        assert_eq!(shingles("Breaking news").len(), 1);
+        assert!(shingles("").is_empty());
+        assert!(shingles(" ... ").is_empty());
+    }
+}

@@ -1,0 +1,261 @@
+//! MinHash sketches of shingle sets, what they estimate, and their wire form.
+//!
+//! A sketch keeps, for each of [`HASHES`] independent hash functions, the top
+//! 16 bits of the smallest hash over the article's shingles, plus the number
+//! of distinct shingles. The fraction of equal positions in two sketches
+//! estimates their Jaccard similarity; with both set sizes it also estimates
+//! containment (how much of the smaller text is inside the larger), which is
+//! what a copy cut to its first half or two thirds keeps high.
+
+use crate::shingle;
+
+/// Hash functions per sketch. 64 gives a standard error of at most 0.0625 on
+/// the Jaccard estimate and keeps the record at 141 bytes plus the id.
+pub const HASHES: usize = 64;
+/// LSH bands, of [`ROWS`] positions each: two texts become candidates when all
+/// the positions of one band agree. With 32 bands of 2 rows, a pair with
+/// Jaccard 0.3 is a candidate with probability 0.95, one with 0.5 with 0.9999.
+pub const BANDS: usize = 32;
+pub const ROWS: usize = HASHES / BANDS;
+
+/// Below this estimated Jaccard similarity containment is not trusted: a
+/// few chance agreements between a short and a long text would otherwise
+/// estimate a high containment.
+pub const CONTAINMENT_FLOOR: f64 = 0.25;
+
+/// Texts with fewer distinct shingles than this are compared exactly only:
+/// a handful of shingles says too little to call two texts near-copies.
+pub const MIN_SHINGLES: u32 = 12;
+
+/// A MinHash sketch of one text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sketch {
+    /// Distinct shingles in the text (saturating).
+    pub shingles: u32,
+    /// Top 16 bits of the minimum of each hash function over the shingles.
+    pub mins: [u16; HASHES],
+}
+
+/// Seeds of the hash functions, fixed forever: sketches are stored in NATS
+/// and compared across versions and replicas.
+const SEEDS: [u64; HASHES] = {
+    let mut seeds = [0u64; HASHES];
+    let mut state: u64 = 0x6E65_7773_666C_6F77; // "newsflow"
+    let mut i = 0;
+    while i < HASHES {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        seeds[i] = mix(state);
+        i += 1;
+    }
+    seeds
+};
+
+/// Odd multiplier of the per-function permutation.
+const MULTIPLIER: u64 = 0x9FB2_1C65_1E98_DF25;
+
+/// The splitmix64 finalizer: a cheap, well-mixing bijection on u64.
+const fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Similarity estimates between two sketches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarity {
+    /// Estimated Jaccard similarity of the shingle sets.
+    pub jaccard: f64,
+    /// Estimated share of the smaller set found in the larger one.
+    pub containment: f64,
+}
+
+impl Similarity {
+    /// The figure compared with the threshold: the larger of Jaccard and
+    /// containment, containment counting only once Jaccard passes
+    /// [`CONTAINMENT_FLOOR`].
+    pub fn score(&self) -> f64 {
+        if self.jaccard >= CONTAINMENT_FLOOR {
+            self.jaccard.max(self.containment)
+        } else {
+            self.jaccard
+        }
+    }
+}
+
+impl Sketch {
+    /// The sketch of a set of shingle hashes.
+    pub fn of_shingles(shingles: &[u64]) -> Self {
+        let mut mins = [u64::MAX; HASHES];
+        for &shingle in shingles {
+            // Shingle hashes are already uniform (xxh3), so one multiply per
+            // function permutes them well enough; the loop vectorizes.
+            for (min, seed) in mins.iter_mut().zip(SEEDS) {
+                *min = (*min).min((shingle ^ seed).wrapping_mul(MULTIPLIER));
+            }
+        }
+        Self {
+            shingles: u32::try_from(shingles.len()).unwrap_or(u32::MAX),
+            mins: mins.map(|m| (m >> 48) as u16),
+        }
+    }
+
+    /// The sketch of a text, through [`shingle::shingles`].
+    pub fn of_text(text: &str) -> Self {
+        Self::of_shingles(&shingle::shingles(text))
+    }
+
+    /// Whether the text is long enough to be compared for near-copies.
+    pub fn comparable(&self) -> bool {
+        self.shingles >= MIN_SHINGLES
+    }
+
+    /// The LSH key of each band.
+    pub fn band_keys(&self) -> [u32; BANDS] {
+        std::array::from_fn(|band| {
+            let rows = &self.mins[band * ROWS..(band + 1) * ROWS];
+            rows.iter().fold(0u32, |key, &m| (key << 16) | u32::from(m))
+        })
+    }
+
+    /// Estimated similarity with another sketch.
+    pub fn compare(&self, other: &Sketch) -> Similarity {
+        let equal = self
+            .mins
+            .iter()
+            .zip(&other.mins)
+            .filter(|(a, b)| a == b)
+            .count();
+        let jaccard = equal as f64 / HASHES as f64;
+        let (a, b) = (f64::from(self.shingles), f64::from(other.shingles));
+        // |A ∩ B| = J (|A| + |B|) / (1 + J)
+        let intersection = jaccard * (a + b) / (1.0 + jaccard);
+        let smaller = a.min(b).max(1.0);
+        Similarity {
+            jaccard,
+            containment: (intersection / smaller).min(1.0),
+        }
+    }
+}
+
+/// One entry of the fingerprint stream: who, which input message, what text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Sequence of the article in `NEWS_RAW`: names the input message.
+    pub source_seq: u64,
+    /// Article id, reported as `duplicate_of` / `cluster_id`.
+    pub id: String,
+    pub sketch: Sketch,
+}
+
+/// Version byte of the binary fingerprint record.
+const RECORD_VERSION: u8 = 1;
+/// Bytes before the id.
+const RECORD_HEADER: usize = 1 + 8 + 4 + 2 * HASHES;
+
+/// A fingerprint record that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("fingerprint record of {len} bytes cannot be read: {reason}")]
+pub struct RecordError {
+    pub len: usize,
+    pub reason: &'static str,
+}
+
+impl Fingerprint {
+    /// The binary record: version, `source_seq`, shingle count, the minima
+    /// (all little-endian), then the id in UTF-8. 141 bytes plus the id.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(RECORD_HEADER + self.id.len());
+        out.push(RECORD_VERSION);
+        out.extend_from_slice(&self.source_seq.to_le_bytes());
+        out.extend_from_slice(&self.sketch.shingles.to_le_bytes());
+        for m in self.sketch.mins {
+            out.extend_from_slice(&m.to_le_bytes());
+        }
+        out.extend_from_slice(self.id.as_bytes());
+        out
+    }
+
+    /// Reads a record written by [`Fingerprint::encode`].
+    ///
+    /// # Errors
+    /// When the record is short, of another version, or the id is not UTF-8.
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        let err = |reason| RecordError {
+            len: bytes.len(),
+            reason,
+        };
+        if bytes.len() < RECORD_HEADER {
+            return Err(err("shorter than the fixed header"));
+        }
+        if bytes[0] != RECORD_VERSION {
+            return Err(err("unknown record version"));
+        }
+        let source_seq = u64::from_le_bytes(bytes[1..9].try_into().expect("8 bytes"));
+        let shingles = u32::from_le_bytes(bytes[9..13].try_into().expect("4 bytes"));
+        let mut mins = [0u16; HASHES];
+        for (i, m) in mins.iter_mut().enumerate() {
+            let at = 13 + 2 * i;
+            *m = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+        }
+        let id = std::str::from_utf8(&bytes[RECORD_HEADER..])
+            .map_err(|_| err("id is not UTF-8"))?
+            .to_string();
+        Ok(Self {
+            source_seq,
+            id,
+            sketch: Sketch { shingles, mins },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STORY: &str = "The central bank raised its main interest rate by half a point on Tuesday, \
+        the third increase this year, saying inflation was still far above its target. \
+        The governor told reporters that further rises could not be ruled out if prices \
+        kept climbing through the summer. Markets had expected a smaller move, and the \
+        currency rose sharply against the dollar after the announcement. Economists said \
+        the decision showed the bank was willing to risk slower growth to bring prices down.";
+
+    #[test]
+    fn identical_texts_have_identical_sketches() {
+        let a = Sketch::of_text(STORY);
+        assert!(a.comparable());
+        let similarity = a.compare(&Sketch::of_text(&STORY.to_uppercase()));
+        assert_eq!(similarity.jaccard, 1.0);
+        assert_eq!(similarity.score(), 1.0);
+    }
+
+    #[test]
+    fn a_copy_cut_to_its_first_half_is_highly_contained() {
+        let half = &STORY[..STORY.len() / 2];
+        let similarity = Sketch::of_text(STORY).compare(&Sketch::of_text(half));
+        assert!(similarity.jaccard < 0.7, "{similarity:?}");
+        assert!(similarity.containment > 0.8, "{similarity:?}");
+    }
+
+    #[test]
+    fn unrelated_texts_score_low() {
+        let other = "Heavy rain flooded several villages in the north overnight, and rescue \
+            teams used boats to reach families stranded on rooftops. The weather service \
+            warned that more storms were expected before the weekend and asked residents \
+            to stay away from rivers. Schools in the region will remain closed on Friday.";
+        let similarity = Sketch::of_text(STORY).compare(&Sketch::of_text(other));
+        assert!(similarity.score() < 0.2, "{similarity:?}");
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let fingerprint = Fingerprint {
+            source_seq: 42,
+            id: "wire-٥".into(),
+            sketch: Sketch::of_text(STORY),
+        };
+        let bytes = fingerprint.encode();
+        assert_eq!(bytes.len(), RECORD_HEADER + "wire-٥".len());
+        assert_eq!(Fingerprint::decode(&bytes).unwrap(), fingerprint);
+        assert!(Fingerprint::decode(&bytes[..10]).is_err());
+    }
+}
