@@ -81,6 +81,49 @@ async fn the_five_seeds_become_five_records_with_languages_and_the_dateline() {
             .collect();
         assert_eq!(stages, ["langid", "dedup", "enrich"]);
     }
+
+    // Enrichment: one identity across languages and scripts, countries, numbers.
+    let entity_ids = |record: &serde_json::Value| -> Vec<String> {
+        record["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let country_codes = |record: &serde_json::Value| -> Vec<String> {
+        record["countries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let seed_000 = &records[&ids[0]];
+    assert!(
+        entity_ids(seed_000).contains(&"Q2429253".to_string()),
+        "{seed_000}"
+    );
+    assert!(entity_ids(seed_000).contains(&"nf:james-clapper".to_string()));
+    for code in ["DE", "GB", "IT", "FR", "BE", "US"] {
+        assert!(
+            country_codes(seed_000).contains(&code.to_string()),
+            "{code}"
+        );
+    }
+    assert!(entity_ids(&records[&ids[1]]).contains(&"nf:isis-k".to_string()));
+    let seed_002_text = records[&ids[2]]["text"].as_str().unwrap();
+    assert!(!seed_002_text.contains("Subscriber+") && !seed_002_text.contains("Related Articles"));
+    assert!(entity_ids(&records[&ids[3]]).contains(&"nf:europol".to_string()));
+    assert!(
+        records[&ids[4]]["numbers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "killed" && n["value"] == 130.0),
+        "{}",
+        records[&ids[4]]["numbers"]
+    );
 }
 
 #[tokio::test]
@@ -129,6 +172,8 @@ const SAMPLE_LANGUAGES: &[(&str, &str)] = &[
     ("hi-chunav", "hin"),
     ("ru-kiberataka", "rus"),
     ("zh-jingji", "cmn"),
+    ("en-alliance", "eng"),
+    ("ar-ghazza", "ara"),
     ("feed-tr-1", "tur"),
     ("feed-ja-1", "jpn"),
     ("feed-pt-1", "por"),
@@ -188,6 +233,60 @@ async fn the_project_samples_flow_through_the_cli_and_match_the_contracts() {
     assert!(
         !page_text.contains("cookies") && !page_text.contains("Most read"),
         "{page_text}"
+    );
+
+    assert_eq!(page["published_at"], "2025-06-12T09:30:00Z");
+    assert_eq!(page["published_precision"], "minute");
+    assert_eq!(page["authors"], json!(["Sam Okafor"]));
+    assert_eq!(page["site_name"], "The Example Herald");
+    assert_eq!(page["html_lang"], "en");
+
+    let debris = &records["en-debris"];
+    let debris_text = debris["text"].as_str().unwrap();
+    assert!(!debris_text.contains("Subscriber+") && !debris_text.contains("Related Articles"));
+    assert_eq!(
+        debris["title"],
+        "Port authorities tighten checks after record seizure"
+    );
+
+    let alliance = &records["en-alliance"];
+    assert_eq!(alliance["countries"][0]["code"], "UA");
+    assert_eq!(alliance["dateline"]["location"], "Brussels");
+    assert!(
+        alliance["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == "nf:mark-rutte" && e["mentions"].as_array().unwrap().len() == 3)
+    );
+    assert!(
+        alliance["numbers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "killed" && n["value"] == 12.0)
+    );
+    assert!(
+        alliance["quotes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["speaker_id"] == "nf:mark-rutte")
+    );
+    let ghazza = &records["ar-ghazza"];
+    assert!(
+        ghazza["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == "nf:antonio-guterres")
+    );
+    assert!(
+        ghazza["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "armed_conflict")
     );
 
     let feed = &records["feed-tr-1"];

@@ -9,8 +9,10 @@ use std::path::PathBuf;
 
 use jsonschema::{Draft, Validator};
 use newsflow_core::contracts::{
-    Article, Dateline, DedupInfo, DuplicateMethod, DuplicateNotice, EnrichedRecord, Language,
-    PipelineStep, RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
+    Article, Category, CountryCount, DateMention, DatePrecision, Dateline, DedupInfo,
+    DuplicateMethod, DuplicateNotice, EnrichedRecord, Entity, EntityType, Keyword, Language,
+    Mention, NumberMention, PipelineStep, Quote, RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION,
+    StagedArticle,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -251,6 +253,62 @@ fn full_record() -> EnrichedRecord {
         word_count: 7,
         dedup: dedup(),
         pipeline: vec![step("langid"), step("dedup"), step("enrich")],
+        published_precision: Some(DatePrecision::Minute),
+        domain: Some("lisbon-daily.test".into()),
+        canonical_url: Some("https://lisbon-daily.test/city/tram-28-returns".into()),
+        site_name: Some("Lisbon Daily".into()),
+        html_lang: Some("en".into()),
+        dates_mentioned: vec![DateMention {
+            text: "Thursday".into(),
+            start: 30,
+            end: 38,
+            date: "2024-05-02".into(),
+            kind: "relative".into(),
+        }],
+        entities: vec![Entity {
+            id: Some("nf:carris".into()),
+            name: "Carris".into(),
+            kind: EntityType::Organization,
+            candidate: false,
+            part_of: Some("nf:lisbon-city".into()),
+            mentions: vec![Mention {
+                text: "line".into(),
+                start: 13,
+                end: 17,
+            }],
+        }],
+        countries: vec![CountryCount {
+            code: "PT".into(),
+            count: 1,
+            names: vec!["Lisbon".into()],
+        }],
+        categories: vec![Category {
+            id: "transport".into(),
+            score: 3,
+            rules: vec!["transport.en: tram".into()],
+        }],
+        keywords: vec![Keyword {
+            text: "historic line".into(),
+            score: 0.0412,
+        }],
+        quotes: vec![Quote {
+            text: "We are back".into(),
+            start: 0,
+            end: 11,
+            speaker: Some("Rita Sousa".into()),
+            speaker_id: Some("nf:rita-sousa".into()),
+        }],
+        numbers: vec![NumberMention {
+            value: 28.0,
+            kind: "count".into(),
+            unit: Some("trams".into()),
+            approximate: false,
+            phrase: "28 trams".into(),
+            start: 0,
+            end: 8,
+        }],
+        summary: Some("The historic line reopened on Thursday morning.".into()),
+        reading_time_seconds: 2,
         metadata: Some(metadata()),
         extra,
     }
@@ -263,6 +321,7 @@ fn full_notice() -> DuplicateNotice {
         duplicate_of: "tram-28-returns".into(),
         method: DuplicateMethod::Exact,
         similarity: 1.0,
+        threshold: 1.0,
         url: Some("https://mirror.test/tram-28".into()),
         source: Some("Mirror Feed".into()),
         title: Some("Tram 28 returns after track repairs".into()),
@@ -428,7 +487,26 @@ fn full_record_validates_and_declares_exactly_its_fields() {
 
 #[test]
 fn record_validates_with_each_optional_field_absent() {
-    let clears: [fn(&mut EnrichedRecord); 12] = [
+    let clears: [fn(&mut EnrichedRecord); 28] = [
+        |r| r.published_precision = None,
+        |r| r.domain = None,
+        |r| r.canonical_url = None,
+        |r| r.site_name = None,
+        |r| r.html_lang = None,
+        |r| r.summary = None,
+        |r| r.dates_mentioned.clear(),
+        |r| r.entities.clear(),
+        |r| r.entities[0].id = None,
+        |r| r.entities[0].part_of = None,
+        |r| r.countries.clear(),
+        |r| r.categories.clear(),
+        |r| r.keywords.clear(),
+        |r| r.quotes.clear(),
+        |r| {
+            r.quotes[0].speaker = None;
+            r.quotes[0].speaker_id = None;
+        },
+        |r| r.numbers[0].unit = None,
         |r| r.title = None,
         |r| r.url = None,
         |r| r.source = None,
@@ -486,6 +564,18 @@ fn invalid_records_are_rejected() {
     let mut value = to_json(&full_record());
     value["language"]["code"] = json!("pt");
     assert_invalid(RECORD, &value);
+
+    let mut value = to_json(&full_record());
+    value["countries"][0]["code"] = json!("pt");
+    assert_invalid(RECORD, &value);
+
+    let mut value = to_json(&full_record());
+    value["entities"][0]["type"] = json!("thing");
+    assert_invalid(RECORD, &value);
+
+    let mut value = to_json(&full_record());
+    value["numbers"][0]["kind"] = json!("lots");
+    assert_invalid(RECORD, &value);
 }
 
 // ---- duplicate notice ----
@@ -514,6 +604,7 @@ fn notice_validates_with_each_optional_field_absent() {
     }
     all.method = DuplicateMethod::Near;
     all.similarity = 0.91;
+    all.threshold = 0.7;
     assert_valid(NOTICE, &to_json(&all));
 }
 

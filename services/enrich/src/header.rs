@@ -15,6 +15,9 @@ pub struct Header {
     pub date: Option<NaiveDate>,
     pub authors: Vec<String>,
     pub location: Option<String>,
+    /// The date of an agency dateline as written (`March 10`, `Jan 15`),
+    /// which has no year: the caller resolves it against a reference time.
+    pub date_text: Option<String>,
 }
 
 /// `date 2024-01-15 Dina Mahmoud (London)`: date, author(s), place.
@@ -32,7 +35,7 @@ static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `LONDON, Jan 15 (Reuters) -` or `PARIS (AFP) —`: a place in capitals, an agency.
 static AGENCY_DATELINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Z][A-Z .'-]{2,40}?)(?:,[^()\n]{1,30})?\s*\((?:Reuters|AFP|AP|dpa|ANSA|EFE|UPI)\)\s*[-–—]\s*")
+    Regex::new(r"^([A-Z][A-Z .'-]{2,40}?)(?:,([^()\n]{1,30}))?\s*\((?:Reuters|AFP|AP|dpa|ANSA|EFE|UPI)\)\s*[-–—]\s*")
         .expect("valid regex")
 });
 
@@ -69,6 +72,7 @@ pub fn split_header(text: &str) -> (Header, String) {
             if header.location.is_none() {
                 header.location = Some(title_case(caps[1].trim()));
             }
+            header.date_text = caps.get(2).map(|m| m.as_str().trim().to_string());
             let rest = line[caps.get(0).map_or(0, |m| m.end())..].to_string();
             let cleaned = lines
                 .iter()
@@ -134,6 +138,7 @@ mod tests {
     fn reads_agency_datelines() {
         let (header, text) = split_header("PARIS, Jan 15 (Reuters) - Police said on Monday.");
         assert_eq!(header.location.as_deref(), Some("Paris"));
+        assert_eq!(header.date_text.as_deref(), Some("Jan 15"));
         assert_eq!(text, "Police said on Monday.");
     }
 

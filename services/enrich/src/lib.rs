@@ -1,25 +1,50 @@
 //! newsflow enrich: the third stage.
 //!
 //! Consumes unique staged articles from `news.stage.unique` and publishes
-//! enriched records to `news.enriched`: cleaned text, a title when the input
-//! has none, the date, authors and place from the article's header, and a word
-//! count. [`enrich`] is the pure transform; [`EnrichStage`] adapts it to the loop.
+//! enriched records to `news.enriched`: cleaned text (main text of HTML pages,
+//! page debris removed), title, authors, dates with their precision, domain,
+//! entities with ids across languages, countries, categories, keywords,
+//! quotes, numbers, a lead summary and a reading time.
+//!
+//! Each enrichment is a pure function in its own module; [`enrich_with`]
+//! composes them over a [`Knowledge`] (entity list, country table, category
+//! rules), and [`EnrichStage`] adapts it to the loop.
 
+pub mod categories;
+pub mod clean;
+pub mod countries;
+pub mod dates;
+pub mod entities;
+pub mod fold;
+pub mod gazetteer;
 pub mod header;
+pub mod html;
+pub mod keywords;
+pub mod numbers;
+pub mod quotes;
+pub mod summary;
+pub mod watchlist;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use bytes::Bytes;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use newsflow_core::contracts::{
-    Dateline, DedupInfo, EnrichedRecord, Language, RECORD_SCHEMA_VERSION, StagedArticle,
+    DatePrecision, Dateline, DedupInfo, EnrichedRecord, Language, RECORD_SCHEMA_VERSION,
+    StagedArticle,
 };
 use newsflow_core::intake::decode_staged;
-use newsflow_core::metrics::{counter_vec, histogram_vec};
+use newsflow_core::metrics::{counter_vec, gauge_vec, histogram_vec};
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
-use newsflow_core::text::{html_to_text, tidy_lines, word_count};
+use newsflow_core::text::{tidy_lines, word_count};
 use newsflow_core::{stamp, subjects};
-use prometheus::{Histogram, IntCounterVec};
+use prometheus::{Histogram, IntCounterVec, IntGaugeVec};
+
+use crate::categories::Rules;
+use crate::countries::{COUNTRIES, CountryIndex};
+use crate::entities::EntityIndex;
+use crate::fold::Folded;
+use crate::watchlist::Watchlist;
 
 pub const STAGE: &str = "enrich";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -29,17 +54,48 @@ const MAX_TITLE_LINE_CHARS: usize = 150;
 /// Length a title cut from the first sentence is trimmed to.
 const MAX_DERIVED_TITLE_CHARS: usize = 120;
 
-/// Enriches one unique staged article into a record.
-pub fn enrich(staged: StagedArticle) -> EnrichedRecord {
-    let id = staged.id().to_string();
-    let article = staged.article;
-    let (raw_text, html_title) = match (&article.text, &article.html) {
-        (Some(text), _) if !text.trim().is_empty() => (text.clone(), None),
-        (_, Some(html)) => {
-            let extracted = html_to_text(html);
-            (extracted.text, extracted.title)
+/// What the enrichment matches against.
+#[derive(Debug, Clone, Copy)]
+pub struct Knowledge<'a> {
+    pub entities: &'a EntityIndex,
+    pub countries: &'a CountryIndex,
+    pub rules: &'a Rules,
+}
+
+/// The project's own entity list and category rules, built on first use.
+static BUILTIN_ENTITIES: LazyLock<EntityIndex> = LazyLock::new(EntityIndex::builtin);
+static BUILTIN_RULES: LazyLock<Rules> = LazyLock::new(Rules::builtin);
+
+impl Knowledge<'static> {
+    /// The project's lists, without a watch-list.
+    pub fn builtin() -> Self {
+        Self {
+            entities: &BUILTIN_ENTITIES,
+            countries: &COUNTRIES,
+            rules: &BUILTIN_RULES,
         }
-        _ => (String::new(), None),
+    }
+}
+
+/// Enriches one unique staged article into a record, with the project's lists.
+pub fn enrich(staged: StagedArticle) -> EnrichedRecord {
+    enrich_with(staged, Knowledge::builtin())
+}
+
+/// Enriches one unique staged article into a record.
+pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedRecord {
+    let id = staged.id().to_string();
+    let received_at = staged.received_at.clone();
+    let article = staged.article;
+    let page = match (&article.text, &article.html) {
+        (Some(text), _) if !text.trim().is_empty() => None,
+        (_, Some(html)) => Some(html::extract(html, article.url.as_deref())),
+        _ => None,
+    };
+    let raw_text = match (&page, &article.text) {
+        (Some(page), _) => page.text.clone(),
+        (None, Some(text)) => clean::clean_debris(text),
+        (None, None) => String::new(),
     };
     let (header, body) = header::split_header(&raw_text);
     let mut text = tidy_lines(&body);
@@ -50,7 +106,7 @@ pub fn enrich(staged: StagedArticle) -> EnrichedRecord {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(str::to_string)
-        .or(html_title);
+        .or_else(|| page.as_ref().and_then(|p| p.title.clone()));
     let title = match given_title {
         Some(title) => Some(title),
         None => {
@@ -62,19 +118,74 @@ pub fn enrich(staged: StagedArticle) -> EnrichedRecord {
         }
     };
 
-    let published_at = article
+    // The crawler's date, else the page's, else the dateline's.
+    let published = article
         .published_at
         .as_deref()
-        .and_then(normalize_timestamp)
-        .or_else(|| header.date.map(midnight_utc));
+        .and_then(dates::parse_timestamp)
+        .or_else(|| {
+            page.as_ref()
+                .and_then(|p| p.published.as_deref())
+                .and_then(dates::parse_timestamp)
+        })
+        .or_else(|| {
+            header
+                .date
+                .map(|d| (dates::midnight(d), DatePrecision::Day))
+        })
+        .or_else(|| {
+            // An agency dateline's day and month (`BRUSSELS, March 10 (Reuters)`),
+            // in the year that puts it last before the article was received.
+            let written = header.date_text.as_deref()?;
+            let received = DateTime::parse_from_rfc3339(&received_at).ok()?;
+            let day = dates::dates_mentioned(
+                written,
+                &Folded::new(written),
+                received.with_timezone(&Utc),
+            )
+            .into_iter()
+            .next()?;
+            let mut day = NaiveDate::parse_from_str(&day.date, "%Y-%m-%d").ok()?;
+            // A dateline is never after the article arrived.
+            if day > received.date_naive() {
+                day = day.with_year(day.year() - 1)?;
+            }
+            Some((dates::midnight(day), DatePrecision::Day))
+        });
     let dateline = (header.location.is_some() || header.date.is_some()).then(|| Dateline {
         location: header.location.clone(),
         date: header.date.map(|d| d.format("%Y-%m-%d").to_string()),
     });
+    let reference = published.map(|(t, _)| t).or_else(|| {
+        DateTime::parse_from_rfc3339(&received_at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    });
+    let language = staged.language.unwrap_or_else(undetermined);
+    let analysis = analyze(
+        &text,
+        title.as_deref(),
+        language.iso639_1.as_deref(),
+        reference,
+        header.location.as_deref(),
+        knowledge,
+    );
+    let mut authors = header.authors;
+    if authors.is_empty()
+        && let Some(page) = &page
+    {
+        authors.clone_from(&page.authors);
+    }
+    let canonical_url = page.as_ref().and_then(|p| p.canonical_url.clone());
+    let domain = canonical_url
+        .as_deref()
+        .or(article.url.as_deref())
+        .and_then(domain_of);
     let mut pipeline = staged.pipeline;
     pipeline.push(stamp(STAGE, VERSION));
+    let word_count = word_count(&text);
     EnrichedRecord {
-        word_count: word_count(&text),
+        word_count,
         dedup: staged.dedup.unwrap_or_else(|| DedupInfo {
             status: "unique".into(),
             cluster_id: id.clone(),
@@ -85,14 +196,116 @@ pub fn enrich(staged: StagedArticle) -> EnrichedRecord {
         text,
         url: article.url,
         source: article.source,
-        language: staged.language.unwrap_or_else(undetermined),
-        published_at,
-        authors: header.authors,
+        language,
+        published_at: published.map(|(t, _)| dates::format_timestamp(t)),
+        published_precision: published.map(|(_, p)| p),
+        authors,
         dateline,
         pipeline,
+        domain,
+        canonical_url,
+        site_name: page.as_ref().and_then(|p| p.site_name.clone()),
+        html_lang: page.as_ref().and_then(|p| p.lang.clone()),
+        dates_mentioned: analysis.dates_mentioned,
+        entities: analysis.entities,
+        countries: analysis.countries,
+        categories: analysis.categories,
+        keywords: analysis.keywords,
+        quotes: analysis.quotes,
+        numbers: analysis.numbers,
+        summary: analysis.summary,
+        reading_time_seconds: summary::reading_time_seconds(word_count),
         metadata: article.metadata,
         extra: article.extra,
     }
+}
+
+/// What [`analyze`] finds in a text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    pub dates_mentioned: Vec<newsflow_core::contracts::DateMention>,
+    pub entities: Vec<newsflow_core::contracts::Entity>,
+    pub countries: Vec<newsflow_core::contracts::CountryCount>,
+    pub categories: Vec<newsflow_core::contracts::Category>,
+    pub keywords: Vec<newsflow_core::contracts::Keyword>,
+    pub quotes: Vec<newsflow_core::contracts::Quote>,
+    pub numbers: Vec<newsflow_core::contracts::NumberMention>,
+    pub summary: Option<String>,
+}
+
+/// Runs every text enrichment over the cleaned `text`. All offsets are
+/// characters of `text`. `reference` resolves relative dates (none without it).
+pub fn analyze(
+    text: &str,
+    title: Option<&str>,
+    lang: Option<&str>,
+    reference: Option<DateTime<Utc>>,
+    dateline_place: Option<&str>,
+    knowledge: Knowledge<'_>,
+) -> Analysis {
+    let folded = Folded::new(text);
+    let mut entities = entities::known_entities(text, &folded, knowledge.entities);
+    let candidates = entities::candidate_entities(text, &folded, &entities);
+    entities.extend(candidates);
+    // The lead (first sentence) weighs more for the main country; a title
+    // naming a country counts as lead too.
+    let sentences = summary::sentences(text);
+    let lead_chars = sentences
+        .first()
+        .map_or(0, |r| text[..r.end].chars().count());
+    let organizations: Vec<(usize, usize)> = entities
+        .iter()
+        .filter(|e| e.kind == newsflow_core::contracts::EntityType::Organization)
+        .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
+        .collect();
+    let mut countries = countries::countries(
+        text,
+        &folded,
+        knowledge.countries,
+        lead_chars,
+        dateline_place,
+        &organizations,
+    );
+    if let Some(title) = title {
+        let title_folded = Folded::new(title);
+        let in_title =
+            countries::countries(title, &title_folded, knowledge.countries, 0, None, &[]);
+        if let Some(main) = in_title.first()
+            && let Some(i) = countries.iter().position(|c| c.code == main.code)
+        {
+            let main = countries.remove(i);
+            countries.insert(0, main);
+        }
+    }
+    // The headline often names the topic the body only describes.
+    let title_folded = title.map(|t| (t, Folded::new(t)));
+    let mut sources = vec![(text, &folded)];
+    if let Some((t, f)) = &title_folded {
+        sources.push((t, f));
+    }
+    let categories = categories::categorize_all(&sources, &entities, knowledge.rules);
+    Analysis {
+        dates_mentioned: reference
+            .map(|r| dates::dates_mentioned(text, &folded, r))
+            .unwrap_or_default(),
+        quotes: quotes::quotes(text, &entities),
+        numbers: numbers::numbers(text, &folded),
+        keywords: keywords::keywords_in(text, &sentences, lang),
+        summary: summary::summary_of(text, &sentences),
+        entities,
+        countries,
+        categories,
+    }
+}
+
+/// The host of a URL, lower case, without `www.` and port.
+pub fn domain_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?;
+    let host = host.split(':').next()?.trim().to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    (!host.is_empty() && host.contains('.')).then(|| host.to_string())
 }
 
 /// A title for an article without one: a short first line (removed from the
@@ -130,34 +343,12 @@ fn derive_title(text: &str) -> (Option<String>, Option<String>) {
 
 /// RFC 3339 UTC from the timestamp shapes crawlers send.
 pub fn normalize_timestamp(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Some(
-            t.with_timezone(&Utc)
-                .to_rfc3339_opts(SecondsFormat::Secs, true),
-        );
-    }
-    if let Ok(t) = DateTime::parse_from_rfc2822(raw) {
-        return Some(
-            t.with_timezone(&Utc)
-                .to_rfc3339_opts(SecondsFormat::Secs, true),
-        );
-    }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
-            return Some(t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true));
-        }
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .map(midnight_utc)
+    dates::parse_timestamp(raw).map(|(t, _)| dates::format_timestamp(t))
 }
 
-fn midnight_utc(date: NaiveDate) -> String {
-    date.and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc()
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
+/// Midnight UTC of a day, RFC 3339.
+pub fn midnight_utc(date: NaiveDate) -> String {
+    dates::format_timestamp(dates::midnight(date))
 }
 
 fn undetermined() -> Language {
@@ -171,10 +362,31 @@ fn undetermined() -> Language {
     }
 }
 
+/// Values of the `field` label of `newsflow_enrich_fields_found_total`.
+pub const FIELDS: &[&str] = &[
+    "dateline",
+    "published_at",
+    "authors",
+    "title_derived",
+    "domain",
+    "dates_mentioned",
+    "entities",
+    "candidates",
+    "countries",
+    "categories",
+    "keywords",
+    "quotes",
+    "numbers",
+    "casualties",
+    "summary",
+];
+
 struct EnrichMetrics {
     articles: IntCounterVec,
     fields: IntCounterVec,
     words: Histogram,
+    watchlist_reloads: IntCounterVec,
+    watchlist_entities: IntGaugeVec,
 }
 
 fn metrics() -> &'static EnrichMetrics {
@@ -184,8 +396,11 @@ fn metrics() -> &'static EnrichMetrics {
         for input in ["text", "html"] {
             metrics.articles.with_label_values(&[input]);
         }
-        for field in ["dateline", "published_at", "authors", "title_derived"] {
+        for field in FIELDS {
             metrics.fields.with_label_values(&[field]);
+        }
+        for outcome in ["ok", "error"] {
+            metrics.watchlist_reloads.with_label_values(&[outcome]);
         }
         metrics
     })
@@ -200,7 +415,7 @@ fn new_metrics() -> EnrichMetrics {
         ),
         fields: counter_vec(
             "newsflow_enrich_fields_found_total",
-            "Records in which a field was found (dateline, published_at, authors, title_derived).",
+            "Records in which a field was found (dateline, published_at, authors, title_derived, domain, dates_mentioned, entities, candidates, countries, categories, keywords, quotes, numbers, casualties, summary).",
             &["field"],
         ),
         words: histogram_vec(
@@ -212,12 +427,45 @@ fn new_metrics() -> EnrichMetrics {
             ],
         )
         .with_label_values(&[] as &[&str]),
+        watchlist_reloads: counter_vec(
+            "newsflow_enrich_watchlist_reloads_total",
+            "Loads of the entity watch-list file, by outcome (ok, error).",
+            &["outcome"],
+        ),
+        watchlist_entities: gauge_vec(
+            "newsflow_enrich_watchlist_entities",
+            "Entities in the loaded watch-list file.",
+            &[],
+        ),
     }
 }
 
-/// The enrich stage.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct EnrichStage;
+/// Counts a watch-list load.
+pub fn record_watchlist_load(result: Result<usize, ()>) {
+    let m = metrics();
+    match result {
+        Ok(entities) => {
+            m.watchlist_reloads.with_label_values(&["ok"]).inc();
+            m.watchlist_entities
+                .with_label_values(&[] as &[&str])
+                .set(entities as i64);
+        }
+        Err(()) => m.watchlist_reloads.with_label_values(&["error"]).inc(),
+    }
+}
+
+/// The enrich stage: the project's lists plus an optional watch-list.
+#[derive(Debug, Clone, Default)]
+pub struct EnrichStage {
+    watchlist: Option<Arc<Watchlist>>,
+}
+
+impl EnrichStage {
+    /// A stage matching entities of the project's list and of `watchlist`.
+    pub fn new(watchlist: Option<Arc<Watchlist>>) -> Self {
+        Self { watchlist }
+    }
+}
 
 impl Processor for EnrichStage {
     fn stage(&self) -> &'static str {
@@ -237,7 +485,19 @@ impl Processor for EnrichStage {
             .as_deref()
             .is_none_or(|t| t.trim().is_empty());
         let had_title = staged.article.title.is_some();
-        let record = enrich(staged);
+        let record = match &self.watchlist {
+            Some(watchlist) => {
+                let entities = watchlist.current();
+                enrich_with(
+                    staged,
+                    Knowledge {
+                        entities: entities.as_ref(),
+                        ..Knowledge::builtin()
+                    },
+                )
+            }
+            None => enrich(staged),
+        };
 
         let m = metrics();
         m.articles
@@ -249,6 +509,20 @@ impl Processor for EnrichStage {
             ("published_at", record.published_at.is_some()),
             ("authors", !record.authors.is_empty()),
             ("title_derived", !had_title && record.title.is_some()),
+            ("domain", record.domain.is_some()),
+            ("dates_mentioned", !record.dates_mentioned.is_empty()),
+            ("entities", record.entities.iter().any(|e| !e.candidate)),
+            ("candidates", record.entities.iter().any(|e| e.candidate)),
+            ("countries", !record.countries.is_empty()),
+            ("categories", !record.categories.is_empty()),
+            ("keywords", !record.keywords.is_empty()),
+            ("quotes", !record.quotes.is_empty()),
+            ("numbers", !record.numbers.is_empty()),
+            (
+                "casualties",
+                record.numbers.iter().any(|n| n.kind != "count"),
+            ),
+            ("summary", record.summary.is_some()),
         ] {
             if found {
                 m.fields.with_label_values(&[field]).inc();
@@ -300,6 +574,47 @@ mod tests {
         assert_eq!(record.title.as_deref(), Some("The first paragraph"));
         assert_eq!(record.word_count, 5);
         assert_eq!(record.pipeline.last().unwrap().stage, "enrich");
+    }
+
+    /// The enriched-record example of `proto/README.md`.
+    #[test]
+    fn the_contract_example_record() {
+        let mut input = staged(Article {
+            id: Some("ferry-night-service".into()),
+            url: Some("https://harbour-gazette.test/transport/ferry-night-service".into()),
+            published_at: Some("2024-05-02T09:30:00+02:00".into()),
+            text: Some("date 2024-05-02 Jonas Berg (Gothenburg)\n\nThe harbour authority will run a night ferry from June 1. Boats leave every forty minutes after midnight, and tickets cost the same as daytime fares.".into()),
+            title: Some("Night ferry service starts in June".into()),
+            ..Default::default()
+        });
+        input.language = Some(Language {
+            code: "eng".into(),
+            iso639_1: Some("en".into()),
+            script: Some("Latin".into()),
+            confidence: 1.0,
+            reliable: true,
+            method: "trigram".into(),
+        });
+        let record = enrich(input);
+        let value = serde_json::to_value(&record).unwrap();
+        assert_eq!(value["published_precision"], "minute");
+        assert_eq!(value["domain"], "harbour-gazette.test");
+        assert_eq!(
+            value["dates_mentioned"],
+            serde_json::json!([{"text": "June 1", "start": 50, "end": 56, "date": "2024-06-01", "kind": "year_inferred"}])
+        );
+        assert_eq!(
+            value["numbers"],
+            serde_json::json!([{"value": 40.0, "kind": "count", "unit": "minutes", "approximate": false, "phrase": "forty minutes", "start": 76, "end": 89}])
+        );
+        assert_eq!(value["reading_time_seconds"], 7);
+        assert_eq!(value["summary"].as_str(), Some(record.text.as_str()));
+        let keywords: Vec<&str> = record.keywords.iter().map(|k| k.text.as_str()).collect();
+        assert_eq!(
+            keywords[..3],
+            ["ferry from June", "harbour authority", "night ferry"],
+            "{keywords:?}"
+        );
     }
 
     #[test]

@@ -1,15 +1,22 @@
 //! `newsflow-enrich`: the enrichment service.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::Parser;
 use newsflow_core::config::CommonArgs;
 use newsflow_core::service::{self, StageBinary};
 use newsflow_core::{subjects, topology};
-use newsflow_enrich::{EnrichStage, VERSION};
+use newsflow_enrich::watchlist::Watchlist;
+use newsflow_enrich::{EnrichStage, VERSION, record_watchlist_load};
+use serde::Deserialize;
 
 /// Turns unique articles from `news.stage.unique` into enriched records on
-/// `news.enriched`: cleaned text, title, date, authors, dateline, word count.
+/// `news.enriched`: cleaned text, title, dates, authors, domain, entities,
+/// countries, categories, keywords, quotes, numbers, summary.
 ///
 /// Run as many replicas as you like: they share the durable consumer `enrich`.
 #[derive(Debug, Parser)]
@@ -17,6 +24,27 @@ use newsflow_enrich::{EnrichStage, VERSION};
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
+}
+
+/// The `[enrich]` section of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct EnrichConfig {
+    /// Entity watch-list file (same format as `services/enrich/data/entities.tsv`),
+    /// matched on top of the project's list; none by default.
+    watchlist: Option<PathBuf>,
+    /// Seconds between checks of the watch-list's modification time; it is
+    /// reloaded, without a restart, when it changes.
+    watchlist_poll_secs: u64,
+}
+
+impl Default for EnrichConfig {
+    fn default() -> Self {
+        Self {
+            watchlist: None,
+            watchlist_poll_secs: 10,
+        }
+    }
 }
 
 const BINARY: StageBinary = StageBinary {
@@ -34,5 +62,67 @@ const BINARY: StageBinary = StageBinary {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = service::load_settings(&BINARY, &args.common)?;
-    service::run(&BINARY, settings, async |_js| Ok(EnrichStage)).await
+    let config: EnrichConfig = settings.section("enrich")?;
+    let watchlist = match &config.watchlist {
+        Some(path) => {
+            let list = Watchlist::load(path)
+                .with_context(|| format!("loading the watch-list {}", path.display()))?;
+            record_watchlist_load(Ok(list.entities()));
+            tracing::info!(path = %path.display(), entities = list.entities(), "watch-list loaded");
+            let list = Arc::new(list);
+            tokio::spawn(poll_watchlist(
+                list.clone(),
+                Duration::from_secs(config.watchlist_poll_secs.max(1)),
+            ));
+            Some(list)
+        }
+        None => None,
+    };
+    service::run(&BINARY, settings, async |_js| {
+        Ok(EnrichStage::new(watchlist))
+    })
+    .await
+}
+
+/// Reloads the watch-list whenever its file changes; a broken file is logged
+/// and the previous list kept.
+async fn poll_watchlist(list: Arc<Watchlist>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let checked = list.clone();
+        match tokio::task::spawn_blocking(move || checked.reload_if_changed()).await {
+            Ok(Ok(true)) => {
+                record_watchlist_load(Ok(list.entities()));
+                tracing::info!(path = %list.path().display(), entities = list.entities(), "watch-list reloaded");
+            }
+            Ok(Ok(false)) => {}
+            Ok(Err(err)) => {
+                record_watchlist_load(Err(()));
+                tracing::warn!(error = %err, "watch-list not reloaded; keeping the previous one");
+            }
+            Err(err) => tracing::warn!(error = %err, "watch-list check failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_enrich_section_parses_and_rejects_unknown_keys() {
+        let config: EnrichConfig =
+            toml::from_str("watchlist = \"/etc/newsflow/watch.tsv\"\nwatchlist_poll_secs = 30\n")
+                .unwrap();
+        assert_eq!(
+            config.watchlist.unwrap(),
+            PathBuf::from("/etc/newsflow/watch.tsv")
+        );
+        assert_eq!(config.watchlist_poll_secs, 30);
+        let config: EnrichConfig = toml::from_str("").unwrap();
+        assert!(config.watchlist.is_none());
+        assert!(toml::from_str::<EnrichConfig>("watch_list = \"x\"").is_err());
+    }
 }

@@ -1,0 +1,249 @@
+//! Enrichment speed: prints CPU time per article for plain text (a 4.5 KB
+//! article, all features on) and the extra time of HTML input (a typical
+//! news page). Targets: ≤ 150 µs per 4.5 KB text article; HTML adds ≤ 2 ms.
+//!
+//! `cargo bench -p newsflow-enrich --bench enrich`. Times are the best of
+//! several batches of wall-clock time on one thread, which on an idle core
+//! is its CPU time; a busy machine only makes them worse.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use newsflow_core::contracts::{Article, Language, STAGED_SCHEMA_VERSION, StagedArticle};
+use newsflow_enrich::fold::Folded;
+use newsflow_enrich::{
+    Knowledge, categories, countries, dates, enrich, entities, html, keywords, numbers, quotes,
+    summary,
+};
+
+fn samples() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/local/samples"
+    ))
+}
+
+fn staged(article: Article) -> StagedArticle {
+    StagedArticle {
+        schema_version: STAGED_SCHEMA_VERSION,
+        article,
+        source_seq: 1,
+        received_at: "2025-09-19T06:00:00.000Z".into(),
+        language: Some(Language {
+            code: "eng".into(),
+            iso639_1: Some("en".into()),
+            script: Some("Latin".into()),
+            confidence: 1.0,
+            reliable: true,
+            method: "trigram".into(),
+        }),
+        dedup: None,
+        pipeline: vec![],
+    }
+}
+
+/// Best per-iteration time over `batches` batches of `n` runs.
+fn best_of(batches: usize, n: usize, mut f: impl FnMut()) -> Duration {
+    (0..batches)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            start.elapsed() / n as u32
+        })
+        .min()
+        .expect("at least one batch")
+}
+
+/// A 4.5 KB English news article made of the project's English samples.
+fn text_article() -> String {
+    let mut text = String::new();
+    for name in ["en-alliance.txt", "en-dateline.txt", "en-debris.txt"] {
+        text.push_str(&std::fs::read_to_string(samples().join(name)).unwrap());
+        text.push('\n');
+    }
+    while text.len() < 4_500 {
+        text.push_str(&std::fs::read_to_string(samples().join("en-alliance.txt")).unwrap());
+    }
+    let mut cut = 4_500;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    text
+}
+
+/// A typical news page: the article inside navigation, scripts, a cookie
+/// banner, "most read" and footer blocks, about 60 KB in all.
+fn html_page(body: &str) -> String {
+    let mut page = String::from(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Allies pledge air defence | The Example Herald</title>
+<link rel="canonical" href="https://herald.example/world/air-defence">
+<meta property="og:site_name" content="The Example Herald"><meta property="article:published_time" content="2025-03-10T09:30:00Z">
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle","headline":"Allies pledge air defence","author":{"@type":"Person","name":"Sam Okafor"},"datePublished":"2025-03-10T09:30:00Z"}</script>
+"#,
+    );
+    for i in 0..40 {
+        page.push_str(&format!("<script>window.analytics_{i} = {{id: {i}, events: ['view','scroll','click'], enabled: true}};</script>\n<style>.c{i}{{margin:{i}px;padding:{i}px}}</style>\n"));
+    }
+    page.push_str("</head><body><header><nav><ul>");
+    for i in 0..120 {
+        page.push_str(&format!(
+            "<li><a href=\"/section/{i}\">Section {i}</a></li>"
+        ));
+    }
+    page.push_str("</ul></nav></header><div class=\"cookie-banner\">We use cookies to improve your experience. <button>Accept</button></div><main><article><h1>Allies pledge air defence</h1>");
+    for paragraph in body.split('\n').filter(|p| !p.trim().is_empty()) {
+        page.push_str(&format!("<p>{paragraph}</p>\n"));
+    }
+    page.push_str("</article><aside><h3>Most read</h3><ul>");
+    for i in 0..60 {
+        page.push_str(&format!("<li><a href=\"/story/{i}\"><img src=\"/img/{i}.jpg\" alt=\"\">Story number {i} that many people read today</a></li>"));
+    }
+    page.push_str("</ul></aside></main><footer>");
+    for i in 0..80 {
+        page.push_str(&format!("<a href=\"/about/{i}\">Footer link {i}</a> "));
+    }
+    page.push_str("<p>© 2025 The Example Herald</p></footer></body></html>");
+    page
+}
+
+fn main() {
+    let text = text_article();
+    let article = Article {
+        id: Some("bench".into()),
+        text: Some(text.clone()),
+        ..Default::default()
+    };
+    // First use builds the dictionaries; not part of the per-article cost.
+    let warm = Instant::now();
+    black_box(enrich(staged(article.clone())));
+    let startup = warm.elapsed();
+
+    let per_text = best_of(7, 200, || {
+        black_box(enrich(staged(black_box(article.clone()))));
+    });
+    let page = html_page(&text);
+    let html_article = Article {
+        id: Some("bench-html".into()),
+        html: Some(page.clone()),
+        url: Some("https://herald.example/world/air-defence".into()),
+        ..Default::default()
+    };
+    let per_html = best_of(5, 30, || {
+        black_box(enrich(staged(black_box(html_article.clone()))));
+    });
+    let per_extract = best_of(5, 30, || {
+        black_box(html::extract(black_box(&page), None));
+    });
+    let record = enrich(staged(html_article));
+    // Where the plain-text time goes.
+    let k = Knowledge::builtin();
+    let folded = Folded::new(&text);
+    let found = entities::known_entities(&text, &folded, k.entities);
+    let reference = chrono::Utc::now();
+    let parts: Vec<(&str, Duration)> = vec![
+        (
+            "fold",
+            best_of(5, 200, || {
+                black_box(Folded::new(black_box(&text)));
+            }),
+        ),
+        (
+            "entities",
+            best_of(5, 200, || {
+                black_box(entities::known_entities(&text, &folded, k.entities));
+            }),
+        ),
+        (
+            "candidates",
+            best_of(5, 200, || {
+                black_box(entities::candidate_entities(&text, &folded, &found));
+            }),
+        ),
+        (
+            "countries",
+            best_of(5, 200, || {
+                black_box(countries::countries(
+                    &text,
+                    &folded,
+                    k.countries,
+                    200,
+                    None,
+                    &[],
+                ));
+            }),
+        ),
+        (
+            "categories",
+            best_of(5, 200, || {
+                black_box(categories::categorize(&text, &folded, &found, k.rules));
+            }),
+        ),
+        (
+            "dates",
+            best_of(5, 200, || {
+                black_box(dates::dates_mentioned(&text, &folded, reference));
+            }),
+        ),
+        (
+            "quotes",
+            best_of(5, 200, || {
+                black_box(quotes::quotes(&text, &found));
+            }),
+        ),
+        (
+            "numbers",
+            best_of(5, 200, || {
+                black_box(numbers::numbers(&text, &folded));
+            }),
+        ),
+        (
+            "keywords",
+            best_of(5, 200, || {
+                black_box(keywords::keywords(&text, Some("en")));
+            }),
+        ),
+        (
+            "summary",
+            best_of(5, 200, || {
+                black_box(summary::summary(&text));
+            }),
+        ),
+    ];
+    println!("enrich bench (best of batches, one thread)");
+    println!(
+        "  dictionaries built on first use:     {:>9.1} ms",
+        startup.as_secs_f64() * 1e3
+    );
+    println!(
+        "  plain text, {:.1} KB, all features:   {:>9.1} µs/article  ({:.0} articles/s per core; target ≤ 150 µs)",
+        text.len() as f64 / 1e3,
+        per_text.as_secs_f64() * 1e6,
+        1.0 / per_text.as_secs_f64()
+    );
+    println!(
+        "  HTML page, {:.1} KB, whole enrichment: {:>9.1} µs/article",
+        page.len() as f64 / 1e3,
+        per_html.as_secs_f64() * 1e6
+    );
+    println!(
+        "  HTML extraction alone:               {:>9.1} µs/page     (target: HTML adds ≤ 2000 µs)",
+        per_extract.as_secs_f64() * 1e6
+    );
+    println!(
+        "  HTML overhead over plain text:       {:>9.1} µs/page",
+        (per_html.as_secs_f64() - per_text.as_secs_f64()) * 1e6
+    );
+    for (name, t) in &parts {
+        println!("    {name:<12} {:>9.1} µs", t.as_secs_f64() * 1e6);
+    }
+    println!(
+        "  (page gave {} words, {} entities, {} countries)",
+        record.word_count,
+        record.entities.len(),
+        record.countries.len()
+    );
+}

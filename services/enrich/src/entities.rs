@@ -1,0 +1,382 @@
+//! Named entities: known ones from a list with aliases across languages and
+//! scripts, unknown ones as candidates.
+//!
+//! The list is a tab-separated file, one entity a line:
+//!
+//! ```text
+//! # id        type          name            aliases (| between them)                 part of
+//! Q2429253    organization  Islamic State   en:ISIS|en:Islamic State|=IS|ar:داعش      
+//! nf:isis-k   organization  ISIS-K          en:ISIS-K|en:ISKP                          Q2429253
+//! ```
+//!
+//! An alias may start with a language tag (`fr:`), for the reader only. `=`
+//! before an alias makes it match only as written; all-capital aliases of
+//! three letters or fewer (`IS`, `EI`, `UN`) are exact anyway. The project's
+//! list is `data/entities.tsv`; a user's watch-list has the same format and
+//! wins over the project's list for an id both define.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use newsflow_core::contracts::{Entity, EntityType, Mention};
+use regex::Regex;
+
+use crate::fold::Folded;
+use crate::gazetteer::{Case, Gazetteer, GazetteerBuilder};
+
+/// The project's entity list.
+pub const BUILTIN: &str = include_str!("../data/entities.tsv");
+
+/// A problem in an entity list.
+#[derive(Debug, thiserror::Error)]
+pub enum EntityListError {
+    #[error("line {line}: {reason}")]
+    Line { line: usize, reason: String },
+}
+
+/// One entity of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityDef {
+    pub id: String,
+    pub kind: EntityType,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub part_of: Option<String>,
+}
+
+/// Reads an entity list.
+///
+/// # Errors
+/// On a line with fewer than four fields or an unknown type.
+pub fn parse_list(text: &str) -> Result<Vec<EntityDef>, EntityListError> {
+    let mut defs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let error = |reason: &str| EntityListError::Line {
+            line: n + 1,
+            reason: reason.to_string(),
+        };
+        if fields.len() < 4 {
+            return Err(error(
+                "expected id, type, name, aliases[, part of] separated by tabs",
+            ));
+        }
+        let kind = match fields[1] {
+            "person" | "per" => EntityType::Person,
+            "organization" | "org" => EntityType::Organization,
+            "location" | "loc" => EntityType::Location,
+            other => return Err(error(&format!("unknown type {other:?}"))),
+        };
+        let aliases = std::iter::once(fields[2])
+            .chain(fields[3].split('|'))
+            .map(strip_language_tag)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
+        defs.push(EntityDef {
+            id: fields[0].to_string(),
+            kind,
+            name: fields[2].to_string(),
+            aliases,
+            part_of: fields
+                .get(4)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.to_string()),
+        });
+    }
+    Ok(defs)
+}
+
+fn strip_language_tag(alias: &str) -> &str {
+    let alias = alias.trim();
+    match alias.split_once(':') {
+        Some((tag, rest)) if tag.len() == 2 && tag.bytes().all(|b| b.is_ascii_lowercase()) => {
+            rest.trim()
+        }
+        _ => alias,
+    }
+}
+
+/// Compiled entity lists.
+#[derive(Debug)]
+pub struct EntityIndex {
+    defs: Vec<EntityDef>,
+    gazetteer: Gazetteer<u32>,
+}
+
+impl EntityIndex {
+    /// Compiles `lists`; a later list's entity replaces an earlier one with the same id.
+    pub fn new(lists: impl IntoIterator<Item = Vec<EntityDef>>) -> Self {
+        let mut defs: Vec<EntityDef> = Vec::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for def in lists.into_iter().flatten() {
+            match by_id.get(&def.id) {
+                Some(&i) => defs[i] = def,
+                None => {
+                    by_id.insert(def.id.clone(), defs.len());
+                    defs.push(def);
+                }
+            }
+        }
+        let mut builder = GazetteerBuilder::default();
+        for (i, def) in defs.iter().enumerate() {
+            for alias in &def.aliases {
+                let (alias, case) = match alias.strip_prefix('=') {
+                    Some(exact) => (exact, Case::Exact),
+                    None if is_short_capitals(alias) => (alias.as_str(), Case::Exact),
+                    None => (alias.as_str(), Case::Fold),
+                };
+                builder.add(alias, i as u32, case);
+            }
+        }
+        Self {
+            defs,
+            gazetteer: builder.build(),
+        }
+    }
+
+    /// The project's list alone.
+    pub fn builtin() -> Self {
+        Self::new([parse_list(BUILTIN).expect("the project's entity list parses")])
+    }
+
+    /// Number of entities.
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    /// Whether the index has no entities.
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    /// The entity with this id.
+    pub fn get(&self, id: &str) -> Option<&EntityDef> {
+        self.defs.iter().find(|d| d.id == id)
+    }
+}
+
+fn is_short_capitals(alias: &str) -> bool {
+    let letters = alias.chars().filter(|c| c.is_alphabetic()).count();
+    letters <= 3 && alias.chars().all(|c| c.is_ascii_uppercase() || c == '.')
+}
+
+/// Known entities in `text`, each once with all its mentions, in order of first mention.
+pub fn known_entities(text: &str, folded: &Folded, index: &EntityIndex) -> Vec<Entity> {
+    let mut out: Vec<Entity> = Vec::new();
+    let mut slot: HashMap<u32, usize> = HashMap::new();
+    for hit in index.gazetteer.find(text, folded) {
+        let def = &index.defs[*hit.target as usize];
+        let mention = mention(text, folded, hit.start, hit.end);
+        let i = *slot.entry(*hit.target).or_insert_with(|| {
+            out.push(Entity {
+                id: Some(def.id.clone()),
+                name: def.name.clone(),
+                kind: def.kind,
+                candidate: false,
+                part_of: def.part_of.clone(),
+                mentions: Vec::new(),
+            });
+            out.len() - 1
+        });
+        out[i].mentions.push(mention);
+    }
+    out
+}
+
+/// The mention of the characters `start..end` of `text`.
+pub fn mention(text: &str, folded: &Folded, start: usize, end: usize) -> Mention {
+    let (bs, be) = folded.byte_span(start, end);
+    Mention {
+        text: text[bs..be].to_string(),
+        start,
+        end,
+    }
+}
+
+/// Titles and speech verbs after which a capitalised sequence is a person's name.
+static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
+    let cap = r"\p{Lu}[\p{Ll}'’\-]+";
+    Regex::new(&format!(
+        r"(?x)
+        \b(?:
+            (?:President|Prime\ Minister|Minister|Chancellor|Senator|Secretary|General|Gen\.|Colonel|Director|Chief|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Judge|King|Queen|Prince|Sheikh|spokesman|spokeswoman|spokesperson|leader|commander|
+               président|présidente|ministre|M\.|Mme|porte-parole|directeur|directrice|
+               Präsident|Präsidentin|Kanzler|Kanzlerin|Minister|Ministerin|Herr|Frau|
+               presidente|ministro|ministra|señor|señora|portavoz)
+            \s+(?P<t>{cap}(?:\s+{cap}){{0,2}})
+          |
+            (?:said|says|told|according\ to|added|selon|a\ déclaré|a\ dit|a\ affirmé|sagte|erklärte|dijo|afirmó|según)
+            ,?\s+(?P<v>{cap}(?:\s+{cap}){{1,2}})
+        )"
+    ))
+    .expect("valid regex")
+});
+
+/// Words that follow titles and verbs but are not names.
+const NOT_NAMES: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "The",
+    "This",
+    "That",
+    "In",
+    "On",
+    "At",
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "Le",
+    "La",
+    "Les",
+    "Der",
+    "Die",
+    "Das",
+    "El",
+    "Los",
+];
+
+/// Names that are in no list but follow a title or speech verb
+/// (`President Jane Doe`, `said John Roe`): reported without an id.
+pub fn candidate_entities(text: &str, folded: &Folded, known: &[Entity]) -> Vec<Entity> {
+    let taken: Vec<(usize, usize)> = known
+        .iter()
+        .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
+        .collect();
+    let mut out: Vec<Entity> = Vec::new();
+    for caps in CANDIDATE.captures_iter(text) {
+        let Some(m) = caps.name("t").or_else(|| caps.name("v")) else {
+            continue;
+        };
+        let name = m.as_str();
+        if name.split_whitespace().any(|w| NOT_NAMES.contains(&w)) {
+            continue;
+        }
+        let start = text[..m.start()].chars().count();
+        let end = start + name.chars().count();
+        if taken.iter().any(|&(s, e)| s < end && start < e) {
+            continue;
+        }
+        let mention = mention(text, folded, start, end);
+        match out.iter_mut().find(|e| e.name == name) {
+            Some(entity) => entity.mentions.push(mention),
+            None => out.push(Entity {
+                id: None,
+                name: name.to_string(),
+                kind: EntityType::Person,
+                candidate: true,
+                part_of: None,
+                mentions: vec![mention],
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIST: &str = "# test list\n\
+        Q2429253\torganization\tIslamic State\ten:ISIS|en:Islamic State|=IS|fr:EI|fr:Daech|fr:État islamique|ar:داعش|ar:الدواعش\n\
+        nf:isis-k\torganization\tISIS-K\ten:ISIS-K|en:ISIS-Khorasan|en:ISKP\tQ2429253\n\
+        nf:james-clapper\tperson\tJames Clapper\ten:Clapper|ar:جيمس كلابر|ar:كلابر\n";
+
+    fn index() -> EntityIndex {
+        EntityIndex::new([parse_list(LIST).unwrap()])
+    }
+
+    fn ids(text: &str) -> Vec<(String, usize)> {
+        let folded = Folded::new(text);
+        known_entities(text, &folded, &index())
+            .into_iter()
+            .map(|e| (e.id.unwrap(), e.mentions.len()))
+            .collect()
+    }
+
+    #[test]
+    fn aliases_across_languages_resolve_to_one_id() {
+        assert_eq!(
+            ids("ISIS, the Islamic State (IS), is also Daesh; l'EI ou l'État islamique, Daech."),
+            vec![("Q2429253".into(), 6)]
+        );
+        assert_eq!(
+            ids("وقال جيمس كلابر إن صلات بـ\"داعش\" والدواعش، وأضاف كلابر"),
+            vec![("nf:james-clapper".into(), 2), ("Q2429253".into(), 2)]
+        );
+    }
+
+    #[test]
+    fn a_branch_is_its_own_entity_linked_to_its_parent() {
+        let text = "the wing known as ISIS-Khorasan, unlike ISIS";
+        let folded = Folded::new(text);
+        let found = known_entities(text, &folded, &index());
+        assert_eq!(found[0].id.as_deref(), Some("nf:isis-k"));
+        assert_eq!(found[0].part_of.as_deref(), Some("Q2429253"));
+        assert_eq!(found[0].mentions[0].text, "ISIS-Khorasan");
+        assert_eq!(found[1].id.as_deref(), Some("Q2429253"));
+    }
+
+    #[test]
+    fn mentions_carry_character_offsets() {
+        let text = "Der IS und État islamique";
+        let folded = Folded::new(text);
+        let found = known_entities(text, &folded, &index());
+        let chars: Vec<char> = text.chars().collect();
+        for m in &found[0].mentions {
+            assert_eq!(chars[m.start..m.end].iter().collect::<String>(), m.text);
+        }
+        assert_eq!(found[0].mentions[1].text, "État islamique");
+    }
+
+    #[test]
+    fn a_later_list_replaces_an_entity_with_the_same_id() {
+        let watch = parse_list("Q2429253\torganization\tISIL\ten:ISIL\n").unwrap();
+        let index = EntityIndex::new([parse_list(LIST).unwrap(), watch]);
+        assert_eq!(index.get("Q2429253").unwrap().name, "ISIL");
+        assert_eq!(index.len(), 3);
+    }
+
+    #[test]
+    fn bad_lines_are_reported_with_their_number() {
+        let err = parse_list("# c\nx\tthing\tX\tx\n").unwrap_err();
+        assert_eq!(err.to_string(), "line 2: unknown type \"thing\"");
+    }
+
+    #[test]
+    fn names_after_titles_and_speech_verbs_are_candidates() {
+        let text = "President Jane Doe met Mr. Smith on Monday, said Ahmed Karim Nasser.";
+        let folded = Folded::new(text);
+        let names: Vec<String> = candidate_entities(text, &folded, &[])
+            .into_iter()
+            .map(|e| {
+                assert!(e.candidate && e.id.is_none());
+                e.name
+            })
+            .collect();
+        assert_eq!(names, ["Jane Doe", "Smith", "Ahmed Karim Nasser"]);
+    }
+}

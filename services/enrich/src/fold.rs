@@ -1,0 +1,175 @@
+//! The matching form of a text, with a way back to the original characters.
+//!
+//! Names are matched on a folded copy of the text: lower case, Latin
+//! diacritics removed, Arabic harakat and tatweel removed, alef variants → ا,
+//! ى → ي, ة → ه, Arabic-Indic digits → ASCII, hyphens and apostrophes → space,
+//! runs of white space → one space. Dictionary entries go through the same
+//! [`fold_str`], so `Etats-Unis` meets `États-Unis` and `بـ"داعش"` meets `داعش`.
+//! Every folded byte remembers the original character it came from, so
+//! matches are reported as character offsets in the original text.
+
+/// A folded text and the offsets back to its original.
+#[derive(Debug, Clone)]
+pub struct Folded {
+    /// The folded text.
+    pub text: String,
+    /// For every byte of `text` (plus one past the end), the index of the
+    /// original character it came from.
+    char_at: Vec<u32>,
+    /// Byte offset in the original text of every original character (plus its length).
+    byte_of_char: Vec<u32>,
+}
+
+impl Folded {
+    /// Folds `original`.
+    pub fn new(original: &str) -> Self {
+        let mut text = String::with_capacity(original.len());
+        let mut char_at = Vec::with_capacity(original.len() + 1);
+        let mut byte_of_char = Vec::with_capacity(original.len() + 1);
+        for (index, (byte, c)) in original.char_indices().enumerate() {
+            byte_of_char.push(byte as u32);
+            let Some(folded) = fold_char(c) else {
+                continue;
+            };
+            if folded == ' ' && (text.is_empty() || text.ends_with(' ')) {
+                continue;
+            }
+            text.push(folded);
+            char_at.extend(std::iter::repeat_n(index as u32, folded.len_utf8()));
+        }
+        byte_of_char.push(original.len() as u32);
+        char_at.push((byte_of_char.len() - 1) as u32);
+        Self {
+            text,
+            char_at,
+            byte_of_char,
+        }
+    }
+
+    /// Original character index of the folded byte offset `byte`.
+    pub fn char_index(&self, byte: usize) -> usize {
+        self.char_at[byte] as usize
+    }
+
+    /// Original character span of the folded byte span `start..end` (non-empty).
+    pub fn char_span(&self, start: usize, end: usize) -> (usize, usize) {
+        // The end is one past the last folded character's original.
+        let last = self.text[..end]
+            .chars()
+            .next_back()
+            .map_or(0, char::len_utf8);
+        (self.char_index(start), self.char_index(end - last) + 1)
+    }
+
+    /// Byte span in the original text of a character span.
+    pub fn byte_span(&self, start: usize, end: usize) -> (usize, usize) {
+        (
+            self.byte_of_char[start] as usize,
+            self.byte_of_char[end] as usize,
+        )
+    }
+
+    /// Number of characters of the original text.
+    pub fn original_chars(&self) -> usize {
+        self.byte_of_char.len() - 1
+    }
+}
+
+/// Folds a dictionary entry the way [`Folded::new`] folds a text.
+pub fn fold_str(s: &str) -> String {
+    Folded::new(s).text.trim().to_string()
+}
+
+/// The folded form of one character; `None` drops it.
+pub fn fold_char(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return Some(match c {
+            '-' | '_' | '\'' | '`' => ' ',
+            c if c.is_ascii_whitespace() => ' ',
+            c => c.to_ascii_lowercase(),
+        });
+    }
+    let c = match c as u32 {
+        // Harakat, superscript alef, tatweel, zero-width characters, combining marks.
+        0x064B..=0x065F | 0x0670 | 0x0640 | 0x200B..=0x200F | 0xFEFF | 0x0300..=0x036F => {
+            return None;
+        }
+        0x0660..=0x0669 => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        0x06F0..=0x06F9 => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        _ => match c {
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            'ى' | 'ی' => 'ي',
+            'ة' => 'ه',
+            'ک' => 'ك',
+            '‐' | '‑' | '‒' | '–' | '—' | '’' | '‘' | 'ʼ' | '´' | '\u{00A0}' => ' ',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        },
+    };
+    if !c.is_alphabetic() {
+        return Some(c);
+    }
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    if (lower as u32) < 0x0370 || matches!(lower as u32, 0x0400..=0x04FF | 0x1E00..=0x1EFF) {
+        // Latin and Cyrillic letters with diacritics: keep the base letter.
+        let mut base = None;
+        unicode_normalization::char::decompose_canonical(lower, |d| {
+            base.get_or_insert(d);
+        });
+        return Some(base.unwrap_or(lower));
+    }
+    Some(lower)
+}
+
+/// Whether `c` counts as part of a word when checking match boundaries.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Whether `c` belongs to a script written without spaces between words,
+/// where word boundaries cannot be checked.
+pub fn is_unspaced(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0x0E00..=0x0E7F)
+}
+
+/// Whether `c` is an Arabic letter.
+pub fn is_arabic(c: char) -> bool {
+    matches!(c as u32, 0x0620..=0x064A | 0x066E..=0x06D3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_diacritics_and_hyphens() {
+        assert_eq!(fold_str("États-Unis"), "etats unis");
+        assert_eq!(fold_str("Etats-Unis"), "etats unis");
+        assert_eq!(fold_str("  Grèce\n  Pologne "), "grece pologne");
+        assert_eq!(fold_str("Москва́ Ёлка"), "москва елка");
+    }
+
+    #[test]
+    fn folds_arabic_letter_variants_and_marks() {
+        assert_eq!(fold_str("الأمريكيّة"), fold_str("الامريكيه"));
+        assert_eq!(fold_str("بـ\"داعش\""), "ب\"داعش\"");
+        assert_eq!(fold_str("فى"), "في");
+        assert_eq!(fold_str("١٣٠"), "130");
+    }
+
+    #[test]
+    fn maps_folded_offsets_back_to_original_characters() {
+        let text = "Le «  État » بـداعش";
+        let folded = Folded::new(text);
+        let start = folded.text.find("etat").unwrap();
+        let (s, e) = folded.char_span(start, start + 4);
+        let chars: Vec<char> = text.chars().collect();
+        assert_eq!(chars[s..e].iter().collect::<String>(), "État");
+        let start = folded.text.find("داعش").unwrap();
+        let (s, e) = folded.char_span(start, start + "داعش".len());
+        assert_eq!(chars[s..e].iter().collect::<String>(), "داعش");
+        let (bs, be) = folded.byte_span(s, e);
+        assert_eq!(&text[bs..be], "داعش");
+        assert_eq!(folded.original_chars(), chars.len());
+    }
+}

@@ -1,0 +1,716 @@
+//! Numbers with what they count: casualties (`killed 130 people`, `about 100
+//! people` killed, `قتل نحو 100`) and other counts (`30 attacks`, `mille deux
+//! cents habitants`, `une cinquantaine de sauvetages`).
+//!
+//! Works on the folded text, where digits of every script are ASCII and
+//! hyphenated number words are split (`twenty-four` → `twenty four`).
+
+use std::sync::LazyLock;
+
+use newsflow_core::contracts::NumberMention;
+use regex::Regex;
+
+use crate::fold::Folded;
+
+/// Number words of English and French with their values; `None` marks a multiplier.
+const WORDS: &[(&str, u64)] = &[
+    ("zero", 0),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+    ("un", 1),
+    ("une", 1),
+    ("deux", 2),
+    ("trois", 3),
+    ("quatre", 4),
+    ("cinq", 5),
+    ("sept", 7),
+    ("huit", 8),
+    ("neuf", 9),
+    ("dix", 10),
+    ("onze", 11),
+    ("douze", 12),
+    ("treize", 13),
+    ("quatorze", 14),
+    ("quinze", 15),
+    ("seize", 16),
+    ("vingt", 20),
+    ("vingts", 20),
+    ("trente", 30),
+    ("quarante", 40),
+    ("cinquante", 50),
+    ("soixante", 60),
+];
+const MULTIPLIERS: &[(&str, u64)] = &[
+    ("hundred", 100),
+    ("cent", 100),
+    ("cents", 100),
+    ("thousand", 1_000),
+    ("mille", 1_000),
+    ("million", 1_000_000),
+    ("millions", 1_000_000),
+    ("billion", 1_000_000_000),
+    ("milliard", 1_000_000_000),
+    ("milliards", 1_000_000_000),
+];
+/// Approximate quantity nouns (`une cinquantaine`).
+const APPROX_NOUNS: &[(&str, u64)] = &[
+    ("dizaine", 10),
+    ("douzaine", 12),
+    ("quinzaine", 15),
+    ("vingtaine", 20),
+    ("trentaine", 30),
+    ("quarantaine", 40),
+    ("cinquantaine", 50),
+    ("soixantaine", 60),
+    ("centaine", 100),
+    ("millier", 1000),
+    ("milliers", 1000),
+    ("dozen", 12),
+];
+
+/// Hedges before a number.
+const HEDGES: &[&str] = &[
+    "about",
+    "around",
+    "nearly",
+    "almost",
+    "some",
+    "roughly",
+    "approximately",
+    "more than",
+    "over",
+    "at least",
+    "up to",
+    "less than",
+    "fewer than",
+    "pres de",
+    "environ",
+    "plus de",
+    "au moins",
+    "quelque",
+    "moins de",
+    "نحو",
+    "حوالي",
+    "اكثر من",
+    "قرابه",
+    "ما يقرب من",
+    "اقل من",
+    "mehr als",
+    "rund",
+    "etwa",
+    "mindestens",
+    "mas de",
+    "alrededor de",
+    "cerca de",
+    "unos",
+    "unas",
+    "al menos",
+    "около",
+    "более",
+    "почти",
+    "свыше",
+];
+
+/// Casualty kinds and the word starts that signal them; `=word` must match
+/// whole (`tue` is French "kills", `tuesday` is not).
+const KINDS: &[(&str, &[&str])] = &[
+    (
+        "killed",
+        &[
+            "kill",
+            "=dead",
+            "death",
+            "=died",
+            "=tue",
+            "=tuee",
+            "=tuees",
+            "=tues",
+            "=tuant",
+            "=mort",
+            "=mortes",
+            "=morts",
+            "victimes",
+            "قتل",
+            "قتيل",
+            "قتلي",
+            "مقتل",
+            "getotet",
+            "=tote",
+            "=toten",
+            "muerto",
+            "muertos",
+            "погиб",
+            "убит",
+        ],
+    ),
+    (
+        "injured",
+        &[
+            "injur",
+            "wounded",
+            "blesse",
+            "جريح",
+            "جرحي",
+            "اصاب",
+            "مصاب",
+            "verletz",
+            "herido",
+            "ранен",
+        ],
+    ),
+    (
+        "arrested",
+        &[
+            "arrest",
+            "detained",
+            "arrete",
+            "interpelle",
+            "اعتقال",
+            "اعتقل",
+            "festgenommen",
+            "detenido",
+            "задержан",
+        ],
+    ),
+    (
+        "missing",
+        &[
+            "missing",
+            "disparu",
+            "مفقود",
+            "vermisst",
+            "desaparecido",
+            "пропал",
+        ],
+    ),
+    (
+        "displaced",
+        &[
+            "evacuat",
+            "displaced",
+            "evacue",
+            "deplace",
+            "نازح",
+            "اجلاء",
+            "evakuiert",
+            "evacuado",
+            "эвакуир",
+        ],
+    ),
+];
+
+/// Words that are not units.
+const NOT_UNITS: &[&str] = &[
+    "to", "and", "or", "of", "the", "a", "an", "in", "on", "at", "for", "from", "by", "with", "et",
+    "a", "au", "aux", "en", "le", "la", "les", "du", "des", "de", "d", "ou", "und", "y", "o", "el",
+    "los", "las", "por", "per", "is", "are", "was", "were", "have", "has", "had", "that", "which",
+    "who", "this", "it", "its", "his", "her", "their", "years", "ago",
+];
+/// Words between a number and its unit that are skipped (`une cinquantaine de sauvetages`).
+const LINKS: &[&str] = &["of", "de", "d"];
+const MONTH_STARTS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+];
+
+/// Digits, or a run of number words. The folded text spells Latin words in
+/// ASCII, so ASCII word boundaries suffice (and keep the regex on its fast DFA).
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    let mut words: Vec<&str> = WORDS
+        .iter()
+        .chain(MULTIPLIERS)
+        .chain(APPROX_NOUNS)
+        .map(|(w, _)| *w)
+        .collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    let w = words.join("|");
+    Regex::new(&format!(
+        r"(?P<digits>\d{{1,3}}(?:[,.]\d{{3}})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?:\s(?:to|a|-|et|and|و|الى)\s(?P<upper>\d[\d,.]*))?|(?-u:\b)(?P<words>(?:{w})(?:\s(?:(?:and|et)\s)?(?:{w}))*)(?-u:\b)"
+    ))
+    .expect("valid regex")
+});
+
+/// The numbers of `text` that count something.
+pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
+    let f = folded.text.as_str();
+    let mut out = Vec::new();
+    for caps in NUMBER.captures_iter(f) {
+        let whole = caps.get(0).expect("group 0");
+        let (value, mut approximate) = if let Some(d) = caps.name("digits") {
+            let Some(v) = parse_digits(d.as_str()) else {
+                continue;
+            };
+            if is_date_part(f, whole.start(), whole.end(), v) {
+                continue;
+            }
+            (v, caps.name("upper").is_some())
+        } else {
+            let Some((v, approx)) = parse_words(caps.name("words").expect("words").as_str()) else {
+                continue;
+            };
+            (v as f64, approx)
+        };
+        let before = &f[floor(f, whole.start().saturating_sub(40))..whole.start()];
+        let before_trimmed = before.trim_end();
+        let mut phrase_start = whole.start();
+        if let Some(hedge) = HEDGES.iter().find(|h| ends_with_word(before_trimmed, h)) {
+            approximate = true;
+            phrase_start = before_trimmed.len() - hedge.len() + (whole.start() - before.len());
+        }
+        let after = &f[whole.end()..floor(f, (whole.end() + 50).min(f.len()))];
+        let after_words: Vec<&str> = words_of(after).take(4).collect();
+        let unit_index = after_words
+            .iter()
+            .position(|w| !LINKS.contains(w))
+            .filter(|&i| i <= 1);
+        // An adjective before the noun (`three refrigerated containers`,
+        // `five neighbouring regions`) gives way to the noun.
+        let unit_index = unit_index.map(|i| match after_words.get(i + 1) {
+            Some(next)
+                if (after_words[i].ends_with("ed") || after_words[i].ends_with("ing"))
+                    && next.chars().all(char::is_alphabetic)
+                    && !NOT_UNITS.contains(next) =>
+            {
+                i + 1
+            }
+            _ => i,
+        });
+        let unit = unit_index.map(|i| after_words[i]).filter(|w| {
+            w.chars().all(char::is_alphabetic) && w.chars().count() >= 2 && !NOT_UNITS.contains(w)
+        });
+        let before_words: Vec<&str> =
+            words_of(&f[floor(f, phrase_start.saturating_sub(30))..phrase_start])
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .take(2)
+                .collect();
+        // A casualty word right after the number (`40 blessés`) wins over a verb before it.
+        let kind = casualty_kind(&after_words[..after_words.len().min(2)])
+            .or_else(|| casualty_kind(&before_words))
+            .or_else(|| casualty_kind(&after_words));
+        // A casualty verb before a count of things (`l'évacuation de trois
+        // villages`) does not make the things casualties.
+        let kind = kind.filter(|_| {
+            casualty_kind(&after_words[..after_words.len().min(2)]).is_some()
+                || unit.is_none_or(is_person_word)
+        });
+        if kind.is_none() && unit.is_none() {
+            continue;
+        }
+        // The phrase runs from a hedge or casualty verb to the unit or casualty word.
+        let mut phrase_end = whole.end();
+        if let Some(i) = unit_index.filter(|_| unit.is_some()) {
+            phrase_end = whole.end() + word_end(after, i + 1);
+        }
+        if let Some((_, true)) = kind.map(|k| {
+            (
+                k,
+                casualty_kind(&after_words[..after_words.len().min(3)]) == Some(k),
+            )
+        }) && let Some(i) = after_words
+            .iter()
+            .take(3)
+            .position(|w| casualty_kind(&[w]).is_some())
+        {
+            phrase_end = phrase_end.max(whole.end() + word_end(after, i + 1));
+        } else if kind.is_some() {
+            let verb = before_words.first().copied().unwrap_or("");
+            if let Some(pos) = f[..phrase_start].rfind(verb)
+                && casualty_kind(&[verb]).is_some()
+            {
+                phrase_start = pos;
+            }
+        }
+        let (start, end) = folded.char_span(phrase_start, phrase_end);
+        let (bs, be) = folded.byte_span(start, end);
+        out.push(NumberMention {
+            value,
+            kind: kind.unwrap_or("count").to_string(),
+            unit: unit
+                .map(str::to_string)
+                .or_else(|| kind.map(|_| "people".to_string())),
+            approximate,
+            phrase: text[bs..be].to_string(),
+            start,
+            end,
+        });
+    }
+    out
+}
+
+fn floor(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn words_of(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// Byte offset in `s` of the end of its `n`-th word.
+fn word_end(s: &str, n: usize) -> usize {
+    let mut count = 0;
+    let mut in_word = false;
+    for (i, c) in s.char_indices() {
+        if c.is_alphanumeric() {
+            in_word = true;
+        } else if in_word {
+            in_word = false;
+            count += 1;
+            if count == n {
+                return i;
+            }
+        }
+    }
+    s.len()
+}
+
+fn ends_with_word(s: &str, word: &str) -> bool {
+    s.ends_with(word)
+        && s[..s.len() - word.len()]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// Word starts of nouns for people, which casualty figures count.
+const PERSON_WORDS: &[&str] = &[
+    "people",
+    "person",
+    "civilian",
+    "soldier",
+    "child",
+    "women",
+    "men",
+    "officer",
+    "police",
+    "militant",
+    "fighter",
+    "migrant",
+    "refugee",
+    "resident",
+    "passenger",
+    "worker",
+    "tourist",
+    "student",
+    "victim",
+    "pilgrim",
+    "others",
+    "autres",
+    "suspect",
+    "اخرين",
+    "اخري",
+    "personne",
+    "civil",
+    "soldat",
+    "enfant",
+    "femme",
+    "homme",
+    "habitant",
+    "refugie",
+    "policier",
+    "militaire",
+    "شخص",
+    "اشخاص",
+    "مدني",
+    "جندي",
+    "طفل",
+    "اطفال",
+    "مواطن",
+    "menschen",
+    "person",
+    "zivilist",
+    "soldat",
+    "kinder",
+    "persona",
+    "civiles",
+    "soldado",
+    "ninos",
+    "человек",
+    "мирн",
+    "военн",
+    "детей",
+];
+
+fn is_person_word(word: &str) -> bool {
+    PERSON_WORDS.iter().any(|p| word.starts_with(p))
+}
+
+fn casualty_kind(words: &[&str]) -> Option<&'static str> {
+    words.iter().find_map(|w| {
+        let w = w.trim_start_matches(['و', 'ف']);
+        KINDS
+            .iter()
+            .find(|(_, starts)| {
+                starts.iter().any(|s| match s.strip_prefix('=') {
+                    Some(exact) => w == exact,
+                    None => w.starts_with(s),
+                })
+            })
+            .map(|(kind, _)| *kind)
+    })
+}
+
+/// Whether a number is a day or year of a date (`November 13`, `13 novembre`, `2024`).
+fn is_date_part(f: &str, start: usize, end: usize, value: f64) -> bool {
+    let before = words_of(&f[floor(f, start.saturating_sub(12))..start]).last();
+    let after = words_of(&f[end..floor(f, (end + 12).min(f.len()))]).next();
+    let month = |w: Option<&str>| {
+        w.is_some_and(|w| {
+            MONTH_STARTS
+                .iter()
+                .any(|m| w.starts_with(&m[..3]) && m.starts_with(w))
+        })
+    };
+    if value <= 31.0 && (month(before) || month(after)) {
+        return true;
+    }
+    // A bare four-digit number in the years' range is a year unless a plural
+    // noun or a casualty word follows (`2000 soldiers`).
+    (1900.0..=2100.0).contains(&value)
+        && value.fract() == 0.0
+        && !f[start..end].contains([',', '.'])
+        && after.is_none_or(|w| {
+            !(w.chars().all(char::is_alphabetic)
+                && (w.ends_with('s') || casualty_kind(&[w]).is_some()))
+                || MONTH_STARTS.contains(&w)
+        })
+}
+
+/// `6,000` → 6000, `2.000` → 2000, `2.5` → 2.5, `1.234,5` → 1234.5.
+fn parse_digits(s: &str) -> Option<f64> {
+    let separators: Vec<(usize, char)> = s
+        .char_indices()
+        .filter(|(_, c)| matches!(c, ',' | '.'))
+        .collect();
+    let Some(&(i, last)) = separators.last() else {
+        return s.parse().ok();
+    };
+    let tail = &s[i + 1..];
+    // Groups of three after one kind of separator are thousands; anything else
+    // after the last separator is a decimal part.
+    if tail.len() == 3 && separators.iter().all(|&(_, c)| c == last) {
+        return s
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .ok();
+    }
+    let int: String = s[..i].chars().filter(char::is_ascii_digit).collect();
+    format!("{int}.{tail}").parse().ok()
+}
+
+/// `one hundred thirty` → 130, `mille deux cents` → 1200, `quatre vingt` → 80,
+/// `une cinquantaine` → (50, approximate). A lone `one`/`un`/`une` is an article, not a count.
+fn parse_words(s: &str) -> Option<(u64, bool)> {
+    let words: Vec<&str> = s
+        .split(' ')
+        .filter(|w| !matches!(*w, "and" | "et" | ""))
+        .collect();
+    if words.len() == 1 && matches!(words[0], "one" | "un" | "une") {
+        return None;
+    }
+    let (mut total, mut current, mut approx) = (0u64, 0u64, false);
+    let mut previous = "";
+    for w in &words {
+        if let Some(&(_, v)) = WORDS.iter().find(|(x, _)| x == w) {
+            if v == 20 && previous == "quatre" {
+                current = current - 4 + 80;
+            } else {
+                current += v;
+            }
+        } else if let Some(&(_, m)) = MULTIPLIERS.iter().find(|(x, _)| x == w) {
+            if m == 100 {
+                current = current.max(1) * 100;
+            } else {
+                total += current.max(1) * m;
+                current = 0;
+            }
+        } else if let Some(&(_, v)) = APPROX_NOUNS.iter().find(|(x, _)| x == w) {
+            current = if current > 1 { current * v } else { v };
+            approx = true;
+        }
+        previous = w;
+    }
+    Some((total + current, approx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(f64, String, Option<String>, bool, String)> {
+        let folded = Folded::new(text);
+        numbers(text, &folded)
+            .into_iter()
+            .map(|n| {
+                let chars: Vec<char> = text.chars().collect();
+                assert_eq!(chars[n.start..n.end].iter().collect::<String>(), n.phrase);
+                (n.value, n.kind, n.unit, n.approximate, n.phrase)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn casualties_in_english() {
+        assert_eq!(
+            found("the November 13 Paris shootings that killed 130 people are"),
+            vec![(
+                130.0,
+                "killed".into(),
+                Some("people".into()),
+                false,
+                "killed 130 people".into()
+            )]
+        );
+        assert_eq!(
+            found("two bombings that struck Iran and killed about 100 people"),
+            vec![
+                (
+                    2.0,
+                    "count".into(),
+                    Some("bombings".into()),
+                    false,
+                    "two bombings".into()
+                ),
+                (
+                    100.0,
+                    "killed".into(),
+                    Some("people".into()),
+                    true,
+                    "killed about 100 people".into()
+                )
+            ]
+        );
+        assert_eq!(
+            found("at least 12 people were injured"),
+            vec![(
+                12.0,
+                "injured".into(),
+                Some("people".into()),
+                true,
+                "at least 12 people were injured".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn casualties_in_arabic_and_french() {
+        let n = found("أسفر الهجوم عن مقتل ١٣٠ شخصا");
+        assert_eq!((n[0].0, n[0].1.as_str()), (130.0, "killed"));
+        let n = found("L'attaque a fait 12 morts et 40 blessés.");
+        assert_eq!(
+            n.iter().map(|x| (x.0, x.1.as_str())).collect::<Vec<_>>(),
+            [(12.0, "killed"), (40.0, "injured")]
+        );
+    }
+
+    #[test]
+    fn counts_with_units_digits_and_words() {
+        assert_eq!(
+            found("plus de 2.000 sujets sur 52 plates-formes pendant 48 heures"),
+            vec![
+                (
+                    2000.0,
+                    "count".into(),
+                    Some("sujets".into()),
+                    true,
+                    "plus de 2.000 sujets".into()
+                ),
+                (
+                    52.0,
+                    "count".into(),
+                    Some("plates".into()),
+                    false,
+                    "52 plates".into()
+                ),
+                (
+                    48.0,
+                    "count".into(),
+                    Some("heures".into()),
+                    false,
+                    "48 heures".into()
+                ),
+            ]
+        );
+        let n = found(
+            "Près de mille deux cents habitants et une cinquantaine de sauvetages, twenty-four hours",
+        );
+        assert_eq!(
+            n.iter()
+                .map(|x| (x.0, x.2.clone().unwrap(), x.3))
+                .collect::<Vec<_>>(),
+            [
+                (1200.0, "habitants".into(), true),
+                (50.0, "sauvetages".into(), true),
+                (24.0, "hours".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_years_and_articles_are_not_counts() {
+        assert!(found("On 13 November 2015, in 2024, one analyst said").is_empty());
+    }
+
+    #[test]
+    fn digit_groups_and_decimals() {
+        assert_eq!(parse_digits("6,000"), Some(6000.0));
+        assert_eq!(parse_digits("2.000"), Some(2000.0));
+        assert_eq!(parse_digits("2.5"), Some(2.5));
+        assert_eq!(parse_digits("1,234,567"), Some(1_234_567.0));
+        assert_eq!(parse_digits("1.234,5"), Some(1234.5));
+    }
+}

@@ -1,0 +1,151 @@
+//! Sentences, the lead summary and the reading time.
+
+/// Words read per minute by an average adult reader of news.
+const WORDS_PER_MINUTE: usize = 230;
+
+/// Abbreviations after which a period does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "gov", "sen", "rep", "prof", "jr",
+    "sr", "inc", "ltd", "co", "corp", "vs", "etc", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "m", "mme", "mlle", "dept", "approx", "bzw", "sra", "av",
+];
+
+/// Splits `text` into sentences (byte ranges): at `.`, `!`, `?`, `؟`, `。`
+/// followed by a space and a sentence start, and at line ends.
+pub fn sentences(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    for (line_start, line) in line_ranges(text) {
+        let mut start = 0;
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        for (k, &(i, c)) in chars.iter().enumerate() {
+            if !matches!(c, '.' | '!' | '?' | '؟' | '。' | '…') {
+                continue;
+            }
+            let end = i + c.len_utf8();
+            // Closing quotes and brackets stay with their sentence.
+            let mut j = k + 1;
+            while j < chars.len() && matches!(chars[j].1, '"' | '”' | '’' | '»' | ')' | '\'') {
+                j += 1;
+            }
+            let end = chars.get(j).map_or(line.len(), |&(b, _)| b).max(end);
+            let next = chars.get(j);
+            let next_starts = match next {
+                None => true,
+                Some(&(_, n)) if n.is_whitespace() => {
+                    chars.get(j + 1).is_some_and(|&(_, a)| !a.is_lowercase())
+                }
+                _ => c == '。',
+            };
+            let before_digit = chars.get(j + 1).is_some_and(|&(_, a)| a.is_ascii_digit());
+            if !next_starts || (c == '.' && is_abbreviation(&line[start..i], before_digit)) {
+                continue;
+            }
+            push_trimmed(&mut out, line, line_start, start, end);
+            start = end;
+        }
+        push_trimmed(&mut out, line, line_start, start, line.len());
+    }
+    out
+}
+
+fn line_ranges(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    text.split('\n').map(move |line| {
+        let start = offset;
+        offset += line.len() + 1;
+        (start, line)
+    })
+}
+
+fn push_trimmed(
+    out: &mut Vec<std::ops::Range<usize>>,
+    line: &str,
+    base: usize,
+    start: usize,
+    end: usize,
+) {
+    let piece = &line[start..end];
+    let lead = piece.len() - piece.trim_start().len();
+    let trimmed = piece.trim();
+    if !trimmed.is_empty() {
+        out.push(base + start + lead..base + start + lead + trimmed.len());
+    }
+}
+
+fn is_abbreviation(before: &str, before_digit: bool) -> bool {
+    let word = before
+        .rsplit(|c: char| !c.is_alphanumeric() && c != '.')
+        .next()
+        .unwrap_or("");
+    let last = word.rsplit('.').next().unwrap_or(word);
+    // Single letters (`U.S.`, `J. Doe`) and listed abbreviations.
+    last.chars().count() == 1 && last.chars().all(char::is_uppercase)
+        || ABBREVIATIONS.contains(&last.to_lowercase().as_str())
+        || before_digit && NUMBERED.contains(&last.to_lowercase().as_str())
+}
+
+/// Abbreviations that stand before a number (`No. 5`, `Vol. 62`).
+const NUMBERED: &[&str] = &["no", "vol", "art", "nr", "fig", "p", "pp"];
+
+/// The first two sentences of at least five words: the lead.
+pub fn summary(text: &str) -> Option<String> {
+    summary_of(text, &sentences(text))
+}
+
+/// [`summary`] with the sentences of `text` already split.
+pub fn summary_of(text: &str, sentences: &[std::ops::Range<usize>]) -> Option<String> {
+    let lead: Vec<&str> = sentences
+        .iter()
+        .map(|r| &text[r.clone()])
+        .filter(|s| s.split_whitespace().count() >= 5)
+        .take(2)
+        .collect();
+    (!lead.is_empty()).then(|| lead.join(" "))
+}
+
+/// Seconds an average reader needs for `words` words.
+pub fn reading_time_seconds(words: usize) -> u32 {
+    (words * 60).div_ceil(WORDS_PER_MINUTE) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Vec<&str> {
+        sentences(text).into_iter().map(|r| &text[r]).collect()
+    }
+
+    #[test]
+    fn splits_sentences_but_not_abbreviations() {
+        assert_eq!(
+            split("Mr. Smith went to the U.S. on Monday. He said: \"No.\" Then he left!\nNew line"),
+            [
+                "Mr. Smith went to the U.S. on Monday.",
+                "He said: \"No.\"",
+                "Then he left!",
+                "New line"
+            ]
+        );
+        assert_eq!(split("قال كلابر. وأضاف أن"), ["قال كلابر.", "وأضاف أن"]);
+    }
+
+    #[test]
+    fn the_summary_is_the_first_two_real_sentences() {
+        let text = "nov-13-paris-attacks\nFollowing are points from a CNN article: one. The officials said this on Monday again. A third sentence here is long.";
+        assert_eq!(
+            summary(text).as_deref(),
+            Some(
+                "Following are points from a CNN article: one. The officials said this on Monday again."
+            )
+        );
+        assert_eq!(summary("Too short."), None);
+    }
+
+    #[test]
+    fn reading_time_rounds_up() {
+        assert_eq!(reading_time_seconds(0), 0);
+        assert_eq!(reading_time_seconds(230), 60);
+        assert_eq!(reading_time_seconds(231), 61);
+    }
+}
