@@ -8,7 +8,7 @@
 use std::io::{BufRead, Write};
 
 use anyhow::Context as _;
-use newsflow_core::config::CommonArgs;
+use newsflow_core::config::Settings;
 use newsflow_core::contracts::Article;
 use newsflow_core::intake::IntakeLimits;
 use newsflow_langid::{LangidConfig, LangidStage};
@@ -28,8 +28,8 @@ pub struct DetectArgs {
 ///
 /// # Errors
 /// When the settings are invalid, stdin cannot be read or stdout written.
-pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
-    let stage = stage()?;
+pub fn run(args: &DetectArgs, settings: &Settings) -> anyhow::Result<()> {
+    let stage = stage(settings)?;
     let stdin = std::io::stdin();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     for (index, line) in stdin.lock().lines().enumerate() {
@@ -45,20 +45,17 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
 }
 
 /// The langid stage with the service's settings.
-fn stage() -> anyhow::Result<LangidStage> {
-    // The global `--config` flag is not passed down to subcommand handlers;
-    // its environment form, NEWSFLOW_CONFIG, is read here.
-    let config = std::env::var_os("NEWSFLOW_CONFIG").map(Into::into);
-    let settings = CommonArgs {
-        config,
-        ..CommonArgs::default()
-    }
-    .load(newsflow_core::config::Settings::default().metrics_addr)
-    .context("loading configuration")?;
+fn stage(settings: &Settings) -> anyhow::Result<LangidStage> {
     let langid: LangidConfig = settings
         .section("langid")
         .context("reading the [langid] settings")?;
-    LangidStage::new(&langid, IntakeLimits::default()).context("building the language detector")
+    LangidStage::new(
+        &langid,
+        IntakeLimits {
+            max_payload_bytes: settings.max_article_bytes,
+        },
+    )
+    .context("building the language detector")
 }
 
 fn article(line: &str, json: bool) -> Result<Article, serde_json::Error> {

@@ -98,10 +98,10 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     newsflow_core::telemetry::init(LogFormat::Human, "warn");
-    if let Command::Detect(args) = &cli.command {
-        return detect::run(args);
-    }
     let settings = load_settings(&cli)?;
+    if let Command::Detect(args) = &cli.command {
+        return detect::run(args, &settings);
+    }
     let client = newsflow_core::nats::connect(&cli.nats_url, "newsflow-cli", false).await?;
     let js = newsflow_core::nats::jetstream(client.clone(), 4096);
     match cli.command {

@@ -314,7 +314,7 @@ pub struct NumberMention {
 pub enum DuplicateMethod {
     /// Same normalized text.
     Exact,
-    /// Similar text (later issue).
+    /// Similar text (MinHash estimate over shingles, Jaccard or containment).
     Near,
 }
 
