@@ -211,6 +211,17 @@ impl Default for StreamSettings {
     }
 }
 
+impl StreamSettings {
+    /// File or memory storage, as `memory_storage` says.
+    pub fn storage(&self) -> async_nats::jetstream::stream::StorageType {
+        if self.memory_storage {
+            async_nats::jetstream::stream::StorageType::Memory
+        } else {
+            async_nats::jetstream::stream::StorageType::File
+        }
+    }
+}
+
 /// Command-line flags every service takes (`#[command(flatten)]` them).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct CommonArgs {

@@ -63,6 +63,20 @@ pub struct Language {
     pub method: String,
 }
 
+impl Language {
+    /// `und`: nothing can be said (no letters), unreliable, decided by nothing.
+    pub fn undetermined(script: Option<String>) -> Self {
+        Self {
+            code: "und".into(),
+            iso639_1: None,
+            script,
+            confidence: 0.0,
+            reliable: false,
+            method: "none".into(),
+        }
+    }
+}
+
 /// Verdict of the dedup stage, carried in the record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DedupInfo {

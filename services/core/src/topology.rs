@@ -167,11 +167,7 @@ pub fn stream_config(spec: &StreamSpec, settings: &StreamSettings) -> stream::Co
         max_bytes: settings.max_bytes_per_stream,
         discard,
         duplicate_window: Duration::from_secs(settings.duplicate_window_secs),
-        storage: if settings.memory_storage {
-            stream::StorageType::Memory
-        } else {
-            stream::StorageType::File
-        },
+        storage: settings.storage(),
         num_replicas: settings.replicas,
         ..Default::default()
     }
@@ -252,11 +248,7 @@ pub fn dedup_bucket_stream_config(settings: &StreamSettings) -> stream::Config {
         subjects: vec![format!("$KV.{bucket}.>")],
         max_messages_per_subject: 1,
         max_age: Duration::from_secs(settings.dedup_window_hours * 3600),
-        storage: if settings.memory_storage {
-            stream::StorageType::Memory
-        } else {
-            stream::StorageType::File
-        },
+        storage: settings.storage(),
         allow_rollup: true,
         deny_delete: true,
         allow_direct: true,
@@ -303,11 +295,7 @@ pub fn dedup_fingerprint_stream_config(settings: &StreamSettings) -> stream::Con
         max_age,
         discard: stream::DiscardPolicy::Old,
         duplicate_window: Duration::from_secs(settings.duplicate_window_secs).min(max_age),
-        storage: if settings.memory_storage {
-            stream::StorageType::Memory
-        } else {
-            stream::StorageType::File
-        },
+        storage: settings.storage(),
         num_replicas: settings.replicas,
         ..Default::default()
     }

@@ -161,7 +161,9 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
             .ok()
             .map(|t| t.with_timezone(&Utc))
     });
-    let language = staged.language.unwrap_or_else(undetermined);
+    let language = staged
+        .language
+        .unwrap_or_else(|| Language::undetermined(None));
     let analysis = analyze(
         &text,
         title.as_deref(),
@@ -349,17 +351,6 @@ pub fn normalize_timestamp(raw: &str) -> Option<String> {
 /// Midnight UTC of a day, RFC 3339.
 pub fn midnight_utc(date: NaiveDate) -> String {
     dates::format_timestamp(dates::midnight(date))
-}
-
-fn undetermined() -> Language {
-    Language {
-        code: "und".into(),
-        iso639_1: None,
-        script: None,
-        confidence: 0.0,
-        reliable: false,
-        method: "none".into(),
-    }
 }
 
 /// Values of the `field` label of `newsflow_enrich_fields_found_total`.

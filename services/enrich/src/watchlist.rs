@@ -155,15 +155,20 @@ mod tests {
         assert!(!list.reload_if_changed().unwrap());
 
         std::fs::write(&path, "w:globex\torganization\tGlobex\ten:Globex\n").unwrap();
+        mark_modified(&path);
+        assert!(list.reload_if_changed().unwrap());
+        assert_eq!(ids(&list, "Acme Corp and Globex"), ["w:globex"]);
+    }
+
+    /// Moves the file's modification time forward, as a later edit would.
+    fn mark_modified(path: &std::path::Path) {
         let later = SystemTime::now() + std::time::Duration::from_secs(5);
         std::fs::File::options()
             .write(true)
-            .open(&path)
+            .open(path)
             .unwrap()
             .set_modified(later)
             .unwrap();
-        assert!(list.reload_if_changed().unwrap());
-        assert_eq!(ids(&list, "Acme Corp and Globex"), ["w:globex"]);
     }
 
     #[test]
@@ -173,13 +178,7 @@ mod tests {
         std::fs::write(&path, "w:acme\torganization\tAcme Corp\ten:Acme Corp\n").unwrap();
         let list = Watchlist::load(&path).unwrap();
         std::fs::write(&path, "broken line\n").unwrap();
-        let later = SystemTime::now() + std::time::Duration::from_secs(5);
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(later)
-            .unwrap();
+        mark_modified(&path);
         assert!(list.reload_if_changed().is_err());
         assert_eq!(ids(&list, "Acme Corp"), ["w:acme"]);
         assert!(Watchlist::load(&dir.path().join("missing.tsv")).is_err());

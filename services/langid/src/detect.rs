@@ -335,14 +335,7 @@ fn language(lang: Lang, script: Script, confidence: f64, reliable: bool, method:
 }
 
 fn undetermined(script: Option<Script>) -> Language {
-    Language {
-        code: "und".into(),
-        iso639_1: None,
-        script: script.map(script_name),
-        confidence: 0.0,
-        reliable: false,
-        method: "none".into(),
-    }
+    Language::undetermined(script.map(script_name))
 }
 
 fn prefix_of(text: &str, max: usize) -> &str {
