@@ -46,7 +46,7 @@ async fn setup_is_idempotent_and_says_what_it_did() {
             "NEWS_DLQ",
             "consumer langid",
             "consumer enrich",
-            "kv bucket newsflow_dedup_exact",
+            "stream DEDUP_FINGERPRINTS",
         ] {
             assert!(stdout.contains(name), "{name} missing from:\n{stdout}");
         }

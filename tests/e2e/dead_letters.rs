@@ -137,7 +137,7 @@ async fn transient_failures_are_retried_then_dead_lettered_after_max_deliver() {
         ("NEWSFLOW__CONSUMER__RETRY_BASE_DELAY_MS", "100"),
     ];
     let stack = Stack::start_with(&env).await;
-    let article = json!({"id": "before", "text": "A first article proves the dedup bucket works before it goes away."});
+    let article = json!({"id": "before", "text": "A first article proves the fingerprint stream works before it goes away."});
     publish(
         &stack.js,
         subjects::RAW,
@@ -147,13 +147,13 @@ async fn transient_failures_are_retried_then_dead_lettered_after_max_deliver() {
     .await;
     wait_for_outcomes(&stack.js, 1, Duration::from_secs(20)).await;
 
-    // Take the fingerprint bucket away: every claim now fails, a transient error.
+    // Take the fingerprint stream away: every append now fails, a transient error.
     stack
         .js
-        .delete_stream(format!("KV_{}", subjects::BUCKET_DEDUP_EXACT))
+        .delete_stream(subjects::STREAM_DEDUP_FINGERPRINTS)
         .await
         .unwrap();
-    let article = json!({"id": "stuck", "text": "This article cannot be checked for duplicates while the bucket is gone."});
+    let article = json!({"id": "stuck", "text": "This article cannot be checked for duplicates while the fingerprint stream is gone."});
     publish(
         &stack.js,
         subjects::RAW,

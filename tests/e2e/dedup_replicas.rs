@@ -283,6 +283,25 @@ async fn two_replicas_with_a_kill_give_the_verdicts_of_one() {
         count as f64 / elapsed
     );
     let reference = read_run(&js, count).await;
+    // The shared state: one fingerprint record per article, as JetStream stores it.
+    let mut fingerprints = js
+        .get_stream(subjects::STREAM_DEDUP_FINGERPRINTS)
+        .await
+        .unwrap();
+    let state = &fingerprints.info().await.unwrap().state;
+    let per_article = state.bytes as f64 / count as f64;
+    let id_bytes = id(0).len() as f64;
+    println!(
+        "state in NATS: {} records, {} bytes: {per_article:.0} bytes per article ({:.0} plus the {id_bytes} bytes of the id)",
+        state.messages,
+        state.bytes,
+        per_article - id_bytes
+    );
+    assert_eq!(state.messages, count as u64, "one record per article");
+    assert!(
+        per_article < 300.0 - 64.0,
+        "state per article {per_article:.0} bytes leaves no room for a 64-byte id under 300"
+    );
     drop(single);
     drop(nats);
 
@@ -306,7 +325,7 @@ async fn two_replicas_with_a_kill_give_the_verdicts_of_one() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let replicated = read_run(&js, count).await;
     assert!(
-        second.log().contains("near-duplicate index rebuilt"),
+        second.log().contains("duplicate index rebuilt"),
         "{}",
         second.log()
     );

@@ -62,7 +62,7 @@ pub struct Settings {
     pub max_article_bytes: usize,
     /// How the stage consumes its input.
     pub consumer: ConsumerSettings,
-    /// Retention and limits of the streams and buckets `setup` creates.
+    /// Retention and limits of the streams `setup` creates.
     pub streams: StreamSettings,
     /// Settings of the langid service (read by that service).
     pub langid: toml::Table,
@@ -167,11 +167,11 @@ impl ConsumerSettings {
     }
 }
 
-/// Retention and limits of the streams and the dedup bucket.
+/// Retention and limits of the streams.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StreamSettings {
-    /// Replicas of every stream and bucket (1 for a single server, 3 in a cluster).
+    /// Replicas of every stream (1 for a single server, 3 in a cluster).
     pub replicas: usize,
     /// Hours `news.raw` keeps articles (replay window).
     pub raw_max_age_hours: u64,
@@ -189,7 +189,7 @@ pub struct StreamSettings {
     /// Seconds within which a repeated `Nats-Msg-Id` is dropped as a redelivery;
     /// it bounds how late a redelivery may come and still not duplicate a record.
     pub duplicate_window_secs: u64,
-    /// Hours an exact-duplicate fingerprint is remembered.
+    /// Hours a dedup fingerprint is remembered: copies are found within this window.
     pub dedup_window_hours: u64,
     /// File or memory storage.
     pub memory_storage: bool,

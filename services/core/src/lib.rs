@@ -10,12 +10,12 @@
 //! ```
 //!
 //! # Layout
-//! * [`subjects`]: every subject, stream, bucket and header name.
+//! * [`subjects`]: every subject, stream and header name.
 //! * [`contracts`]: the wire types (mirrored by the JSON Schemas in `proto/`).
 //! * [`intake`]: decoding and validation, with bounded rejection codes.
 //! * [`text`]: HTML to text, identity normalization, word counts.
 //! * [`runtime`]: the consume → process → publish → ack loop and its delivery rules.
-//! * [`topology`]: streams, consumers and buckets, created idempotently.
+//! * [`topology`]: streams and consumers, created idempotently.
 //! * [`config`]: settings from defaults, file, environment and flags.
 //! * [`metrics`]: Prometheus metrics and the `/metrics` + `/healthz` endpoint.
 //! * [`service`]: what every stage binary does around its transform.

@@ -134,7 +134,7 @@ pub enum RuntimeError {
     Topology(#[from] topology::TopologyError),
 }
 
-/// Transient error types of the loop itself (stages add their own, e.g. `kv`).
+/// Transient error types of the loop itself (stages add their own, e.g. `fingerprints`).
 const ERROR_TYPES: &[&str] = &["publish", "publish_ack", "dead_letter_publish"];
 
 /// Kinds of pull-consumer errors.

@@ -39,7 +39,7 @@ pub fn load_settings(binary: &StageBinary, args: &CommonArgs) -> anyhow::Result<
 }
 
 /// Runs a stage until SIGTERM/Ctrl-C, then drains and returns. `build` makes
-/// the stage's processor from the JetStream context (to open KV buckets).
+/// the stage's processor from the JetStream context (to open streams it reads).
 ///
 /// # Errors
 /// When the metrics address cannot be bound, `build` fails, or the topology

@@ -1,4 +1,4 @@
-//! Names on the wire: subjects, streams, durable consumers, KV buckets and headers.
+//! Names on the wire: subjects, streams, durable consumers and headers.
 //!
 //! Every service and the CLI take these names from here, so the topology is
 //! written down once. The README and `proto/README.md` document each one.
@@ -29,11 +29,8 @@ pub const STREAM_DUPLICATES: &str = "NEWS_DUPLICATES";
 /// Stream holding [`DLQ`].
 pub const STREAM_DLQ: &str = "NEWS_DLQ";
 
-/// KV bucket of exact-duplicate fingerprints (normalized text hash → first article).
-pub const BUCKET_DEDUP_EXACT: &str = "newsflow_dedup_exact";
-
-/// Near-duplicate fingerprints (MinHash sketches), appended by dedup; their
-/// order in the stream decides which of two near-copies is the duplicate.
+/// Dedup fingerprints (exact-copy key and MinHash sketch), appended by dedup;
+/// their order in the stream decides which of two copies is the duplicate.
 pub const DEDUP_FINGERPRINTS: &str = "newsflow.dedup.fingerprints";
 /// Stream holding [`DEDUP_FINGERPRINTS`].
 pub const STREAM_DEDUP_FINGERPRINTS: &str = "DEDUP_FINGERPRINTS";

@@ -1,4 +1,4 @@
-//! Streams, durable consumers and KV buckets, created idempotently.
+//! Streams and durable consumers, created idempotently.
 //!
 //! Services call [`ensure_stage`] at start for what they read and write;
 //! `newsflow setup` calls [`ensure_all`]. Both converge the server to the same
@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer, kv, stream};
+use async_nats::jetstream::{self, consumer, stream};
 
 use crate::config::{ConsumerSettings, StreamSettings};
 use crate::subjects;
@@ -23,11 +23,6 @@ pub enum TopologyError {
     Consumer {
         stream: String,
         durable: String,
-        source: async_nats::Error,
-    },
-    #[error("cannot create or update KV bucket {bucket}: {source}")]
-    Bucket {
-        bucket: String,
         source: async_nats::Error,
     },
 }
@@ -235,73 +230,29 @@ pub async fn ensure_consumer(
         .map_err(|e| err(e.into()))
 }
 
-/// The stream behind the exact-duplicate KV bucket, as the KV layer lays it
-/// out (`KV_<bucket>`, subjects `$KV.<bucket>.>`, one value per key).
-///
-/// Written out here instead of using `create_key_value`, which first asks
-/// for account info in a shape nats-server 2.9 does not answer with.
-pub fn dedup_bucket_stream_config(settings: &StreamSettings) -> stream::Config {
-    let bucket = subjects::BUCKET_DEDUP_EXACT;
-    stream::Config {
-        name: format!("KV_{bucket}"),
-        description: Some("newsflow exact-duplicate fingerprints: hash -> id@source_seq".into()),
-        subjects: vec![format!("$KV.{bucket}.>")],
-        max_messages_per_subject: 1,
-        max_age: Duration::from_secs(settings.dedup_window_hours * 3600),
-        storage: settings.storage(),
-        allow_rollup: true,
-        deny_delete: true,
-        allow_direct: true,
-        discard: stream::DiscardPolicy::New,
-        num_replicas: settings.replicas,
-        ..Default::default()
-    }
-}
-
-/// Creates or updates the exact-duplicate KV bucket and opens it.
-///
-/// # Errors
-/// When the server refuses the configuration.
-pub async fn ensure_dedup_bucket(
-    js: &jetstream::Context,
-    settings: &StreamSettings,
-) -> Result<kv::Store, TopologyError> {
-    let err = |source: async_nats::Error| TopologyError::Bucket {
-        bucket: subjects::BUCKET_DEDUP_EXACT.into(),
-        source,
-    };
-    js.create_or_update_stream(dedup_bucket_stream_config(settings))
-        .await
-        .map_err(|e| err(e.into()))?;
-    js.get_key_value(subjects::BUCKET_DEDUP_EXACT)
-        .await
-        .map_err(|e| err(e.into()))
-}
-
-/// The stream of near-duplicate fingerprints: one binary record (about 141
-/// bytes plus the article id) per article that is not an exact copy, kept for
-/// the dedup window plus an hour, so a replica rebuilding its index always
-/// finds every fingerprint a running replica still compares against.
+/// The stream of dedup fingerprints: one binary record (149 bytes plus the
+/// article id) per article, kept for the dedup window plus an hour, so a
+/// replica rebuilding its index always finds every fingerprint a running
+/// replica still compares against.
 pub fn dedup_fingerprint_stream_config(settings: &StreamSettings) -> stream::Config {
     let max_age = Duration::from_secs((settings.dedup_window_hours + 1) * 3600);
     stream::Config {
         name: subjects::STREAM_DEDUP_FINGERPRINTS.to_string(),
         description: Some(
-            "newsflow near-duplicate fingerprints (MinHash sketches); their order settles races"
+            "newsflow dedup fingerprints (exact key, MinHash sketch); their order settles races"
                 .into(),
         ),
         subjects: vec![subjects::DEDUP_FINGERPRINTS.to_string()],
         retention: stream::RetentionPolicy::Limits,
         max_age,
         discard: stream::DiscardPolicy::Old,
-        duplicate_window: Duration::from_secs(settings.duplicate_window_secs).min(max_age),
         storage: settings.storage(),
         num_replicas: settings.replicas,
         ..Default::default()
     }
 }
 
-/// Creates or updates the near-duplicate fingerprint stream.
+/// Creates or updates the dedup fingerprint stream.
 ///
 /// # Errors
 /// When the server refuses the configuration.
@@ -326,7 +277,7 @@ pub async fn ensure_dedup_fingerprints(
     ))
 }
 
-/// Creates or updates every stream, consumer and bucket; returns what it did.
+/// Creates or updates every stream and consumer; returns what it did.
 ///
 /// # Errors
 /// On the first object the server refuses.
@@ -351,12 +302,6 @@ pub async fn ensure_all(
             spec.durable, spec.stream, spec.subject, pending
         ));
     }
-    ensure_dedup_bucket(js, streams).await?;
-    report.push(format!(
-        "kv bucket {} (window {} h)",
-        subjects::BUCKET_DEDUP_EXACT,
-        streams.dedup_window_hours
-    ));
     report.push(ensure_dedup_fingerprints(js, streams).await?);
     Ok(report)
 }

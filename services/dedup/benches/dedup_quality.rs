@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use newsflow_core::text::normalize_for_identity;
-use newsflow_dedup::index::{IndexSettings, NearIndex, NearVerdict};
+use newsflow_dedup::index::{DupIndex, IndexSettings, IndexVerdict};
 use newsflow_dedup::shingle::{analyze, shingles};
 use newsflow_dedup::sketch::{Fingerprint, Sketch};
 use newsflow_dedup::{DEFAULT_CAPACITY, DEFAULT_THRESHOLD};
@@ -234,11 +234,12 @@ fn true_score(a: &str, b: &str) -> f64 {
     jaccard.max(containment)
 }
 
-/// Exact check then near-duplicate index, as the stage runs them.
+/// The stage's index (exact keys, then near-duplicates), or the exact-hash
+/// baseline.
 struct Detector {
-    exact: HashMap<blake3::Hash, (Arc<str>, u64)>,
-    index: NearIndex,
-    near: bool,
+    /// The baseline: a hash of the foundation's normalized text → first id.
+    baseline: Option<HashMap<blake3::Hash, Arc<str>>>,
+    index: DupIndex,
     next_seq: u64,
     /// Head (cluster id) of each article seen.
     heads: HashMap<String, Arc<str>>,
@@ -247,13 +248,13 @@ struct Detector {
 impl Detector {
     fn new(near: bool, threshold: f64) -> Self {
         Self {
-            exact: HashMap::new(),
-            index: NearIndex::new(IndexSettings {
+            baseline: (!near).then(HashMap::new),
+            index: DupIndex::new(IndexSettings {
+                near,
                 threshold,
                 window_ms: i64::MAX / 4,
                 capacity: DEFAULT_CAPACITY,
             }),
-            near,
             next_seq: 0,
             heads: HashMap::new(),
         }
@@ -261,36 +262,34 @@ impl Detector {
 
     /// Returns the cluster head the article joins (`None`: unique).
     fn see(&mut self, id: &str, text: &str) -> Option<Arc<str>> {
-        self.next_seq += 1;
-        let seq = self.next_seq;
-        // The stage's exact key and shingles; the baseline hashes the
-        // foundation's normalized text instead.
-        let analysis = self.near.then(|| analyze(text));
-        let key = match &analysis {
-            Some(analysis) => blake3::hash(&analysis.exact),
-            None => blake3::hash(normalize_for_identity(text).as_bytes()),
-        };
-        let head = if let Some((holder, _)) = self.exact.get(&key) {
-            Some(self.heads[&**holder].clone())
-        } else {
-            self.exact.insert(key, (id.into(), seq));
-            if self.near {
-                let fingerprint = Fingerprint {
-                    source_seq: seq,
-                    id: id.to_string(),
-                    sketch: Sketch::of_shingles(&analysis.as_ref().expect("analysed").shingles),
-                };
-                match self.index.apply(fingerprint, 0) {
-                    NearVerdict::Unique => None,
-                    NearVerdict::Duplicate { of, .. } => Some(of),
-                }
-            } else {
-                None
-            }
-        };
+        let head = self.head_of(id, text);
         let cluster = head.clone().unwrap_or_else(|| id.into());
         self.heads.insert(id.to_string(), cluster);
         head
+    }
+
+    fn head_of(&mut self, id: &str, text: &str) -> Option<Arc<str>> {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        if let Some(seen) = &mut self.baseline {
+            let key = blake3::hash(normalize_for_identity(text).as_bytes());
+            if let Some(first) = seen.get(&key) {
+                return Some(self.heads[&**first].clone());
+            }
+            seen.insert(key, id.into());
+            return None;
+        }
+        let analysis = analyze(text);
+        let fingerprint = Fingerprint {
+            source_seq: seq,
+            id: id.to_string(),
+            exact: analysis.exact,
+            sketch: Sketch::of_shingles(&analysis.shingles),
+        };
+        match self.index.apply(fingerprint, 0).verdict {
+            IndexVerdict::Unique => None,
+            IndexVerdict::Duplicate { of, .. } => Some(of),
+        }
     }
 }
 

@@ -1,19 +1,21 @@
-//! The fingerprint log: near-duplicate state shared through a JetStream stream.
+//! The fingerprint log: the dedup state, shared through a JetStream stream.
 //!
-//! Every article that is not an exact copy appends its [`Fingerprint`] to the
-//! stream `DEDUP_FINGERPRINTS`. Every replica tails the whole stream, from
-//! the start of the window, into its own [`NearIndex`]; the index gives each
-//! fingerprint its verdict from the fingerprints stored before it. So the
-//! stream's order settles races between replicas (the later of two near-copies
-//! is the duplicate, whoever processed it), and a restarted replica rebuilds
-//! the same verdicts by reading the stream again.
+//! Every article appends its [`Fingerprint`] to the stream
+//! `DEDUP_FINGERPRINTS`. Every replica tails the whole stream, from the start
+//! of the window, into its own [`DupIndex`]; the index gives each fingerprint
+//! its verdict from the fingerprints stored before it. So the stream's order
+//! settles races between replicas (the later of two copies is the duplicate,
+//! whoever processed it), and a restarted replica rebuilds the same verdicts
+//! by reading the stream again.
 //!
 //! An article appends its fingerprint, waits until its own replica has
 //! applied the stream up to it, and reads its verdict. A redelivered article
-//! appends again with the same `Nats-Msg-Id` (the stream keeps one copy) or,
-//! after the duplicate window, a second copy that the index answers with the
-//! first one's verdict: an article never becomes a copy of itself.
+//! (its replica crashed before the downstream publish, or the publish failed)
+//! appends a second record, which finds the first one's exact key and gets
+//! its verdict: an article never becomes a copy of itself. Records carry no
+//! `Nats-Msg-Id`, which would cost a header per record for this rare case.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,7 +25,7 @@ use futures::StreamExt;
 use newsflow_core::subjects;
 use tokio::sync::watch;
 
-use crate::index::{NearIndex, NearVerdict};
+use crate::index::{Applied, DupIndex};
 use crate::metrics;
 use crate::sketch::Fingerprint;
 
@@ -42,43 +44,55 @@ pub trait VerdictLog: Send + Sync + 'static {
     fn decide(
         &self,
         fingerprint: Fingerprint,
-    ) -> impl Future<Output = Result<NearVerdict, LogError>> + Send;
-
-    /// The verdict of the input message `source_seq`, waiting up to `wait`
-    /// for its fingerprint to arrive; `None` when it does not.
-    fn verdict_of(
-        &self,
-        source_seq: u64,
-        wait: Duration,
-    ) -> impl Future<Output = Option<NearVerdict>> + Send;
+    ) -> impl Future<Output = Result<Applied, LogError>> + Send;
 }
 
-/// The index behind a lock, and how far it has read the stream.
-struct Shared {
-    index: Mutex<NearIndex>,
-    applied: watch::Sender<u64>,
+/// Verdicts of the latest records kept for the appends waiting for them:
+/// far more than are ever in flight.
+const RECENT_VERDICTS: usize = 1 << 17;
+
+/// The index and the verdicts of the latest records, by stream sequence.
+struct Tail {
+    index: DupIndex,
+    recent: VecDeque<(u64, Applied)>,
 }
 
-impl Shared {
-    fn verdict(&self, source_seq: u64) -> Option<NearVerdict> {
-        self.index
-            .lock()
-            .expect("lock is never poisoned")
-            .verdict(source_seq)
-            .cloned()
+impl Tail {
+    fn apply(&mut self, sequence: u64, fingerprint: Fingerprint, at_ms: i64) {
+        let applied = self.index.apply(fingerprint, at_ms);
+        if self.recent.len() == RECENT_VERDICTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((sequence, applied));
     }
+
+    fn verdict_of(&self, sequence: u64) -> Option<&Applied> {
+        let at = self
+            .recent
+            .binary_search_by_key(&sequence, |(s, _)| *s)
+            .ok()?;
+        Some(&self.recent[at].1)
+    }
+}
+
+/// The tail behind a lock, and how far it has read the stream.
+struct Shared {
+    tail: Mutex<Tail>,
+    applied: watch::Sender<u64>,
 }
 
 /// The log on a JetStream stream, tailed by a background task.
 pub struct NatsLog {
     js: jetstream::Context,
     shared: Arc<Shared>,
-    tailer: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for NatsLog {
     fn drop(&mut self) {
-        self.tailer.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -89,7 +103,7 @@ impl NatsLog {
     ///
     /// # Errors
     /// When the stream cannot be read.
-    pub async fn start(js: jetstream::Context, index: NearIndex) -> Result<Self, LogError> {
+    pub async fn start(js: jetstream::Context, index: DupIndex) -> Result<Self, LogError> {
         let err = |message: String| LogError {
             operation: "start",
             source_seq: 0,
@@ -109,25 +123,29 @@ impl NatsLog {
         };
         let (applied, mut watcher) = watch::channel(0);
         let shared = Arc::new(Shared {
-            index: Mutex::new(index),
+            tail: Mutex::new(Tail {
+                index,
+                recent: VecDeque::new(),
+            }),
             applied,
         });
         let tailer = tokio::spawn(tail(js.clone(), shared.clone()));
         let started = Instant::now();
         let _ = watcher.wait_for(|&applied| applied >= last).await;
-        let (members, verdicts) = {
-            let index = shared.index.lock().expect("lock is never poisoned");
-            (index.members(), index.verdicts())
+        let (near, exact) = {
+            let tail = shared.tail.lock().expect("lock is never poisoned");
+            (tail.index.members(), tail.index.exact_keys())
         };
         metrics::rebuild(started.elapsed().as_secs_f64());
         tracing::info!(
             fingerprints = last,
-            members,
-            verdicts,
+            near,
+            exact,
             seconds = started.elapsed().as_secs_f64(),
-            "near-duplicate index rebuilt from the fingerprint stream"
+            "duplicate index rebuilt from the fingerprint stream"
         );
-        Ok(Self { js, shared, tailer })
+        let tasks = vec![tailer, tokio::spawn(report_stream_size(stream))];
+        Ok(Self { js, shared, tasks })
     }
 
     async fn wait_applied(&self, sequence: u64, wait: Duration) -> bool {
@@ -143,7 +161,7 @@ impl NatsLog {
 const OWN_VERDICT_WAIT: Duration = Duration::from_secs(10);
 
 impl VerdictLog for NatsLog {
-    async fn decide(&self, fingerprint: Fingerprint) -> Result<NearVerdict, LogError> {
+    async fn decide(&self, fingerprint: Fingerprint) -> Result<Applied, LogError> {
         let source_seq = fingerprint.source_seq;
         let err = |operation, message: String| LogError {
             operation,
@@ -151,12 +169,9 @@ impl VerdictLog for NatsLog {
             message,
         };
         let started = Instant::now();
-        let publish = jetstream::message::PublishMessage::build()
-            .payload(fingerprint.encode().into())
-            .message_id(format!("{}@{}", fingerprint.id, source_seq));
         let ack = match self
             .js
-            .send_publish(subjects::DEDUP_FINGERPRINTS, publish)
+            .publish(subjects::DEDUP_FINGERPRINTS, fingerprint.encode().into())
             .await
         {
             Ok(ack) => ack.await.map_err(|e| e.to_string()),
@@ -177,27 +192,36 @@ impl VerdictLog for NatsLog {
                 ),
             ));
         }
-        self.shared.verdict(source_seq).ok_or_else(|| {
+        let applied = self
+            .shared
+            .tail
+            .lock()
+            .expect("lock is never poisoned")
+            .verdict_of(ack.sequence)
+            .cloned();
+        applied.ok_or_else(|| {
             err(
                 "verdict",
-                format!("fingerprint {} was read but has no verdict", ack.sequence),
+                format!(
+                    "fingerprint {} was read but its verdict is no longer kept",
+                    ack.sequence
+                ),
             )
         })
     }
+}
 
-    async fn verdict_of(&self, source_seq: u64, wait: Duration) -> Option<NearVerdict> {
-        let deadline = Instant::now() + wait;
-        let mut watcher = self.shared.applied.subscribe();
-        loop {
-            if let Some(verdict) = self.shared.verdict(source_seq) {
-                return Some(verdict);
-            }
-            let left = deadline.checked_duration_since(Instant::now())?;
-            // Wake on each newly applied fingerprint.
-            if tokio::time::timeout(left, watcher.changed()).await.is_err() {
-                return self.shared.verdict(source_seq);
-            }
+/// How often the size of the fingerprint stream is read into the metrics.
+const STREAM_SIZE_PERIOD: Duration = Duration::from_secs(15);
+
+/// Reports the size of the shared state (the fingerprint stream), for ever.
+async fn report_stream_size(mut stream: jetstream::stream::Stream) {
+    loop {
+        match stream.info().await {
+            Ok(info) => metrics::stream_size(info.state.messages, info.state.bytes),
+            Err(error) => tracing::debug!(%error, "cannot read the fingerprint stream's size"),
         }
+        tokio::time::sleep(STREAM_SIZE_PERIOD).await;
     }
 }
 
@@ -253,12 +277,12 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
             let (sequence, at_ms) = (info.stream_sequence, info.published.timestamp_millis());
             match Fingerprint::decode(&message.payload) {
                 Ok(fingerprint) => {
-                    let (members, verdicts) = {
-                        let mut index = shared.index.lock().expect("lock is never poisoned");
-                        index.apply(fingerprint, at_ms);
-                        (index.members(), index.verdicts())
+                    let (near, exact) = {
+                        let mut tail = shared.tail.lock().expect("lock is never poisoned");
+                        tail.apply(sequence, fingerprint, at_ms);
+                        (tail.index.members(), tail.index.exact_keys())
                     };
-                    metrics::index_size(members, verdicts);
+                    metrics::index_size(near, exact);
                 }
                 Err(error) => {
                     tracing::warn!(sequence, %error, "skipping unreadable fingerprint record");
@@ -272,11 +296,11 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
 
 /// The log in memory, for tests of the stage: fingerprints are applied at once.
 pub struct MemoryLog {
-    index: Mutex<NearIndex>,
+    index: Mutex<DupIndex>,
 }
 
 impl MemoryLog {
-    pub fn new(index: NearIndex) -> Self {
+    pub fn new(index: DupIndex) -> Self {
         Self {
             index: Mutex::new(index),
         }
@@ -284,19 +308,11 @@ impl MemoryLog {
 }
 
 impl VerdictLog for MemoryLog {
-    async fn decide(&self, fingerprint: Fingerprint) -> Result<NearVerdict, LogError> {
+    async fn decide(&self, fingerprint: Fingerprint) -> Result<Applied, LogError> {
         Ok(self
             .index
             .lock()
             .expect("lock is never poisoned")
             .apply(fingerprint, 0))
-    }
-
-    async fn verdict_of(&self, source_seq: u64, _wait: Duration) -> Option<NearVerdict> {
-        self.index
-            .lock()
-            .expect("lock is never poisoned")
-            .verdict(source_seq)
-            .cloned()
     }
 }

@@ -1,28 +1,27 @@
 //! `newsflow-dedup`: the duplicate-detection service.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
 use newsflow_core::config::CommonArgs;
 use newsflow_core::service::{self, StageBinary};
 use newsflow_core::{subjects, topology};
-use newsflow_dedup::index::{IndexSettings, NearIndex};
+use newsflow_dedup::index::{DupIndex, IndexSettings};
 use newsflow_dedup::log::NatsLog;
-use newsflow_dedup::store::KvStore;
 use newsflow_dedup::{DedupSettings, DedupStage, VERSION};
 
 /// Drops copies of articles already seen: reads `news.stage.detected`, passes
 /// first copies on to `news.stage.unique` and reports the others on
 /// `news.duplicates` with the id of the original.
 ///
-/// Exact copies are claimed in the JetStream KV bucket `newsflow_dedup_exact`;
-/// near-copies are found through the fingerprint stream `DEDUP_FINGERPRINTS`,
-/// which every replica reads into its own index at start and keeps tailing
-/// (window: `streams.dedup_window_hours`). Replicas and restarts agree. Run as
-/// many replicas as you like: they share the durable consumer `dedup`.
-/// Settings: `[dedup]` `near`, `threshold`, `index_capacity`, `holder_wait_ms`.
+/// Every article appends its fingerprint (exact-copy key and MinHash sketch)
+/// to the stream `DEDUP_FINGERPRINTS`, which every replica reads into its own
+/// index at start and keeps tailing (window: `streams.dedup_window_hours`);
+/// the stream's order decides which of two copies came first, so replicas
+/// and restarts agree. Run as many replicas as you like: they share the
+/// durable consumer `dedup`.
+/// Settings: `[dedup]` `near`, `threshold`, `index_capacity`.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 struct Args {
@@ -48,32 +47,22 @@ async fn main() -> anyhow::Result<()> {
     let streams = settings.streams.clone();
     let dedup: DedupSettings = settings.section("dedup")?;
     service::run(&BINARY, settings, async |js| {
-        let bucket = topology::ensure_dedup_bucket(js, &streams)
+        topology::ensure_dedup_fingerprints(js, &streams)
             .await
-            .context("opening the dedup bucket")?;
-        let log = if dedup.near {
-            topology::ensure_dedup_fingerprints(js, &streams)
-                .await
-                .context("creating the fingerprint stream")?;
-            let index = NearIndex::new(IndexSettings {
-                threshold: dedup.threshold,
-                window_ms: i64::try_from(streams.dedup_window_hours * 3_600_000)
-                    .context("dedup_window_hours is too large")?,
-                capacity: dedup.index_capacity,
-            });
-            Some(
-                NatsLog::start(js.clone(), index)
-                    .await
-                    .context("rebuilding the near-duplicate index")?,
-            )
-        } else {
-            None
-        };
+            .context("creating the fingerprint stream")?;
+        let index = DupIndex::new(IndexSettings {
+            near: dedup.near,
+            threshold: dedup.threshold,
+            window_ms: i64::try_from(streams.dedup_window_hours * 3_600_000)
+                .context("dedup_window_hours is too large")?,
+            capacity: dedup.index_capacity,
+        });
+        let log = NatsLog::start(js.clone(), index)
+            .await
+            .context("rebuilding the duplicate index from the fingerprint stream")?;
         Ok(DedupStage {
-            store: KvStore::new(bucket),
             log,
             threshold: dedup.threshold,
-            holder_wait: Duration::from_millis(dedup.holder_wait_ms),
         })
     })
     .await

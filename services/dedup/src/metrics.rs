@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use newsflow_core::metrics::{DURATION_BUCKETS, counter_vec, gauge_vec, histogram_vec};
-use prometheus::{Gauge, HistogramVec, IntCounterVec, IntGaugeVec};
+use prometheus::{Gauge, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec};
 
 /// Buckets of the similarity histogram: fine near the usual thresholds.
 const SIMILARITY_BUCKETS: &[f64] = &[0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 1.0];
@@ -12,13 +12,13 @@ const SIMILARITY_BUCKETS: &[f64] = &[0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 
 struct DedupMetrics {
     verdicts: IntCounterVec,
     duplicates: IntCounterVec,
-    kv_seconds: HistogramVec,
-    kv_errors: IntCounterVec,
     similarity: HistogramVec,
     log_seconds: HistogramVec,
     log_errors: IntCounterVec,
     index: IntGaugeVec,
     rebuild: Gauge,
+    stream_messages: IntGauge,
+    stream_bytes: IntGauge,
 }
 
 fn get() -> &'static DedupMetrics {
@@ -31,10 +31,6 @@ fn get() -> &'static DedupMetrics {
         for method in ["exact", "near"] {
             metrics.duplicates.with_label_values(&[method]);
         }
-        for operation in ["create", "get"] {
-            metrics.kv_errors.with_label_values(&[operation]);
-            metrics.kv_seconds.with_label_values(&[operation]);
-        }
         for method in ["exact", "near"] {
             metrics.similarity.with_label_values(&[method]);
         }
@@ -43,7 +39,7 @@ fn get() -> &'static DedupMetrics {
             metrics.log_errors.with_label_values(&[operation]);
         }
         metrics.log_errors.with_label_values(&["tail"]);
-        for kind in ["fingerprints", "verdicts"] {
+        for kind in ["near", "exact"] {
             metrics.index.with_label_values(&[kind]);
         }
         metrics
@@ -67,17 +63,6 @@ fn new_metrics() -> DedupMetrics {
             "Duplicates found, by method (exact, near).",
             &["method"],
         ),
-        kv_seconds: histogram_vec(
-            "newsflow_dedup_kv_operation_duration_seconds",
-            "Latency of KV operations on the fingerprint bucket.",
-            &["operation"],
-            DURATION_BUCKETS,
-        ),
-        kv_errors: counter_vec(
-            "newsflow_dedup_kv_errors_total",
-            "Failed KV operations on the fingerprint bucket (the message is retried).",
-            &["operation"],
-        ),
         similarity: histogram_vec(
             "newsflow_dedup_similarity_ratio",
             "Similarity of each duplicate to the article it copies, by method (1 for exact copies of a group's head).",
@@ -97,19 +82,33 @@ fn new_metrics() -> DedupMetrics {
         ),
         index: gauge_vec(
             "newsflow_dedup_index_articles",
-            "Articles in this replica's near-duplicate index: fingerprints (heads and copies, compared against) and verdicts (remembered for redeliveries and exact copies).",
+            "Texts in this replica's duplicate index: near (compared for near-copies) and exact (looked up for exact copies and redeliveries).",
             &["kind"],
         ),
         rebuild: {
             let gauge = Gauge::new(
                 "newsflow_dedup_index_rebuild_duration_seconds",
-                "How long the last rebuild of the near-duplicate index from the fingerprint stream took at start.",
+                "How long the last rebuild of the duplicate index from the fingerprint stream took at start.",
             )
             .expect("valid gauge");
             prometheus::register(Box::new(gauge.clone())).expect("gauge registered once");
             gauge
         },
+        stream_messages: int_gauge(
+            "newsflow_dedup_state_records",
+            "Fingerprint records in the stream DEDUP_FINGERPRINTS: the dedup state shared by all replicas.",
+        ),
+        stream_bytes: int_gauge(
+            "newsflow_dedup_state_bytes",
+            "Bytes JetStream stores for the stream DEDUP_FINGERPRINTS (records and their overhead).",
+        ),
     }
+}
+
+fn int_gauge(name: &str, help: &str) -> IntGauge {
+    let gauge = IntGauge::new(name, help).expect("valid gauge");
+    prometheus::register(Box::new(gauge.clone())).expect("gauge registered once");
+    gauge
 }
 
 pub fn verdict(label: &str) {
@@ -118,16 +117,6 @@ pub fn verdict(label: &str) {
 
 pub fn duplicate(method: &str) {
     get().duplicates.with_label_values(&[method]).inc();
-}
-
-pub fn kv_observe(operation: &str, started: Instant, ok: bool) {
-    let m = get();
-    m.kv_seconds
-        .with_label_values(&[operation])
-        .observe(started.elapsed().as_secs_f64());
-    if !ok {
-        m.kv_errors.with_label_values(&[operation]).inc();
-    }
 }
 
 pub fn similarity(method: &str, similarity: f64) {
@@ -151,14 +140,20 @@ pub fn log_error(operation: &str) {
     get().log_errors.with_label_values(&[operation]).inc();
 }
 
-pub fn index_size(fingerprints: usize, verdicts: usize) {
+pub fn index_size(near: usize, exact: usize) {
     let m = get();
-    m.index
-        .with_label_values(&["fingerprints"])
-        .set(i64::try_from(fingerprints).unwrap_or(i64::MAX));
-    m.index
-        .with_label_values(&["verdicts"])
-        .set(i64::try_from(verdicts).unwrap_or(i64::MAX));
+    for (kind, count) in [("near", near), ("exact", exact)] {
+        m.index
+            .with_label_values(&[kind])
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+}
+
+pub fn stream_size(records: u64, bytes: u64) {
+    let m = get();
+    m.stream_messages
+        .set(i64::try_from(records).unwrap_or(i64::MAX));
+    m.stream_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
 }
 
 pub fn rebuild(seconds: f64) {

@@ -10,7 +10,7 @@
 use crate::shingle;
 
 /// Hash functions per sketch. 64 gives a standard error of at most 0.0625 on
-/// the Jaccard estimate and keeps the record at 141 bytes plus the id.
+/// the Jaccard estimate and keeps the record at 149 bytes plus the id.
 pub const HASHES: usize = 64;
 /// LSH bands, of [`ROWS`] positions each: two texts become candidates when all
 /// the positions of one band agree. With 32 bands of 2 rows, a pair with
@@ -144,13 +144,15 @@ pub struct Fingerprint {
     pub source_seq: u64,
     /// Article id, reported as `duplicate_of` / `cluster_id`.
     pub id: String,
+    /// Exact-copy key: a hash of the normalized words (see [`shingle::Analysis::exact`]).
+    pub exact: u64,
     pub sketch: Sketch,
 }
 
 /// Version byte of the binary fingerprint record.
-const RECORD_VERSION: u8 = 1;
+const RECORD_VERSION: u8 = 2;
 /// Bytes before the id.
-const RECORD_HEADER: usize = 1 + 8 + 4 + 2 * HASHES;
+pub const RECORD_HEADER: usize = 1 + 8 + 8 + 4 + 2 * HASHES;
 
 /// A fingerprint record that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -161,12 +163,14 @@ pub struct RecordError {
 }
 
 impl Fingerprint {
-    /// The binary record: version, `source_seq`, shingle count, the minima
-    /// (all little-endian), then the id in UTF-8. 141 bytes plus the id.
+    /// The binary record: version, `source_seq`, exact key, shingle count,
+    /// the minima (all little-endian), then the id in UTF-8: 149 bytes plus
+    /// the id.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(RECORD_HEADER + self.id.len());
         out.push(RECORD_VERSION);
         out.extend_from_slice(&self.source_seq.to_le_bytes());
+        out.extend_from_slice(&self.exact.to_le_bytes());
         out.extend_from_slice(&self.sketch.shingles.to_le_bytes());
         for m in self.sketch.mins {
             out.extend_from_slice(&m.to_le_bytes());
@@ -190,11 +194,13 @@ impl Fingerprint {
         if bytes[0] != RECORD_VERSION {
             return Err(err("unknown record version"));
         }
-        let source_seq = u64::from_le_bytes(bytes[1..9].try_into().expect("8 bytes"));
-        let shingles = u32::from_le_bytes(bytes[9..13].try_into().expect("4 bytes"));
+        let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        let source_seq = u64_at(1);
+        let exact = u64_at(9);
+        let shingles = u32::from_le_bytes(bytes[17..21].try_into().expect("4 bytes"));
         let mut mins = [0u16; HASHES];
         for (i, m) in mins.iter_mut().enumerate() {
-            let at = 13 + 2 * i;
+            let at = 21 + 2 * i;
             *m = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
         }
         let id = std::str::from_utf8(&bytes[RECORD_HEADER..])
@@ -203,6 +209,7 @@ impl Fingerprint {
         Ok(Self {
             source_seq,
             id,
+            exact,
             sketch: Sketch { shingles, mins },
         })
     }
@@ -251,6 +258,7 @@ mod tests {
         let fingerprint = Fingerprint {
             source_seq: 42,
             id: "wire-٥".into(),
+            exact: 0xDEAD_BEEF_0123_4567,
             sketch: Sketch::of_text(STORY),
         };
         let bytes = fingerprint.encode();
