@@ -393,6 +393,7 @@ fn metrics() -> &'static EnrichMetrics {
         for outcome in ["ok", "error"] {
             metrics.watchlist_reloads.with_label_values(&[outcome]);
         }
+        metrics.watchlist_entities.with_label_values(&[] as &[&str]);
         metrics
     })
 }
