@@ -4,6 +4,7 @@
 # a no-op three-hop relay), prints the report and stops everything.
 #
 #   deploy/local/bench.sh [newsflow bench options, e.g. --articles 20000]
+#   deploy/local/bench.sh --stage dedup   # the dedup stage alone
 set -euo pipefail
 source "$(dirname "$0")/tools.sh"
 
@@ -28,7 +29,11 @@ trap cleanup EXIT
 pids+=($!)
 wait_for_port "$port"
 "$bin/newsflow" setup >/dev/null
-for service in langid dedup enrich; do
+services=(langid dedup enrich)
+if [[ " $* " == *" --stage dedup "* ]]; then
+  services=(dedup) # the dedup stage alone: nothing else competes for the CPU
+fi
+for service in "${services[@]}"; do
   METRICS_ADDR=127.0.0.1:0 "$bin/newsflow-$service" >"$work/$service.log" 2>&1 &
   pids=("$!" "${pids[@]}")
 done

@@ -48,10 +48,23 @@ pub struct BenchArgs {
     /// Only measure the pipeline (skip the relay).
     #[arg(long)]
     pub skip_relay: bool,
+    /// What to measure: the whole pipeline (from `news.raw`), or the dedup
+    /// stage alone (staged articles published straight to its input,
+    /// `news.stage.detected`; only newsflow-dedup needs to run, and no relay
+    /// is measured).
+    #[arg(long, value_enum, default_value_t = Target::Pipeline)]
+    pub stage: Target,
     /// Process ids of nats-server and the services to charge CPU to
     /// (comma-separated); by default every process with their names.
     #[arg(long, value_delimiter = ',')]
     pub pids: Vec<u32>,
+}
+
+/// What `newsflow bench` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    Pipeline,
+    Dedup,
 }
 
 /// The hidden `newsflow relay-hop` subcommand the bench spawns.
@@ -168,8 +181,11 @@ pub async fn run(
         warmup.len()
     );
 
-    ensure_services_running(js).await?;
     let timeout = Duration::from_secs(args.timeout);
+    if args.stage == Target::Dedup {
+        return run_dedup_stage(&client, js, &articles, &warmup, timeout, &args.pids).await;
+    }
+    ensure_services_running(js, topology::CONSUMERS).await?;
     let pipeline_outputs = [subjects::ENRICHED, subjects::DUPLICATES, subjects::DLQ];
     run_measured(
         &client,
@@ -277,9 +293,63 @@ fn read_input(
     Ok(out)
 }
 
+/// Measures the dedup stage alone: the articles, wrapped as langid would
+/// wrap them, go straight to its input; its unique, duplicate and dead-letter
+/// outputs are counted.
+async fn run_dedup_stage(
+    client: &async_nats::Client,
+    js: &jetstream::Context,
+    articles: &[generate::Generated],
+    warmup: &[generate::Generated],
+    timeout: Duration,
+    pids: &[u32],
+) -> anyhow::Result<()> {
+    ensure_services_running(js, &[topology::DEDUP]).await?;
+    // Sequences of `news.raw` the staged articles claim to come from: unique
+    // to this run, so a rerun against the same server is not taken for
+    // redeliveries.
+    let first_seq = u64::try_from(chrono::Utc::now().timestamp_millis())? * 1_000;
+    let staged = |list: &[generate::Generated], offset: u64| -> anyhow::Result<Vec<_>> {
+        let received_at = newsflow_core::now_rfc3339();
+        list.iter()
+            .enumerate()
+            .map(|(i, article)| {
+                let article: serde_json::Value = serde_json::from_slice(&article.payload)?;
+                let id = article["id"].as_str().unwrap_or_default().to_string();
+                let staged = serde_json::json!({
+                    "schema_version": newsflow_core::contracts::STAGED_SCHEMA_VERSION,
+                    "article": article,
+                    "source_seq": first_seq + offset + i as u64,
+                    "received_at": received_at,
+                    "pipeline": [],
+                });
+                Ok(generate::Generated {
+                    id,
+                    payload: serde_json::to_vec(&staged)?,
+                })
+            })
+            .collect()
+    };
+    let warmup = staged(warmup, 0)?;
+    let articles = staged(articles, warmup.len() as u64)?;
+    let outputs = [subjects::UNIQUE, subjects::DUPLICATES, subjects::DLQ];
+    run_measured(client, js, subjects::DETECTED, &outputs, &warmup, timeout).await?;
+    let processes = find_processes(&["newsflow-dedup", "nats-server"], pids);
+    let before = cpu_snapshot(&processes);
+    let run = run_measured(client, js, subjects::DETECTED, &outputs, &articles, timeout).await?;
+    let after = cpu_snapshot(&processes);
+    println!("{}", run.describe("dedup stage"));
+    print_cpu(&before, &after, articles.len());
+    println!("dedup stage {:.0} articles/s", run.rate());
+    Ok(())
+}
+
 /// Fails unless each stage has a consumer pulling (a service replica running).
-async fn ensure_services_running(js: &jetstream::Context) -> anyhow::Result<()> {
-    for spec in topology::CONSUMERS {
+async fn ensure_services_running(
+    js: &jetstream::Context,
+    consumers: &[ConsumerSpec],
+) -> anyhow::Result<()> {
+    for spec in consumers {
         if pull_requests_waiting(js, spec).await == 0 {
             bail!(
                 "no {} service is pulling from {}: start the services first (deploy/local/run.sh does)",
@@ -336,9 +406,23 @@ impl RunResult {
     }
 }
 
+/// The article id of an output: at the top of records, notices and the
+/// relay's messages; under `article` in staged articles.
 #[derive(Deserialize)]
 struct IdOnly {
     id: Option<String>,
+    article: Option<ArticleId>,
+}
+
+#[derive(Deserialize)]
+struct ArticleId {
+    id: Option<String>,
+}
+
+impl IdOnly {
+    fn into_id(self) -> Option<String> {
+        self.id.or(self.article.and_then(|a| a.id))
+    }
 }
 
 /// Publishes the articles to `input` and waits for one message per article
@@ -381,8 +465,9 @@ async fn run_measured(
                     break;
                 };
                 let received = Instant::now();
-                let Ok(IdOnly { id: Some(id) }) =
-                    serde_json::from_slice::<IdOnly>(&message.payload)
+                let Some(id) = serde_json::from_slice::<IdOnly>(&message.payload)
+                    .ok()
+                    .and_then(IdOnly::into_id)
                 else {
                     continue;
                 };
