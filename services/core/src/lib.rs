@@ -13,6 +13,7 @@
 //! * [`subjects`]: every subject, stream and header name.
 //! * [`contracts`]: the wire types (mirrored by the JSON Schemas in `proto/`).
 //! * [`intake`]: decoding and validation, with bounded rejection codes.
+//! * [`chars`]: character properties by table lookup (fast beyond ASCII).
 //! * [`text`]: HTML to text, identity normalization, word counts.
 //! * [`runtime`]: the consume → process → publish → ack loop and its delivery rules.
 //! * [`topology`]: streams and consumers, created idempotently.
@@ -21,6 +22,7 @@
 //! * [`service`]: what every stage binary does around its transform.
 //! * [`nats`], [`telemetry`], [`shutdown`]: connection, logs, signals.
 
+pub mod chars;
 pub mod config;
 pub mod contracts;
 pub mod intake;

@@ -251,13 +251,25 @@ pub fn collapse_whitespace(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Collapses white space inside lines and drops empty lines.
+/// Collapses white space inside lines and drops empty lines, written
+/// straight into one string.
 pub fn tidy_lines(s: &str) -> String {
-    s.lines()
-        .map(collapse_whitespace)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut out = String::with_capacity(s.len());
+    for line in s.lines() {
+        let mut words = line.split_whitespace();
+        let Some(first) = words.next() else {
+            continue;
+        };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(first);
+        for word in words {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+    out
 }
 
 /// The form under which two texts count as the same copy: Unicode NFKC,
@@ -293,7 +305,9 @@ fn fold_case_and_space(chars: impl Iterator<Item = char>, out: &mut String) {
 }
 
 /// Number of words: runs of letters or digits, counting each CJK character
-/// as one word since those scripts do not separate words with spaces.
+/// as one word since those scripts do not separate words with spaces. Uses
+/// the table of [`crate::chars`]: `char::is_alphanumeric` searches the
+/// Unicode tables for every letter beyond ASCII.
 pub fn word_count(s: &str) -> usize {
     let mut count = 0;
     let mut in_word = false;
@@ -301,7 +315,7 @@ pub fn word_count(s: &str) -> usize {
         if is_unspaced_script(c) {
             count += 1;
             in_word = false;
-        } else if c.is_alphanumeric() {
+        } else if crate::chars::is_alphanumeric(c) {
             if !in_word {
                 count += 1;
                 in_word = true;
@@ -362,6 +376,74 @@ mod tests {
         assert_eq!(normalize_for_identity("ﬁne ＡＢＣ"), "fine abc");
         assert_eq!(normalize_for_identity("ﻻ"), "لا");
         assert_eq!(normalize_for_identity("Cafe\u{301} ÉTÉ"), "café été");
+    }
+
+    /// Texts for the table-based functions: the project's samples, mixed
+    /// scripts, and every character (after a letter and alone) in the ranges
+    /// the character table covers and beyond.
+    fn varied_texts() -> Vec<String> {
+        let samples =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/local/samples");
+        let mut texts: Vec<String> = std::fs::read_dir(samples)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        texts.push("l'État-major’s co-op: ١٣٠ قتيلاً بِسْمِ 東京タワー ไทย नमस्ते Ⅻ ½ x_y".into());
+        texts.extend(
+            [
+                "",
+                "\n\n",
+                "  a  b \t c \r\n\r\n d\u{00A0}\u{2003}e\u{3000}f \n",
+                "\u{85}x\u{2028}y\r\r\nz",
+                " one\n\n  \n two  ",
+            ]
+            .map(String::from),
+        );
+        let chars: String = (0..0x3200)
+            .chain(0x4E00..0x4E10)
+            .filter_map(char::from_u32)
+            .flat_map(|c| ['a', c, ' ', c])
+            .collect();
+        texts.push(chars);
+        texts
+    }
+
+    #[test]
+    fn word_count_agrees_with_the_unicode_definition() {
+        let reference = |s: &str| {
+            let mut count = 0;
+            let mut in_word = false;
+            for c in s.chars() {
+                if is_unspaced_script(c) {
+                    count += 1;
+                    in_word = false;
+                } else if c.is_alphanumeric() {
+                    if !in_word {
+                        count += 1;
+                        in_word = true;
+                    }
+                } else if !(in_word && (c == '\'' || c == '’' || c == '-' || is_mark(c))) {
+                    in_word = false;
+                }
+            }
+            count
+        };
+        for text in varied_texts() {
+            assert_eq!(word_count(&text), reference(&text), "{text}");
+        }
+    }
+
+    #[test]
+    fn tidy_lines_collapses_each_line_and_drops_empty_ones() {
+        for text in varied_texts() {
+            let reference = text
+                .lines()
+                .map(collapse_whitespace)
+                .filter(|line| !line.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert_eq!(tidy_lines(&text), reference, "{text:?}");
+        }
     }
 
     #[test]

@@ -131,8 +131,8 @@ pub fn categorize_all(
     };
     for &(text, folded) in texts {
         for hit in rules.gazetteer.find(text, folded) {
-            let (bs, be) = folded.byte_span(hit.start, hit.end);
-            add(*hit.target, crate::fold::fold_str(&text[bs..be]));
+            // The matched words folded, as `fold_str` of the original would give.
+            add(*hit.target, folded.text[hit.folded].to_string());
         }
     }
     for (entity, rule) in &rules.entity_terms {

@@ -81,6 +81,27 @@ const TRAILER_LINES: &[&str] = &[
     "مقالات ذات صلة",
 ];
 
+/// Punctuation ignored at the end of a listed line.
+const LINE_END: [char; 3] = [':', '.', '…'];
+
+/// Bytes of the longest line of [`CHROME_LINES`] and [`TRAILER_LINES`].
+const LONGEST_LISTED: usize = {
+    let mut longest = 0;
+    let lists: [&[&str]; 2] = [CHROME_LINES, TRAILER_LINES];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            if lists[l][i].len() > longest {
+                longest = lists[l][i].len();
+            }
+            i += 1;
+        }
+        l += 1;
+    }
+    longest
+};
+
 /// Subscription and promotion prompts inside a line.
 static PROMO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)subscriber\+|subscribe now|subscribe today|sign up for (?:our|the) newsletter|by becoming a .{0,40}(?:subscriber|member)|abonnez-vous|jetzt abonnieren|suscríbete")
@@ -102,24 +123,41 @@ pub fn clean_debris(text: &str) -> String {
     let content_lines = lines.iter().filter(|l| !l.trim().is_empty()).count();
     let mut kept: Vec<&str> = Vec::with_capacity(lines.len());
     let mut seen = 0;
+    // Where prompts start, found in one pass over the text rather than a
+    // search per line: a prompt never spans lines.
+    let mut promos = PROMO.find_iter(text).map(|m| m.start()).peekable();
     for line in &lines {
+        let line_start = line.as_ptr() as usize - text.as_ptr() as usize;
+        let line_end = line_start + line.len();
+        while promos.next_if(|&at| at < line_start).is_some() {}
+        let has_promo = promos.peek().is_some_and(|&at| at < line_end);
         let trimmed = line.trim();
         if trimmed.is_empty() {
             kept.push(line);
             continue;
         }
         seen += 1;
-        let lower = trimmed.to_lowercase();
-        let lower = lower.trim_end_matches([':', '.', '…']);
+        // Lower case never shrinks a character to less than a third of its
+        // bytes (`K`, the Kelvin sign, is three bytes; `k` one): a longer
+        // line is none of the listed ones, and is not lower-cased for nothing.
+        let core = trimmed.trim_end_matches(LINE_END);
+        let lower = if core.len() <= 3 * LONGEST_LISTED {
+            trimmed.to_lowercase()
+        } else {
+            String::new()
+        };
+        let lower = lower.trim_end_matches(LINE_END);
         // A trailer in the second half of the text ends the article.
         if TRAILER_LINES.contains(&lower) && seen * 2 > content_lines {
             break;
         }
         if CHROME_LINES.contains(&lower)
             || TRAILER_LINES.contains(&lower)
-            || PROMO.is_match(trimmed)
-            || TESTIMONIAL.is_match(trimmed)
-            || SLUG.is_match(trimmed)
+            || has_promo
+            // The first character tells most lines from a testimonial or a slug.
+            || (trimmed.starts_with(['"', '“', '«', '„']) && TESTIMONIAL.is_match(trimmed))
+            || (trimmed.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && SLUG.is_match(trimmed))
         {
             continue;
         }

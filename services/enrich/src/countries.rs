@@ -37,7 +37,7 @@ impl std::fmt::Debug for CountryIndex {
 }
 
 /// Languages whose stopwords may not be country names.
-const STOPWORD_LANGUAGES: &[&str] = &[
+pub(crate) const STOPWORD_LANGUAGES: &[&str] = &[
     "en", "fr", "de", "es", "it", "pt", "nl", "ru", "ar", "tr", "pl", "sv", "id", "fa",
 ];
 

@@ -206,37 +206,35 @@ fn alternation<T>(words: &[(&str, T)]) -> String {
     words.join("|")
 }
 
-/// Day expressions over the folded text (lower case, no diacritics, Arabic
-/// folded, hyphens as spaces: `2024-01-15` reads `2024 01 15`).
-static DAY_EXPR: LazyLock<Regex> = LazyLock::new(|| {
+/// The day expressions pattern, with `boundary` for each word boundary.
+fn day_expr_pattern(boundary: &str) -> String {
     let weekday = alternation(WEEKDAYS);
     let day_word = alternation(DAY_WORDS);
     let month = alternation(MONTHS);
-    Regex::new(&format!(
+    let b = boundary;
+    format!(
         r"(?x)
-        (?P<iso>\b(?P<iy>\d{{4}})\ (?P<im>\d{{2}})\ (?P<id>\d{{2}})\b)
-      | (?P<dmy>\b(?P<d1>\d{{1,2}})(?:er|st|nd|rd|th)?\.?\ (?:de\ )?(?P<m1>{month})\b\.?(?:\ (?:de\ )?(?P<y1>\d{{4}}))?)
-      | (?P<mdy>\b(?P<m2>{month})\b\.?\ (?P<d2>\d{{1,2}})\b(?:,?\ (?P<y2>\d{{4}}))?)
-      | (?P<rel>(?:\b|[وف])(?P<word>{day_word})(?:\ (?P<wd1>{weekday}))?\b)
-      | (?P<wd>(?:\b|[وف])(?:(?P<next>next|this\ coming)\ )?(?P<wd2>{weekday})\b(?P<next2>\ (?:prochain|prochaine|المقبل|القادم|que\ viene|nachsten))?)
+        (?P<iso>{b}(?P<iy>\d{{4}})\ (?P<im>\d{{2}})\ (?P<id>\d{{2}}){b})
+      | (?P<dmy>{b}(?P<d1>\d{{1,2}})(?:er|st|nd|rd|th)?\.?\ (?:de\ )?(?P<m1>{month}){b}\.?(?:\ (?:de\ )?(?P<y1>\d{{4}}))?)
+      | (?P<mdy>{b}(?P<m2>{month}){b}\.?\ (?P<d2>\d{{1,2}}){b}(?:,?\ (?P<y2>\d{{4}}))?)
+      | (?P<rel>(?:{b}|[وف])(?P<word>{day_word})(?:\ (?P<wd1>{weekday}))?{b})
+      | (?P<wd>(?:{b}|[وف])(?:(?P<next>next|this\ coming)\ )?(?P<wd2>{weekday}){b}(?P<next2>\ (?:prochain|prochaine|المقبل|القادم|que\ viene|nachsten))?)
         "
-    ))
-    .expect("valid regex")
-});
+    )
+}
 
-/// Where a day expression may start: a digit or a word of the tables. It has
-/// no word boundaries, so it runs on the regex engine's DFA even over
-/// non-ASCII text, where the Unicode `\b` of [`DAY_EXPR`] forces the slow
-/// engine (about 1 ms per Arabic or Cyrillic article over the whole text).
-static DAY_HINT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"\d|next|this coming|{}|{}|{}",
-        alternation(WEEKDAYS),
-        alternation(DAY_WORDS),
-        alternation(MONTHS)
-    ))
-    .expect("valid regex")
-});
+/// Day expressions over the folded text (lower case, no diacritics, Arabic
+/// folded, hyphens as spaces: `2024-01-15` reads `2024 01 15`).
+static DAY_EXPR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&day_expr_pattern(r"\b")).expect("valid regex"));
+
+/// [`DAY_EXPR`] without its word boundaries: where a day expression may be.
+/// It matches wherever `DAY_EXPR` does (and more), and without the Unicode
+/// `\b`, which the regex engine's DFA cannot check beyond ASCII, it runs on
+/// the DFA over Arabic or Cyrillic text too, where `DAY_EXPR` needs the slow
+/// engine (about 1 ms per article over the whole text).
+static DAY_EXPR_LOOSE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&day_expr_pattern("")).expect("valid regex"));
 
 /// Bytes searched before a hint (an Arabic و/ف prefix) and after it (the
 /// longest day expression, such as `15 de septiembre de 2024`, fits).
@@ -245,14 +243,19 @@ const HINT_WINDOW_AFTER: usize = 96;
 
 /// The days `text` names. `reference` resolves relative words.
 ///
-/// [`DAY_EXPR`] runs only in small windows around [`DAY_HINT`] hits, which
-/// finds the same expressions as running it over the whole text.
+/// Finds what `DAY_EXPR.captures_iter` over the whole text finds, but runs
+/// [`DAY_EXPR`] only in small windows around the hits (hints) of
+/// [`DAY_EXPR_LOOSE`]. Every `DAY_EXPR` match is a loose match, so each one
+/// starts inside a hint (a loose match starting sooner would have been the
+/// hint); a window's search takes the matches starting up to its hint's end,
+/// from where the last one ended.
 pub fn dates_mentioned(text: &str, folded: &Folded, reference: DateTime<Utc>) -> Vec<DateMention> {
     let haystack = folded.text.as_str();
     let mut matches = Vec::new();
     let mut searched_to = 0;
-    for hint in DAY_HINT.find_iter(haystack) {
-        if hint.start() < searched_to {
+    for hint in DAY_EXPR_LOOSE.find_iter(haystack) {
+        // A hint the last match ends inside may still hold the next start.
+        if hint.end() <= searched_to {
             continue;
         }
         let mut at =
@@ -266,7 +269,15 @@ pub fn dates_mentioned(text: &str, folded: &Folded, reference: DateTime<Utc>) ->
             .find(char::is_whitespace)
             .map_or(haystack.len(), |i| end + i);
         let window = &haystack[..end];
-        while let Some(caps) = DAY_EXPR.captures_at(window, at) {
+        // No `DAY_EXPR` match starts before the next loose one: skip to it on
+        // the fast engine.
+        while let Some(loose) = DAY_EXPR_LOOSE.find_at(window, at) {
+            if loose.start() > hint.end() {
+                break;
+            }
+            let Some(caps) = DAY_EXPR.captures_at(window, loose.start()) else {
+                break;
+            };
             let whole = caps.get(0).expect("group 0");
             if whole.start() > hint.end() {
                 break;
@@ -347,11 +358,21 @@ fn resolve(
             text: text[bs..be].to_string(),
             start,
             end,
-            date: date.format("%Y-%m-%d").to_string(),
+            date: iso_day(date),
             kind: kind.to_string(),
         });
     }
     out
+}
+
+/// `2024-01-15`: what `date.format("%Y-%m-%d")` writes, without parsing
+/// the format string for every date.
+fn iso_day(date: NaiveDate) -> String {
+    if (0..=9999).contains(&date.year()) {
+        format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+    } else {
+        date.format("%Y-%m-%d").to_string()
+    }
 }
 
 fn lookup<T: Copy>(table: &[(&str, T)], word: &str) -> Option<T> {
@@ -446,6 +467,21 @@ mod tests {
                 expected,
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn days_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [
+            (2024, 1, 15),
+            (0, 3, 1),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-5, 6, 7),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_day(date), date.format("%Y-%m-%d").to_string());
         }
     }
 

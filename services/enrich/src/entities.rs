@@ -198,12 +198,15 @@ pub fn mention(text: &str, folded: &Folded, start: usize, end: usize) -> Mention
     }
 }
 
-/// Titles and speech verbs after which a capitalised sequence is a person's name.
+/// Titles and speech verbs after which a capitalised sequence is a person's
+/// name. Without a word boundary before the title or verb: that is checked
+/// apart (see [`candidate_entities`]), as a Unicode `\b` would keep the regex
+/// engine off its DFA over any text with a letter beyond ASCII (`é`, `’`).
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     let cap = r"\p{Lu}[\p{Ll}'’\-]+";
     Regex::new(&format!(
         r"(?x)
-        \b(?:
+        (?:
             (?:President|Prime\ Minister|Minister|Chancellor|Senator|Secretary|General|Gen\.|Colonel|Director|Chief|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Judge|King|Queen|Prince|Sheikh|spokesman|spokeswoman|spokesperson|leader|commander|
                président|présidente|ministre|M\.|Mme|porte-parole|directeur|directrice|
                Präsident|Präsidentin|Kanzler|Kanzlerin|Minister|Ministerin|Herr|Frau|
@@ -216,6 +219,18 @@ static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("valid regex")
 });
+
+/// One character of `\w` (what the regex engine's `\b` tells from the rest).
+static WORD_CHAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A\w\z").expect("valid regex"));
+
+/// Whether a word starts at byte `at` of `text`, which has a word character
+/// there: as `\b` there would tell.
+fn word_starts_at(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !WORD_CHAR.is_match(c.encode_utf8(&mut [0; 4])))
+}
 
 /// Words that follow titles and verbs but are not names.
 const NOT_NAMES: &[&str] = &[
@@ -267,7 +282,22 @@ pub fn candidate_entities(text: &str, folded: &Folded, known: &[Entity]) -> Vec<
         .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
         .collect();
     let mut out: Vec<Entity> = Vec::new();
-    for caps in CANDIDATE.captures_iter(text) {
+    // The matches of `\b` + CANDIDATE, left to right: every title or verb
+    // starts with a letter, so `\b` holds before one where no word
+    // character precedes it.
+    let mut at = 0;
+    while let Some(caps) = CANDIDATE.captures_at(text, at) {
+        let whole = caps.get(0).expect("group 0");
+        if !word_starts_at(text, whole.start()) {
+            // Inside a word: look again from the next character.
+            at = whole.start()
+                + text[whole.start()..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
+            continue;
+        }
+        at = whole.end();
         let Some(m) = caps.name("t").or_else(|| caps.name("v")) else {
             continue;
         };

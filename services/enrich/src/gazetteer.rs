@@ -6,7 +6,10 @@
 //! `والدواعش`, `للولايات المتحدة`. Short all-capital aliases (`IS`, `EI`,
 //! `US`) must appear exactly as written, so `is` and `us` never match.
 
-use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
+use daachorse::{
+    CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, DoubleArrayAhoCorasick,
+    DoubleArrayAhoCorasickBuilder, MatchKind,
+};
 
 use crate::fold::{Folded, fold_str, is_arabic, is_unspaced, is_word_char};
 
@@ -112,17 +115,28 @@ impl<T: Clone> GazetteerBuilder<T> {
 
     /// Compiles the automaton.
     pub fn build(self) -> Gazetteer<T> {
-        let ac = (!self.patterns.is_empty()).then(|| {
-            CharwiseDoubleArrayAhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build_with_values(
-                    self.patterns
-                        .iter()
-                        .enumerate()
-                        .map(|(i, p)| (p.as_str(), i as u32)),
-                )
-                .expect("patterns are distinct and non-empty")
-        });
+        let patterns = self
+            .patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i as u32));
+        let ac = if self.patterns.is_empty() {
+            None
+        } else if self.patterns.len() <= BYTEWISE_MAX_PATTERNS {
+            Some(Automaton::Bytes(
+                DoubleArrayAhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build_with_values(patterns)
+                    .expect("patterns are distinct and non-empty"),
+            ))
+        } else {
+            Some(Automaton::Chars(
+                CharwiseDoubleArrayAhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build_with_values(patterns)
+                    .expect("patterns are distinct and non-empty"),
+            ))
+        };
         Gazetteer {
             ac,
             slots: self.slots,
@@ -130,9 +144,23 @@ impl<T: Clone> GazetteerBuilder<T> {
     }
 }
 
+/// Dictionaries of up to this many patterns are matched byte by byte,
+/// larger ones character by character. Both find the same matches (a UTF-8
+/// pattern matches only whole characters); measured over news in six
+/// scripts, a small byte-wise automaton is about a fifth faster, while over
+/// the 40,000 country names of many scripts the character-wise one is faster
+/// on non-Latin text.
+const BYTEWISE_MAX_PATTERNS: usize = 10_000;
+
+/// The compiled patterns; a match's value is its pattern's slot.
+enum Automaton {
+    Bytes(DoubleArrayAhoCorasick<u32>),
+    Chars(CharwiseDoubleArrayAhoCorasick<u32>),
+}
+
 /// A compiled dictionary.
 pub struct Gazetteer<T> {
-    ac: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    ac: Option<Automaton>,
     slots: Vec<Vec<Alias<T>>>,
 }
 
@@ -149,20 +177,47 @@ impl<T> std::fmt::Debug for Gazetteer<T> {
 pub struct Hit<'a, T> {
     pub start: usize,
     pub end: usize,
+    /// The hit's bytes in the folded text: the folded form of its original
+    /// characters (folding is per character, and a hit starts and ends
+    /// with no space).
+    pub folded: std::ops::Range<usize>,
     pub target: &'a T,
 }
 
 impl<T> Gazetteer<T> {
     /// Every accepted hit in `folded`, left to right, without overlaps.
     pub fn find<'a>(&'a self, original: &str, folded: &Folded) -> Vec<Hit<'a, T>> {
-        let Some(ac) = &self.ac else {
-            return Vec::new();
-        };
+        let text = folded.text.as_str();
+        // Collected first, in plain loops that keep the automaton's iterator
+        // inlined (its state in registers); the matches are few.
+        let mut matches = Vec::new();
+        match &self.ac {
+            None => return Vec::new(),
+            Some(Automaton::Bytes(ac)) => {
+                for m in ac.leftmost_find_iter(text) {
+                    matches.push((m.start(), m.end(), m.value()));
+                }
+            }
+            Some(Automaton::Chars(ac)) => {
+                for m in ac.leftmost_find_iter(text) {
+                    matches.push((m.start(), m.end(), m.value()));
+                }
+            }
+        }
+        self.accept(original, folded, matches)
+    }
+
+    /// The hits among the automaton's `matches` (folded byte spans and slots).
+    fn accept<'a>(
+        &'a self,
+        original: &str,
+        folded: &Folded,
+        matches: Vec<(usize, usize, u32)>,
+    ) -> Vec<Hit<'a, T>> {
         let text = folded.text.as_str();
         let mut hits = Vec::new();
-        for m in ac.leftmost_find_iter(text) {
-            let (start, end) = (m.start(), m.end());
-            let Some(alias) = self.slots[m.value() as usize].iter().find(|alias| {
+        for (start, end, slot) in matches {
+            let Some(alias) = self.slots[slot as usize].iter().find(|alias| {
                 boundaries_ok(text, start, end, alias.bare, alias.prefix)
                     && alias.exact.as_deref().is_none_or(|exact| {
                         let (s, e) = folded.char_span(start, end);
@@ -184,6 +239,7 @@ impl<T> Gazetteer<T> {
             hits.push(Hit {
                 start: s,
                 end: e,
+                folded: start..end,
                 target: &alias.target,
             });
         }

@@ -15,17 +15,18 @@ use newsflow_core::contracts::Keyword;
 
 use crate::fold::is_unspaced;
 use crate::summary::sentences;
+use newsflow_core::chars;
 
 /// Keywords returned per article.
 pub const MAX_KEYWORDS: usize = 10;
 const MAX_NGRAM: usize = 3;
 
-type StopSet = &'static HashSet<&'static str>;
+type StopSet = &'static HashSet<&'static str, Fx>;
 
 /// Stopword sets by ISO 639-1 code, built on first use.
 fn stopwords(lang: &str) -> StopSet {
     static SETS: LazyLock<Mutex<HashMap<String, StopSet>>> = LazyLock::new(Default::default);
-    static EMPTY: LazyLock<HashSet<&'static str>> = LazyLock::new(HashSet::new);
+    static EMPTY: LazyLock<HashSet<&'static str, Fx>> = LazyLock::new(HashSet::default);
     let mut sets = SETS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -41,11 +42,22 @@ fn stopwords(lang: &str) -> StopSet {
     set
 }
 
-#[derive(Default)]
-struct Term {
+/// Builds the stopword sets of `languages` now rather than on first use.
+pub fn warm_up(languages: &[&str]) {
+    for lang in languages {
+        stopwords(lang);
+    }
+}
+
+struct Term<'a> {
+    /// The word as first written: the term's one-word candidate phrase.
+    first: &'a str,
+    /// A stopword, a word under three characters or a number: no candidate
+    /// starts or ends with it.
+    stop: bool,
     tf: f64,
     upper: f64,
-    last_sentence: Option<usize>,
+    last_sentence: u32,
     sentence_count: u32,
     h: f64,
 }
@@ -58,6 +70,218 @@ pub fn keywords(text: &str, lang: Option<&str>) -> Vec<Keyword> {
     keywords_in(text, &sentences(text), lang)
 }
 
+/// Whether words of `text` are separated by spaces: not when most of its
+/// letters belong to scripts written without them, where YAKE's tokens would
+/// be whole clauses.
+fn is_spaced(text: &str) -> bool {
+    let (mut letters, mut unspaced) = (0usize, 0usize);
+    if text.is_ascii() {
+        letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
+    } else {
+        for c in text.chars() {
+            letters += usize::from(chars::is_alphabetic(c));
+            unspaced += usize::from(is_unspaced(c));
+        }
+    }
+    letters > 0 && unspaced * 2 <= letters
+}
+
+/// What a character is to the tokenizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Part of a word: alphanumeric, a hyphen, an apostrophe or a combining mark.
+    Word,
+    /// White space: separates words of one chunk.
+    Space,
+    /// Anything else (punctuation): separates chunks, which no candidate
+    /// phrase spans.
+    Separator,
+}
+
+/// The class of each ASCII character: most characters of most texts.
+const ASCII_CLASS: [Class; 128] = {
+    let mut table = [Class::Separator; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphanumeric() || c == b'-' || c == b'\'' {
+            Class::Word
+        } else if matches!(c, b'\t'..=b'\r' | b' ') {
+            Class::Space
+        } else {
+            Class::Separator
+        };
+        b += 1;
+    }
+    table
+};
+
+fn class_of(c: char) -> Class {
+    if c.is_ascii() {
+        ASCII_CLASS[c as usize]
+    } else if chars::is_whitespace(c) {
+        Class::Space
+    } else if chars::is_alphanumeric(c) || c == '’' || is_mark(c) {
+        Class::Word
+    } else {
+        Class::Separator
+    }
+}
+
+/// What the tokenizer notes of a word's characters.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shape {
+    /// Some character is a capital.
+    upper: bool,
+    /// Some character is beyond ASCII.
+    beyond_ascii: bool,
+}
+
+/// The words of a text as term ids, with per-term statistics.
+struct Vocabulary<'a> {
+    stop: StopSet,
+    ids: HashMap<Cow<'a, str>, u32, Fx>,
+    terms: Vec<Term<'a>>,
+    /// Every word: its term and its text.
+    tokens: Vec<(u32, &'a str)>,
+    /// Runs of words between punctuation, as ranges of `tokens`.
+    chunks: Vec<std::ops::Range<usize>>,
+    /// (term, sentence) once per sentence holding the term, in text order.
+    term_sentences: Vec<(u32, u32)>,
+    /// Adjacent terms in a chunk, `left << 32 | right`.
+    pairs: Vec<u64>,
+    /// Reused buffer for a lower-cased word.
+    lower: String,
+}
+
+impl<'a> Vocabulary<'a> {
+    fn new(text: &str, stop: StopSet) -> Self {
+        // Sized for a typical text (a word every six bytes, at most that
+        // many terms) so that the vectors and the map rarely grow: growing
+        // the map rehashes every word in it.
+        let words = text.len() / 6;
+        Self {
+            stop,
+            ids: HashMap::with_capacity_and_hasher(words, Fx::default()),
+            terms: Vec::with_capacity(words),
+            tokens: Vec::with_capacity(words),
+            chunks: Vec::new(),
+            term_sentences: Vec::with_capacity(words),
+            pairs: Vec::with_capacity(words),
+            lower: String::new(),
+        }
+    }
+
+    /// Adds the words of sentence `sid`.
+    fn add_sentence(&mut self, sentence: &'a str, sid: u32) {
+        let mut chunk_start = self.tokens.len();
+        // A word is a run of word characters, trimmed of what is not
+        // alphanumeric. Whether it has capitals and is ASCII is noted on
+        // the way (trimming removes neither: no capital is outside letters).
+        let mut word_start = None;
+        let mut shape = Shape::default();
+        for (i, c) in sentence.char_indices() {
+            let class = class_of(c);
+            if class == Class::Word {
+                if word_start.is_none() {
+                    word_start = Some(i);
+                    shape = Shape::default();
+                }
+                shape.upper |= chars::is_uppercase(c);
+                shape.beyond_ascii |= !c.is_ascii();
+                continue;
+            }
+            if let Some(start) = word_start.take() {
+                self.add_word(&sentence[start..i], shape, sid, chunk_start);
+            }
+            if class == Class::Separator {
+                self.end_chunk(chunk_start);
+                chunk_start = self.tokens.len();
+            }
+        }
+        if let Some(start) = word_start {
+            self.add_word(&sentence[start..], shape, sid, chunk_start);
+        }
+        self.end_chunk(chunk_start);
+    }
+
+    fn end_chunk(&mut self, chunk_start: usize) {
+        if self.tokens.len() > chunk_start {
+            self.chunks.push(chunk_start..self.tokens.len());
+        }
+    }
+
+    fn add_word(&mut self, word: &'a str, shape: Shape, sid: u32, chunk_start: usize) {
+        let bytes = word.as_bytes();
+        // Most words start and end with an ASCII letter or digit: nothing to trim.
+        let word =
+            if bytes[0].is_ascii_alphanumeric() && bytes[bytes.len() - 1].is_ascii_alphanumeric() {
+                word
+            } else {
+                word.trim_matches(|c: char| !chars::is_alphanumeric(c))
+            };
+        if word.is_empty() {
+            return;
+        }
+        let id = self.id_of(word, shape);
+        let in_chunk = self.tokens.len() > chunk_start;
+        let t = &mut self.terms[id as usize];
+        t.tf += 1.0;
+        if in_chunk && word.chars().next().is_some_and(chars::is_uppercase) {
+            t.upper += 1.0;
+        }
+        if t.last_sentence != sid {
+            t.last_sentence = sid;
+            t.sentence_count += 1;
+            self.term_sentences.push((id, sid));
+        }
+        if in_chunk && let Some(&(previous, _)) = self.tokens.last() {
+            self.pairs.push(u64::from(previous) << 32 | u64::from(id));
+        }
+        self.tokens.push((id, word));
+    }
+
+    /// The term of `word`: its lower-case form, numbered in order of first use.
+    fn id_of(&mut self, word: &'a str, shape: Shape) -> u32 {
+        let key: &str = if !shape.upper {
+            word
+        } else if !shape.beyond_ascii {
+            // Lower-cased into a reused buffer: no allocation for a known word.
+            self.lower.clear();
+            self.lower.push_str(word);
+            self.lower.make_ascii_lowercase();
+            &self.lower
+        } else {
+            // Full Unicode rules (a final sigma) for other scripts.
+            self.lower = word.to_lowercase();
+            &self.lower
+        };
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = self.terms.len() as u32;
+        let stop = self.stop.contains(key)
+            || key.chars().count() < 3
+            || key.chars().all(chars::is_numeric);
+        let key = if std::ptr::eq(key, word) {
+            Cow::Borrowed(word)
+        } else {
+            Cow::Owned(key.to_string())
+        };
+        self.ids.insert(key, id);
+        self.terms.push(Term {
+            first: word,
+            stop,
+            tf: 0.0,
+            upper: 0.0,
+            last_sentence: u32::MAX,
+            sentence_count: 0,
+            h: 0.0,
+        });
+        id
+    }
+}
+
 /// [`keywords`] with the sentences of `text` already split.
 pub fn keywords_in(
     text: &str,
@@ -65,169 +289,115 @@ pub fn keywords_in(
     lang: Option<&str>,
 ) -> Vec<Keyword> {
     let stop = stopwords(lang.unwrap_or(""));
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    if letters == 0 || text.chars().filter(|&c| is_unspaced(c)).count() * 2 > letters {
-        // Words are not separated by spaces: YAKE's tokens would be whole clauses.
+    if !is_spaced(text) {
         return Vec::new();
     }
-    // Words as one flat list of chunks (runs of words between punctuation),
-    // and per-term statistics in flat vectors: far fewer allocations than
-    // per-term collections, which dominated the cost.
-    let mut vocab: HashMap<Cow<'_, str>, usize, Fx> = HashMap::default();
-    let mut terms: Vec<Term> = Vec::new();
-    let mut tokens: Vec<(usize, &str)> = Vec::with_capacity(text.len() / 5);
-    let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
-    // (term, sentence) once per sentence holding the term, in text order.
-    let mut term_sentences: Vec<(u32, u32)> = Vec::new();
-    // (term, neighbour) pairs, left and right.
-    let mut lefts: Vec<(u32, u32)> = Vec::new();
-    let mut rights: Vec<(u32, u32)> = Vec::new();
+    // Words as one flat list of chunks, and per-term statistics in flat
+    // vectors: far fewer allocations than per-term collections.
+    let mut vocabulary = Vocabulary::new(text, stop);
     for (sid, range) in spans.iter().enumerate() {
-        let sentence = &text[range.clone()];
-        for chunk in sentence.split(|c: char| {
-            !(c.is_alphanumeric()
-                || c.is_whitespace()
-                || c == '-'
-                || c == '\''
-                || c == '’'
-                || is_mark(c))
-        }) {
-            let chunk_start = tokens.len();
-            for word in chunk.split_whitespace() {
-                let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-                if word.is_empty() {
-                    continue;
-                }
-                let key: Cow<'_, str> = if word.chars().any(char::is_uppercase) {
-                    Cow::Owned(word.to_lowercase())
-                } else {
-                    Cow::Borrowed(word)
-                };
-                let next_id = terms.len();
-                let id = *vocab.entry(key).or_insert(next_id);
-                if id == next_id {
-                    terms.push(Term::default());
-                }
-                let t = &mut terms[id];
-                t.tf += 1.0;
-                if word.chars().next().is_some_and(char::is_uppercase) && tokens.len() > chunk_start
-                {
-                    t.upper += 1.0;
-                }
-                if t.last_sentence != Some(sid) {
-                    t.last_sentence = Some(sid);
-                    t.sentence_count += 1;
-                    term_sentences.push((id as u32, sid as u32));
-                }
-                if let Some(&(previous, _)) = tokens
-                    .get(tokens.len().wrapping_sub(1))
-                    .filter(|_| tokens.len() > chunk_start)
-                {
-                    lefts.push((id as u32, previous as u32));
-                    rights.push((previous as u32, id as u32));
-                }
-                tokens.push((id, word));
-            }
-            if tokens.len() > chunk_start {
-                chunks.push(chunk_start..tokens.len());
-            }
-        }
+        vocabulary.add_sentence(&text[range.clone()], sid as u32);
     }
-    let mut key_of: Vec<&str> = vec![""; terms.len()];
-    for (k, &id) in &vocab {
-        key_of[id] = k.as_ref();
-    }
-    let stop_flags: Vec<bool> = key_of
-        .iter()
-        .map(|k| stop.contains(k) || k.chars().count() < 3 || k.chars().all(|c| c.is_numeric()))
-        .collect();
-    let is_stop = |id: usize| stop_flags[id];
-    let content: Vec<&Term> = terms
-        .iter()
-        .enumerate()
-        .filter(|&(id, _)| !is_stop(id))
-        .map(|(_, t)| t)
-        .collect();
-    if content.is_empty() {
+    let Vocabulary {
+        mut terms,
+        tokens,
+        chunks,
+        term_sentences,
+        mut pairs,
+        ..
+    } = vocabulary;
+    let content = || terms.iter().filter(|t| !t.stop);
+    let n = content().count() as f64;
+    if n == 0.0 {
         return Vec::new();
     }
-    let n = content.len() as f64;
-    let mean = content.iter().map(|t| t.tf).sum::<f64>() / n;
-    let std = (content.iter().map(|t| (t.tf - mean).powi(2)).sum::<f64>() / n).sqrt();
-    let max_tf = content.iter().map(|t| t.tf).fold(0.0, f64::max);
+    let mean = content().map(|t| t.tf).sum::<f64>() / n;
+    let std = (content().map(|t| (t.tf - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let max_tf = content().map(|t| t.tf).fold(0.0, f64::max);
     let n_sentences = spans.len().max(1) as f64;
-    // Distinct neighbours per term.
+    // Distinct neighbours per term: its distinct left plus its distinct right words.
     let mut neighbours = vec![0u32; terms.len()];
-    for pairs in [&mut lefts, &mut rights] {
-        pairs.sort_unstable();
-        pairs.dedup();
-        for &(term, _) in pairs.iter() {
-            neighbours[term as usize] += 1;
+    pairs.sort_unstable();
+    pairs.dedup();
+    for &pair in &pairs {
+        neighbours[(pair >> 32) as usize] += 1;
+        neighbours[(pair & 0xFFFF_FFFF) as usize] += 1;
+    }
+    // Median sentence per term: the middle one of its sentences in text order.
+    let mut seen = vec![0u32; terms.len()];
+    let mut median = vec![0u32; terms.len()];
+    for &(term, sid) in &term_sentences {
+        let term = term as usize;
+        if seen[term] == terms[term].sentence_count / 2 {
+            median[term] = sid;
         }
+        seen[term] += 1;
     }
-    // Median sentence per term: a stable sort keeps each term's sentences in order.
-    term_sentences.sort_by_key(|&(term, _)| term);
-    let mut first_of = vec![0usize; terms.len() + 1];
-    for &(term, _) in &term_sentences {
-        first_of[term as usize + 1] += 1;
-    }
-    for i in 1..first_of.len() {
-        first_of[i] += first_of[i - 1];
-    }
+    // ln(ln(3 + sentence)) once per sentence rather than once per term.
+    let position_of: Vec<f64> = (0..spans.len())
+        .map(|s| (3.0 + s as f64).ln().ln())
+        .collect();
     for (id, term) in terms.iter_mut().enumerate() {
-        let own = &term_sentences[first_of[id]..first_of[id + 1]];
         let case = term.upper / (1.0 + term.tf.ln());
-        let median = own.get(own.len() / 2).map_or(0, |&(_, sid)| sid) as f64;
-        let position = (3.0 + median).ln().ln();
+        let position = position_of[median[id] as usize];
         let freq = term.tf / (mean + std);
         let rel = 1.0 + f64::from(neighbours[id]) / (2.0 * term.tf) * (term.tf / max_tf);
         let spread = f64::from(term.sentence_count) / n_sentences;
         term.h = (position * rel) / (case + freq / rel + spread / rel);
     }
-    // Candidate phrases.
-    let mut candidates: HashMap<[u32; MAX_NGRAM], (f64, &str), Fx> = HashMap::default();
+    let score = |ids: &[u32], tf: f64| {
+        let (mut prod, mut sum) = (1.0, 0.0);
+        for &id in ids {
+            let term = &terms[id as usize];
+            if term.stop {
+                continue;
+            }
+            prod *= term.h;
+            sum += term.h;
+        }
+        prod / (tf * (1.0 + sum))
+    };
+    // Candidate phrases. A one-word candidate occurs wherever its word does:
+    // its frequency is the term's.
+    let mut scored: Vec<(f64, &str)> = terms
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.stop)
+        .map(|(id, t)| (score(&[id as u32], t.tf), t.first))
+        .collect();
+    // Longer ones: (first, second, third or NONE) -> (frequency, first text).
+    let mut phrases: HashMap<(u32, u32, u32), (f64, &str), Fx> =
+        HashMap::with_capacity_and_hasher(tokens.len(), Fx::default());
     for chunk in &chunks {
         let words = &tokens[chunk.clone()];
         for i in 0..words.len() {
-            for len in 1..=MAX_NGRAM.min(words.len() - i) {
-                if is_stop(words[i].0) || is_stop(words[i + len - 1].0) {
+            if terms[words[i].0 as usize].stop {
+                continue;
+            }
+            for len in 2..=MAX_NGRAM.min(words.len() - i) {
+                let last = words[i + len - 1];
+                if terms[last.0 as usize].stop {
                     continue;
                 }
-                let mut key = [NONE; MAX_NGRAM];
-                for (slot, word) in key.iter_mut().zip(&words[i..i + len]) {
-                    *slot = word.0 as u32;
-                }
-                let entry = candidates.entry(key).or_insert((0.0, ""));
+                let third = if len == 3 { last.0 } else { NONE };
+                let entry = phrases
+                    .entry((words[i].0, words[i + 1].0, third))
+                    .or_insert((0.0, ""));
                 entry.0 += 1.0;
                 if entry.1.is_empty() {
-                    let first = words[i].1;
-                    let last = words[i + len - 1].1;
                     // The phrase as written: from the first word's start to the last word's end.
-                    let start = first.as_ptr() as usize - text.as_ptr() as usize;
-                    let end = last.as_ptr() as usize - text.as_ptr() as usize + last.len();
+                    let start = words[i].1.as_ptr() as usize - text.as_ptr() as usize;
+                    let end = last.1.as_ptr() as usize - text.as_ptr() as usize + last.1.len();
                     entry.1 = &text[start..end];
                 }
             }
         }
     }
-    let mut scored: Vec<(f64, &str)> = candidates
-        .into_iter()
-        .map(|(ids, (tf, phrase))| {
-            let (mut prod, mut sum) = (1.0, 0.0);
-            for id in ids
-                .into_iter()
-                .filter(|&id| id != NONE)
-                .map(|id| id as usize)
-            {
-                if is_stop(id) {
-                    continue;
-                }
-                prod *= terms[id].h;
-                sum += terms[id].h;
-            }
-            (prod / (tf * (1.0 + sum)), phrase)
-        })
-        .collect();
+    scored.extend(phrases.into_iter().map(|((a, b, c), (tf, phrase))| {
+        let ids = [a, b, c];
+        let len = if c == NONE { 2 } else { 3 };
+        (score(&ids[..len], tf), phrase)
+    }));
     let order = |a: &(f64, &str), b: &(f64, &str)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1));
     // Only the best few can be chosen: sort those, not every candidate.
     let keep = (MAX_KEYWORDS * 8).min(scored.len());
@@ -239,7 +409,7 @@ pub fn keywords_in(
     let mut out: Vec<Keyword> = Vec::new();
     let mut chosen: Vec<String> = Vec::new();
     for (score, phrase) in scored {
-        let lower = phrase.to_lowercase();
+        let lower = chars::to_lowercase(phrase).into_owned();
         if chosen
             .iter()
             .any(|c| c.contains(&lower) || lower.contains(c.as_str()))
@@ -267,11 +437,30 @@ struct FxHasher(u64);
 
 impl std::hash::Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
         }
+        // The last one to seven bytes as one word, read in at most two loads
+        // (which may overlap) rather than copied byte by byte.
+        let rest = chunks.remainder();
+        let n = rest.len();
+        let word = match n {
+            0 => return,
+            1..=3 => {
+                u64::from(rest[0]) | u64::from(rest[n / 2]) << 8 | u64::from(rest[n - 1]) << 16
+            }
+            _ => {
+                let head = u32::from_le_bytes(rest[..4].try_into().expect("four bytes"));
+                let tail = u32::from_le_bytes(rest[n - 4..].try_into().expect("four bytes"));
+                u64::from(head) | u64::from(tail) << 32
+            }
+        };
+        self.add(word ^ (n as u64) << 59);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
     }
 
     fn write_u32(&mut self, n: u32) {

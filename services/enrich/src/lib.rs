@@ -30,13 +30,12 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use bytes::Bytes;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use newsflow_core::contracts::{
-    DatePrecision, Dateline, DedupInfo, EnrichedRecord, Language, RECORD_SCHEMA_VERSION,
-    StagedArticle,
+    Article, DatePrecision, Dateline, DedupInfo, EnrichedRecord, Language, RECORD_SCHEMA_VERSION,
+    STAGED_SCHEMA_VERSION, StagedArticle,
 };
 use newsflow_core::intake::decode_staged;
 use newsflow_core::metrics::{counter_vec, gauge_vec, histogram_vec};
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
-use newsflow_core::text::{tidy_lines, word_count};
 use newsflow_core::{stamp, subjects};
 use prometheus::{Histogram, IntCounterVec, IntGaugeVec};
 
@@ -77,6 +76,42 @@ impl Knowledge<'static> {
     }
 }
 
+/// An article reaching every pattern of the enrichment: dateline, quotations
+/// with speakers, numbers, days, names.
+const WARM_UP_TEXT: &str = "BRUSSELS, March 10 (Reuters) - \"We will rebuild the city together,\" \
+    Mayor Jane Doe said on Monday, after 12 people were killed. President John Roe told \
+    reporters: \"It is a sad day for all of us.\"";
+
+/// Builds now what is otherwise built on first use (the dictionaries, the
+/// patterns, the character tables and stopword sets), so that the first
+/// article does not wait for it: by enriching two small articles, as text
+/// and as HTML.
+pub fn warm_up() {
+    newsflow_core::chars::warm_up();
+    fold::warm_up();
+    keywords::warm_up(countries::STOPWORD_LANGUAGES);
+    let staged = |article: Article| StagedArticle {
+        schema_version: STAGED_SCHEMA_VERSION,
+        article,
+        source_seq: 0,
+        received_at: "2025-03-10T12:00:00Z".into(),
+        language: None,
+        dedup: None,
+        pipeline: Vec::new(),
+    };
+    enrich(staged(Article {
+        published_at: Some("2025-03-10T09:30:00Z".into()),
+        text: Some(WARM_UP_TEXT.into()),
+        ..Default::default()
+    }));
+    enrich(staged(Article {
+        html: Some(format!(
+            "<html><head><title>Warm-up</title></head><body><p>{WARM_UP_TEXT}</p></body></html>"
+        )),
+        ..Default::default()
+    }));
+}
+
 /// Enriches one unique staged article into a record, with the project's lists.
 pub fn enrich(staged: StagedArticle) -> EnrichedRecord {
     enrich_with(staged, Knowledge::builtin())
@@ -98,7 +133,7 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         (None, None) => String::new(),
     };
     let (header, body) = header::split_header(&raw_text);
-    let mut text = tidy_lines(&body);
+    let mut text = newsflow_core::text::tidy_lines(&body);
 
     let given_title = article
         .title
@@ -185,7 +220,7 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         .and_then(domain_of);
     let mut pipeline = staged.pipeline;
     pipeline.push(stamp(STAGE, VERSION));
-    let word_count = word_count(&text);
+    let word_count = newsflow_core::text::word_count(&text);
     EnrichedRecord {
         word_count,
         dedup: staged.dedup.unwrap_or_else(|| DedupInfo {
@@ -268,10 +303,9 @@ pub fn analyze(
         dateline_place,
         &organizations,
     );
-    if let Some(title) = title {
-        let title_folded = Folded::new(title);
-        let in_title =
-            countries::countries(title, &title_folded, knowledge.countries, 0, None, &[]);
+    let title_folded = title.map(|t| (t, Folded::new(t)));
+    if let Some((title, title_folded)) = &title_folded {
+        let in_title = countries::countries(title, title_folded, knowledge.countries, 0, None, &[]);
         if let Some(main) = in_title.first()
             && let Some(i) = countries.iter().position(|c| c.code == main.code)
         {
@@ -280,7 +314,6 @@ pub fn analyze(
         }
     }
     // The headline often names the topic the body only describes.
-    let title_folded = title.map(|t| (t, Folded::new(t)));
     let mut sources = vec![(text, &folded)];
     if let Some((t, f)) = &title_folded {
         sources.push((t, f));

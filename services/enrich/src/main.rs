@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -78,6 +78,14 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
+    // Build the dictionaries and patterns now, not on the first article
+    // (nothing is consumed yet, so blocking here delays no one).
+    let started = Instant::now();
+    newsflow_enrich::warm_up();
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "dictionaries and patterns built"
+    );
     service::run(&BINARY, settings, async |_js| {
         Ok(EnrichStage::new(watchlist))
     })

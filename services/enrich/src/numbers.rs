@@ -11,6 +11,7 @@ use newsflow_core::contracts::NumberMention;
 use regex::Regex;
 
 use crate::fold::Folded;
+use newsflow_core::chars;
 
 /// Number words of English and French with their values; `None` marks a multiplier.
 const WORDS: &[(&str, u64)] = &[
@@ -260,8 +261,13 @@ const MONTH_STARTS: &[&str] = &[
     "decembre",
 ];
 
-/// Digits, or a run of number words. The folded text spells Latin words in
-/// ASCII, so ASCII word boundaries suffice (and keep the regex on its fast DFA).
+/// A number in digits: grouped thousands (`6,000`, `2.000`) or not, with
+/// decimals.
+const DIGITS: &str = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?";
+
+/// Digits (maybe a range: `10 to 12`), or a run of number words. The folded
+/// text spells Latin words in ASCII, so ASCII word boundaries suffice (and
+/// keep the regex on its fast DFA).
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     let mut words: Vec<&str> = WORDS
         .iter()
@@ -272,30 +278,43 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     words.sort_by_key(|w| std::cmp::Reverse(w.len()));
     let w = words.join("|");
     Regex::new(&format!(
-        r"(?P<digits>\d{{1,3}}(?:[,.]\d{{3}})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?:\s(?:to|a|-|et|and|و|الى)\s(?P<upper>\d[\d,.]*))?|(?-u:\b)(?P<words>(?:{w})(?:\s(?:(?:and|et)\s)?(?:{w}))*)(?-u:\b)"
+        r"(?:{DIGITS})(?:\s(?:to|a|-|et|and|و|الى)\s\d[\d,.]*)?|(?-u:\b)(?:{w})(?:\s(?:(?:and|et)\s)?(?:{w}))*(?-u:\b)"
     ))
     .expect("valid regex")
 });
+
+/// The number in digits a [`NUMBER`] match in digits starts with; the rest,
+/// if any, is the upper end of a range.
+static LEADING_DIGITS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^(?:{DIGITS})")).expect("valid regex"));
 
 /// The numbers of `text` that count something.
 pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
     let f = folded.text.as_str();
     let mut out = Vec::new();
-    for caps in NUMBER.captures_iter(f) {
-        let whole = caps.get(0).expect("group 0");
-        let (value, mut approximate) = if let Some(d) = caps.name("digits") {
-            let Some(v) = parse_digits(d.as_str()) else {
+    // Matches, not captures (the slow engine): a match is number words when
+    // it starts with a letter, else digits, and a range when longer than its
+    // leading number.
+    for whole in NUMBER.find_iter(f) {
+        let (value, mut approximate) = if whole
+            .as_str()
+            .starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            let Some((v, approx)) = parse_words(whole.as_str()) else {
+                continue;
+            };
+            (v as f64, approx)
+        } else {
+            let digits = LEADING_DIGITS
+                .find(whole.as_str())
+                .expect("a number in digits starts the match");
+            let Some(v) = parse_digits(digits.as_str()) else {
                 continue;
             };
             if is_date_part(f, whole.start(), whole.end(), v) {
                 continue;
             }
-            (v, caps.name("upper").is_some())
-        } else {
-            let Some((v, approx)) = parse_words(caps.name("words").expect("words").as_str()) else {
-                continue;
-            };
-            (v as f64, approx)
+            (v, digits.end() < whole.len())
         };
         let before = &f[floor(f, whole.start().saturating_sub(40))..whole.start()];
         let before_trimmed = before.trim_end();
@@ -315,7 +334,7 @@ pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
         let unit_index = unit_index.map(|i| match after_words.get(i + 1) {
             Some(next)
                 if (after_words[i].ends_with("ed") || after_words[i].ends_with("ing"))
-                    && next.chars().all(char::is_alphabetic)
+                    && next.chars().all(chars::is_alphabetic)
                     && !NOT_UNITS.contains(next) =>
             {
                 i + 1
@@ -323,25 +342,24 @@ pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
             _ => i,
         });
         let unit = unit_index.map(|i| after_words[i]).filter(|w| {
-            w.chars().all(char::is_alphabetic) && w.chars().count() >= 2 && !NOT_UNITS.contains(w)
+            w.chars().all(chars::is_alphabetic) && w.chars().count() >= 2 && !NOT_UNITS.contains(w)
         });
         let before_words: Vec<&str> =
             words_of(&f[floor(f, phrase_start.saturating_sub(30))..phrase_start])
-                .collect::<Vec<_>>()
-                .into_iter()
                 .rev()
                 .take(2)
                 .collect();
+        // The casualty kind of each word, looked up once.
+        let after_kinds: Vec<Option<&str>> = after_words.iter().map(|w| word_kind(w)).collect();
+        let before_kinds: Vec<Option<&str>> = before_words.iter().map(|w| word_kind(w)).collect();
+        let right_after = first_kind(&after_kinds[..after_kinds.len().min(2)]);
         // A casualty word right after the number (`40 blessés`) wins over a verb before it.
-        let kind = casualty_kind(&after_words[..after_words.len().min(2)])
-            .or_else(|| casualty_kind(&before_words))
-            .or_else(|| casualty_kind(&after_words));
+        let kind = right_after
+            .or_else(|| first_kind(&before_kinds))
+            .or_else(|| first_kind(&after_kinds));
         // A casualty verb before a count of things (`l'évacuation de trois
         // villages`) does not make the things casualties.
-        let kind = kind.filter(|_| {
-            casualty_kind(&after_words[..after_words.len().min(2)]).is_some()
-                || unit.is_none_or(is_person_word)
-        });
+        let kind = kind.filter(|_| right_after.is_some() || unit.is_none_or(is_person_word));
         if kind.is_none() && unit.is_none() {
             continue;
         }
@@ -353,18 +371,15 @@ pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
         if let Some((_, true)) = kind.map(|k| {
             (
                 k,
-                casualty_kind(&after_words[..after_words.len().min(3)]) == Some(k),
+                first_kind(&after_kinds[..after_kinds.len().min(3)]) == Some(k),
             )
-        }) && let Some(i) = after_words
-            .iter()
-            .take(3)
-            .position(|w| casualty_kind(&[w]).is_some())
+        }) && let Some(i) = after_kinds.iter().take(3).position(Option::is_some)
         {
             phrase_end = phrase_end.max(whole.end() + word_end(after, i + 1));
         } else if kind.is_some() {
             let verb = before_words.first().copied().unwrap_or("");
             if let Some(pos) = f[..phrase_start].rfind(verb)
-                && casualty_kind(&[verb]).is_some()
+                && before_kinds.first().copied().flatten().is_some()
             {
                 phrase_start = pos;
             }
@@ -393,8 +408,8 @@ fn floor(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn words_of(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !c.is_alphanumeric())
+fn words_of(s: &str) -> impl DoubleEndedIterator<Item = &str> {
+    s.split(|c: char| !chars::is_alphanumeric(c))
         .filter(|w| !w.is_empty())
 }
 
@@ -403,7 +418,7 @@ fn word_end(s: &str, n: usize) -> usize {
     let mut count = 0;
     let mut in_word = false;
     for (i, c) in s.char_indices() {
-        if c.is_alphanumeric() {
+        if chars::is_alphanumeric(c) {
             in_word = true;
         } else if in_word {
             in_word = false;
@@ -417,11 +432,15 @@ fn word_end(s: &str, n: usize) -> usize {
 }
 
 fn ends_with_word(s: &str, word: &str) -> bool {
-    s.ends_with(word)
+    // The last byte first: a cheap test that rejects most words.
+    word.as_bytes()
+        .last()
+        .is_none_or(|b| s.as_bytes().last() == Some(b))
+        && s.ends_with(word)
         && s[..s.len() - word.len()]
             .chars()
             .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
+            .is_none_or(|c| !chars::is_alphanumeric(c))
 }
 
 /// Word starts of nouns for people, which casualty figures count.
@@ -487,19 +506,45 @@ fn is_person_word(word: &str) -> bool {
     PERSON_WORDS.iter().any(|p| word.starts_with(p))
 }
 
-fn casualty_kind(words: &[&str]) -> Option<&'static str> {
-    words.iter().find_map(|w| {
-        let w = w.trim_start_matches(['و', 'ف']);
-        KINDS
-            .iter()
-            .find(|(_, starts)| {
-                starts.iter().any(|s| match s.strip_prefix('=') {
-                    Some(exact) => w == exact,
-                    None => w.starts_with(s),
-                })
-            })
-            .map(|(kind, _)| *kind)
-    })
+/// The first kind found in `kinds` (of words in order).
+fn first_kind(kinds: &[Option<&'static str>]) -> Option<&'static str> {
+    kinds.iter().find_map(|k| *k)
+}
+
+/// (kind, word start, whole word only) of [`KINDS`] by the first byte of the
+/// start, in table order: a word is compared with the few starts that share
+/// its first byte rather than with all of them.
+type KindStarts = Vec<Vec<(&'static str, &'static str, bool)>>;
+
+static KIND_STARTS: LazyLock<KindStarts> = LazyLock::new(|| {
+    let mut by_byte: KindStarts = vec![Vec::new(); 256];
+    for &(kind, starts) in KINDS {
+        for start in starts {
+            let (start, whole) = match start.strip_prefix('=') {
+                Some(exact) => (exact, true),
+                None => (*start, false),
+            };
+            by_byte[usize::from(start.as_bytes()[0])].push((kind, start, whole));
+        }
+    }
+    by_byte
+});
+
+/// The casualty kind a word signals (after a conjunction و or ف), if any:
+/// the first kind of [`KINDS`] with a start the word matches.
+fn word_kind(word: &str) -> Option<&'static str> {
+    let w = word.trim_start_matches(['و', 'ف']);
+    let first = *w.as_bytes().first()?;
+    KIND_STARTS[usize::from(first)]
+        .iter()
+        .find(|&&(_, start, whole)| {
+            if whole {
+                w == start
+            } else {
+                w.starts_with(start)
+            }
+        })
+        .map(|&(kind, _, _)| kind)
 }
 
 /// Whether a number is a day or year of a date (`November 13`, `13 novembre`, `2024`).
@@ -522,8 +567,7 @@ fn is_date_part(f: &str, start: usize, end: usize, value: f64) -> bool {
         && value.fract() == 0.0
         && !f[start..end].contains([',', '.'])
         && after.is_none_or(|w| {
-            !(w.chars().all(char::is_alphabetic)
-                && (w.ends_with('s') || casualty_kind(&[w]).is_some()))
+            !(w.chars().all(chars::is_alphabetic) && (w.ends_with('s') || word_kind(w).is_some()))
                 || MONTH_STARTS.contains(&w)
         })
 }

@@ -86,19 +86,20 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     let mut last_speaker: Option<(String, Option<String>)> = None;
     let mut char_pos = 0;
     let mut byte_pos = 0;
-    for caps in QUOTED.captures_iter(text) {
-        let Some(inner) = (1..=4).find_map(|i| caps.get(i)) else {
-            continue;
-        };
-        let words = inner.as_str().split_whitespace().count();
+    // Matches, not captures: the quotation is the match without its marks
+    // (one character each), and the slow engine that captures need stays idle.
+    for whole in QUOTED.find_iter(text) {
+        let marked = whole.as_str();
+        let open = marked.chars().next().map_or(0, char::len_utf8);
+        let close = marked.chars().next_back().map_or(0, char::len_utf8);
+        let inner = &marked[open..marked.len() - close];
+        let words = inner.split_whitespace().count();
         if words < 3 {
             continue;
         }
-        let whole = caps.get(0).expect("group 0");
         // Spaces inside the marks (`« … »`) are not part of the quotation.
-        let quoted = inner.as_str().trim();
-        let inner_start =
-            inner.start() + (inner.as_str().len() - inner.as_str().trim_start().len());
+        let quoted = inner.trim();
+        let inner_start = whole.start() + open + (inner.len() - inner.trim_start().len());
         char_pos += text[byte_pos..inner_start].chars().count();
         byte_pos = inner_start;
         let start = char_pos;

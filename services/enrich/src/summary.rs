@@ -16,27 +16,25 @@ pub fn sentences(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     for (line_start, line) in line_ranges(text) {
         let mut start = 0;
-        let chars: Vec<(usize, char)> = line.char_indices().collect();
-        for (k, &(i, c)) in chars.iter().enumerate() {
+        for (i, c) in line.char_indices() {
             if !matches!(c, '.' | '!' | '?' | '؟' | '。' | '…') {
                 continue;
             }
             let end = i + c.len_utf8();
             // Closing quotes and brackets stay with their sentence.
-            let mut j = k + 1;
-            while j < chars.len() && matches!(chars[j].1, '"' | '”' | '’' | '»' | ')' | '\'') {
-                j += 1;
-            }
-            let end = chars.get(j).map_or(line.len(), |&(b, _)| b).max(end);
-            let next = chars.get(j);
+            let mut after = line[end..]
+                .char_indices()
+                .map(|(k, a)| (end + k, a))
+                .skip_while(|&(_, a)| matches!(a, '"' | '”' | '’' | '»' | ')' | '\''));
+            let next = after.next();
+            let following = after.next().map(|(_, a)| a);
+            let end = next.map_or(line.len(), |(b, _)| b).max(end);
             let next_starts = match next {
                 None => true,
-                Some(&(_, n)) if n.is_whitespace() => {
-                    chars.get(j + 1).is_some_and(|&(_, a)| !a.is_lowercase())
-                }
+                Some((_, n)) if n.is_whitespace() => following.is_some_and(|a| !a.is_lowercase()),
                 _ => c == '。',
             };
-            let before_digit = chars.get(j + 1).is_some_and(|&(_, a)| a.is_ascii_digit());
+            let before_digit = following.is_some_and(|a| a.is_ascii_digit());
             if !next_starts || (c == '.' && is_abbreviation(&line[start..i], before_digit)) {
                 continue;
             }
@@ -74,14 +72,14 @@ fn push_trimmed(
 
 fn is_abbreviation(before: &str, before_digit: bool) -> bool {
     let word = before
-        .rsplit(|c: char| !c.is_alphanumeric() && c != '.')
+        .rsplit(|c: char| !newsflow_core::chars::is_alphanumeric(c) && c != '.')
         .next()
         .unwrap_or("");
     let last = word.rsplit('.').next().unwrap_or(word);
     // Single letters (`U.S.`, `J. Doe`) and listed abbreviations.
     last.chars().count() == 1 && last.chars().all(char::is_uppercase)
-        || ABBREVIATIONS.contains(&last.to_lowercase().as_str())
-        || before_digit && NUMBERED.contains(&last.to_lowercase().as_str())
+        || ABBREVIATIONS.contains(&newsflow_core::chars::to_lowercase(last).as_ref())
+        || before_digit && NUMBERED.contains(&newsflow_core::chars::to_lowercase(last).as_ref())
 }
 
 /// Abbreviations that stand before a number (`No. 5`, `Vol. 62`).
