@@ -114,7 +114,7 @@ async fn the_five_seeds_become_five_records_with_languages_and_the_dateline() {
     assert!(entity_ids(&records[&ids[1]]).contains(&"nf:isis-k".to_string()));
     let seed_002_text = records[&ids[2]]["text"].as_str().unwrap();
     assert!(!seed_002_text.contains("Subscriber+") && !seed_002_text.contains("Related Articles"));
-    assert!(entity_ids(&records[&ids[3]]).contains(&"nf:europol".to_string()));
+    assert!(entity_ids(&records[&ids[3]]).contains(&"Q207203".to_string()));
     assert!(
         records[&ids[4]]["numbers"]
             .as_array()
@@ -257,7 +257,7 @@ async fn the_project_samples_flow_through_the_cli_and_match_the_contracts() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["id"] == "nf:mark-rutte" && e["mentions"].as_array().unwrap().len() == 3)
+            .any(|e| e["id"] == "Q57792" && e["mentions"].as_array().unwrap().len() == 3)
     );
     assert!(
         alliance["numbers"]
@@ -271,7 +271,7 @@ async fn the_project_samples_flow_through_the_cli_and_match_the_contracts() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|q| q["speaker_id"] == "nf:mark-rutte")
+            .any(|q| q["speaker_id"] == "Q57792")
     );
     let ghazza = &records["ar-ghazza"];
     assert!(
@@ -279,7 +279,7 @@ async fn the_project_samples_flow_through_the_cli_and_match_the_contracts() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["id"] == "nf:antonio-guterres")
+            .any(|e| e["id"] == "Q311440")
     );
     assert!(
         ghazza["categories"]

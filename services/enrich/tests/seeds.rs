@@ -161,7 +161,7 @@ fn seed_003_europol_wainwright_and_five_countries() {
     let Some(r) = seed("003") else { return };
     assert_has(
         &ids(&r),
-        &["nf:europol", "nf:rob-wainwright", "Q2429253", "Q130879"],
+        &["Q207203", "nf:rob-wainwright", "Q2429253", "Q130879"],
         "entities",
     );
     assert_has(&codes(&r), &["BE", "GR", "PL", "PT", "US"], "countries");
