@@ -44,7 +44,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create or update every stream, durable consumer and KV bucket, and print them.
+    /// Create or update every stream and durable consumer, and print them.
     ///
     /// Safe to run any number of times: it converges the server to the
     /// configuration and keeps the data. Services do the same for what they use.
