@@ -428,63 +428,9 @@ pub fn keywords_in(
     out
 }
 
-/// A small fast hasher (FxHash) for the per-article maps: keys are the
-/// article's own words, so there is no attacker to defend against with SipHash.
-type Fx = std::hash::BuildHasherDefault<FxHasher>;
-
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
-        }
-        // The last one to seven bytes as one word, read in at most two loads
-        // (which may overlap) rather than copied byte by byte.
-        let rest = chunks.remainder();
-        let n = rest.len();
-        let word = match n {
-            0 => return,
-            1..=3 => {
-                u64::from(rest[0]) | u64::from(rest[n / 2]) << 8 | u64::from(rest[n - 1]) << 16
-            }
-            _ => {
-                let head = u32::from_le_bytes(rest[..4].try_into().expect("four bytes"));
-                let tail = u32::from_le_bytes(rest[n - 4..].try_into().expect("four bytes"));
-                u64::from(head) | u64::from(tail) << 32
-            }
-        };
-        self.add(word ^ (n as u64) << 59);
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
+/// FxHash for the per-article maps: keys are the article's own words, so
+/// there is no attacker to defend against with SipHash.
+type Fx = rustc_hash::FxBuildHasher;
 
 fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x064B..=0x065F | 0x0670 | 0x0640)
