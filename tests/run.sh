@@ -22,6 +22,7 @@ cargo build --workspace --bins --quiet
 
 say "config checks: nats-server -t, promtool check and test rules"
 "$debian_nats" -c deploy/nats/nats-server.conf -t
+"$debian_nats" -c deploy/nats/limits.conf -t
 promtool check config deploy/prometheus/prometheus.yml >/dev/null
 promtool check rules deploy/prometheus/alerts.yml
 promtool test rules deploy/prometheus/alerts_test.yml

@@ -25,7 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$nats_bin" -js -a 127.0.0.1 -p "$port" -sd "$work/jetstream" -l "$work/nats.log" &
+"$nats_bin" -js -a 127.0.0.1 -p "$port" -sd "$work/jetstream" -l "$work/nats.log" \
+  -c "$NEWSFLOW_ROOT/deploy/nats/limits.conf" &
 pids+=($!)
 wait_for_port "$port"
 "$bin/newsflow" setup >/dev/null

@@ -42,7 +42,8 @@ if port_busy "$port"; then
   exit 1
 fi
 say "starting nats-server ($("$nats_bin" --version)) on $NATS_URL, store in $NEWSFLOW_STATE/jetstream"
-"$nats_bin" -js -a 127.0.0.1 -p "$port" -sd "$NEWSFLOW_STATE/jetstream" -l "$logs/nats-server.log" &
+"$nats_bin" -js -a 127.0.0.1 -p "$port" -sd "$NEWSFLOW_STATE/jetstream" -l "$logs/nats-server.log" \
+  -c "$NEWSFLOW_ROOT/deploy/nats/limits.conf" &
 pids+=($!)
 $keep || trap stop_all EXIT
 wait_for_port "$port"

@@ -81,6 +81,9 @@ impl NatsServer {
             .arg(self.dir.path().join("store"))
             .arg("-l")
             .arg(&log)
+            // The shipped limits (max_payload for 4 MiB articles).
+            .arg("-c")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nats/limits.conf"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -10,7 +10,6 @@ use std::io::{BufRead, Write};
 use anyhow::Context as _;
 use newsflow_core::config::Settings;
 use newsflow_core::contracts::Article;
-use newsflow_core::intake::IntakeLimits;
 use newsflow_langid::{LangidConfig, LangidStage};
 
 /// Arguments of `newsflow detect`.
@@ -49,13 +48,7 @@ fn stage(settings: &Settings) -> anyhow::Result<LangidStage> {
     let langid: LangidConfig = settings
         .section("langid")
         .context("reading the [langid] settings")?;
-    LangidStage::new(
-        &langid,
-        IntakeLimits {
-            max_payload_bytes: settings.max_article_bytes,
-        },
-    )
-    .context("building the language detector")
+    LangidStage::new(&langid, settings.intake_limits()).context("building the language detector")
 }
 
 fn article(line: &str, json: bool) -> Result<Article, serde_json::Error> {

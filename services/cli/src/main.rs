@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use newsflow_core::config::{LogFormat, Settings};
-use newsflow_core::intake::IntakeLimits;
 use newsflow_core::{subjects, topology};
 
 /// newsflow: streaming ingestion of news articles over NATS JetStream.
@@ -124,9 +123,7 @@ async fn main() -> anyhow::Result<()> {
                 .context("ensuring the input stream")?;
             let options = sources::ReadOptions {
                 validate: !no_validate,
-                limits: IntakeLimits {
-                    max_payload_bytes: settings.max_article_bytes,
-                },
+                limits: settings.intake_limits(),
             };
             let inputs = sources::expand(&paths);
             let mut items = Vec::new();

@@ -194,6 +194,13 @@ mod tests {
         validate: true,
         limits: IntakeLimits {
             max_payload_bytes: 1 << 20,
+            min_text_words: 20,
+            short_text: newsflow_core::intake::ShortText::DeadLetter,
+            html: newsflow_core::html::HtmlLimits {
+                max_depth: 256,
+                max_elements: 100_000,
+                max_text_bytes: 1 << 20,
+            },
         },
     };
 

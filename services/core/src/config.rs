@@ -12,6 +12,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::html::HtmlLimits;
+use crate::intake::{IntakeLimits, ShortText};
+
 /// Prefix of environment variables that override file settings;
 /// `__` separates nesting levels: `NEWSFLOW__CONSUMER__MAX_ACK_PENDING=512`.
 pub const ENV_PREFIX: &str = "NEWSFLOW__";
@@ -60,6 +63,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Largest accepted input article, in bytes; larger ones are dead-lettered.
     pub max_article_bytes: usize,
+    /// How much text an article needs, and bounds on reading HTML pages.
+    pub text: TextSettings,
     /// How the stage consumes its input.
     pub consumer: ConsumerSettings,
     /// Retention and limits of the streams `setup` creates.
@@ -78,7 +83,8 @@ impl Default for Settings {
             nats_url: "nats://127.0.0.1:4222".into(),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9100)),
             log_format: LogFormat::Human,
-            max_article_bytes: 512 * 1024,
+            max_article_bytes: crate::intake::DEFAULT_MAX_ARTICLE_BYTES,
+            text: TextSettings::default(),
             consumer: ConsumerSettings::default(),
             streams: StreamSettings::default(),
             langid: toml::Table::new(),
@@ -104,6 +110,53 @@ impl Settings {
             origin: format!(" in section [{name}]"),
             source: Box::new(source),
         })
+    }
+}
+
+impl Settings {
+    /// The limits every article is held to, from `max_article_bytes` and `[text]`.
+    pub fn intake_limits(&self) -> IntakeLimits {
+        IntakeLimits {
+            max_payload_bytes: self.max_article_bytes,
+            min_text_words: self.text.min_words,
+            short_text: self.text.short_text,
+            html: HtmlLimits {
+                max_depth: self.text.html_max_depth,
+                max_elements: self.text.html_max_elements,
+                max_text_bytes: self.text.max_bytes,
+            },
+        }
+    }
+}
+
+/// The `[text]` section: how much text an article needs and how much of a
+/// page is read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextSettings {
+    /// Fewest words of body text an article needs to be judged.
+    pub min_words: usize,
+    /// What becomes of an article with fewer words: `dead_letter` (code
+    /// `no_text`) or `pass` (passed on, dedup status `unchecked`).
+    pub short_text: ShortText,
+    /// Longest main text kept from a page, in bytes.
+    pub max_bytes: usize,
+    /// Deepest element nesting of a page scored for its article container.
+    pub html_max_depth: usize,
+    /// Most elements of a page scored for its article container.
+    pub html_max_elements: usize,
+}
+
+impl Default for TextSettings {
+    fn default() -> Self {
+        let html = HtmlLimits::default();
+        Self {
+            min_words: crate::intake::DEFAULT_MIN_TEXT_WORDS,
+            short_text: ShortText::DeadLetter,
+            max_bytes: html.max_text_bytes,
+            html_max_depth: html.max_depth,
+            html_max_elements: html.max_elements,
+        }
     }
 }
 
@@ -374,6 +427,7 @@ mod tests {
             defaults.streams.duplicate_window_secs
         );
         assert_eq!(settings.max_article_bytes, defaults.max_article_bytes);
+        assert_eq!(settings.intake_limits(), defaults.intake_limits());
     }
 
     #[test]

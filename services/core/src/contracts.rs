@@ -84,6 +84,11 @@ pub struct DedupInfo {
     pub status: String,
     /// Id of the group of copies this article starts (its own id when unique).
     pub cluster_id: String,
+    /// The same article (same id, same or similar text) came through before:
+    /// a crawler's resend or an updated version. Its record replaces the
+    /// earlier one; it is never reported as a duplicate of itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resend: bool,
 }
 
 /// One stage's stamp in the record's `pipeline` list.
@@ -110,8 +115,68 @@ pub struct StagedArticle {
     pub language: Option<Language>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedup: Option<DedupInfo>,
+    /// What langid read out of `article.html`, once for every stage: the
+    /// page's main text and metadata. Set, `article.html` is dropped from
+    /// the envelope (the raw page stays in `NEWS_RAW`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<ExtractedPage>,
     #[serde(default)]
     pub pipeline: Vec<PipelineStep>,
+}
+
+/// How the main text of a page was found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtractionMethod {
+    /// Readability scoring chose the article's container.
+    Readability,
+    /// The visible text of the body, page furniture left out: the page has
+    /// no article container, or is too deep or too large to score.
+    #[default]
+    BodyText,
+}
+
+/// The main text and metadata of an HTML page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExtractedPage {
+    /// Main text, one paragraph a line.
+    pub text: String,
+    /// The headline (JSON-LD, OpenGraph, `<h1>`, `<title>`), without the site's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The `<title>` element as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_title: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// Publication times the page states, most trusted first, as written
+    /// (JSON-LD, `article:published_time` and other meta tags, `<time>`, the
+    /// URL); the reader parses and validates them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub published: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    /// The `lang` attribute of `<html>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    pub method: ExtractionMethod,
+    /// The text was cut at the configured limit (`[text] max_bytes`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl StagedArticle {
+    /// The body text the stages read: the crawler's `text` when it has
+    /// content, else the page's main text.
+    pub fn body(&self) -> &str {
+        match (&self.article.text, &self.page) {
+            (Some(text), _) if !text.trim().is_empty() => text,
+            (_, Some(page)) => &page.text,
+            _ => "",
+        }
+    }
 }
 
 impl StagedArticle {

@@ -6,7 +6,9 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::contracts::{Article, STAGED_SCHEMA_VERSION, StagedArticle};
+use crate::contracts::{Article, ExtractionMethod, STAGED_SCHEMA_VERSION, StagedArticle};
+use crate::html::HtmlLimits;
+use crate::text::word_count;
 
 /// Why a message was rejected: a bounded `code` plus a reason for humans.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +28,7 @@ pub mod reject_code {
     pub const INVALID_JSON: &str = "invalid_json";
     pub const INVALID_FIELD: &str = "invalid_field";
     pub const NO_CONTENT: &str = "no_content";
+    pub const NO_TEXT: &str = "no_text";
     pub const UNSUPPORTED_VERSION: &str = "unsupported_version";
     pub const MAX_DELIVERIES: &str = "max_deliveries";
     pub const PANIC: &str = "panic";
@@ -38,6 +41,7 @@ pub mod reject_code {
         INVALID_JSON,
         INVALID_FIELD,
         NO_CONTENT,
+        NO_TEXT,
         UNSUPPORTED_VERSION,
         MAX_DELIVERIES,
         PANIC,
@@ -53,19 +57,73 @@ impl Rejection {
     }
 }
 
+/// Default largest input article: real news pages run to 1.5 MB and more.
+pub const DEFAULT_MAX_ARTICLE_BYTES: usize = 4 * 1024 * 1024;
+/// Default fewest words of body text an article needs to be judged.
+pub const DEFAULT_MIN_TEXT_WORDS: usize = 20;
+
 /// Limits applied to every input article.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IntakeLimits {
     /// Largest accepted payload in bytes.
     pub max_payload_bytes: usize,
+    /// Fewest words of body text (the crawler's text, or the main text of
+    /// the page) an article needs; fewer is [`ShortText`]'s call.
+    pub min_text_words: usize,
+    /// What becomes of an article with fewer words.
+    pub short_text: ShortText,
+    /// Bounds on reading one HTML page.
+    pub html: HtmlLimits,
 }
 
 impl Default for IntakeLimits {
     fn default() -> Self {
         Self {
-            max_payload_bytes: 512 * 1024,
+            max_payload_bytes: DEFAULT_MAX_ARTICLE_BYTES,
+            min_text_words: DEFAULT_MIN_TEXT_WORDS,
+            short_text: ShortText::DeadLetter,
+            html: HtmlLimits::default(),
         }
     }
+}
+
+/// What becomes of an article with too little text to judge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShortText {
+    /// Dead-lettered with code `no_text` and what was tried.
+    #[default]
+    DeadLetter,
+    /// Passed on; dedup gives it no fingerprint and the status `unchecked`.
+    Pass,
+}
+
+/// Whether the body text of a staged article is long enough to judge.
+///
+/// # Errors
+/// A `no_text` [`Rejection`] naming what was read and how many words it gave.
+pub fn check_text(staged: &StagedArticle, limits: &IntakeLimits) -> Result<(), Rejection> {
+    let words = word_count(staged.body());
+    if words >= limits.min_text_words {
+        return Ok(());
+    }
+    let source = match staged.page.as_ref().map(|p| p.method) {
+        Some(ExtractionMethod::Readability) => {
+            "the main text readability scoring found in the `html` page"
+        }
+        Some(ExtractionMethod::BodyText) => {
+            "the `html` page has no article container readability scoring could find (or is \
+             deeper or larger than text.html_max_depth / html_max_elements), and its visible text"
+        }
+        None => "the `text` field",
+    };
+    Err(Rejection::new(
+        reject_code::NO_TEXT,
+        format!(
+            "{source} has {words} words, fewer than the minimum of {} (text.min_words)",
+            limits.min_text_words
+        ),
+    ))
 }
 
 /// Decodes and validates a crawler's article and fills in its id.
@@ -274,6 +332,7 @@ mod tests {
     fn rejects_an_oversized_payload() {
         let limits = IntakeLimits {
             max_payload_bytes: 10,
+            ..IntakeLimits::default()
         };
         let err = decode_article(br#"{"text":"long enough"}"#, limits).unwrap_err();
         assert_eq!(err.code, reject_code::TOO_LARGE);

@@ -14,7 +14,8 @@
 //! * [`contracts`]: the wire types (mirrored by the JSON Schemas in `proto/`).
 //! * [`intake`]: decoding and validation, with bounded rejection codes.
 //! * [`chars`]: character properties by table lookup (fast beyond ASCII).
-//! * [`text`]: HTML to text, identity normalization, word counts.
+//! * [`html`]: the one HTML path: main text and metadata of a page.
+//! * [`text`]: identity normalization, word counts, white space.
 //! * [`runtime`]: the consume → process → publish → ack loop and its delivery rules.
 //! * [`topology`]: streams and consumers, created idempotently.
 //! * [`config`]: settings from defaults, file, environment and flags.
@@ -25,6 +26,7 @@
 pub mod chars;
 pub mod config;
 pub mod contracts;
+pub mod html;
 pub mod intake;
 pub mod metrics;
 pub mod nats;

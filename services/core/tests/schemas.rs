@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use jsonschema::{Draft, Validator};
 use newsflow_core::contracts::{
     Article, Category, CountryCount, DateMention, DatePrecision, Dateline, DedupInfo,
-    DuplicateMethod, DuplicateNotice, EnrichedRecord, Entity, EntityType, Keyword, Language,
-    Mention, NumberMention, PipelineStep, Quote, RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION,
-    StagedArticle,
+    DuplicateMethod, DuplicateNotice, EnrichedRecord, Entity, EntityType, ExtractedPage,
+    ExtractionMethod, Keyword, Language, Mention, NumberMention, PipelineStep, Quote,
+    RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -191,6 +191,22 @@ fn dedup() -> DedupInfo {
     DedupInfo {
         status: "unique".into(),
         cluster_id: "tram-28-returns".into(),
+        resend: true,
+    }
+}
+
+fn full_page() -> ExtractedPage {
+    ExtractedPage {
+        text: "The historic line reopened on Thursday morning.".into(),
+        title: Some("Tram 28 returns after track repairs".into()),
+        page_title: Some("Tram 28 returns after track repairs | Lisbon Daily".into()),
+        authors: vec!["Rita Sousa".into()],
+        published: vec!["2024-05-02T08:30:00+01:00".into(), "2024-05-02".into()],
+        canonical_url: Some("https://lisbon-daily.test/city/tram-28-returns".into()),
+        site_name: Some("Lisbon Daily".into()),
+        lang: Some("pt".into()),
+        method: ExtractionMethod::Readability,
+        truncated: true,
     }
 }
 
@@ -229,6 +245,7 @@ fn full_staged() -> StagedArticle {
         received_at: "2024-05-02T09:14:59.870Z".into(),
         language: Some(language()),
         dedup: Some(dedup()),
+        page: Some(full_page()),
         pipeline: vec![step("langid"), step("dedup")],
     }
 }

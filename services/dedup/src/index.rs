@@ -64,6 +64,10 @@ pub struct Applied {
     /// The same input message appended a fingerprint before (a redelivery):
     /// the verdict is the one that fingerprint got.
     pub redelivered: bool,
+    /// The same article id came before in another message (a resend, or a
+    /// new version of the article) with the same or similar text: the
+    /// article is not a copy of itself, and keeps the verdict its id had.
+    pub resend: bool,
 }
 
 /// A text indexed for near lookups, and the head of its group.
@@ -134,8 +138,9 @@ impl DupIndex {
         self.expire(at_ms);
         if let Some(holder) = self.exact.get(&fingerprint.exact) {
             let redelivered = holder.source_seq == fingerprint.source_seq;
+            let resend = !redelivered && *holder.id == *fingerprint.id;
             let verdict = match &holder.verdict {
-                IndexVerdict::Unique if redelivered => IndexVerdict::Unique,
+                IndexVerdict::Unique if redelivered || resend => IndexVerdict::Unique,
                 IndexVerdict::Unique => IndexVerdict::Duplicate {
                     of: holder.id.clone(),
                     method: DuplicateMethod::Exact,
@@ -146,15 +151,21 @@ impl DupIndex {
             return Applied {
                 verdict,
                 redelivered,
+                resend,
             };
         }
-        let verdict = match self.best_match(&fingerprint.sketch) {
-            Some((member, similarity)) => IndexVerdict::Duplicate {
-                of: member.head_id.clone(),
-                method: DuplicateMethod::Near,
-                similarity,
-            },
-            None => IndexVerdict::Unique,
+        let (verdict, resend) = match self.best_match(&fingerprint.sketch) {
+            // A new version of an article that heads its own group.
+            Some((member, _)) if *member.head_id == *fingerprint.id => (IndexVerdict::Unique, true),
+            Some((member, similarity)) => (
+                IndexVerdict::Duplicate {
+                    of: member.head_id.clone(),
+                    method: DuplicateMethod::Near,
+                    similarity,
+                },
+                false,
+            ),
+            None => (IndexVerdict::Unique, false),
         };
         let id: Arc<str> = fingerprint.id.into();
         if self.settings.near && fingerprint.sketch.comparable() {
@@ -176,6 +187,7 @@ impl DupIndex {
         Applied {
             verdict,
             redelivered: false,
+            resend,
         }
     }
 
@@ -388,6 +400,28 @@ mod tests {
             0,
             "short texts are not compared for near copies"
         );
+    }
+
+    #[test]
+    fn a_resend_of_the_same_article_is_not_a_copy_of_itself() {
+        let mut index = DupIndex::new(SETTINGS);
+        let text = story(1, 100);
+        assert_eq!(
+            index.apply(fp(7, "a", &text), 0).verdict,
+            IndexVerdict::Unique
+        );
+        // The same id and text in a later message (a crawler's re-run).
+        let resent = index.apply(fp(90, "a", &text), 5);
+        assert_eq!(resent.verdict, IndexVerdict::Unique);
+        assert!(resent.resend && !resent.redelivered);
+        // A new version of the article: similar text under the same id.
+        let updated = index.apply(fp(91, "a", &format!("{text} Updated at noon.")), 6);
+        assert_eq!(updated.verdict, IndexVerdict::Unique);
+        assert!(updated.resend);
+        // Another id with the same text is still a copy.
+        let copy = index.apply(fp(92, "b", &text), 7);
+        assert!(matches!(copy.verdict, IndexVerdict::Duplicate { of, .. } if &*of == "a"));
+        assert!(!copy.resend);
     }
 
     #[test]

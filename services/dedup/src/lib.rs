@@ -36,15 +36,14 @@ mod metrics;
 pub mod shingle;
 pub mod sketch;
 
-use std::borrow::Cow;
-
 use bytes::Bytes;
 use newsflow_core::contracts::{
     DedupInfo, DuplicateMethod, DuplicateNotice, RECORD_SCHEMA_VERSION, StagedArticle,
 };
-use newsflow_core::intake::decode_staged;
+use newsflow_core::html;
+use newsflow_core::intake::{IntakeLimits, decode_staged};
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
-use newsflow_core::text::html_to_text;
+use newsflow_core::text::word_count;
 use newsflow_core::{stamp, subjects};
 use serde::Deserialize;
 
@@ -88,22 +87,18 @@ impl Default for DedupSettings {
     }
 }
 
-/// The body text the fingerprints are taken from (the headline is left out:
-/// syndicated copies often change it).
-pub fn body(staged: &StagedArticle) -> Cow<'_, str> {
-    let article = &staged.article;
-    match (&article.text, &article.html) {
-        (Some(text), _) if !text.trim().is_empty() => Cow::Borrowed(text.as_str()),
-        (_, Some(html)) => Cow::Owned(html_to_text(html).text),
-        _ => Cow::Borrowed(""),
-    }
-}
-
 /// What dedup decided for one article.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     /// First time seen (or a redelivery of the first): pass it on.
     Unique { redelivered: bool },
+    /// The same article id came before with the same or similar text (a
+    /// resend, or a new version): passed on again, its record replaces the
+    /// earlier one.
+    Resend,
+    /// Too little text to judge (`text.min_words`, short texts passed on by
+    /// configuration): no fingerprint, never a duplicate, passed on.
+    Unchecked,
     /// A copy of an earlier article.
     Duplicate {
         /// The earliest article of the group.
@@ -120,10 +115,16 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Outgoing {
     let message_id = staged.message_id();
     staged.pipeline.push(stamp(STAGE, VERSION));
     match verdict {
-        Verdict::Unique { .. } => {
+        Verdict::Unique { .. } | Verdict::Resend | Verdict::Unchecked => {
             staged.dedup = Some(DedupInfo {
-                status: "unique".into(),
+                status: if *verdict == Verdict::Unchecked {
+                    "unchecked"
+                } else {
+                    "unique"
+                }
+                .into(),
                 cluster_id: staged.id().to_string(),
+                resend: *verdict == Verdict::Resend,
             });
             Outgoing {
                 subject: subjects::UNIQUE,
@@ -172,6 +173,9 @@ pub struct DedupStage<L> {
     pub log: L,
     /// The near-duplicate threshold, reported in notices.
     pub threshold: f64,
+    /// `min_text_words` (shorter texts get no fingerprint) and the bounds on
+    /// reading a page that an older langid passed on as raw HTML.
+    pub limits: IntakeLimits,
 }
 
 impl<L: VerdictLog> DedupStage<L> {
@@ -180,7 +184,11 @@ impl<L: VerdictLog> DedupStage<L> {
     /// # Errors
     /// Transient errors of the fingerprint log.
     pub async fn verdict(&self, staged: &StagedArticle) -> Result<Verdict, StageError> {
-        let analysis = shingle::analyze(&body(staged));
+        let body = staged.body();
+        if word_count(body) < self.limits.min_text_words {
+            return Ok(Verdict::Unchecked);
+        }
+        let analysis = shingle::analyze(body);
         let fingerprint = Fingerprint {
             source_seq: staged.source_seq,
             id: staged.id().to_string(),
@@ -190,12 +198,14 @@ impl<L: VerdictLog> DedupStage<L> {
         let Applied {
             verdict,
             redelivered,
+            resend,
         } = self
             .log
             .decide(fingerprint)
             .await
             .map_err(|err| StageError::transient("fingerprints", err.to_string()))?;
         Ok(match verdict {
+            IndexVerdict::Unique if resend => Verdict::Resend,
             IndexVerdict::Unique => Verdict::Unique { redelivered },
             IndexVerdict::Duplicate {
                 of,
@@ -225,11 +235,14 @@ impl<L: VerdictLog> Processor for DedupStage<L> {
     }
 
     async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
-        let staged = decode_staged(input.payload)?;
+        let mut staged = decode_staged(input.payload)?;
+        html::attach_page(&mut staged, &self.limits.html);
         let verdict = self.verdict(&staged).await?;
         match &verdict {
             Verdict::Unique { redelivered: false } => metrics::verdict("unique"),
             Verdict::Unique { redelivered: true } => metrics::verdict("redelivered"),
+            Verdict::Resend => metrics::verdict("resend"),
+            Verdict::Unchecked => metrics::verdict("unchecked"),
             Verdict::Duplicate {
                 method,
                 of,
@@ -269,6 +282,10 @@ mod tests {
                 capacity: 1000,
             })),
             threshold: DEFAULT_THRESHOLD,
+            limits: IntakeLimits {
+                min_text_words: 1,
+                ..IntakeLimits::default()
+            },
         }
     }
 
@@ -284,6 +301,7 @@ mod tests {
             received_at: "2024-01-15T00:00:00.000Z".into(),
             language: None,
             dedup: None,
+            page: None,
             pipeline: vec![],
         }
     }
@@ -374,11 +392,32 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_second_publication_of_the_same_id_is_a_duplicate() {
+    async fn a_second_publication_of_the_same_id_is_a_resend_not_a_duplicate() {
         let stage = stage();
         stage.verdict(&staged("a", 7, "Text")).await.unwrap();
         let again = stage.verdict(&staged("a", 9, "Text")).await.unwrap();
-        assert!(matches!(again, Verdict::Duplicate { of, .. } if of == "a"));
+        assert_eq!(again, Verdict::Resend);
+        let out = outcome(staged("a", 9, "Text"), &again);
+        assert_eq!(out.subject, subjects::UNIQUE);
+        let passed: StagedArticle = serde_json::from_slice(&out.payload).unwrap();
+        let dedup = passed.dedup.unwrap();
+        assert_eq!((dedup.status.as_str(), dedup.resend), ("unique", true));
+    }
+
+    #[tokio::test]
+    async fn texts_below_the_minimum_are_never_fingerprinted() {
+        let mut stage = stage();
+        stage.limits.min_text_words = 5;
+        for (id, seq) in [("a", 1), ("b", 2)] {
+            assert_eq!(
+                stage.verdict(&staged(id, seq, "Too short.")).await.unwrap(),
+                Verdict::Unchecked,
+                "{id}"
+            );
+        }
+        let out = outcome(staged("b", 2, "Too short."), &Verdict::Unchecked);
+        let passed: StagedArticle = serde_json::from_slice(&out.payload).unwrap();
+        assert_eq!(passed.dedup.unwrap().status, "unchecked");
     }
 
     #[test]

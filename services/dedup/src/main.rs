@@ -46,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = service::load_settings(&BINARY, &args.common)?;
     let streams = settings.streams.clone();
     let dedup: DedupSettings = settings.section("dedup")?;
+    let limits = settings.intake_limits();
     service::run(&BINARY, settings, async |js| {
         topology::ensure_dedup_fingerprints(js, &streams)
             .await
@@ -63,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         Ok(DedupStage {
             log,
             threshold: dedup.threshold,
+            limits,
         })
     })
     .await

@@ -25,7 +25,7 @@ fn get() -> &'static DedupMetrics {
     static METRICS: OnceLock<DedupMetrics> = OnceLock::new();
     METRICS.get_or_init(|| {
         let metrics = new_metrics();
-        for verdict in ["unique", "duplicate", "redelivered"] {
+        for verdict in ["unique", "duplicate", "redelivered", "resend", "unchecked"] {
             metrics.verdicts.with_label_values(&[verdict]);
         }
         for method in ["exact", "near"] {
@@ -55,7 +55,7 @@ fn new_metrics() -> DedupMetrics {
     DedupMetrics {
         verdicts: counter_vec(
             "newsflow_dedup_verdicts_total",
-            "Dedup verdicts: unique, duplicate, or redelivered (an article meeting its own earlier claim).",
+            "Dedup verdicts: unique, duplicate, redelivered (an article meeting its own earlier claim), resend (an article id seen before with the same or similar text), unchecked (too little text to judge).",
             &["verdict"],
         ),
         duplicates: counter_vec(

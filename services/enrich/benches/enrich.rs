@@ -12,10 +12,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use newsflow_core::contracts::{Article, Language, STAGED_SCHEMA_VERSION, StagedArticle};
+use newsflow_core::html::HtmlLimits;
 use newsflow_enrich::fold::Folded;
 use newsflow_enrich::{
-    Knowledge, categories, countries, dates, enrich, entities, html, keywords, numbers, quotes,
-    summary,
+    Knowledge, categories, countries, dates, enrich, entities, keywords, numbers, quotes, summary,
 };
 
 fn samples() -> &'static Path {
@@ -51,6 +51,7 @@ fn staged_in(article: Article, iso: &str) -> StagedArticle {
             method: "trigram".into(),
         }),
         dedup: None,
+        page: None,
         pipeline: vec![],
     }
 }
@@ -118,8 +119,14 @@ fn html_page(body: &str) -> String {
 <script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle","headline":"Allies pledge air defence","author":{"@type":"Person","name":"Sam Okafor"},"datePublished":"2025-03-10T09:30:00Z"}</script>
 "#,
     );
+    // Real pages are mostly scripts and styles: the median news page is
+    // about 115 KB, and this one about 150 KB.
     for i in 0..40 {
-        page.push_str(&format!("<script>window.analytics_{i} = {{id: {i}, events: ['view','scroll','click'], enabled: true}};</script>\n<style>.c{i}{{margin:{i}px;padding:{i}px}}</style>\n"));
+        let config = format!(
+            "{{\"slot\": {i}, \"sizes\": [[300, 250], [728, 90]], \"if\": (i < n && x > 0)}}, "
+        )
+        .repeat(40);
+        page.push_str(&format!("<script>window.analytics_{i} = {{id: {i}, events: ['view','scroll','click'], enabled: true, slots: [{config}]}};</script>\n<style>.c{i}{{margin:{i}px;padding:{i}px}}</style>\n"));
     }
     page.push_str("</head><body><header><nav><ul>");
     for i in 0..120 {
@@ -184,7 +191,11 @@ fn main() {
         black_box(enrich(staged(black_box(html_article.clone()))));
     });
     let per_extract = best_of(5, 30, || {
-        black_box(html::extract(black_box(&page), None));
+        black_box(newsflow_core::html::extract(
+            black_box(&page),
+            None,
+            &HtmlLimits::default(),
+        ));
     });
     let record = enrich(staged(html_article));
     // Where the plain-text time goes.
@@ -285,7 +296,7 @@ fn main() {
         per_html.as_secs_f64() * 1e6
     );
     println!(
-        "  HTML extraction alone:               {:>9.1} µs/page     (target: HTML adds ≤ 2000 µs)",
+        "  HTML extraction alone:               {:>9.1} µs/page     (target: ≤ 3000 µs for a 150 KB page)",
         per_extract.as_secs_f64() * 1e6
     );
     println!(

@@ -51,6 +51,14 @@ pub fn format_timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Whether `t` can be an article's publication time: not before 1990 and
+/// not more than a day after the article was received (or after now, when
+/// that is unknown). Pages state placeholders such as `0001-01-01`.
+pub fn plausible_publication(t: DateTime<Utc>, received: Option<DateTime<Utc>>) -> bool {
+    let latest = received.unwrap_or_else(Utc::now) + chrono::Duration::days(1);
+    t.year() >= 1990 && t <= latest
+}
+
 /// Midnight UTC of a day.
 pub fn midnight(date: NaiveDate) -> DateTime<Utc> {
     date.and_hms_opt(0, 0, 0)

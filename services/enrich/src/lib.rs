@@ -18,7 +18,6 @@ pub mod entities;
 pub mod fold;
 pub mod gazetteer;
 pub mod header;
-pub mod html;
 pub mod keywords;
 pub mod numbers;
 pub mod quotes;
@@ -33,6 +32,7 @@ use newsflow_core::contracts::{
     Article, DatePrecision, Dateline, DedupInfo, EnrichedRecord, Language, RECORD_SCHEMA_VERSION,
     STAGED_SCHEMA_VERSION, StagedArticle,
 };
+use newsflow_core::html::HtmlLimits;
 use newsflow_core::intake::decode_staged;
 use newsflow_core::metrics::{counter_vec, gauge_vec, histogram_vec};
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
@@ -97,6 +97,7 @@ pub fn warm_up() {
         received_at: "2025-03-10T12:00:00Z".into(),
         language: None,
         dedup: None,
+        page: None,
         pipeline: Vec::new(),
     };
     enrich(staged(Article {
@@ -119,14 +120,13 @@ pub fn enrich(staged: StagedArticle) -> EnrichedRecord {
 
 /// Enriches one unique staged article into a record.
 pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedRecord {
+    let mut staged = staged;
+    // Envelopes from a langid older than the page field still carry HTML.
+    newsflow_core::html::attach_page(&mut staged, &HtmlLimits::default());
     let id = staged.id().to_string();
     let received_at = staged.received_at.clone();
+    let page = staged.page.take();
     let article = staged.article;
-    let page = match (&article.text, &article.html) {
-        (Some(text), _) if !text.trim().is_empty() => None,
-        (_, Some(html)) => Some(html::extract(html, article.url.as_deref())),
-        _ => None,
-    };
     let raw_text = match (&page, &article.text) {
         (Some(page), _) => page.text.clone(),
         (None, Some(text)) => clean::clean_debris(text),
@@ -153,15 +153,24 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         }
     };
 
-    // The crawler's date, else the page's, else the dateline's.
-    let published = article
+    // The crawler's date, else the page's (most trusted first), else the
+    // dateline's; each only when it is a plausible publication time: a
+    // page's date is not after the article was received, the crawler's not
+    // after now (a backfill may be received long after).
+    let received = DateTime::parse_from_rfc3339(&received_at)
+        .ok()
+        .map(|t| t.with_timezone(&Utc));
+    let crawler_date = article
         .published_at
         .as_deref()
         .and_then(dates::parse_timestamp)
+        .filter(|(t, _)| dates::plausible_publication(*t, None));
+    let published = crawler_date
         .or_else(|| {
-            page.as_ref()
-                .and_then(|p| p.published.as_deref())
-                .and_then(dates::parse_timestamp)
+            page.iter()
+                .flat_map(|p| &p.published)
+                .filter_map(|raw| dates::parse_timestamp(raw))
+                .find(|(t, _)| dates::plausible_publication(*t, received))
         })
         .or_else(|| {
             header
@@ -214,6 +223,8 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         authors.clone_from(&page.authors);
     }
     let canonical_url = page.as_ref().and_then(|p| p.canonical_url.clone());
+    let site_name = page.as_ref().and_then(|p| p.site_name.clone());
+    let html_lang = page.as_ref().and_then(|p| p.lang.clone());
     let domain = canonical_url
         .as_deref()
         .or(article.url.as_deref())
@@ -226,6 +237,7 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         dedup: staged.dedup.unwrap_or_else(|| DedupInfo {
             status: "unique".into(),
             cluster_id: id.clone(),
+            resend: false,
         }),
         id,
         schema_version: RECORD_SCHEMA_VERSION,
@@ -241,8 +253,8 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         pipeline,
         domain,
         canonical_url,
-        site_name: page.as_ref().and_then(|p| p.site_name.clone()),
-        html_lang: page.as_ref().and_then(|p| p.lang.clone()),
+        site_name,
+        html_lang,
         dates_mentioned: analysis.dates_mentioned,
         entities: analysis.entities,
         countries: analysis.countries,
@@ -483,12 +495,17 @@ pub fn record_watchlist_load(result: Result<usize, ()>) {
 #[derive(Debug, Clone, Default)]
 pub struct EnrichStage {
     watchlist: Option<Arc<Watchlist>>,
+    /// Bounds on reading a page that an older langid passed on as raw HTML.
+    html_limits: HtmlLimits,
 }
 
 impl EnrichStage {
     /// A stage matching entities of the project's list and of `watchlist`.
-    pub fn new(watchlist: Option<Arc<Watchlist>>) -> Self {
-        Self { watchlist }
+    pub fn new(watchlist: Option<Arc<Watchlist>>, html_limits: HtmlLimits) -> Self {
+        Self {
+            watchlist,
+            html_limits,
+        }
     }
 }
 
@@ -502,13 +519,10 @@ impl Processor for EnrichStage {
     }
 
     async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
-        let staged = decode_staged(input.payload)?;
+        let mut staged = decode_staged(input.payload)?;
+        newsflow_core::html::attach_page(&mut staged, &self.html_limits);
         let message_id = staged.message_id();
-        let from_html = staged
-            .article
-            .text
-            .as_deref()
-            .is_none_or(|t| t.trim().is_empty());
+        let from_html = staged.page.is_some();
         let had_title = staged.article.title.is_some();
         let record = match &self.watchlist {
             Some(watchlist) => {
@@ -576,6 +590,7 @@ mod tests {
             received_at: "2024-01-16T08:00:00.000Z".into(),
             language: None,
             dedup: None,
+            page: None,
             pipeline: vec![],
         }
     }
@@ -675,6 +690,24 @@ mod tests {
         }));
         assert_eq!(record.title.as_deref(), Some("Page title"));
         assert_eq!(record.text, "One.\nTwo.");
+    }
+
+    #[test]
+    fn page_dates_are_taken_in_order_of_trust_when_plausible() {
+        let html = r#"<html><head>
+            <meta property="article:published_time" content="0001-01-01T00:00:00Z">
+            <meta name="date" content="2031-01-01">
+            <meta name="pubdate" content="not a date">
+            </head><body><time datetime="2024-03-01T08:00:00Z">x</time>
+            <p>One sentence of text that is long enough to count as the main text here.</p></body></html>"#;
+        let mut article = staged(Article {
+            id: Some("h2".into()),
+            html: Some(html.into()),
+            ..Default::default()
+        });
+        article.received_at = "2024-03-02T00:00:00Z".into();
+        let record = enrich(article);
+        assert_eq!(record.published_at.as_deref(), Some("2024-03-01T08:00:00Z"));
     }
 
     #[test]

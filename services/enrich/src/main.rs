@@ -63,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = service::load_settings(&BINARY, &args.common)?;
     let config: EnrichConfig = settings.section("enrich")?;
+    let html_limits = settings.intake_limits().html;
     let watchlist = match &config.watchlist {
         Some(path) => {
             let list = Watchlist::load(path)
@@ -87,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
         "dictionaries and patterns built"
     );
     service::run(&BINARY, settings, async |_js| {
-        Ok(EnrichStage::new(watchlist))
+        Ok(EnrichStage::new(watchlist, html_limits))
     })
     .await
 }

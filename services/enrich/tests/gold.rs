@@ -147,6 +147,7 @@ fn record(id: &str, article: Article) -> EnrichedRecord {
             method: "trigram".into(),
         }),
         dedup: None,
+        page: None,
         pipeline: vec![],
     })
 }

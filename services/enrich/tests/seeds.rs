@@ -53,6 +53,7 @@ fn seed(prefix: &str) -> Option<EnrichedRecord> {
             method: "trigram".into(),
         }),
         dedup: None,
+        page: None,
         pipeline: vec![],
     }))
 }

@@ -24,11 +24,11 @@ pub mod sample;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use newsflow_core::contracts::{Article, Language, STAGED_SCHEMA_VERSION, StagedArticle};
-use newsflow_core::intake::{IntakeLimits, decode_article};
+use newsflow_core::contracts::{Article, ExtractedPage, STAGED_SCHEMA_VERSION, StagedArticle};
+use newsflow_core::html;
+use newsflow_core::intake::{IntakeLimits, Rejection, ShortText, check_text, decode_article};
 use newsflow_core::metrics::{counter_vec, histogram_vec};
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
-use newsflow_core::text::html_to_text;
 use newsflow_core::{stamp, subjects};
 use prometheus::{Histogram, IntCounter, IntCounterVec};
 
@@ -108,46 +108,82 @@ impl LangidStage {
         &self.detector
     }
 
-    /// Detects an article's language from its title, its text (or the
-    /// visible text of its HTML), the crawler's hint and the HTML `lang`
-    /// attribute. The service and `newsflow detect` both call this.
+    /// Detects an article's language from its title, its text (or the main
+    /// text of its HTML page), the crawler's hint and the page's `lang`
+    /// attribute. `newsflow detect` calls this; the service reads the page
+    /// once in [`Self::stage_article`].
     pub fn detect(&self, article: &Article) -> Detection {
-        let hint = article.lang_hint.as_deref();
-        match (&article.text, &article.html) {
-            (Some(text), _) if !text.trim().is_empty() => self.detector.detect(&ArticleText {
-                title: article.title.as_deref(),
-                body: text,
-                lang_hint: hint,
-                html_lang: None,
+        let page = match (&article.text, &article.html) {
+            (Some(text), _) if !text.trim().is_empty() => None,
+            (_, Some(html)) => Some(html::extract(
+                html,
+                article.url.as_deref(),
+                &self.limits.html,
+            )),
+            _ => None,
+        };
+        self.detect_with_page(article, page.as_ref())
+    }
+
+    fn detect_with_page(&self, article: &Article, page: Option<&ExtractedPage>) -> Detection {
+        let title = article.title.as_deref();
+        let lang_hint = article.lang_hint.as_deref();
+        match page {
+            Some(page) => self.detector.detect(&ArticleText {
+                title: title.or(page.title.as_deref()),
+                body: &page.text,
+                lang_hint,
+                html_lang: page.lang.as_deref(),
             }),
-            (_, Some(html)) => {
-                let extracted = html_to_text(html);
-                self.detector.detect(&ArticleText {
-                    title: article.title.as_deref().or(extracted.title.as_deref()),
-                    body: &extracted.text,
-                    lang_hint: hint,
-                    html_lang: extracted.lang.as_deref(),
-                })
-            }
-            _ => self.detector.detect(&ArticleText {
-                title: article.title.as_deref(),
-                body: "",
-                lang_hint: hint,
+            None => self.detector.detect(&ArticleText {
+                title,
+                body: article.text.as_deref().unwrap_or_default(),
+                lang_hint,
                 html_lang: None,
             }),
         }
     }
 
     /// The pure transform: validated article and its position in `news.raw`
-    /// in, staged article out.
+    /// in, staged article out. An HTML page is read here, once, and carried
+    /// on as `page` for every later stage.
+    ///
+    /// # Errors
+    /// A `no_text` rejection when the body text is shorter than
+    /// `text.min_words` and short texts are dead-lettered.
     pub fn stage_article(
         &self,
         article: Article,
         source_seq: u64,
         received_at: String,
-    ) -> StagedArticle {
-        let language = self.detect(&article).language;
-        staged(article, source_seq, received_at, language)
+    ) -> Result<StagedArticle, Rejection> {
+        self.stage_with_detection(article, source_seq, received_at)
+            .map(|(staged, _)| staged)
+    }
+
+    fn stage_with_detection(
+        &self,
+        article: Article,
+        source_seq: u64,
+        received_at: String,
+    ) -> Result<(StagedArticle, Detection), Rejection> {
+        let mut staged = StagedArticle {
+            schema_version: STAGED_SCHEMA_VERSION,
+            article,
+            source_seq,
+            received_at,
+            language: None,
+            dedup: None,
+            page: None,
+            pipeline: vec![stamp(STAGE, VERSION)],
+        };
+        html::attach_page(&mut staged, &self.limits.html);
+        if self.limits.short_text == ShortText::DeadLetter {
+            check_text(&staged, &self.limits)?;
+        }
+        let detection = self.detect_with_page(&staged.article, staged.page.as_ref());
+        staged.language = Some(detection.language.clone());
+        Ok((staged, detection))
     }
 
     /// The metric label of a detected code: bounded to the configured
@@ -179,23 +215,6 @@ impl LangidStage {
     }
 }
 
-fn staged(
-    article: Article,
-    source_seq: u64,
-    received_at: String,
-    language: Language,
-) -> StagedArticle {
-    StagedArticle {
-        schema_version: STAGED_SCHEMA_VERSION,
-        article,
-        source_seq,
-        received_at,
-        language: Some(language),
-        dedup: None,
-        pipeline: vec![stamp(STAGE, VERSION)],
-    }
-}
-
 impl Processor for LangidStage {
     fn stage(&self) -> &'static str {
         STAGE
@@ -215,14 +234,9 @@ impl Processor for LangidStage {
     async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
         let article = decode_article(input.payload, self.limits)?;
         let received_at = input.stored_at.to_rfc3339_opts(chrono_seconds(), true);
-        let detection = self.detect(&article);
+        let (staged, detection) =
+            self.stage_with_detection(article, input.stream_sequence, received_at)?;
         self.record(&detection);
-        let staged = staged(
-            article,
-            input.stream_sequence,
-            received_at,
-            detection.language,
-        );
         let payload = serde_json::to_vec(&staged).expect("staged article serializes");
         Ok(vec![Outgoing {
             subject: subjects::DETECTED,
@@ -246,11 +260,12 @@ mod tests {
     fn stages_a_text_article_with_its_language_and_position() {
         let article = Article {
             id: Some("a1".into()),
-            text: Some("Le directeur d'Europol a indiqué mercredi que le groupe a mis au point un réseau social.".into()),
+            text: Some("Le directeur d'Europol a indiqué mercredi que le groupe a mis au point un réseau social pour diffuser ses messages auprès de jeunes recrues.".into()),
             ..Default::default()
         };
-        let staged =
-            LangidStage::default().stage_article(article, 42, "2024-01-15T00:00:00.000Z".into());
+        let staged = LangidStage::default()
+            .stage_article(article, 42, "2024-01-15T00:00:00.000Z".into())
+            .unwrap();
         assert_eq!(staged.language.as_ref().unwrap().code, "fra");
         assert_eq!(staged.source_seq, 42);
         assert_eq!(staged.message_id(), "a1@42");
@@ -261,11 +276,49 @@ mod tests {
     fn detects_html_articles_from_their_visible_text() {
         let article = Article {
             id: Some("h1".into()),
-            html: Some("<html><head><title>Titel</title><script>var english = 'words words';</script></head><body><p>Die Regierung hat am Mittwoch neue Maßnahmen gegen den Terrorismus beschlossen, teilte das Ministerium mit.</p></body></html>".into()),
+            html: Some("<html><head><title>Titel</title><script>var english = 'words words';</script></head><body><p>Die Regierung hat am Mittwoch neue Maßnahmen gegen den Terrorismus beschlossen, teilte das Ministerium in Berlin nach einer langen Sitzung des Kabinetts mit.</p></body></html>".into()),
             ..Default::default()
         };
-        let staged = LangidStage::default().stage_article(article, 1, String::new());
+        let staged = LangidStage::default()
+            .stage_article(article, 1, String::new())
+            .unwrap();
         assert_eq!(staged.language.unwrap().code, "deu");
+        let page = staged.page.expect("the page is carried on");
+        assert!(page.text.starts_with("Die Regierung"), "{}", page.text);
+        assert!(
+            staged.article.html.is_none(),
+            "the raw page stays in news.raw"
+        );
+    }
+
+    #[test]
+    fn short_texts_are_dead_lettered_or_passed_as_configured() {
+        let script_only = Article {
+            id: Some("s1".into()),
+            html: Some(
+                "<html><body><script>for (i=0;i<n;i++) {}</script><p>Tiny.</p></body></html>"
+                    .into(),
+            ),
+            ..Default::default()
+        };
+        let err = LangidStage::default()
+            .stage_article(script_only.clone(), 1, String::new())
+            .unwrap_err();
+        assert_eq!(err.code, "no_text");
+        assert!(err.reason.contains("has 1 words"), "{}", err.reason);
+        assert!(err.reason.contains("html"), "{}", err.reason);
+        let lenient = LangidStage::new(
+            &LangidConfig::default(),
+            IntakeLimits {
+                short_text: ShortText::Pass,
+                ..IntakeLimits::default()
+            },
+        )
+        .unwrap();
+        let staged = lenient
+            .stage_article(script_only, 1, String::new())
+            .unwrap();
+        assert_eq!(staged.body(), "Tiny.");
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use clap::Parser;
 use newsflow_core::config::CommonArgs;
-use newsflow_core::intake::IntakeLimits;
 use newsflow_core::service::{self, StageBinary};
 use newsflow_core::{subjects, topology};
 use newsflow_langid::{LangidConfig, LangidStage, VERSION};
@@ -40,10 +39,8 @@ async fn main() -> anyhow::Result<()> {
     let config: LangidConfig = settings
         .section("langid")
         .context("reading the [langid] settings")?;
-    let limits = IntakeLimits {
-        max_payload_bytes: settings.max_article_bytes,
-    };
-    let stage = LangidStage::new(&config, limits).context("building the language detector")?;
+    let stage = LangidStage::new(&config, settings.intake_limits())
+        .context("building the language detector")?;
     if config.fallback && !stage.detector().has_fallback() {
         tracing::warn!(
             "[langid] fallback is on but no second detector is available (built \
