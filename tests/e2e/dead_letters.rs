@@ -11,7 +11,8 @@ use crate::{Outcomes, Stack, wait_for_outcomes};
 #[tokio::test]
 async fn malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_flows() {
     let stack = Stack::start().await;
-    let huge = json!({"id": "huge-1", "text": "a".repeat(600 * 1024)}).to_string();
+    // Over the 4 MiB default of max_article_bytes.
+    let huge = json!({"id": "huge-1", "text": "a".repeat(4 * 1024 * 1024 + 1)}).to_string();
     let bad: Vec<(&str, Vec<u8>, &str, &str)> = vec![
         (
             "malformed",
@@ -45,11 +46,17 @@ async fn malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_
             "no_content",
             "`text` and `html`",
         ),
+        (
+            "too-short",
+            br#"{"id":"t1","text":"A photo caption of seven words only."}"#.to_vec(),
+            "no_text",
+            "has 7 words, fewer than the minimum of 20",
+        ),
     ];
     for (msg_id, payload, _, _) in &bad {
         publish(&stack.js, subjects::RAW, msg_id, payload.clone()).await;
     }
-    let good = json!({"id": "good-1", "text": "After the bad ones, this article still reaches the end of the pipeline in one piece."});
+    let good = json!({"id": "good-1", "text": "After the bad ones, this article still reaches the end of the pipeline in one piece, with its language detected, its copies checked and its text enriched."});
     publish(
         &stack.js,
         subjects::RAW,
@@ -100,9 +107,10 @@ async fn malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_
     assert_eq!(metric("invalid_json"), 2.0);
     assert_eq!(metric("invalid_field"), 1.0);
     assert_eq!(metric("too_large"), 1.0);
+    assert_eq!(metric("no_text"), 1.0);
     assert_eq!(
         langid.metric("newsflow_pipeline_messages_received_total{stage=\"langid\"}"),
-        8.0
+        9.0
     );
     assert_eq!(
         langid.http_get("/healthz").0,
@@ -138,7 +146,7 @@ async fn transient_failures_are_retried_then_dead_lettered_after_max_deliver() {
         ("NEWSFLOW__CONSUMER__RETRY_BASE_DELAY_MS", "100"),
     ];
     let stack = Stack::start_with(&env).await;
-    let article = json!({"id": "before", "text": "A first article proves the fingerprint stream works before it goes away."});
+    let article = json!({"id": "before", "text": "A first article proves that the fingerprint stream works before it goes away, so that the failure that follows can only come from the missing stream."});
     publish(
         &stack.js,
         subjects::RAW,
@@ -154,7 +162,7 @@ async fn transient_failures_are_retried_then_dead_lettered_after_max_deliver() {
         .delete_stream(subjects::STREAM_DEDUP_FINGERPRINTS)
         .await
         .unwrap();
-    let article = json!({"id": "stuck", "text": "This article cannot be checked for duplicates while the fingerprint stream is gone."});
+    let article = json!({"id": "stuck", "text": "This article cannot be checked for duplicates while the fingerprint stream is gone, so dedup retries it with back-off and finally dead-letters it."});
     publish(
         &stack.js,
         subjects::RAW,

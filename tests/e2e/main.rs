@@ -9,6 +9,7 @@ mod dead_letters;
 mod dedup_replicas;
 mod flow;
 mod observability;
+mod web_pages;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

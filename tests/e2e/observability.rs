@@ -11,9 +11,18 @@ use serde_json::json;
 
 use crate::{Stack, wait_for_outcomes};
 
+/// Five different stories (near-copies of each other would be duplicates).
+const STORIES: [&str; 5] = [
+    "The regional council approved the budget for the new hospital wing on Tuesday after a debate that lasted most of the afternoon.",
+    "Heavy rain flooded the valley road overnight, and crews worked until dawn to clear the mud before the morning school buses arrived.",
+    "The city library will open on Sundays from next month, the culture office said, after a petition signed by four thousand readers.",
+    "Fishermen in the northern harbour said the cod season started late this year because the water stayed warm well into the autumn.",
+    "A new tram line linking the airport with the central station will carry its first passengers in March, two years behind schedule.",
+];
+
 async fn run_some_articles(stack: &Stack) {
-    for i in 0..5 {
-        let article = json!({"id": format!("m{i}"), "text": format!("Article number {i} about the regional council budget and the new hospital wing.")});
+    for (i, story) in STORIES.iter().enumerate() {
+        let article = json!({"id": format!("m{i}"), "text": story});
         publish(
             &stack.js,
             subjects::RAW,
@@ -22,7 +31,7 @@ async fn run_some_articles(stack: &Stack) {
         )
         .await;
     }
-    let copy = json!({"id": "m-copy", "text": "Article number 0 about the regional council budget and the new hospital wing."});
+    let copy = json!({"id": "m-copy", "text": STORIES[0]});
     publish(
         &stack.js,
         subjects::RAW,
