@@ -97,4 +97,5 @@ done
 "$bin/newsflow" tail --subject news.dlq --timeout 3 >"$work/dlq.jsonl"
 say "$(wc -l <"$work/enriched.jsonl") records, $(wc -l <"$work/duplicates.jsonl") notices, $(wc -l <"$work/dlq.jsonl") dead letters (in $work)"
 python3 "$eval_dir/score.py" --pairs "$eval_dir/pairs.tsv" \
-  --duplicates "$work/duplicates.jsonl" --enriched "$work/enriched.jsonl" "$@"
+  --duplicates "$work/duplicates.jsonl" --enriched "$work/enriched.jsonl" \
+  --ecbplus "$data/ecbplus_en_events.jsonl" "$@"

@@ -20,8 +20,17 @@ are counted as not same and listed, since the article was lost or dead-lettered.
 
 import argparse
 import collections
+import itertools
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from candidates import shingles, words  # noqa: E402
+
+# ECB+ pairs of one event cluster sharing less than this share of the shorter
+# text's 4-shingles are counted as "same event, different text".
+ECB_DIFFERENT_TEXT = 0.15
 
 
 def read_jsonl(path):
@@ -73,12 +82,37 @@ class Groups:
         self.parent[self.find(a)] = self.find(b)
 
 
+def ecb_report(path, groups):
+    """Share of same-event, different-text ECB+ pairs that ended in one group."""
+    clusters = collections.defaultdict(list)
+    for doc in read_jsonl(path):
+        clusters[doc["event_cluster"]].append((doc["id"], shingles(words(doc.get("text") or ""))))
+    total, merged = 0, []
+    for docs in clusters.values():
+        for (ia, sa), (ib, sb) in itertools.combinations(docs, 2):
+            if not sa or not sb or len(sa & sb) / min(len(sa), len(sb)) >= ECB_DIFFERENT_TEXT:
+                continue
+            total += 1
+            if groups.find(ia) == groups.find(ib):
+                merged.append((ia, ib))
+    rate = f"{len(merged) / total:.4f}" if total else "-"
+    print(f"\nECB+ same-event pairs with containment < {ECB_DIFFERENT_TEXT}: {total}, "
+          f"merged {len(merged)} (rate {rate})")
+    for ia, ib in merged:
+        print(f"  {ia} {ib}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", required=True, help="labelled pairs (pairs.tsv)")
     parser.add_argument("--duplicates", required=True, help="news.duplicates as JSON lines")
     parser.add_argument("--enriched", help="news.enriched as JSON lines (to tell lost ids)")
     parser.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    parser.add_argument(
+        "--ecbplus",
+        help="ecbplus_en_events.jsonl: also report how many same-event pairs with "
+        f"containment below {ECB_DIFFERENT_TEXT} (unlabelled, measured) were merged",
+    )
     args = parser.parse_args()
 
     pairs = read_pairs(args.pairs)
@@ -128,6 +162,8 @@ def main():
                 print(f"\n{lang} {split}: {title} ({len(t[key])})")
                 for p in t[key]:
                     print(f"  {p['id_a']} {p['id_b']}  {p['reason']}")
+    if args.ecbplus:
+        ecb_report(args.ecbplus, groups)
     if lost:
         print(f"\nids in no output (lost or dead-lettered, counted as not same): {len(lost)}")
         for i in sorted(lost):
