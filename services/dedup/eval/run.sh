@@ -70,7 +70,7 @@ say "publishing $expected articles"
 outcomes() {
   python3 - "$monitor" <<'PY'
 import json, sys, urllib.request
-url = f"http://127.0.0.1:{sys.argv[1]}/jsz?streams=true"
+url = f"http://127.0.0.1:{sys.argv[1]}/jsz?accounts=true&streams=true"
 info = json.load(urllib.request.urlopen(url, timeout=5))
 total = 0
 for account in info.get("account_details", []):
