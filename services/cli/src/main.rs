@@ -2,6 +2,7 @@
 
 mod bench;
 mod detect;
+mod extract;
 mod generate;
 mod publish;
 mod sources;
@@ -91,12 +92,24 @@ enum Command {
     /// Detect the language of each stdin line (or JSON article with --json),
     /// with exactly the transform the langid service uses; prints JSON lines.
     Detect(detect::DetectArgs),
+    /// Extract title, publication time and main text from HTML pages, without NATS.
+    ///
+    /// Reads JSON lines `{"id", "url", "html"}` from the files given, or from
+    /// stdin with `-`, runs the HTML extraction the enrich service uses on
+    /// each page and prints one JSON line `{"id", "title", "published_at",
+    /// "text"}` per page. A malformed line or a page that fails is reported on
+    /// stderr with its line number and skipped; the exit status is then
+    /// non-zero. Used by `deploy/eval/extraction/` to score the extraction.
+    Extract(extract::ExtractArgs),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     newsflow_core::telemetry::init(LogFormat::Human, "warn");
+    if let Command::Extract(args) = &cli.command {
+        return extract::run(args);
+    }
     let settings = load_settings(&cli)?;
     if let Command::Detect(args) = &cli.command {
         return detect::run(args, &settings);
@@ -149,7 +162,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(&js, &cli.nats_url, &settings, args).await?,
         Command::RelayHop(args) => bench::relay_hop(js.clone(), &settings, &args).await?,
-        Command::Detect(_) => unreachable!("handled before connecting"),
+        Command::Detect(_) | Command::Extract(_) => unreachable!("handled before connecting"),
     }
     client
         .flush()
