@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use newsflow_core::html::HtmlLimits;
 use serde::{Deserialize, Serialize};
 
 /// Arguments of `newsflow extract`.
@@ -125,16 +126,13 @@ struct Fields {
 }
 
 /// The pipeline's HTML extraction of one page: the headline, the publication
-/// time as enrich normalizes it, and the main text.
+/// time enrich would take from the page, and the main text.
 fn extract_page(html: &str, url: Option<&str>) -> anyhow::Result<Fields> {
-    let page = newsflow_enrich::html::extract(html, url);
-    let published_at = page
-        .published
-        .as_deref()
-        .and_then(newsflow_enrich::dates::parse_timestamp)
+    let page = newsflow_core::html::extract(html, url, &HtmlLimits::default());
+    let published_at = newsflow_enrich::page_published(&page, None)
         .map(|(time, _)| newsflow_enrich::dates::format_timestamp(time));
     Ok(Fields {
-        title: page.headline.or(page.title),
+        title: page.title,
         published_at,
         text: page.text,
     })

@@ -29,8 +29,8 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use bytes::Bytes;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use newsflow_core::contracts::{
-    Article, DatePrecision, Dateline, DedupInfo, EnrichedRecord, Language, RECORD_SCHEMA_VERSION,
-    STAGED_SCHEMA_VERSION, StagedArticle,
+    Article, DatePrecision, Dateline, DedupInfo, EnrichedRecord, ExtractedPage, Language,
+    RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
 };
 use newsflow_core::html::HtmlLimits;
 use newsflow_core::intake::decode_staged;
@@ -166,12 +166,7 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         .and_then(dates::parse_timestamp)
         .filter(|(t, _)| dates::plausible_publication(*t, None));
     let published = crawler_date
-        .or_else(|| {
-            page.iter()
-                .flat_map(|p| &p.published)
-                .filter_map(|raw| dates::parse_timestamp(raw))
-                .find(|(t, _)| dates::plausible_publication(*t, received))
-        })
+        .or_else(|| page.as_ref().and_then(|p| page_published(p, received)))
         .or_else(|| {
             header
                 .date
@@ -343,6 +338,19 @@ pub fn analyze(
         countries,
         categories,
     }
+}
+
+/// The first publication time a page states (most trusted source first)
+/// that parses and is plausible: not before 1990, not after the article was
+/// `received` (or now) plus a day.
+pub fn page_published(
+    page: &ExtractedPage,
+    received: Option<DateTime<Utc>>,
+) -> Option<(DateTime<Utc>, DatePrecision)> {
+    page.published
+        .iter()
+        .filter_map(|raw| dates::parse_timestamp(raw))
+        .find(|(t, _)| dates::plausible_publication(*t, received))
 }
 
 /// The host of a URL, lower case, without `www.` and port.
