@@ -147,6 +147,7 @@ pub async fn relay_hop(
         settings.consumer.clone(),
         Relay { hop: args.hop },
         shutdown,
+        newsflow_core::runtime::Readiness::default(),
     )
     .await?;
     Ok(())

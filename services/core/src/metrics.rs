@@ -109,7 +109,7 @@ pub fn pipeline() -> &'static PipelineMetrics {
         ),
         consumer_errors: counter_vec(
             "newsflow_pipeline_consumer_errors_total",
-            "Errors of the pull consumer (missed heartbeats, failed pulls, consumer recreated).",
+            "Errors of the pull consumer (failed or refused pulls, consumer deleted or refused).",
             &["stage", "kind"],
         ),
         nats_events: counter_vec(
@@ -165,10 +165,12 @@ pub fn render() -> String {
     String::from_utf8(buffer).expect("the text format is UTF-8")
 }
 
-/// Tells `/healthz` whether the service is healthy.
+/// Tells `/healthz` whether the service is ready: connected and consuming.
 pub type HealthCheck = Arc<dyn Fn() -> bool + Send + Sync>;
 
-/// Binds `addr` and serves `/metrics` and `/healthz` until `shutdown` fires.
+/// Binds `addr` and serves `/metrics`, `/healthz` (ready: 200 while the
+/// check holds, 503 otherwise) and `/livez` (200 while the process serves)
+/// until `shutdown` fires.
 /// Returns the bound address (useful with port 0) and the server task.
 ///
 /// # Errors
@@ -183,6 +185,7 @@ pub async fn serve(
     let app = Router::new()
         .route("/metrics", get(|| async { render() }))
         .route("/healthz", get(healthz))
+        .route("/livez", get(|| async { "alive\n" }))
         .with_state(health);
     let task = tokio::spawn(async move {
         let result = axum::serve(listener, app)
@@ -199,6 +202,9 @@ async fn healthz(State(health): State<HealthCheck>) -> (StatusCode, &'static str
     if health() {
         (StatusCode::OK, "ok\n")
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not connected to NATS\n")
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not consuming: no NATS connection, or the consumer cannot pull\n",
+        )
     }
 }

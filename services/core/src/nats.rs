@@ -8,9 +8,10 @@ use crate::metrics::pipeline;
 
 /// Errors while connecting.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot connect to NATS at {url}: {source}")]
+#[error("cannot connect to NATS at {url}")]
 pub struct ConnectError {
     pub url: String,
+    #[source]
     pub source: async_nats::ConnectError,
 }
 

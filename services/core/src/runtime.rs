@@ -17,20 +17,29 @@
 //!   far more often than `max_deliver` without finishing is dead-lettered;
 //! * at most `concurrency` messages are in flight per replica and at most
 //!   `max_ack_pending` across replicas (the consumer's back-pressure);
-//! * on shutdown it stops pulling, NAKs what was pulled but not started,
-//!   finishes in-flight messages within the grace period, and returns.
+//! * it asks the server only for as many messages as it has free workers, so
+//!   every message it receives starts at once: none waits in a client buffer
+//!   while its `ack_wait` runs, and a stop has nothing to hand back (each
+//!   hand-back would count a delivery against a message never started);
+//! * on shutdown it stops asking, reads its last pull request to the end
+//!   (at most [`PULL_EXPIRES`], every message of it has a worker), finishes
+//!   in-flight messages within the grace period, and returns;
+//! * a consumer configuration the server refuses stops the loop with an
+//!   error ([`RuntimeError`]); connection trouble is retried. [`Readiness`]
+//!   says whether it is consuming.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
-use async_nats::jetstream::{self, AckKind, consumer::pull::MessagesErrorKind};
+use async_nats::jetstream::{self, AckKind};
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use prometheus::{Histogram, IntCounter, IntGauge};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{Instrument, debug, debug_span, error, info, warn};
@@ -39,7 +48,13 @@ use crate::config::ConsumerSettings;
 use crate::intake::{Rejection, reject_code};
 use crate::metrics::pipeline;
 use crate::subjects;
+use crate::telemetry::chain;
 use crate::topology::{self, ConsumerSpec};
+
+/// How long one pull request waits on the server for messages. It bounds how
+/// long a stop waits for the last request to end; an idle stage asks again
+/// this often.
+pub const PULL_EXPIRES: Duration = Duration::from_secs(2);
 
 /// A message handed to a stage's transform.
 #[derive(Debug, Clone, Copy)]
@@ -65,25 +80,15 @@ pub struct Outgoing {
     pub payload: Bytes,
 }
 
-/// Work a stage wants done only once its outputs are stored, such as
-/// recording state that must not exist unless the output does.
-pub type Commit = futures::future::BoxFuture<'static, Result<(), StageError>>;
-
 /// What a stage's transform produced for one message.
 pub struct Processed {
     /// Messages to publish; the input is acked once all are acknowledged.
     pub messages: Vec<Outgoing>,
-    /// Runs after every publish is acknowledged and before the ack; if it
-    /// fails, the input is retried (so it must be idempotent).
-    pub commit: Option<Commit>,
 }
 
 impl From<Vec<Outgoing>> for Processed {
     fn from(messages: Vec<Outgoing>) -> Self {
-        Self {
-            messages,
-            commit: None,
-        }
+        Self { messages }
     }
 }
 
@@ -93,12 +98,14 @@ pub enum StageError {
     /// The message can never be processed: dead-letter it.
     #[error(transparent)]
     Rejected(#[from] Rejection),
-    /// Something outside the message failed (NATS, KV): retry later.
+    /// Something outside the message failed (NATS, a stream): retry later.
     #[error("{kind}: {message}")]
     Transient {
         /// Bounded error type, the `error_type` metric label.
         kind: &'static str,
         message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 }
 
@@ -107,6 +114,20 @@ impl StageError {
         Self::Transient {
             kind,
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A transient error that keeps its cause, so logs show the whole chain.
+    pub fn transient_caused(
+        kind: &'static str,
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Transient {
+            kind,
+            message: message.into(),
+            source: Some(source.into()),
         }
     }
 }
@@ -130,25 +151,42 @@ pub trait Processor: Send + Sync + 'static {
 /// Errors that stop a stage.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
-    #[error(transparent)]
-    Topology(#[from] topology::TopologyError),
+    /// The server refuses the stage's consumer configuration: retrying
+    /// cannot help, an operator has to change the settings or the consumer.
+    #[error("the {stage} stage cannot consume")]
+    ConsumerRefused {
+        stage: &'static str,
+        #[source]
+        source: topology::TopologyError,
+    },
+}
+
+/// Whether a stage is consuming: set while it has a pull request out,
+/// cleared while it cannot pull and once it stops. `/healthz` reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Readiness(Arc<AtomicBool>);
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self, ready: bool) {
+        self.0.store(ready, Ordering::Relaxed);
+    }
 }
 
 /// Transient error types of the loop itself (stages add their own, e.g. `fingerprints`).
 const ERROR_TYPES: &[&str] = &["publish", "publish_ack", "dead_letter_publish"];
 
-/// Kinds of pull-consumer errors.
+/// Kinds of pull-consumer errors (see [`pull_error_kind`]).
 const CONSUMER_ERROR_KINDS: &[&str] = &[
     "create",
-    "subscribe",
-    "missing_heartbeat",
-    "consumer_deleted",
     "pull",
+    "consumer_deleted",
     "push_based_consumer",
     "no_responders",
     "request_limit_exceeded",
-    "other",
-    "stream_ended",
 ];
 
 /// Metric handles of one stage, resolved once.
@@ -203,17 +241,20 @@ struct Shared<P> {
 }
 
 /// Runs a stage until `shutdown` fires: ensures its durable consumer, then
-/// consumes, processes, publishes and acks.
+/// consumes, processes, publishes and acks. `readiness` tells whether it is
+/// consuming.
 ///
 /// # Errors
-/// Only when the consumer cannot be created after NATS answered (a
-/// configuration conflict); connection problems are retried.
+/// When the server refuses the consumer configuration (a conflict with the
+/// existing consumer, an invalid setting); connection problems are retried.
+/// In-flight messages are finished first either way.
 pub async fn run_stage<P: Processor>(
     js: jetstream::Context,
     spec: &ConsumerSpec,
     settings: ConsumerSettings,
     processor: P,
     shutdown: CancellationToken,
+    readiness: Readiness,
 ) -> Result<(), RuntimeError> {
     let stage = processor.stage();
     processor.init_metrics();
@@ -223,106 +264,9 @@ pub async fn run_stage<P: Processor>(
         js,
         settings,
     });
-    let permits = Arc::new(Semaphore::new(shared.settings.concurrency.get()));
     let tracker = TaskTracker::new();
-    let mut attempt: u32 = 0;
-
-    'consume: while !shutdown.is_cancelled() {
-        if attempt > 0 {
-            let delay = Duration::from_millis(250 * 2u64.pow(attempt.min(6)));
-            tokio::select! {
-                biased;
-                () = shutdown.cancelled() => break 'consume,
-                () = tokio::time::sleep(delay) => {}
-            }
-        }
-        attempt += 1;
-        let consumer = match topology::ensure_consumer(&shared.js, spec, &shared.settings).await {
-            Ok(consumer) => consumer,
-            Err(err) => {
-                consumer_error(stage, "create", &err);
-                continue;
-            }
-        };
-        let messages = consumer
-            .stream()
-            .max_messages_per_batch(shared.settings.batch.get())
-            .expires(Duration::from_secs(30))
-            .heartbeat(Duration::from_secs(5))
-            .messages()
-            .await;
-        let mut messages = match messages {
-            Ok(messages) => messages,
-            Err(err) => {
-                consumer_error(stage, "subscribe", &err);
-                continue;
-            }
-        };
-        info!(
-            stage,
-            consumer = spec.durable,
-            stream = spec.stream,
-            "consuming"
-        );
-        let mut errors_in_a_row = 0;
-        loop {
-            let permit = tokio::select! {
-                biased;
-                () = shutdown.cancelled() => {
-                    release_buffered(stage, &mut messages).await;
-                    break 'consume;
-                }
-                permit = permits.clone().acquire_owned() => permit.expect("semaphore is never closed"),
-            };
-            let item = tokio::select! {
-                biased;
-                () = shutdown.cancelled() => {
-                    release_buffered(stage, &mut messages).await;
-                    break 'consume;
-                }
-                item = messages.next() => item,
-            };
-            match item {
-                Some(Ok(message)) => {
-                    attempt = 0;
-                    errors_in_a_row = 0;
-                    let shared = shared.clone();
-                    shared.metrics.in_flight.inc();
-                    tracker.spawn(async move {
-                        handle(&shared, message).await;
-                        shared.metrics.in_flight.dec();
-                        drop(permit);
-                    });
-                }
-                Some(Err(err)) => {
-                    let kind = match err.kind() {
-                        MessagesErrorKind::MissingHeartbeat => "missing_heartbeat",
-                        MessagesErrorKind::ConsumerDeleted => "consumer_deleted",
-                        MessagesErrorKind::Pull => "pull",
-                        MessagesErrorKind::PushBasedConsumer => "push_based_consumer",
-                        MessagesErrorKind::NoResponders => "no_responders",
-                        MessagesErrorKind::RequestLimitExceeded => "request_limit_exceeded",
-                        _ => "other",
-                    };
-                    consumer_error(stage, kind, &err);
-                    errors_in_a_row += 1;
-                    let terminal = matches!(
-                        err.kind(),
-                        MessagesErrorKind::ConsumerDeleted
-                            | MessagesErrorKind::PushBasedConsumer
-                            | MessagesErrorKind::RequestLimitExceeded
-                    );
-                    if terminal || errors_in_a_row >= 5 {
-                        continue 'consume;
-                    }
-                }
-                None => {
-                    consumer_error(stage, "stream_ended", &"message stream ended");
-                    continue 'consume;
-                }
-            }
-        }
-    }
+    let result = consume(&shared, spec, &tracker, &shutdown, &readiness).await;
+    readiness.set(false);
 
     tracker.close();
     let in_flight = tracker.len();
@@ -341,42 +285,168 @@ pub async fn run_stage<P: Processor>(
     } else {
         info!(stage, "in-flight messages finished");
     }
+    result
+}
+
+/// Pull errors in a row after which the consumer is looked up again.
+const PULL_ERRORS_BEFORE_RECONNECT: u32 = 3;
+
+/// The pull loop: returns on shutdown, or with an error when the server
+/// refuses the consumer.
+async fn consume<P: Processor>(
+    shared: &Arc<Shared<P>>,
+    spec: &ConsumerSpec,
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+    readiness: &Readiness,
+) -> Result<(), RuntimeError> {
+    let stage = shared.processor.stage();
+    let workers = Arc::new(Semaphore::new(shared.settings.concurrency.get()));
+    let mut attempt: u32 = 0;
+    while !shutdown.is_cancelled() {
+        readiness.set(false);
+        if attempt > 0 {
+            let delay = Duration::from_millis(250 * 2u64.pow(attempt.min(6)));
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+        attempt += 1;
+        let consumer = match topology::ensure_consumer(&shared.js, spec, &shared.settings).await {
+            Ok(consumer) => consumer,
+            Err(err) if err.is_refused() => {
+                consumer_error(stage, "create", &err);
+                return Err(RuntimeError::ConsumerRefused { stage, source: err });
+            }
+            Err(err) => {
+                consumer_error(stage, "create", &err);
+                continue;
+            }
+        };
+        info!(
+            stage,
+            consumer = spec.durable,
+            stream = spec.stream,
+            "consuming"
+        );
+        let mut errors_in_a_row = 0;
+        while errors_in_a_row < PULL_ERRORS_BEFORE_RECONNECT {
+            // Ask only for as many messages as there are free workers, so every
+            // message the server hands out starts at once.
+            let Some(mut free) =
+                free_workers(&workers, shared.settings.batch.get(), shutdown).await
+            else {
+                break;
+            };
+            let batch = consumer
+                .batch()
+                .max_messages(free.len())
+                .expires(PULL_EXPIRES)
+                .messages()
+                .await;
+            let mut batch = match batch {
+                Ok(batch) => batch,
+                Err(err) => {
+                    readiness.set(false);
+                    consumer_error(stage, "pull", &err);
+                    errors_in_a_row += 1;
+                    continue;
+                }
+            };
+            readiness.set(true);
+            // Read the request to its end even after a stop: the server may
+            // still deliver to it, and each message it delivers has a worker.
+            while let Some(item) = batch.next().await {
+                match item {
+                    Ok(message) => {
+                        attempt = 0;
+                        errors_in_a_row = 0;
+                        let permit = match free.pop() {
+                            Some(permit) => permit,
+                            // The server never sends more than asked; if it
+                            // did, the message still waits for a worker.
+                            None => workers
+                                .clone()
+                                .acquire_owned()
+                                .await
+                                .expect("the worker semaphore is never closed"),
+                        };
+                        let shared = shared.clone();
+                        shared.metrics.in_flight.inc();
+                        tracker.spawn(async move {
+                            handle(&shared, message).await;
+                            shared.metrics.in_flight.dec();
+                            drop(permit);
+                        });
+                    }
+                    Err(err) => {
+                        readiness.set(false);
+                        let kind = pull_error_kind(&err.to_string());
+                        consumer_error(stage, kind, &*err);
+                        errors_in_a_row += if kind == "consumer_deleted" {
+                            PULL_ERRORS_BEFORE_RECONNECT
+                        } else {
+                            1
+                        };
+                        break;
+                    }
+                }
+            }
+        }
+    }
     Ok(())
 }
 
-fn consumer_error(stage: &'static str, kind: &'static str, err: &dyn std::fmt::Display) {
+/// Waits for a free worker, then takes every free one up to `max`; `None`
+/// once `shutdown` fires.
+async fn free_workers(
+    workers: &Arc<Semaphore>,
+    max: usize,
+    shutdown: &CancellationToken,
+) -> Option<Vec<OwnedSemaphorePermit>> {
+    let first = tokio::select! {
+        biased;
+        () = shutdown.cancelled() => return None,
+        permit = workers.clone().acquire_owned() => permit.expect("the worker semaphore is never closed"),
+    };
+    let mut free = vec![first];
+    while free.len() < max {
+        match workers.clone().try_acquire_owned() {
+            Ok(permit) => free.push(permit),
+            Err(_) => break,
+        }
+    }
+    Some(free)
+}
+
+/// The `kind` label of an error the server sent in answer to a pull request
+/// (async-nats reports them as text).
+fn pull_error_kind(text: &str) -> &'static str {
+    if text.contains("Consumer Deleted") {
+        "consumer_deleted"
+    } else if text.contains("push based") {
+        "push_based_consumer"
+    } else if text.contains("Exceeded MaxRequest") {
+        "request_limit_exceeded"
+    } else if text.contains("503") {
+        "no_responders"
+    } else {
+        "pull"
+    }
+}
+
+fn consumer_error(
+    stage: &'static str,
+    kind: &'static str,
+    err: &(dyn std::error::Error + 'static),
+) {
     pipeline()
         .consumer_errors
         .with_label_values(&[stage, kind])
         .inc();
-    warn!(stage, kind, error = %err, "consumer error; will retry");
-}
-
-/// Hands messages already pulled but not started back to the server, each
-/// once, with a delay longer than this loop, so they go to another replica (or
-/// the restarted one) at once instead of after `ack_wait`.
-async fn release_buffered(stage: &'static str, messages: &mut jetstream::consumer::pull::Stream) {
-    const WINDOW: Duration = Duration::from_millis(500);
-    let deadline = Instant::now() + WINDOW;
-    let mut released = std::collections::HashSet::new();
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match tokio::time::timeout(left.min(Duration::from_millis(50)), messages.next()).await {
-            Ok(Some(Ok(message))) => {
-                let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
-                if released.insert(sequence) {
-                    let _ = message.ack_with(AckKind::Nak(Some(WINDOW * 2))).await;
-                }
-            }
-            _ => break,
-        }
-    }
-    if !released.is_empty() {
-        info!(
-            stage,
-            released = released.len(),
-            "released buffered messages for redelivery"
-        );
-    }
+    warn!(stage, kind, error = %chain(err), "consumer error");
 }
 
 /// What became of one message.
@@ -395,7 +465,7 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
             info.published,
         ),
         Err(err) => {
-            error!(stage, subject = %message.subject, error = %err, "message without JetStream metadata; terminating it");
+            error!(stage, subject = %message.subject, error = %chain(&*err), "message without JetStream metadata; terminating it");
             let _ = message.ack_with(AckKind::Term).await;
             return;
         }
@@ -448,13 +518,7 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
         metrics.processing.observe(started.elapsed().as_secs_f64());
 
         let result = match result {
-            Ok(processed) => match publish_all(shared, processed.messages).await {
-                Ok(()) => match processed.commit {
-                    Some(commit) => commit.await,
-                    None => Ok(()),
-                },
-                Err(err) => Err(err),
-            },
+            Ok(processed) => publish_all(shared, processed.messages).await,
             Err(err) => Err(err),
         };
         let disposition = match result {
@@ -465,17 +529,20 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
             Err(StageError::Rejected(rejection)) => {
                 dead_letter(shared, &message, stream_sequence, delivered, &rejection).await
             }
-            Err(StageError::Transient { kind, message: reason }) => {
+            Err(err @ StageError::Transient { .. }) => {
+                let StageError::Transient { kind, .. } = err else {
+                    unreachable!("matched as transient")
+                };
                 pipeline().retried.with_label_values(&[stage, kind]).inc();
                 if delivered >= shared.settings.max_deliver {
                     let rejection = Rejection::new(
                         reject_code::MAX_DELIVERIES,
-                        format!("gave up after {delivered} deliveries; last error: {kind}: {reason}"),
+                        format!("gave up after {delivered} deliveries; last error: {}", chain(&err)),
                     );
                     dead_letter(shared, &message, stream_sequence, delivered, &rejection).await
                 } else {
                     let delay = shared.settings.retry_delay(delivered);
-                    warn!(stage, stream_sequence, delivered, error_type = kind, error = %reason, retry_in_ms = delay.as_millis() as u64, "transient failure; will retry");
+                    warn!(stage, stream_sequence, delivered, error_type = kind, error = %chain(&err), retry_in_ms = delay.as_millis() as u64, "transient failure; will retry");
                     metrics.retried_outcome.inc();
                     Disposition::Nak(delay)
                 }
@@ -496,7 +563,7 @@ async fn settle(message: &jetstream::Message, disposition: Disposition) {
     };
     if let Err(err) = ack {
         // The message comes back after ack_wait; its outputs are deduplicated by id.
-        warn!(error = %err, "ack failed; message will be redelivered");
+        warn!(error = %chain(&*err), "ack failed; message will be redelivered");
     }
 }
 
@@ -516,18 +583,20 @@ async fn publish_all<P: Processor>(
             .send_publish(output.subject, publish)
             .await
             .map_err(|err| {
-                StageError::transient(
+                StageError::transient_caused(
                     "publish",
-                    format!("publish to {} failed: {err}", output.subject),
+                    format!("publish to {} failed", output.subject),
+                    err,
                 )
             })?;
         acks.push((output.subject, output.output, ack));
     }
     for (subject, output, ack) in acks {
         let ack = ack.await.map_err(|err| {
-            StageError::transient(
+            StageError::transient_caused(
                 "publish_ack",
-                format!("no acknowledgement for publish to {subject}: {err}"),
+                format!("no acknowledgement for publish to {subject}"),
+                err,
             )
         })?;
         pipeline()
@@ -570,8 +639,8 @@ async fn dead_letter<P: Processor>(
         .headers(headers)
         .message_id(format!("{stage}:{}:{stream_sequence}", message.subject));
     let result = match shared.js.send_publish(subjects::DLQ, publish).await {
-        Ok(ack) => ack.await.map_err(|e| e.to_string()),
-        Err(err) => Err(err.to_string()),
+        Ok(ack) => ack.await,
+        Err(err) => Err(err),
     };
     match result {
         Ok(_) => {
@@ -588,7 +657,7 @@ async fn dead_letter<P: Processor>(
             Disposition::Ack
         }
         Err(err) => {
-            error!(stage, stream_sequence, error = %err, reason = %rejection.reason, "cannot dead-letter message; will retry");
+            error!(stage, stream_sequence, error = %chain(&err), reason = %rejection.reason, "cannot dead-letter message; will retry");
             pipeline()
                 .retried
                 .with_label_values(&[stage, "dead_letter_publish"])

@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{CommonArgs, Settings};
 use crate::metrics::{self, pipeline};
-use crate::runtime::{Processor, run_stage};
+use crate::runtime::{Processor, Readiness, run_stage};
+use crate::telemetry::chain;
 use crate::topology::{self, ConsumerSpec};
 
 /// What a stage binary declares about itself.
@@ -42,8 +43,9 @@ pub fn load_settings(binary: &StageBinary, args: &CommonArgs) -> anyhow::Result<
 /// the stage's processor from the JetStream context (to open streams it reads).
 ///
 /// # Errors
-/// When the metrics address cannot be bound, `build` fails, or the topology
-/// conflicts with the server's.
+/// When the metrics address cannot be bound, `build` fails, or the server
+/// refuses a stream or the consumer configuration (the binary then exits
+/// non-zero with the server's reason).
 pub async fn run<P: Processor>(
     binary: &StageBinary,
     settings: Settings,
@@ -75,8 +77,11 @@ pub async fn run_until<P: Processor>(
     );
     let client = crate::nats::connect(&settings.nats_url, binary.name, true).await?;
     let health_client = client.clone();
+    let readiness = Readiness::default();
+    let ready = readiness.clone();
     let health: metrics::HealthCheck = Arc::new(move || {
         health_client.connection_state() == async_nats::connection::State::Connected
+            && ready.is_ready()
     });
     let (metrics_addr, metrics_task) =
         metrics::serve(settings.metrics_addr, health, shutdown.clone())
@@ -84,7 +89,7 @@ pub async fn run_until<P: Processor>(
             .with_context(|| {
                 format!("binding the metrics endpoint on {}", settings.metrics_addr)
             })?;
-    tracing::info!(%metrics_addr, "serving /metrics and /healthz");
+    tracing::info!(%metrics_addr, "serving /metrics, /healthz and /livez");
 
     let js = crate::nats::jetstream(client.clone(), settings.consumer.concurrency.get() * 2);
     let stream_specs = std::iter::once(binary.consumer.subject)
@@ -98,9 +103,9 @@ pub async fn run_until<P: Processor>(
                     tracing::debug!("{line}");
                     break;
                 }
-                Err(err) if shutdown.is_cancelled() => return Err(err.into()),
+                Err(err) if shutdown.is_cancelled() || err.is_refused() => return Err(err.into()),
                 Err(err) => {
-                    tracing::warn!(error = %err, "cannot ensure stream yet; retrying");
+                    tracing::warn!(error = %chain(&err), "cannot ensure stream yet; retrying");
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 }
             }
@@ -108,19 +113,23 @@ pub async fn run_until<P: Processor>(
     }
 
     let processor = build(&js).await?;
-    run_stage(
+    let result = run_stage(
         js,
         binary.consumer,
         settings.consumer.clone(),
         processor,
         shutdown.clone(),
+        readiness,
     )
-    .await?;
+    .await;
     shutdown.cancel();
     if let Err(err) = client.drain().await {
-        tracing::warn!(error = %err, "draining the NATS connection failed");
+        tracing::warn!(error = %chain(&err), "draining the NATS connection failed");
     }
     let _ = metrics_task.await;
-    tracing::info!(service = binary.name, "stopped");
-    Ok(())
+    match &result {
+        Ok(()) => tracing::info!(service = binary.name, "stopped"),
+        Err(err) => tracing::error!(service = binary.name, error = %chain(err), "stopped"),
+    }
+    Ok(result?)
 }

@@ -14,17 +14,57 @@ use crate::subjects;
 /// Errors while creating or updating JetStream objects.
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
-    #[error("cannot create or update stream {name}: {source}")]
+    #[error("cannot create or update stream {name}{}", refusal(*.refused))]
     Stream {
         name: String,
+        /// The server answered and refused the configuration (see [`TopologyError::is_refused`]).
+        refused: bool,
+        #[source]
         source: async_nats::Error,
     },
-    #[error("cannot create or update consumer {durable} on stream {stream}: {source}")]
+    #[error("cannot create or update consumer {durable} on stream {stream}{}", refusal(*.refused))]
     Consumer {
         stream: String,
         durable: String,
+        refused: bool,
+        #[source]
         source: async_nats::Error,
     },
+}
+
+fn refusal(refused: bool) -> &'static str {
+    if refused {
+        " (the server refuses this configuration; change it or remove the existing object)"
+    } else {
+        ""
+    }
+}
+
+impl TopologyError {
+    /// Whether the server answered and refused the configuration (a setting
+    /// that conflicts with the existing object, an invalid value): retrying
+    /// cannot help. Connection trouble and transient cluster states (no
+    /// leader yet, no peers) are not refusals.
+    pub fn is_refused(&self) -> bool {
+        match self {
+            Self::Stream { refused, .. } | Self::Consumer { refused, .. } => *refused,
+        }
+    }
+}
+
+/// Whether a JetStream API error is the server refusing a configuration,
+/// rather than a cluster state that passes.
+fn refuses(err: &jetstream::Error) -> bool {
+    use jetstream::ErrorCode;
+    ![
+        ErrorCode::CLUSTER_NOT_AVAILABLE,
+        ErrorCode::CLUSTER_NOT_LEADER,
+        ErrorCode::CLUSTER_NO_PEERS,
+        ErrorCode::INSUFFICIENT_RESOURCES,
+        // A stream being created by another process or electing a leader.
+        ErrorCode::STREAM_NOT_FOUND,
+    ]
+    .contains(&err.error_code())
 }
 
 /// The role of a stream, which decides its retention.
@@ -196,10 +236,7 @@ pub async fn ensure_stream(
     let info = js
         .create_or_update_stream(stream_config(spec, settings))
         .await
-        .map_err(|e| TopologyError::Stream {
-            name: spec.name.into(),
-            source: e.into(),
-        })?;
+        .map_err(|e| stream_error(spec.name, e))?;
     Ok(format!(
         "stream {} ({}): {} messages, {} bytes",
         spec.name, spec.subject, info.state.messages, info.state.bytes
@@ -215,19 +252,32 @@ pub async fn ensure_consumer(
     spec: &ConsumerSpec,
     settings: &ConsumerSettings,
 ) -> Result<consumer::PullConsumer, TopologyError> {
-    let err = |source: async_nats::Error| TopologyError::Consumer {
+    let err = |refused: bool, source: async_nats::Error| TopologyError::Consumer {
         stream: spec.stream.into(),
         durable: spec.durable.into(),
+        refused,
         source,
     };
-    let stream = js
-        .get_stream(spec.stream)
-        .await
-        .map_err(|e| err(e.into()))?;
+    let stream = js.get_stream(spec.stream).await.map_err(|e| {
+        let refused = matches!(e.kind(), jetstream::context::GetStreamErrorKind::JetStream(ref api) if refuses(api));
+        err(refused, e.into())
+    })?;
     stream
         .create_consumer(consumer_config(spec, settings))
         .await
-        .map_err(|e| err(e.into()))
+        .map_err(|e| {
+            let refused = matches!(e.kind(), jetstream::stream::ConsumerErrorKind::JetStream(ref api) if refuses(api));
+            err(refused, e.into())
+        })
+}
+
+fn stream_error(name: &str, e: jetstream::context::CreateStreamError) -> TopologyError {
+    let refused = matches!(e.kind(), jetstream::context::CreateStreamErrorKind::JetStream(ref api) if refuses(api));
+    TopologyError::Stream {
+        name: name.into(),
+        refused,
+        source: e.into(),
+    }
 }
 
 /// The stream of dedup fingerprints: one binary record (149 bytes plus the
@@ -263,10 +313,7 @@ pub async fn ensure_dedup_fingerprints(
     let info = js
         .create_or_update_stream(dedup_fingerprint_stream_config(settings))
         .await
-        .map_err(|e| TopologyError::Stream {
-            name: subjects::STREAM_DEDUP_FINGERPRINTS.into(),
-            source: e.into(),
-        })?;
+        .map_err(|e| stream_error(subjects::STREAM_DEDUP_FINGERPRINTS, e))?;
     Ok(format!(
         "stream {} ({}): {} fingerprints, {} bytes (window {} h + 1 h)",
         subjects::STREAM_DEDUP_FINGERPRINTS,
