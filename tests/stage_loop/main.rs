@@ -595,3 +595,26 @@ async fn a_refused_consumer_stops_the_service_and_it_is_never_ready() {
     }
     assert!(!statuses.contains(&200), "{statuses:?}");
 }
+
+/// Not a check: prints how fast the loop drains a backlog with a transform
+/// that forwards each message (`cargo test -p newsflow-tests --test
+/// stage_loop -- --ignored --nocapture throughput`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn throughput_of_a_forwarding_stage() {
+    const BACKLOG: usize = 20_000;
+    let (_nats, js) = setup().await;
+    publish_inputs(&js, BACKLOG).await;
+    let fake = Fake::new(Behaviour::Forward);
+    let started = Instant::now();
+    let running = start(&js, settings(256), fake.clone());
+    let drained = wait_seen(&fake, Duration::from_secs(120), |s| s.len() >= BACKLOG).await;
+    let elapsed = started.elapsed();
+    running.stop().await.expect("clean stop");
+    assert!(drained);
+    println!(
+        "forwarded {BACKLOG} messages in {:.2} s: {:.0} messages/s",
+        elapsed.as_secs_f64(),
+        BACKLOG as f64 / elapsed.as_secs_f64()
+    );
+}
