@@ -199,11 +199,13 @@ impl<L: VerdictLog> DedupStage<L> {
             verdict,
             redelivered,
             resend,
-        } = self
-            .log
-            .decide(fingerprint)
-            .await
-            .map_err(|err| StageError::transient("fingerprints", err.to_string()))?;
+        } = self.log.decide(fingerprint).await.map_err(|err| {
+            StageError::transient_caused(
+                "fingerprints",
+                "appending to or reading the fingerprint stream",
+                err,
+            )
+        })?;
         Ok(match verdict {
             IndexVerdict::Unique if resend => Verdict::Resend,
             IndexVerdict::Unique => Verdict::Unique { redelivered },
