@@ -69,3 +69,74 @@ wait_for_port() {
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Starts a private nats-server (free loopback port, store under $1, the
+# shipped limits) and the three release services from target/release.
+# Sets NATS_URL, NEWSFLOW_MONITOR_PORT and the array PRIVATE_PIDS; the caller
+# traps stop_private_pipeline. Used by the evaluation drivers.
+start_private_pipeline() {
+  local work="$1" nats_bin port
+  nats_bin="${NATS_SERVER_BIN:-$(debian_nats_server)}"
+  port=$(( 20000 + RANDOM % 20000 ))
+  while port_busy "$port" || port_busy $((port + 1)); do port=$(( 20000 + RANDOM % 20000 )); done
+  NEWSFLOW_MONITOR_PORT=$((port + 1))
+  export NATS_URL="nats://127.0.0.1:$port"
+  PRIVATE_PIDS=()
+  "$nats_bin" -js -a 127.0.0.1 -p "$port" -m "$NEWSFLOW_MONITOR_PORT" -sd "$work/jetstream" \
+    -l "$work/nats.log" -c "$NEWSFLOW_ROOT/deploy/nats/limits.conf" &
+  PRIVATE_PIDS+=($!)
+  wait_for_port "$port"
+  "$NEWSFLOW_ROOT/target/release/newsflow" setup >/dev/null
+  local service
+  for service in langid dedup enrich; do
+    METRICS_ADDR=127.0.0.1:0 "$NEWSFLOW_ROOT/target/release/newsflow-$service" >"$work/$service.log" 2>&1 &
+    PRIVATE_PIDS=("$!" "${PRIVATE_PIDS[@]}")
+  done
+}
+
+# Stops what start_private_pipeline started (services first) and removes its store.
+stop_private_pipeline() {
+  local pid
+  for pid in "${PRIVATE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PRIVATE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+
+# Messages in the three outcome streams (records, duplicate notices, dead
+# letters), read from the private server's monitoring port.
+outcome_count() {
+  python3 - "$NEWSFLOW_MONITOR_PORT" <<'PY'
+import json, sys, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/jsz?accounts=true&streams=true"
+info = json.load(urllib.request.urlopen(url, timeout=5))
+total = 0
+for account in info.get("account_details", []):
+    for s in account.get("stream_detail", []):
+        if s["name"] in ("NEWS_ENRICHED", "NEWS_DUPLICATES", "NEWS_DLQ"):
+            total += s["state"]["messages"]
+print(total)
+PY
+}
+
+# Waits until $1 outcomes are stored, or until the count stops growing for 30 s.
+wait_for_all_outcomes() {
+  local expected="$1" last=-1 still=0 now
+  while :; do
+    now=$(outcome_count)
+    say "outcomes: $now of $expected"
+    [ "$now" -ge "$expected" ] && return 0
+    if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
+    [ "$still" -ge 6 ] && { say "outputs stopped growing at $now of $expected"; return 0; }
+    last=$now
+    sleep 5
+  done
+}
+
+# Writes the messages of news.enriched, news.duplicates and news.dlq to
+# enriched.jsonl, duplicates.jsonl and dlq.jsonl under $1.
+tail_outcomes() {
+  local bin="$NEWSFLOW_ROOT/target/release/newsflow"
+  "$bin" tail --subject news.enriched --timeout 3 >"$1/enriched.jsonl"
+  "$bin" tail --subject news.duplicates --timeout 3 >"$1/duplicates.jsonl"
+  "$bin" tail --subject news.dlq --timeout 3 >"$1/dlq.jsonl"
+  say "$(wc -l <"$1/enriched.jsonl") records, $(wc -l <"$1/duplicates.jsonl") notices, $(wc -l <"$1/dlq.jsonl") dead letters (in $1)"
+}

@@ -26,7 +26,6 @@ Plain Python 3.11 plus trafilatura.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import resource
@@ -34,53 +33,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import trafilatura
 
-TOKEN = re.compile(r"\w+")
+from scoring import Score, score, split_of, title_key
+
 SPLITS = ("dev", "test")
 # A dev page is listed when newsflow's F1 is at least this much below trafilatura's.
 FAR_BELOW = 0.2
-
-
-def split_of(page_id: str) -> str:
-    """dev or test, fixed by the page id alone."""
-    return "dev" if int(hashlib.sha256(page_id.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "test"
-
-
-def tokens(text: str | None) -> Counter:
-    return Counter(TOKEN.findall((text or "").lower()))
-
-
-def title_key(title: str | None) -> tuple[str, ...]:
-    return tuple(TOKEN.findall((title or "").lower()))
-
-
-@dataclass
-class Score:
-    overlap: int
-    extracted: int
-    truth: int
-
-    @property
-    def p(self) -> float:
-        return self.overlap / self.extracted if self.extracted else 0.0
-
-    @property
-    def r(self) -> float:
-        return self.overlap / self.truth if self.truth else 0.0
-
-    @property
-    def f1(self) -> float:
-        return 2 * self.p * self.r / (self.p + self.r) if self.p + self.r else 0.0
-
-
-def score(extracted: str | None, truth: str) -> Score:
-    got, want = tokens(extracted), tokens(truth)
-    return Score(sum((got & want).values()), sum(got.values()), sum(want.values()))
 
 
 @dataclass

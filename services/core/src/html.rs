@@ -497,7 +497,10 @@ struct Metadata {
     page_title: Option<String>,
     /// Headlines stated as such: JSON-LD, OpenGraph, Twitter.
     headlines: Vec<String>,
-    h1: Option<String>,
+    /// `<h1>` texts (those inside `<article>` or `<main>` first).
+    h1s: Vec<String>,
+    /// `<h2>` texts.
+    h2s: Vec<String>,
     /// The site's names: `og:site_name`, JSON-LD publisher, `application-name`,
     /// then the domain's name.
     site_names: Vec<String>,
@@ -517,8 +520,8 @@ impl Metadata {
     fn read(document: &Document, url: Option<&str>) -> Self {
         let mut meta = Self {
             page_title: non_empty(&document.select("title").first().text()),
-            h1: non_empty(&document.select("article h1, main h1").first().text())
-                .or_else(|| non_empty(&document.select("h1").first().text())),
+            h1s: headings(document, &["article h1, main h1", "h1"]),
+            h2s: headings(document, &["h2"]),
             lang: document
                 .select("html")
                 .attr("lang")
@@ -588,17 +591,32 @@ impl Metadata {
         meta
     }
 
-    /// The headline: stated headlines first, then `<h1>`, then the scored
-    /// title and `<title>`, each without the site's name around it.
+    /// The headline: stated headlines first; then a heading the `<title>`
+    /// repeats (pages put section names and logos in `<h1>` too); then the
+    /// scored title, `<h1>` and `<title>`. Each without the site's name
+    /// around it, and none that is markup or a page's worth of text (a
+    /// `<title>` left open swallows the page).
     fn title(&self, readability_title: Option<&str>) -> Option<String> {
+        let page_title = self.page_title.as_deref().map(squash).unwrap_or_default();
+        let repeated = self
+            .h1s
+            .iter()
+            .chain(&self.h2s)
+            .find(|h| {
+                let h = squash(h);
+                h.chars().count() >= 12 && page_title.contains(&h)
+            })
+            .map(String::as_str);
+        let h1 = self.h1s.first().map(String::as_str);
         self.headlines
             .iter()
             .map(String::as_str)
-            .chain(self.h1.as_deref())
+            .chain(repeated)
             .chain(readability_title)
+            .chain(h1)
             .chain(self.page_title.as_deref())
-            .map(|t| strip_site_name(t, &self.site_names, self.h1.as_deref()))
-            .find(|t| t.chars().count() >= 3)
+            .map(|t| strip_site_name(t, &self.site_names, repeated.or(h1)))
+            .find(|t| (3..=MAX_TITLE_CHARS).contains(&t.chars().count()) && !t.contains('<'))
     }
 
     /// Publication times, most trusted first, duplicates removed.
@@ -618,6 +636,24 @@ impl Metadata {
         }
         out
     }
+}
+
+/// Longest headline taken; longer text is not a title.
+const MAX_TITLE_CHARS: usize = 250;
+
+/// The texts of the first few elements each selector matches, in order, once each.
+fn headings(document: &Document, selectors: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for selector in selectors {
+        for node in document.select(selector).nodes().iter().take(8) {
+            if let Some(text) = non_empty(&node.text())
+                && !out.contains(&text)
+            {
+                out.push(text);
+            }
+        }
+    }
+    out
 }
 
 /// `Floods close the road | Valley News` → `Floods close the road`: drops the
@@ -1011,6 +1047,17 @@ mod tests {
             strip_site_name("Left - right debate", &sites, None),
             "Left - right debate"
         );
+    }
+
+    #[test]
+    fn the_heading_the_title_repeats_beats_a_section_h1() {
+        let html = "<html><head><title>Anand draws with Aronian - Latest News - Chess Daily</title>\
+            </head><body><h1>Latest News</h1><h2>Anand draws with Aronian</h2>\
+            <p>Viswanathan Anand drew with Levon Aronian in the fifth round on Sunday.</p></body></html>";
+        assert_eq!(page(html).title.as_deref(), Some("Anand draws with Aronian"));
+        let open_title = "<html><head><title>Storm hits the coast<script>x()</script></head><body><p>Body text.</p></body></html>";
+        let title = page(open_title).title.unwrap_or_default();
+        assert!(!title.contains('<'), "{title}");
     }
 
     #[test]
