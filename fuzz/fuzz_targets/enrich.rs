@@ -49,7 +49,10 @@ fuzz_target!(|data: &[u8]| {
         for mention in &entity.mentions {
             span("entity mention", mention.start, mention.end);
             let written: String = chars[mention.start..mention.end].iter().collect();
-            assert_eq!(written, mention.text, "an entity mention is not the text at its span");
+            assert_eq!(
+                written, mention.text,
+                "an entity mention is not the text at its span"
+            );
         }
     }
     for date in &record.dates_mentioned {

@@ -73,7 +73,10 @@ pub fn lossy(data: &[u8]) -> Cow<'_, str> {
 /// are async only because the loop is; given no NATS they never yield.
 pub fn run_ready<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("the transform waited on something: it must not without NATS"),
     }
