@@ -1,19 +1,19 @@
-//! The enrich transform on a plain-text article built from fields (see
-//! `Fields`; the `html` field is left out, the `html` target covers it):
+//! The enrich transform on an article built from fields (see `Fields`):
 //! debris cleaning, header split, dates, numbers, quotes, entities,
-//! countries, categories, keywords, summary. Checks that every span in the
-//! record lies inside its text.
+//! countries, categories, keywords, summary. An `html` field is extracted
+//! first as langid does (`attach_page`), so the page's metadata reaches
+//! enrich too. Checks that every span in the record lies inside its text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use newsflow_core::contracts::{Language, STAGED_SCHEMA_VERSION, StagedArticle};
+use newsflow_core::html::{HtmlLimits, attach_page};
 use newsflow_fuzz::Fields;
 
 fuzz_target!(|data: &[u8]| {
     let fields = Fields::parse(data);
-    let mut article = fields.article();
-    article.html = None;
-    if article.text.is_none() {
+    let article = fields.article();
+    if article.text.is_none() && article.html.is_none() {
         return;
     }
     let language = fields.lang_hint.as_ref().map(|code| Language {
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         reliable: true,
         method: "hint".into(),
     });
-    let staged = StagedArticle {
+    let mut staged = StagedArticle {
         schema_version: STAGED_SCHEMA_VERSION,
         article,
         source_seq: 7,
@@ -34,8 +34,10 @@ fuzz_target!(|data: &[u8]| {
             .unwrap_or_else(|| "2025-03-10T12:00:00Z".into()),
         language,
         dedup: None,
+        page: None,
         pipeline: Vec::new(),
     };
+    attach_page(&mut staged, &HtmlLimits::default());
     let record = newsflow_enrich::enrich(staged);
     let chars: Vec<char> = record.text.chars().collect();
     let span = |what: &str, start: usize, end: usize| {

@@ -4,11 +4,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use newsflow_core::contracts::Article;
-use newsflow_core::intake::{IntakeLimits, decode_article, decode_staged};
+use newsflow_core::intake::{IntakeLimits, check_text, decode_article, decode_staged};
 
 fuzz_target!(|data: &[u8]| {
     let small = IntakeLimits {
         max_payload_bytes: 64,
+        ..IntakeLimits::default()
     };
     let _ = decode_article(data, small);
     if let Ok(article) = decode_article(data, IntakeLimits::default()) {
@@ -21,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
         let json = serde_json::to_vec(&article).expect("an article serializes");
         let limits = IntakeLimits {
             max_payload_bytes: usize::MAX,
+            ..IntakeLimits::default()
         };
         let again = decode_article(&json, limits).expect("a re-encoded article decodes");
         // Floats in pass-through fields may move by a last bit (serde_json
@@ -51,5 +53,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(staged) = decode_staged(data) {
         let json = serde_json::to_vec(&staged).expect("a staged article serializes");
         decode_staged(&json).expect("a re-encoded staged article decodes");
+        let _ = check_text(&staged, &IntakeLimits::default());
     }
 });

@@ -1,5 +1,6 @@
-//! The whole langid transform on message bytes: intake, detection (with the
-//! lingua fallback, as shipped), the staged article it publishes. Inputs that
+//! The whole langid transform on message bytes: intake, HTML extraction,
+//! detection (with the lingua fallback, as shipped), the staged article it
+//! publishes. Inputs that
 //! start with byte 1 are fields (see `Fields`) sent as a JSON article, to get
 //! past the JSON syntax to the detector quickly; others are the raw payload.
 #![no_main]
@@ -8,12 +9,18 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use newsflow_core::chrono::DateTime;
-use newsflow_core::intake::decode_staged;
+use newsflow_core::intake::{ShortText, decode_staged};
 use newsflow_core::runtime::{Incoming, Processor};
 use newsflow_fuzz::{Fields, STRUCTURED, run_ready};
 use newsflow_langid::LangidStage;
 
-static STAGE: LazyLock<LangidStage> = LazyLock::new(LangidStage::default);
+/// The shipped settings, except that short texts are passed on rather than
+/// dead-lettered, so that every input reaches the detector.
+static STAGE: LazyLock<LangidStage> = LazyLock::new(|| {
+    let mut stage = LangidStage::default();
+    stage.limits.short_text = ShortText::Pass;
+    stage
+});
 
 fuzz_target!(|data: &[u8]| {
     let structured;
