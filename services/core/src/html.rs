@@ -1054,7 +1054,10 @@ mod tests {
         let html = "<html><head><title>Anand draws with Aronian - Latest News - Chess Daily</title>\
             </head><body><h1>Latest News</h1><h2>Anand draws with Aronian</h2>\
             <p>Viswanathan Anand drew with Levon Aronian in the fifth round on Sunday.</p></body></html>";
-        assert_eq!(page(html).title.as_deref(), Some("Anand draws with Aronian"));
+        assert_eq!(
+            page(html).title.as_deref(),
+            Some("Anand draws with Aronian")
+        );
         let open_title = "<html><head><title>Storm hits the coast<script>x()</script></head><body><p>Body text.</p></body></html>";
         let title = page(open_title).title.unwrap_or_default();
         assert!(!title.contains('<'), "{title}");
