@@ -365,7 +365,7 @@ fn read_article(document: Document, url: Option<&str>) -> Option<dom_smoothie::A
 /// `id`, except elements that hold a large share of the page's paragraph
 /// text (the article or one of its ancestors, whatever their class says).
 fn remove_furniture(document: &Document) {
-    let total = paragraph_chars(document.root());
+    let total = prose_chars(document.root());
     let mut doomed = Vec::new();
     for node in document.root().descendants_it() {
         let Some(name) = node.node_name() else {
@@ -385,9 +385,9 @@ fn remove_furniture(document: &Document) {
     }
     for node in doomed {
         // An ancestor already removed took this one with it. An element
-        // holding a third of the paragraph text or more is the article or
+        // holding a third of the page's prose or more is the article or
         // surrounds it, whatever its class says.
-        if node.parent().is_some() && (total == 0 || paragraph_chars(node) * 3 < total) {
+        if node.parent().is_some() && (total == 0 || prose_chars(node) * 3 < total) {
             node.remove_from_parent();
         }
     }
@@ -420,21 +420,22 @@ fn has_furniture_word(value: &str) -> bool {
     check(&mut word)
 }
 
-/// Characters of text inside `<p>` elements under `node`.
-fn paragraph_chars(node: NodeRef) -> usize {
+/// Characters of prose under `node`: visible text outside links (link text
+/// is what menus, "most read" boxes and footers are made of).
+fn prose_chars(node: NodeRef) -> usize {
     let mut chars = 0;
-    let mut stack = vec![(node, false)];
-    while let Some((node, in_paragraph)) = stack.pop() {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
         if node.is_text() {
-            if in_paragraph {
-                chars += node.text().trim().len();
-            }
+            chars += node.text().trim().len();
             continue;
         }
-        let in_paragraph = in_paragraph || node.node_name().is_some_and(|n| &*n == "p");
-        for child in node.children_it(false) {
-            stack.push((child, in_paragraph));
+        let name = node.node_name();
+        let name = name.as_deref().unwrap_or_default();
+        if name == "a" || INVISIBLE.contains(&name) {
+            continue;
         }
+        stack.extend(node.children_it(false));
     }
     chars
 }
