@@ -38,7 +38,7 @@ from pathlib import Path
 
 import trafilatura
 
-from scoring import Score, score, split_of, title_key
+from scoring import STATED_HEADLINE, Score, has_site_suffix, score, split_of, title_key
 
 SPLITS = ("dev", "test")
 # A dev page is listed when newsflow's F1 is at least this much below trafilatura's.
@@ -228,6 +228,12 @@ def main() -> None:
         print_table(split, [("newsflow", ours_summary, ours), ("trafilatura", theirs_summary, theirs)])
         print(f"  trafilatura text alone (extract without extract_metadata): "
               f"{1000 * text_cpu / len(part):.2f} ms/page")
+        stated = [p for p in part if p.get("truth_title") and STATED_HEADLINE.search(p["html"])]
+        for name, run in (("newsflow", ours), ("trafilatura", theirs)):
+            clean = sum(not has_site_suffix(run.outputs[p["id"]].title, p["truth_title"])
+                        for p in stated)
+            print(f"  {name}: titles without a site suffix on pages with og:title or a JSON-LD "
+                  f"headline: {clean}/{len(stated)}")
         if split == "dev":
             far = sorted((p for p in part
                           if theirs_scores[p["id"]].f1 - ours_scores[p["id"]].f1 >= FAR_BELOW),

@@ -47,3 +47,17 @@ class Score:
 def score(extracted: str | None, truth: str) -> Score:
     got, want = tokens(extracted), tokens(truth)
     return Score(sum((got & want).values()), sum(got.values()), sum(want.values()))
+
+
+# Separators between a headline and a site's name in a title.
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " : ", " · ", " » ", " « ", " / ", " > ")
+STATED_HEADLINE = re.compile(r'og:title|"headline"')
+
+
+def has_site_suffix(title: str | None, truth_title: str | None) -> bool:
+    """Whether a title ends in a separator and words the headline label does
+    not have (`Storm hits coast | Fox News`), the issue's "site suffix"."""
+    title = title or ""
+    truth = set(title_key(truth_title))
+    return any(sep in title and not set(title_key(title.split(sep)[-1])) <= truth
+               for sep in TITLE_SEPARATORS)
