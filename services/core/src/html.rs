@@ -306,8 +306,7 @@ impl TokenSink for ScanSink {
                     if name == "body" {
                         state.hidden_from = None;
                     }
-                    let hides =
-                        INVISIBLE.contains(&name) || matches!(name, "nav" | "aside" | "footer");
+                    let hides = left_out_of_body_text(name);
                     if nests {
                         state.depth += 1;
                         state.scan.max_depth = state.scan.max_depth.max(state.depth);
@@ -464,7 +463,7 @@ pub fn body_text(document: &Document) -> String {
         }
         let name = node.node_name();
         let name = name.as_deref().unwrap_or_default();
-        if INVISIBLE.contains(&name) || matches!(name, "nav" | "aside" | "footer") {
+        if left_out_of_body_text(name) {
             continue;
         }
         if BLOCKS.contains(&name) {
@@ -475,6 +474,12 @@ pub fn body_text(document: &Document) -> String {
         stack.extend(children.into_iter().map(Some));
     }
     tidy_lines(&text)
+}
+
+/// Elements whose text the body-text reading leaves out: the invisible
+/// ones and page chrome.
+fn left_out_of_body_text(name: &str) -> bool {
+    INVISIBLE.contains(&name) || matches!(name, "nav" | "aside" | "footer")
 }
 
 /// Cuts `text` to at most `max_bytes`, at the last line break before the
