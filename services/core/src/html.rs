@@ -386,7 +386,7 @@ fn remove_furniture(document: &Document) {
         // An ancestor already removed took this one with it. An element
         // holding a third of the page's prose or more is the article or
         // surrounds it, whatever its class says.
-        if node.parent().is_some() && (total == 0 || prose_chars(node) * 3 < total) {
+        if node.parent().is_some() && !holds_the_article(prose_chars(node), total) {
             node.remove_from_parent();
         }
     }
@@ -418,6 +418,15 @@ fn has_furniture_word(value: &str) -> bool {
     }
     check(&mut word)
 }
+
+/// Whether an element with `prose` characters of a page's `total` holds
+/// the article: a third of the prose or more, and more than a label's worth.
+fn holds_the_article(prose: usize, total: usize) -> bool {
+    prose >= MIN_ARTICLE_PROSE && prose * 3 >= total
+}
+
+/// Characters of prose below which an element is not taken for the article.
+const MIN_ARTICLE_PROSE: usize = 50;
 
 /// Characters of prose under `node`: visible text outside links (link text
 /// is what menus, "most read" boxes and footers are made of).
