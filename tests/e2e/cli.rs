@@ -58,12 +58,18 @@ async fn publish_reports_bad_lines_by_number_and_sends_the_rest_then_tail_prints
     let server = NatsServer::start();
     let input = "{\"id\":\"a\",\"text\":\"first\"}\n{oops\n{\"id\":\"b\",\"text\":\"second\"}\n";
     let out = newsflow(&server, &["publish", "-"], Some(input));
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A refused line makes the exit status say so; the valid lines still go.
+    assert!(!out.status.success(), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("skipped -:2: malformed JSON"), "{stderr}");
+    assert!(
+        stderr.contains("skipped -:2: malformed JSON in article: key must be a string at column 2"),
+        "one location per refusal: {stderr}"
+    );
     assert!(stderr.contains("published 2 articles"), "{stderr}");
+    assert!(stderr.contains("inputs refused: 1"), "{stderr}");
 
-    let again = newsflow(&server, &["publish", "-"], Some(input));
+    let again = newsflow(&server, &["publish", "--allow-errors", "-"], Some(input));
+    assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(
         text(&again.stderr).contains("published 0 articles to news.raw (2 already stored"),
         "{}",

@@ -58,6 +58,9 @@ enum Command {
     /// invalid ones are reported with file and line and the others still go.
     /// `Nats-Msg-Id` is the article id, so publishing the same files twice
     /// within the duplicate window stores them once.
+    ///
+    /// Exit status: 0 when every input was published or already stored; 1
+    /// when an input was refused (unless --allow-errors) or a publish failed.
     Publish {
         /// Files, directories, or `-` for stdin.
         #[arg(required = true)]
@@ -65,6 +68,9 @@ enum Command {
         /// Publish inputs as they are, without checking them (to exercise the dead-letter path).
         #[arg(long)]
         no_validate: bool,
+        /// Exit 0 even when some inputs were refused (the valid ones are published either way).
+        #[arg(long)]
+        allow_errors: bool,
         /// Subject to publish to.
         #[arg(long, default_value = subjects::RAW)]
         subject: String,
@@ -128,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Publish {
             paths,
             no_validate,
+            allow_errors,
             subject,
         } => {
             let started = Instant::now();
@@ -149,6 +156,13 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("{}", publish::summary_line(&summary, inputs.len(), started));
             if summary.failed > 0 {
                 anyhow::bail!("{} articles could not be published", summary.failed);
+            }
+            if summary.skipped > 0 && !allow_errors {
+                anyhow::bail!(
+                    "inputs refused: {} (reasons above); the valid ones were published \
+                     (--allow-errors exits 0 in that case)",
+                    summary.skipped
+                );
             }
         }
         Command::Tail {

@@ -112,14 +112,16 @@ fn settle(
 
 /// The line printed at the end of `newsflow publish`.
 pub fn summary_line(summary: &Summary, files: usize, started: Instant) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
-        "published {} articles to {} ({} already stored, {} skipped, {} failed) from {} inputs in {:.1}s",
-        summary.published,
+        "published {} to {} ({} already stored, {} skipped, {} failed) from {} in {:.1}s",
+        plural(summary.published, "article", "articles"),
         subjects::RAW,
         summary.already_stored,
         summary.skipped,
         summary.failed,
-        files,
+        plural(files, "input", "inputs"),
         started.elapsed().as_secs_f64()
     )
 }

@@ -106,13 +106,25 @@ fn read_lines(origin: &str, reader: impl BufRead, options: ReadOptions, out: &mu
                 if bytes.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                out.push(from_json(line_origin, bytes, options));
+                out.push(one_location(from_json(line_origin, bytes, options)));
             }
             Err(err) => {
                 out.push(skipped(line_origin, format!("cannot read: {err}")));
                 return;
             }
         }
+    }
+}
+
+/// A refusal of one line of a JSON-lines input names the line once: the
+/// decoder's own "line 1" is always 1 there, so only its column is kept.
+fn one_location(item: Item) -> Item {
+    match item {
+        Item::Skipped { origin, reason } => Item::Skipped {
+            origin,
+            reason: reason.replace(" at line 1 column ", " at column "),
+        },
+        article => article,
     }
 }
 
