@@ -7,14 +7,15 @@
 #   deploy/local/run.sh            # demo, then stop
 #   deploy/local/run.sh --keep     # leave NATS and the services running
 #
-# Environment: NEWSFLOW_NATS_PORT (default 4222), NEWSFLOW_STATE (default .newsflow/).
+# Environment: NEWSFLOW_NATS_PORT (default 4222; when 4222 is taken, e.g. by a
+# packaged nats-server, the next free port), NEWSFLOW_STATE (default .newsflow/).
 set -euo pipefail
 source "$(dirname "$0")/tools.sh"
 
 keep=false
 case "${1:-}" in
   --keep) keep=true ;;
-  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
 esac
@@ -38,8 +39,19 @@ stop_all() {
 }
 
 if port_busy "$port"; then
-  echo "port $port is in use: stop what listens there or set NEWSFLOW_NATS_PORT" >&2
-  exit 1
+  if [ -n "${NEWSFLOW_NATS_PORT:-}" ]; then
+    echo "port $port (NEWSFLOW_NATS_PORT) is in use: stop what listens there or choose another port" >&2
+    exit 1
+  fi
+  # Often Debian's packaged nats-server, started by systemd without JetStream:
+  # leave it alone and run the demo's own server on the next free port.
+  taken=$port
+  while port_busy "$port"; do
+    port=$((port + 1))
+    [ "$port" -le 4300 ] || { echo "ports 4222-4300 are all in use: set NEWSFLOW_NATS_PORT" >&2; exit 1; }
+  done
+  export NATS_URL="nats://127.0.0.1:$port"
+  say "port $taken is in use (a packaged nats-server?); the demo's server uses port $port instead"
 fi
 say "starting nats-server ($("$nats_bin" --version)) on $NATS_URL, store in $NEWSFLOW_STATE/jetstream"
 "$nats_bin" -js -a 127.0.0.1 -p "$port" -sd "$NEWSFLOW_STATE/jetstream" -l "$logs/nats-server.log" \
@@ -48,7 +60,7 @@ pids+=($!)
 $keep || trap stop_all EXIT
 wait_for_port "$port"
 
-say "creating streams, consumers and buckets"
+say "creating streams and consumers"
 "$bin/newsflow" setup
 
 metrics_port=9101
@@ -77,4 +89,5 @@ say "dead letters (news.dlq)"
 
 if $keep; then
   say "still running: NATS at $NATS_URL, metrics on 127.0.0.1:9101-9103; stop with: kill ${pids[*]}"
+  say "point the CLI at it with: export NATS_URL=$NATS_URL"
 fi

@@ -126,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Setup => {
             let report = topology::ensure_all(&js, &settings.streams, &settings.consumer)
                 .await
-                .context("setting up streams, consumers and buckets")?;
+                .context("setting up streams and consumers")?;
             for line in report {
                 println!("{line}");
             }
