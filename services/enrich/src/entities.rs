@@ -106,6 +106,9 @@ fn strip_language_tag(alias: &str) -> &str {
 pub struct EntityIndex {
     defs: Vec<EntityDef>,
     gazetteer: Gazetteer<u32>,
+    /// Entity of each alias by its [`link_key`], to link the tagger's names
+    /// written in another inflection or with clitics (`Эрдоганом`, `لداعش`).
+    by_key: HashMap<String, u32>,
 }
 
 impl EntityIndex {
@@ -123,6 +126,7 @@ impl EntityIndex {
             }
         }
         let mut builder = GazetteerBuilder::default();
+        let mut by_key = HashMap::new();
         for (i, def) in defs.iter().enumerate() {
             for alias in &def.aliases {
                 let (alias, case) = match alias.strip_prefix('=') {
@@ -131,11 +135,15 @@ impl EntityIndex {
                     None => (alias.as_str(), Case::Fold),
                 };
                 builder.add(alias, i as u32, case);
+                if case == Case::Fold {
+                    by_key.entry(link_key(alias)).or_insert(i as u32);
+                }
             }
         }
         Self {
             defs,
             gazetteer: builder.build(),
+            by_key,
         }
     }
 
@@ -157,6 +165,162 @@ impl EntityIndex {
     /// The entity with this id.
     pub fn get(&self, id: &str) -> Option<&EntityDef> {
         self.defs.iter().find(|d| d.id == id)
+    }
+
+    /// The entity a name refers to, in whatever inflection or with whatever
+    /// clitics it is written (see [`link_key`]).
+    pub fn link(&self, name: &str) -> Option<&EntityDef> {
+        self.by_key
+            .get(&link_key(name))
+            .map(|&i| &self.defs[i as usize])
+    }
+}
+
+/// Case endings of Russian and Ukrainian nouns and adjectives, longest first.
+const SLAVIC_ENDINGS: &[&str] = &[
+    "ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ом", "ем", "ым", "им",
+    "ах", "ях", "ую", "юю", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их", "ов", "ев", "а", "я",
+    "у", "ю", "е", "ы", "и", "о", "і", "ї",
+];
+
+/// The form of a name that its inflections share: folded (case, diacritics,
+/// Arabic letter variants), each Arabic word without its clitics (`لداعش` →
+/// `داعش`), each Cyrillic word without its case ending (`Эрдоганом` →
+/// `эрдоган`).
+pub fn link_key(name: &str) -> String {
+    let folded = crate::fold::fold_str(name);
+    let mut key = String::with_capacity(folded.len());
+    for word in folded.split(' ').filter(|w| !w.is_empty()) {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        let stem = if word.chars().any(crate::fold::is_arabic) {
+            crate::ner::tagger::strip_arabic_clitics(word)
+        } else if word.chars().any(|c| matches!(c, '\u{0400}'..='\u{04FF}')) {
+            SLAVIC_ENDINGS
+                .iter()
+                .find_map(|e| {
+                    word.strip_suffix(e)
+                        .filter(|rest| rest.chars().count() >= 3)
+                })
+                .unwrap_or(word)
+        } else {
+            word
+        };
+        key.push_str(stem);
+    }
+    key
+}
+
+/// The name of a candidate as written, without an Arabic conjunction glued
+/// to its article (`والولايات المتحدة` → `الولايات المتحدة`): a conjunction
+/// before another first letter may be the name's own (`وليد`, `فلسطين`).
+fn candidate_name(written: &str) -> String {
+    ["وال", "فال"]
+        .iter()
+        .find_map(|p| written.strip_prefix(p).map(|rest| format!("ال{rest}")))
+        .unwrap_or_else(|| written.to_string())
+}
+
+/// Every entity of `text`: the listed ones, and the names the tagger for
+/// `lang` finds (linked to a listed entity where one matches, the others
+/// as candidates with grouped mentions). Languages without a tagger get
+/// the listed entities and the names after titles and speech verbs.
+pub fn find_entities(
+    text: &str,
+    folded: &Folded,
+    sentences: &[std::ops::Range<usize>],
+    lang: Option<&str>,
+    index: &EntityIndex,
+) -> Vec<Entity> {
+    let mut entities = known_entities(text, folded, index);
+    match lang.and_then(crate::ner::model_for) {
+        Some(model) => {
+            let names = crate::ner::names(text, sentences, model);
+            add_tagged_names(text, folded, &names, index, &mut entities);
+        }
+        None => {
+            let candidates = candidate_entities(text, folded, &entities);
+            entities.extend(candidates);
+        }
+    }
+    entities
+}
+
+/// Adds the tagger's names to `entities` (which hold the listed ones):
+/// a name overlapping a listed mention is that mention; a name that links
+/// to a listed entity is a mention of it; the others are candidates, one
+/// per name, a person's later surname alone (`Retailleau` after `Bruno
+/// Retailleau`) a mention of the full name.
+pub fn add_tagged_names(
+    text: &str,
+    folded: &Folded,
+    names: &[crate::ner::Name],
+    index: &EntityIndex,
+    entities: &mut Vec<Entity>,
+) {
+    let taken: Vec<(usize, usize)> = entities
+        .iter()
+        .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
+        .collect();
+    // Byte to character offsets, in one pass: names come in text order.
+    let (mut byte, mut chars) = (0, 0);
+    let mut char_at = |to: usize| {
+        chars += text[byte..to].chars().count();
+        byte = to;
+        chars
+    };
+    let mut candidate_keys: Vec<(usize, String)> = Vec::new();
+    for name in names {
+        let start = char_at(name.start);
+        let end = char_at(name.end);
+        if taken.iter().any(|&(s, e)| s < end && start < e) {
+            continue;
+        }
+        let written = &text[name.start..name.end];
+        if !written.chars().any(char::is_alphabetic) {
+            continue;
+        }
+        let mention = mention(text, folded, start, end);
+        if let Some(def) = index.link(written) {
+            match entities
+                .iter_mut()
+                .find(|e| e.id.as_deref() == Some(&def.id))
+            {
+                Some(entity) => entity.mentions.push(mention),
+                None => entities.push(Entity {
+                    id: Some(def.id.clone()),
+                    name: def.name.clone(),
+                    kind: def.kind,
+                    candidate: false,
+                    part_of: def.part_of.clone(),
+                    mentions: vec![mention],
+                }),
+            }
+            continue;
+        }
+        let key = link_key(written);
+        let same = candidate_keys.iter().find(|(i, k)| {
+            *k == key
+                || (name.kind == EntityType::Person
+                    && entities[*i].kind == EntityType::Person
+                    && k.ends_with(&key)
+                    && k[..k.len() - key.len()].ends_with(' '))
+        });
+        match same {
+            Some(&(i, _)) => entities[i].mentions.push(mention),
+            None => {
+                candidate_keys.push((entities.len(), key));
+                entities.push(Entity {
+                    id: None,
+                    name: candidate_name(written),
+                    kind: name.kind,
+                    candidate: true,
+                    part_of: None,
+                    mentions: vec![mention],
+                });
+            }
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod fold;
 pub mod gazetteer;
 pub mod header;
 pub mod keywords;
+pub mod ner;
 pub mod numbers;
 pub mod quotes;
 pub mod summary;
@@ -288,12 +289,10 @@ pub fn analyze(
     knowledge: Knowledge<'_>,
 ) -> Analysis {
     let folded = Folded::new(text);
-    let mut entities = entities::known_entities(text, &folded, knowledge.entities);
-    let candidates = entities::candidate_entities(text, &folded, &entities);
-    entities.extend(candidates);
+    let sentences = summary::sentences(text);
+    let entities = entities::find_entities(text, &folded, &sentences, lang, knowledge.entities);
     // The lead (first sentence) weighs more for the main country; a title
     // naming a country counts as lead too.
-    let sentences = summary::sentences(text);
     let lead_chars = sentences
         .first()
         .map_or(0, |r| text[..r.end].chars().count());

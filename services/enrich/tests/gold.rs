@@ -157,7 +157,9 @@ fn observed(r: &EnrichedRecord) -> Value {
     json!({
         "published_at": r.published_at,
         "published_precision": r.published_precision,
-        "entities": r.entities.iter().map(|e| json!([e.id.clone().unwrap_or_else(|| format!("candidate:{}", e.name)), e.mentions.len()])).collect::<Vec<_>>(),
+        // Listed entities only: the tagger's candidates are measured on public
+        // annotated news (`newsflow-ner eval`), not on the project's samples.
+        "entities": r.entities.iter().filter_map(|e| Some(json!([e.id.clone()?, e.mentions.len()]))).collect::<Vec<_>>(),
         "countries": r.countries.iter().map(|c| json!([c.code, c.count])).collect::<Vec<_>>(),
         "categories": r.categories.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
         "dates": r.dates_mentioned.iter().map(|d| json!([d.text, d.date])).collect::<Vec<_>>(),

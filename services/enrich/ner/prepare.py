@@ -1,0 +1,846 @@
+#!/usr/bin/env python3
+"""Rebuild the NER training files for newsflow-enrich from pinned public sources.
+
+Standard library only.  Every source is pinned to (owner/repo, commit, path) and,
+for single files, to its git blob id, which is checked after reading.
+
+    python3 services/enrich/ner/prepare.py --mirrors /work/.mirror
+    python3 services/enrich/ner/prepare.py            # download from GitHub
+
+--mirrors DIR  read from fetched git mirrors: DIR/<owner>+<repo>/ holding a git
+               directory (repo/.git, repo, or the folder itself); files are read
+               with `git --git-dir=... show COMMIT:PATH`.  Without it, files are
+               downloaded from https://raw.githubusercontent.com/OWNER/REPO/COMMIT/PATH
+               (folder listings from the GitHub git-trees API).
+--out DIR      output folder (default: ../ner-train beside the repository root,
+               i.e. /work/ner-train when the repo is /work/main).
+--dev DIR      the shared dev folder (default: ../shared/data/ner beside the repo
+               root).  Any training sentence whose token sequence equals a dev
+               sentence (any language) is dropped; so is one whose text equals a
+               dev sentence after removing all whitespace (same text, other
+               tokenization).  Both counts are printed.
+--only LANGS   comma-separated languages to build (default: all).
+
+Output: <out>/<lang>-<corpus>.train.conll per corpus and <out>/<lang>.train.conll,
+the concatenation of a language's corpora.  UTF-8, `token<TAB>tag`, blank line
+after each sentence, IOB2 over PER/ORG/LOC/MISC, no -DOCSTART- lines.
+
+Test splits are never read: CoNLL eng.testb/deu.testb/esp.testb/ned.testb,
+GermEval test, factRuEval test and HIPE are not sources here.  ANERcorp is one
+file holding train and test; only its first 125,114 tokens (CAMeL train part)
+are used, minus the last 807 sentences of that part, which form the dev file.
+German: GermEval 2014 and CoNLL-2003 deu.train are too large for the mirrors; the
+mirror build uses DFKI SmartData v1 train and MobIE train (both CC BY 4.0).  Their
+dev/test documents (SmartData v1 test, v2/v3 dev+test; MobIE dev+test) are read only
+to drop those documents from training.
+See SOURCES.md beside this script for licences and counts.
+"""
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+# ---------------------------------------------------------------------------
+# Pinned sources
+# ---------------------------------------------------------------------------
+SYNALP = ("synalp/NER", "c0ea07c81ec3512b5047dcd804b0ac2b10a3bdfc")
+NLTK = ("nltk/nltk", "4dc39fbf6965509f7b74316eff239bd110a03b49")
+ANER = ("HassanAzzam/Arabic-NER", "056cbc16483ae7e2a3ff86615cf46ed26af8c743")
+NEREL = ("nerel-ds/NEREL", "8f07d3e410f322d5dbf6b68b13fbf4a4aa077fe9")
+NERDS = ("davidsbatista/NER-datasets", "db7ff3ca4ba1df39907f8bdc036a556fed5ecde7")
+MAVICC = ("MaviccPRP/ger_ner_evals", "091199e6d30885f6bba18dfd1ba1c7ea1dd51898")
+FACTRU = ("dialogue-evaluation/factRuEval-2016", "dfe96237fce79fde13b2021d1938587e4ea3042e")
+SMARTDATA = ("DFKI-NLP/smartdata-corpus", "796c8b8f5d76fcdeb7f2458c4f8df5711e2115af")
+MOBIE = ("DFKI-NLP/MobIE", "bf164b5c5ff22d8cf5928b6eceaea9d823ad558f")
+
+# German human-annotated sets that fit the mirrors (both CC BY 4.0, DFKI).  The v2/v3 SmartData
+# train files and the MobIE JSON train file are over 4 MiB; SmartData v1 train and MobIE's
+# CoNLL zip are not.  Dev/test documents of every SmartData version and of MobIE are read only
+# to drop them from training.
+SMARTDATA_SPEC = dict(
+    repo=SMARTDATA,
+    train=("v1_20180119/train.json.gz", "d4c6b362df74e0f5b9f5646f120f45282559d5c2"),
+    heldout=[("v1_20180119/test.json.gz", "77fb6c9f340e7642daed13c8b41de426da138f41"),
+             ("v2_20190802/dev.json.gz", "50f05ff7b6737f1dc3a64ac5229221eff6ccabcc"),
+             ("v2_20190802/test.json.gz", "9b6377db2ed9dbc52ec9026e3f784e8a8d3f55b2"),
+             ("v3_20200302/dev.json.gz", "bf6371b862bd86989fbb8e3c2425297aecac3e4b"),
+             ("v3_20200302/test.json.gz", "c5b09e4369916a60dd5049012bff8c4db722d3ca")])
+MOBIE_SPEC = dict(repo=MOBIE, path="v1_20210811/ner_conll03_formatted.zip",
+                  blob="f341310f5da0f358e476dd74cd93cc8b54e9661f",
+                  heldout_members=["dev.conll2003", "test.conll2003"])
+
+# (lang, corpus, loader, source spec)
+# spec keys: repo, path, blob (git blob id, checked), encoding, tokens (expected token
+# count before the dev-overlap filter, checked), optional (a missing file is reported
+# and skipped, exit status stays 0), fallback (silver: joins <lang>.train.conll only
+# when no other corpus of that language was built).
+CORPORA = [
+    ("en", "conll2003", "conll_iob1",
+     dict(repo=SYNALP, path="corpus/CoNLL-2003/eng.train",
+          blob="9b76f64e0f8001a5cdbb732026f4fb99913478af", encoding="utf-8", tokens=203621)),
+    # GermEval 2014 train (7 MB) and CoNLL-2003 deu.train (5 MB): pinned, but larger than
+    # the 4 MiB file limit of the mirror snapshots, so only the download mode gets them.
+    # Their loaders reproduce the shared dev files of the same repositories exactly.
+    ("de", "germeval2014", "germeval",
+     dict(repo=NERDS, path="GermEval2014/NER-de-train.tsv",
+          blob="4a05e1a8d9cbcd5ec61b4d4c7e3a8f69b588bf02", encoding="utf-8", tokens=452853,
+          optional=True)),
+    ("de", "conll2003", "conll_iob1",
+     dict(repo=MAVICC, path="corpora/conll2003/deu.train",
+          blob="8ef0a6e710f36bec8d5253f3040e7f1a7d3555af", encoding="iso-8859-1", tokens=206931,
+          optional=True)),
+    ("de", "smartdata", "smartdata",
+     dict(repo=SMARTDATA, path=SMARTDATA_SPEC["train"][0], blob=SMARTDATA_SPEC["train"][1],
+          documents=1244, heldout=SMARTDATA_SPEC["heldout"], mobie=MOBIE_SPEC)),
+    ("de", "mobie", "mobie",
+     dict(MOBIE_SPEC, member="train.conll2003", documents=2115, raw_tokens=59716,
+          smartdata=SMARTDATA_SPEC)),
+    ("es", "conll2002", "conll_iob2",
+     dict(repo=NLTK, path="nltk_data/corpora/conll2002/esp.train",
+          blob="3cd00ebf4c253e07f9a32373ac99692046182ef3", encoding="utf-8", tokens=264715)),
+    ("nl", "conll2002", "conll_iob2",
+     dict(repo=NLTK, path="nltk_data/corpora/conll2002/ned.train",
+          blob="8c87e4b29b8b2d64ece042d5980c9a4d214183d9", encoding="utf-8", tokens=202644)),
+    ("ar", "anercorp", "anercorp",
+     dict(repo=ANER, path="ANERCorp",
+          blob="7fd1883d4b6aae797b94798ad201f07ee6c35c77", encoding="utf-8")),
+    ("ru", "nerel", "nerel",
+     dict(repo=NEREL, path="NEREL-v1.1/train",
+          tree="b1fbc63fbeb3af08337d9042b9c8ed3a243738e8",
+          # NEREL and factRuEval both draw on Russian Wikinews: NEREL train documents whose
+          # text overlaps a factRuEval dev or TEST document are dropped whole.  The
+          # factRuEval texts are read only for this comparison.
+          exclude=dict(repo=FACTRU, folders=[("devset", "90418dfc788c56009637a905163c7436a8428ca1"),
+                                             ("testset", "d39f505ba883581a37adfcb060fcceffadda1f54")]))),
+    # WikiANN (silver, Pan et al. 2017; Rahimi et al. 2019 splits): only where no
+    # human-annotated train set could be had (see SOURCES.md).
+    ("de", "wikiann", "wikiann",
+     dict(repo=NERDS, path="WikiANN/de/train",
+          blob="885501a73e9a63b450e640259b92b6c7fcbba9aa", encoding="utf-8", fallback=True)),
+    ("fr", "wikiann", "wikiann",
+     dict(repo=NERDS, path="WikiANN/fr/train",
+          blob="732e879067d052ad665969e848f511dcb387248f", encoding="utf-8")),
+    ("pt", "wikiann", "wikiann",
+     dict(repo=NERDS, path="Portuguese/WikiANN/train",
+          blob="69c22569203b30c833a8c3f752274b77f3bb1b19", encoding="utf-8")),
+]
+
+# ANERcorp, CAMeL Lab split: train = first 125,114 tokens; our dev = its last 807 sentences.
+ANER_TRAIN_TOKENS = 125114
+ANER_DEV_SENTENCES = 807
+
+TYPES = ("PER", "ORG", "LOC", "MISC")
+
+
+class SourceError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Reading sources
+# ---------------------------------------------------------------------------
+def git_blob_id(data):
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class Fetcher:
+    def __init__(self, mirrors):
+        self.mirrors = mirrors
+        self._gitdirs = {}
+
+    def gitdir(self, repo):
+        if repo in self._gitdirs:
+            return self._gitdirs[repo]
+        base = os.path.join(self.mirrors, repo.replace("/", "+"))
+        if not os.path.isdir(base):
+            raise SourceError("no mirror folder %s for %s (fetch the repository first)" % (base, repo))
+        cands = [os.path.join(base, "repo", ".git"), os.path.join(base, "repo"), os.path.join(base, ".git"), base]
+        cands += sorted(glob.glob(os.path.join(base, "*.git")))
+        for c in cands:
+            if os.path.isfile(os.path.join(c, "HEAD")) and os.path.isdir(os.path.join(c, "objects")):
+                self._gitdirs[repo] = c
+                return c
+        raise SourceError("no git directory found under %s for %s" % (base, repo))
+
+    def _git(self, repo, *args):
+        gd = self.gitdir(repo)
+        p = subprocess.run(["git", "--git-dir=" + gd] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            raise SourceError("git %s failed in %s: %s" % (" ".join(args), gd, p.stderr.decode("utf-8", "replace").strip()))
+        return p.stdout
+
+    def _http(self, url):
+        req = urllib.request.Request(url, headers={"User-Agent": "newsflow-ner-prepare"})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return r.read()
+        except urllib.error.HTTPError as e:
+            raise SourceError("HTTP %s for %s" % (e.code, url))
+        except (urllib.error.URLError, OSError) as e:
+            raise SourceError("cannot download %s: %s" % (url, e))
+
+    def read(self, repo_commit, path, blob=None):
+        repo, commit = repo_commit
+        if self.mirrors:
+            data = self._git(repo, "show", "%s:%s" % (commit, path))
+        else:
+            data = self._http("https://raw.githubusercontent.com/%s/%s/%s" % (repo, commit, path))
+        if blob and git_blob_id(data) != blob:
+            raise SourceError("%s@%s:%s has blob %s, expected %s (wrong or truncated copy)"
+                              % (repo, commit[:10], path, git_blob_id(data), blob))
+        return data
+
+    def list_tree(self, repo_commit, path, tree):
+        """Return [(name, blob)] of the files in folder `path`, checked against tree id."""
+        repo, commit = repo_commit
+        if self.mirrors:
+            got = self._git(repo, "rev-parse", "%s:%s" % (commit, path)).decode().strip()
+            if got != tree:
+                raise SourceError("%s@%s:%s is tree %s, expected %s" % (repo, commit[:10], path, got, tree))
+            out = self._git(repo, "ls-tree", tree).decode("utf-8")
+            items = []
+            for line in out.splitlines():
+                meta, name = line.split("\t", 1)
+                mode, typ, sha = meta.split()
+                if typ == "blob":
+                    items.append((name, sha))
+            return items
+        data = self._http("https://api.github.com/repos/%s/git/trees/%s" % (repo, tree))
+        j = json.loads(data.decode("utf-8"))
+        if j.get("truncated"):
+            raise SourceError("tree listing of %s:%s truncated" % (repo, path))
+        return [(e["path"], e["sha"]) for e in j["tree"] if e["type"] == "blob"]
+
+
+# ---------------------------------------------------------------------------
+# Tag helpers
+# ---------------------------------------------------------------------------
+def repair_iob2(tags):
+    """I-X after O / another type -> B-X.  Returns (tags, repairs)."""
+    out, n, prev = [], 0, "O"
+    for t in tags:
+        if t.startswith("I-") and (prev == "O" or prev[2:] != t[2:]):
+            t = "B-" + t[2:]
+            n += 1
+        out.append(t)
+        prev = t
+    return out, n
+
+
+def iob1_to_iob2(tags):
+    out, prev = [], "O"
+    for t in tags:
+        if t.startswith("I-") and (prev == "O" or prev[2:] != t[2:]):
+            t = "B-" + t[2:]
+        out.append(t)
+        prev = t
+    return out
+
+
+def check_tags(sents, name):
+    ok = {"O"} | {p + t for t in TYPES for p in ("B-", "I-")}
+    for s in sents:
+        for w, t in s:
+            if t not in ok:
+                raise SourceError("%s: unexpected tag %r (token %r)" % (name, t, w))
+            if not w or any(c.isspace() for c in w):
+                raise SourceError("%s: bad token %r" % (name, w))
+
+
+def split_blank(text):
+    """Split column text into sentences of field lists; -DOCSTART- lines dropped."""
+    sents, cur = [], []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if not line.strip():
+            if cur:
+                sents.append(cur)
+                cur = []
+            continue
+        f = line.split()
+        if f[0] == "-DOCSTART-":
+            continue
+        cur.append(f)
+    if cur:
+        sents.append(cur)
+    return sents
+
+
+# ---------------------------------------------------------------------------
+# Loaders: return (sentences, notes) with sentences = [[(tok, tag)]]
+# ---------------------------------------------------------------------------
+def load_conll_iob1(fx, spec):
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode(spec["encoding"])
+    sents = []
+    for s in split_blank(text):
+        toks = [f[0] for f in s]
+        sents.append(list(zip(toks, iob1_to_iob2([f[-1] for f in s]))))
+    return sents, {"conversion": "IOB1->IOB2"}
+
+
+def load_conll_iob2(fx, spec):
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode(spec["encoding"])
+    sents, rep = [], 0
+    for s in split_blank(text):
+        tags, n = repair_iob2([f[-1] for f in s])
+        rep += n
+        sents.append(list(zip([f[0] for f in s], tags)))
+    return sents, {"IOB2 repairs": rep}
+
+
+GERMEVAL_TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "OTH": "MISC"}
+
+
+def load_germeval(fx, spec):
+    """Outer layer (3rd column); OTH->MISC, *deriv->MISC, *part->O."""
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode(spec["encoding"])
+    sents, cur, rep = [], [], 0
+    for line in text.split("\n"):
+        if line.startswith("#"):
+            continue
+        if not line.strip():
+            if cur:
+                sents.append(cur)
+                cur = []
+            continue
+        f = line.split("\t")
+        t = f[2]
+        if t != "O":
+            pre, _, ty = t.partition("-")
+            if ty.endswith("part"):
+                t = "O"
+            elif ty.endswith("deriv"):
+                t = pre + "-MISC"
+            elif ty in GERMEVAL_TYPES:
+                t = pre + "-" + GERMEVAL_TYPES[ty]
+            else:
+                raise SourceError("GermEval: unknown tag %r" % t)
+        cur.append((f[1], t))
+    if cur:
+        sents.append(cur)
+    out = []
+    for s in sents:
+        tags, n = repair_iob2([t for _, t in s])
+        rep += n
+        out.append([(w, t) for (w, _), t in zip(s, tags)])
+    return out, {"IOB2 repairs": rep}
+
+
+def load_anercorp(fx, spec):
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode(spec["encoding"])
+    toks, empty = [], 0
+    for line in text.split("\n"):
+        f = line.split()
+        if not f:
+            continue
+        if len(f) < 2:  # line with an empty token
+            empty += 1
+            continue
+        toks.append((f[0], f[-1]))  # extra field: keep first and last
+    if len(toks) != 150122:
+        raise SourceError("ANERCorp: %d tokens, expected 150122" % len(toks))
+    train = toks[:ANER_TRAIN_TOKENS]  # CAMeL train part; the last 25,008 tokens (test) are never used
+    sents, cur = [], []
+    for i, (w, t) in enumerate(train):
+        cur.append((w, t))
+        nxt = train[i + 1][0] if i + 1 < len(train) else None
+        if w == "." and nxt != ".":  # sentence ends after each run of '.' tokens
+            sents.append(cur)
+            cur = []
+    if cur:
+        sents.append(cur)
+    held = sents[-ANER_DEV_SENTENCES:]
+    sents = sents[:-ANER_DEV_SENTENCES]
+    out, rep = [], 0
+    mp = {"PERS": "PER", "PER": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"}
+    for s in sents:
+        tags = []
+        for _, t in s:
+            if t == "O":
+                tags.append("O")
+            else:
+                p, _, ty = t.partition("-")
+                if ty not in mp or p not in ("B", "I"):
+                    raise SourceError("ANERCorp: unknown tag %r" % t)
+                tags.append(p + "-" + mp[ty])
+        tags, n = repair_iob2(tags)
+        rep += n
+        out.append([(w, t) for (w, _), t in zip(s, tags)])
+    return out, {"dev tail removed (sentences)": len(held),
+                 "dev tail removed (tokens)": sum(map(len, held)),
+                 "IOB2 repairs": rep}
+
+
+def load_wikiann(fx, spec):
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode(spec["encoding"])
+    sents, rep = [], 0
+    for s in split_blank(text):
+        toks = []
+        for f in s:
+            w = f[0]
+            m = re.match(r"^[a-z]{2,3}:", w)
+            if m:
+                w = w[m.end():]  # strip the "fr:" language prefix
+            toks.append(w)
+        tags, n = repair_iob2([f[-1] for f in s])
+        rep += n
+        sents.append([(w, t) for w, t in zip(toks, tags) if w])
+    return [s for s in sents if s], {"IOB2 repairs": rep}
+
+
+# NEREL: brat stand-off over raw text; we tokenize and split sentences ourselves.
+NEREL_MAP = {
+    "PERSON": "PER",
+    "ORGANIZATION": "ORG",
+    "COUNTRY": "LOC", "CITY": "LOC", "STATE_OR_PROVINCE": "LOC", "LOCATION": "LOC", "DISTRICT": "LOC",
+    "NATIONALITY": "MISC",
+}
+TOKEN_RE = re.compile(r"\d+(?:[.,:]\d+)*|\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+SENT_END = {".", "!", "?", "…"}
+CLOSERS = {'"', "»", ")", "”", "'", "]"}
+ABBREV = {"г", "гг", "ул", "им", "св", "т", "д", "пр", "др", "см", "стр", "тыс", "млн", "млрд", "руб",
+          "долл", "проф", "акад", "ген", "чел", "р", "с", "в", "п", "обл", "пос", "просп", "наб", "пер",
+          "ст", "кв", "км", "м", "н", "э", "Mr", "Dr", "St"}
+
+
+def nerel_doc(text, ann):
+    spans, discont = [], 0
+    for line in ann.split("\n"):
+        if not line.startswith("T"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            continue
+        typ, _, offs = parts[1].partition(" ")
+        if typ not in NEREL_MAP:
+            continue
+        frags = [tuple(map(int, f.split())) for f in offs.split(";")]
+        if len(frags) > 1:
+            discont += 1
+        s, e = frags[0]  # discontinuous mention: keep its first fragment
+        if s < e:
+            spans.append((s, e, NEREL_MAP[typ]))
+    out, dropped = spans_to_sentences(text, spans, TOKEN_RE, ABBREV)
+    return out, dropped, discont
+
+
+def spans_to_sentences(text, spans, token_re, abbrev, ordinal_dot=False):
+    """Raw text + character spans [(start, end, TYPE)] -> IOB2 sentences.
+
+    Nested/overlapping spans are flattened longest first; tokens are cut at entity
+    boundaries; sentences end at line breaks and at . ! ? ... followed by whitespace and an
+    upper-case letter, digit, quote or dash (not inside an entity, not after an initial or
+    an abbreviation in `abbrev`; with ordinal_dot, not after a number of one or two digits,
+    as in German "12. April").  Returns (sentences, dropped spans)."""
+    # nested -> flat: longest first, drop anything overlapping a kept span
+    kept, dropped = [], 0
+    for s, e, t in sorted(set(spans), key=lambda x: (-(x[1] - x[0]), x[0], x[2])):  # x[2]: same span, two types -> deterministic
+        if any(s < ke and ks < e for ks, ke, _ in kept):
+            dropped += 1
+            continue
+        kept.append((s, e, t))
+    kept.sort()
+    # tokens, forced to split at entity boundaries
+    bounds = set()
+    for s, e, _ in kept:
+        bounds.add(s)
+        bounds.add(e)
+    toks = []  # (start, end)
+    for m in token_re.finditer(text):
+        a, b = m.start(), m.end()
+        cuts = sorted(x for x in bounds if a < x < b)
+        for c in cuts + [b]:
+            toks.append((a, c))
+            a = c
+    # tags
+    tags = ["O"] * len(toks)
+    starts = {s: (e, t) for s, e, t in kept}
+    inside = None
+    for k, (a, b) in enumerate(toks):
+        if inside and a >= inside[0]:
+            inside = None
+        if a in starts:
+            e, t = starts[a]
+            inside = (e, t)
+            tags[k] = "B-" + t
+        elif inside:
+            tags[k] = "I-" + inside[1]
+    # sentences: paragraph breaks, and . ! ? … (optionally followed by a closing quote
+    # or bracket) when whitespace and an upper-case letter, digit, quote or dash follow;
+    # never inside an entity, after an initial (В. Путин) or a listed abbreviation (г. Москва)
+    def tok(k):
+        return text[toks[k][0]:toks[k][1]]
+
+    def ends_sentence(k):
+        if k + 1 >= len(toks):
+            return True
+        gap = text[toks[k][1]:toks[k + 1][0]]
+        if "\n" in gap:
+            return True
+        if tags[k + 1].startswith("I-") or not gap:
+            return False
+        w = tok(k)
+        if w in CLOSERS:
+            if k == 0 or toks[k - 1][1] != toks[k][0] or tok(k - 1) not in SENT_END:
+                return False
+        elif w not in SENT_END:
+            return False
+        elif w == "." and k > 0:
+            prev = tok(k - 1)
+            if prev in abbrev or (len(prev) == 1 and prev.isalpha() and prev.isupper()):
+                return False
+            if ordinal_dot and prev.isdigit() and len(prev) <= 2:
+                return False
+        nw = tok(k + 1)
+        return nw[:1].isupper() or nw[:1].isdigit() or nw in ('"', "«", "„", "“", "-", "—", "–")
+
+    sents, cur = [], []
+    for k in range(len(toks)):
+        cur.append(k)
+        if ends_sentence(k):
+            sents.append(cur)
+            cur = []
+    if cur:
+        sents.append(cur)
+    out = []
+    for s in sents:
+        sent = [(text[toks[k][0]:toks[k][1]], tags[k]) for k in s]
+        st, _ = repair_iob2([t for _, t in sent])  # an entity cut by a sentence break
+        out.append([(w, t) for (w, _), t in zip(sent, st)])
+    return out, dropped
+
+
+SHINGLE = 40
+
+
+def shingles(text):
+    t = re.sub(r"\s+", "", text)
+    return {t[i:i + SHINGLE] for i in range(0, max(1, len(t) - SHINGLE + 1))}
+
+
+def load_nerel(fx, spec):
+    ex = spec["exclude"]
+    index = {}
+    for folder, tree in ex["folders"]:
+        for name, blob in fx.list_tree(ex["repo"], folder, tree):
+            if name.endswith(".txt"):
+                t = fx.read(ex["repo"], folder + "/" + name, blob).decode("utf-8", "replace")
+                for h in shingles(t):
+                    index.setdefault(h, set()).add(folder + "/" + name)
+    items = dict(fx.list_tree(spec["repo"], spec["path"], spec["tree"]))
+    docs = sorted(n[:-4] for n in items if n.endswith(".txt"))
+    if len(docs) != 746:
+        raise SourceError("NEREL train: %d documents, expected 746" % len(docs))
+    sents, dropped, discont, excluded = [], 0, 0, []
+    for d in docs:
+        txt = fx.read(spec["repo"], spec["path"] + "/" + d + ".txt", items[d + ".txt"]).decode("utf-8")
+        sh = shingles(txt)
+        hits = {}
+        for h in sh:
+            for doc in index.get(h, ()):
+                hits[doc] = hits.get(doc, 0) + 1
+        best = max(hits.items(), key=lambda kv: kv[1]) if hits else None
+        if best and best[1] / len(sh) > 0.1:
+            excluded.append("%s~factRuEval %s (%.0f%%)" % (d, best[0], 100.0 * best[1] / len(sh)))
+            continue
+        ann = fx.read(spec["repo"], spec["path"] + "/" + d + ".ann", items[d + ".ann"]).decode("utf-8")
+        s, dr, dc = nerel_doc(txt, ann)
+        sents.extend(s)
+        dropped += dr
+        discont += dc
+    return sents, {"documents": len(docs) - len(excluded),
+                   "documents dropped for overlap with factRuEval dev/test": "%d [%s]" % (len(excluded), "; ".join(excluded)),
+                   "nested/overlapping spans dropped": dropped,
+                   "discontinuous spans (first fragment kept)": discont}
+
+
+# DFKI SmartData (v1) and MobIE: German news, RSS traffic reports and tweets (CC BY 4.0).
+# Fine-grained types -> CoNLL types; everything else (dates, numbers, triggers, routes ...) -> O.
+DFKI_MAP = {
+    "person": "PER",
+    "organization": "ORG", "organization-company": "ORG",
+    "location": "LOC", "location-city": "LOC", "location-street": "LOC", "location-stop": "LOC",
+}
+# location-route (A7, S4, RE 1, Linie 5) -> O: road and transit-line numbers are not names in
+# the CoNLL/GermEval sense.  org-position (CEO) -> O.
+DE_TOKEN_RE = re.compile(r"https?://\S+|www\.\S+|\d+(?:[.,:]\d+)*|\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+DE_ABBREV = {"Dr", "Prof", "St", "Nr", "Str", "bzw", "ca", "vgl", "usw", "etc", "Mio", "Mrd", "Hr", "Fr",
+             "Abs", "Art", "Jh", "Jan", "Feb", "Mrz", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Okt", "Nov",
+             "Dez", "inkl", "evtl", "ggf", "Chr", "geb", "Tel", "ehem", "Bhf", "Hbf", "Std", "Min", "min",
+             "Co", "Inc", "Ltd", "Corp", "Mr", "Mrs", "z", "u", "a", "d", "h", "v", "o", "s", "i", "e", "gg",
+             "Ing", "Dipl", "Mag", "Verf", "Ziff", "ff", "rd", "tgl", "km", "kg", "Pkw", "Lkw", "PKW", "LKW"}
+
+
+# A one-word LOC mention that is an adjective ("deutschen", "europäischen") -> MISC, like
+# GermEval's LOCderiv and CoNLL's nationality adjectives.
+DE_ADJ_RE = re.compile(r"^[a-zäöü][\w-]*(?:isch|deutsch)\w*$")
+
+
+def doc_key(doc_id):
+    """SmartData/MobIE document id without MobIE's '/<16 hex>' suffix (tweet id or URL@time)."""
+    return re.sub(r"/[0-9a-f]{16}$", "", doc_id.strip().strip("-"))
+
+
+def read_json_stream(data):
+    """Concatenated (pretty-printed) JSON objects, as in the SmartData *.json.gz files."""
+    import gzip
+    text = gzip.decompress(data).decode("utf-8")
+    dec, i, out = json.JSONDecoder(), 0, []
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return out
+        obj, i = dec.raw_decode(text, i)
+        out.append(obj)
+
+
+def mobie_docs(fx, spec, member):
+    import io
+    import zipfile
+    data = fx.read(spec["repo"], spec["path"], spec["blob"])
+    text = zipfile.ZipFile(io.BytesIO(data)).read(member).decode("utf-8")
+    docs = []  # [(key, [sentence as field lists])]
+    for block in re.split(r"\n(?=-DOCSTART- )", "\n" + text):
+        lines = block.strip("\n").split("\n")
+        if not lines or not lines[0].startswith("-DOCSTART- "):
+            if any(l.strip() for l in lines):
+                raise SourceError("MobIE %s: text before the first -DOCSTART-" % member)
+            continue
+        key = doc_key(lines[0].split(" ")[1])
+        docs.append((key, split_blank("\n".join(lines[1:]))))
+    return docs
+
+
+def smartdata_heldout(fx, spec):
+    """Keys and whitespace-free texts of every SmartData dev/test document (all versions) and of
+    MobIE dev/test.  Read only to drop those documents from training."""
+    keys, texts = set(), set()
+    sd = spec.get("smartdata") or spec
+    for path, blob in sd["heldout"]:
+        for d in read_json_stream(fx.read(sd["repo"], path, blob)):
+            keys.add(doc_key(d["id"]))
+            texts.add(re.sub(r"\s+", "", d["text"]["string"]))
+    mb = spec.get("mobie") or spec
+    for member in mb["heldout_members"]:
+        for key, _ in mobie_docs(fx, mb, member):
+            keys.add(key)
+    return keys, texts
+
+
+def load_smartdata(fx, spec):
+    keys, texts = smartdata_heldout(fx, spec)
+    docs = read_json_stream(fx.read(spec["repo"], spec["path"], spec["blob"]))
+    if len(docs) != spec["documents"]:
+        raise SourceError("SmartData: %d documents, expected %d" % (len(docs), spec["documents"]))
+    sents, seen, held, dup, dropped, utf16, ment, mism, adj = [], set(), 0, 0, 0, 0, 0, 0, 0
+    for d in docs:
+        text = d["text"]["string"]
+        key, flat = doc_key(d["id"]), re.sub(r"\s+", "", text)
+        if key in keys or flat in texts:
+            held += 1
+            continue
+        if key in seen or flat in seen:
+            dup += 1
+            continue
+        seen.update((key, flat))
+        # spans are Java (UTF-16) offsets: convert where the text has non-BMP characters (emoji)
+        pos = None
+        if any(ord(c) > 0xFFFF for c in text):
+            utf16 += 1
+            pos, n = {}, 0
+            for i, c in enumerate(text):
+                pos[n] = i
+                n += 2 if ord(c) > 0xFFFF else 1
+            pos[n] = len(text)
+        spans = []
+        for c in (d.get("conceptMentions") or {}).get("array") or []:
+            t = DFKI_MAP.get(c["type"])
+            if not t:
+                continue
+            a, b = c["span"]["start"], c["span"]["end"]
+            if pos is not None:
+                a, b = pos[a], pos[b]
+            ment += 1
+            nv = (c.get("normalizedValue") or {}).get("string")
+            if nv is not None and text[a:b] != nv:
+                mism += 1
+            if t == "LOC" and DE_ADJ_RE.match(text[a:b]):
+                t = "MISC"
+                adj += 1
+            if a < b:
+                spans.append((a, b, t))
+        s, dr = spans_to_sentences(text, spans, DE_TOKEN_RE, DE_ABBREV, ordinal_dot=True)
+        sents.extend(x for x in s if x)
+        dropped += dr
+    return sents, {"documents": len(docs) - held - dup,
+                   "documents dropped as SmartData v1-test/v2/v3 dev/test or MobIE dev/test": held,
+                   "duplicate documents dropped": dup,
+                   "documents with UTF-16 offsets converted": utf16,
+                   "mapped mentions": ment, "mentions whose text differs from their normalizedValue": mism,
+                   "adjective LOC->MISC": adj,
+                   "nested/overlapping spans dropped": dropped}
+
+
+def load_mobie(fx, spec):
+    keys, _ = smartdata_heldout(fx, spec)
+    # SmartData v1 train documents are also MobIE documents: drop them here, they are in de-smartdata
+    sd = spec["smartdata"]
+    for d in read_json_stream(fx.read(sd["repo"], sd["train"][0], sd["train"][1])):
+        keys.add(doc_key(d["id"]))
+    docs = mobie_docs(fx, spec, spec["member"])
+    if len(docs) != spec["documents"]:
+        raise SourceError("MobIE: %d documents, expected %d" % (len(docs), spec["documents"]))
+    ntok = sum(len(x) for _, ss in docs for x in ss)
+    if ntok != spec["raw_tokens"]:
+        raise SourceError("MobIE: %d tokens, expected %d" % (ntok, spec["raw_tokens"]))
+    sents, held, rep, adj = [], 0, 0, 0
+    for key, ss in docs:
+        if key in keys:
+            held += 1
+            continue
+        for f in ss:
+            tags = []
+            for x in f:
+                t = x[-1]
+                if t != "O":
+                    pre, _, ty = t.partition("-")
+                    if pre not in ("B", "I"):
+                        raise SourceError("MobIE: bad tag %r" % t)
+                    t = pre + "-" + DFKI_MAP[ty] if ty in DFKI_MAP else "O"
+                tags.append(t)
+            tags, n = repair_iob2(tags)
+            rep += n
+            for k, t in enumerate(tags):
+                if t == "B-LOC" and (k + 1 == len(tags) or tags[k + 1] != "I-LOC") and DE_ADJ_RE.match(f[k][0]):
+                    tags[k] = "B-MISC"
+                    adj += 1
+            sents.append([(x[0], t) for x, t in zip(f, tags)])
+    return sents, {"documents": len(docs) - held,
+                   "documents dropped as SmartData (train duplicate or dev/test)": held,
+                   "IOB2 repairs": rep, "adjective LOC->MISC": adj}
+
+
+LOADERS = {"germeval": load_germeval, "conll_iob1": load_conll_iob1, "conll_iob2": load_conll_iob2, "anercorp": load_anercorp,
+           "wikiann": load_wikiann, "nerel": load_nerel, "smartdata": load_smartdata, "mobie": load_mobie}
+
+
+# ---------------------------------------------------------------------------
+# Dev overlap, stats, output
+# ---------------------------------------------------------------------------
+def load_dev(dev_dir):
+    files = sorted(glob.glob(os.path.join(dev_dir, "*.conll")))
+    if not files:
+        raise SourceError("no *.conll dev files in %s (use --dev)" % dev_dir)
+    exact, glued = set(), set()
+    for fn in files:
+        with open(fn, encoding="utf-8") as f:
+            for s in split_blank(f.read()):
+                toks = tuple(x[0] for x in s)
+                exact.add(toks)
+                glued.add("".join(toks))
+    return exact, glued, len(files)
+
+
+def stats(sents):
+    ents = {t: 0 for t in TYPES}
+    for s in sents:
+        for _, t in s:
+            if t.startswith("B-"):
+                ents[t[2:]] += 1
+    return len(sents), sum(map(len, sents)), ents
+
+
+def write(path, sents):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        for s in sents:
+            for w, t in s:
+                f.write("%s\t%s\n" % (w, t))
+            f.write("\n")
+    os.replace(tmp, path)
+
+
+def fmt(name, sents, extra=""):
+    n, t, e = stats(sents)
+    return "%-32s sentences %7d  tokens %9d  PER %6d ORG %6d LOC %6d MISC %6d%s" % (
+        name, n, t, e["PER"], e["ORG"], e["LOC"], e["MISC"], extra)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mirrors", help="folder of fetched git mirrors (owner+repo/...); default: download")
+    ap.add_argument("--out", default=os.path.join(REPO_ROOT, "..", "ner-train"))
+    ap.add_argument("--dev", default=os.path.join(REPO_ROOT, "..", "shared", "data", "ner"))
+    ap.add_argument("--only", help="comma-separated languages")
+    a = ap.parse_args()
+
+    only = set(a.only.split(",")) if a.only else None
+    try:
+        exact, glued, nfiles = load_dev(a.dev)
+    except (SourceError, OSError) as e:
+        print("error: dev files: %s" % e, file=sys.stderr)
+        return 2
+    print("dev: %d files, %d distinct sentences (%s)" % (nfiles, len(exact), os.path.abspath(a.dev)))
+    os.makedirs(a.out, exist_ok=True)
+    fx = Fetcher(a.mirrors)
+    by_lang, failed = {}, []
+    for lang, corpus, loader, spec in CORPORA:
+        if only and lang not in only:
+            continue
+        name = "%s-%s" % (lang, corpus)
+        src = "%s@%s:%s" % (spec["repo"][0], spec["repo"][1][:10], spec["path"])
+        try:
+            sents, notes = LOADERS[loader](fx, spec)
+            check_tags(sents, name)
+            ntok = sum(map(len, sents))
+            if spec.get("tokens") and ntok != spec["tokens"]:
+                raise SourceError("%d tokens, expected %d" % (ntok, spec["tokens"]))
+        except SourceError as e:
+            if spec.get("optional"):
+                print("MISSING %s (%s), skipped: %s" % (name, src, e))
+                stale = os.path.join(a.out, name + ".train.conll")
+                if os.path.exists(stale):
+                    os.remove(stale)
+            else:
+                print("FAILED %s (%s): %s" % (name, src, e), file=sys.stderr)
+                failed.append(name)
+            continue
+        keep, d_exact, d_glued = [], 0, 0
+        for s in sents:
+            toks = tuple(w for w, _ in s)
+            if toks in exact:
+                d_exact += 1
+            elif "".join(toks) in glued:
+                d_glued += 1
+            else:
+                keep.append(s)
+        write(os.path.join(a.out, name + ".train.conll"), keep)
+        by_lang.setdefault(lang, []).append((name, keep, bool(spec.get("fallback"))))
+        print(fmt(name + ".train.conll", keep))
+        print("    source %s; dropped for dev overlap: %d identical, %d same text other tokenization; %s"
+              % (src, d_exact, d_glued, ", ".join("%s %s" % kv for kv in notes.items())))
+    for lang, parts in sorted(by_lang.items()):
+        primary = [(n, p) for n, p, fb in parts if not fb]
+        parts = primary or [(n, p) for n, p, _ in parts]
+        allsents = [s for _, p in parts for s in p]
+        write(os.path.join(a.out, lang + ".train.conll"), allsents)
+        print(fmt(lang + ".train.conll", allsents, "  (= " + " + ".join(n for n, _ in parts) + ")"))
+    if failed:
+        print("error: %d source(s) failed: %s" % (len(failed), ", ".join(failed)), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

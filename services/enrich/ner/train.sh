@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Rebuilds the enrich stage's name-tagger weights (services/enrich/data/ner/*.model)
+# from public training corpora (SOURCES.md): prepares the training files with
+# prepare.py, trains one model per language, then prints the dev-set scores.
+#
+#   services/enrich/ner/train.sh [--mirrors DIR]     # from the repository root
+#
+# Training data goes to $NER_TRAIN (default .newsflow/ner-train), never into git.
+# Same data, same seed: the same weights, byte for byte.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+train_dir="${NER_TRAIN:-.newsflow/ner-train}"
+models=services/enrich/data/ner
+languages=(${NER_LANGUAGES:-ar de en es fr nl ru})
+
+python3 services/enrich/ner/prepare.py --out "$train_dir" "$@"
+cargo build --release -p newsflow-enrich --bin newsflow-ner
+mkdir -p "$models"
+for lang in "${languages[@]}"; do
+    file="$train_dir/$lang.train.conll"
+    if [[ ! -s "$file" ]]; then
+        echo "no training data for $lang ($file): skipped" >&2
+        continue
+    fi
+    echo "== $lang" >&2
+    target/release/newsflow-ner train "$file" --out "$models/$lang.model" --epochs 10 --seed 1
+done
+target/release/newsflow-ner eval --data ../shared/data/ner

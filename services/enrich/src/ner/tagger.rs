@@ -1,0 +1,674 @@
+//! A greedy, left-to-right averaged-perceptron tagger over hashed features,
+//! and its training.
+//!
+//! Each token gets one of nine IOB2 labels (`O`, `B-PER`, `I-PER`, …,
+//! `I-MISC`). The score of a label is the sum of the weights of the token's
+//! features: the word, its lower case, shape, prefixes and suffixes, the
+//! words and shapes around it, and the labels already given to the two
+//! tokens before it. Features are 64-bit hashes (xxh3 of the string, mixed
+//! with the template number), so a model is a table from hash to nine small
+//! integer weights. Decoding is greedy, with the one IOB2 constraint that
+//! `I-X` follows `B-X` or `I-X`: one pass, no lattice, which keeps the
+//! tagger at a few hundred nanoseconds a token.
+
+use rustc_hash::FxHashMap;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The labels, in the order of a model's weight rows.
+pub const LABELS: [&str; 9] = [
+    "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC",
+];
+const N: usize = LABELS.len();
+
+/// The kinds of name, by [`kind_of`] number.
+pub const KINDS: [&str; 5] = ["O", "PER", "ORG", "LOC", "MISC"];
+
+/// Kind of a label: 0 outside a name, 1 PER, 2 ORG, 3 LOC, 4 MISC.
+pub fn kind_of(label: usize) -> usize {
+    label.div_ceil(2)
+}
+
+/// Whether a label continues a name (`I-X`).
+pub fn is_inside(label: usize) -> bool {
+    label > 0 && label.is_multiple_of(2)
+}
+
+/// The label with this name (`B-PER`), if it is one.
+pub fn label_index(name: &str) -> Option<usize> {
+    LABELS.iter().position(|l| *l == name)
+}
+
+/// IOB2: `I-X` only after `B-X` or `I-X`.
+fn allowed(previous: usize, label: usize) -> bool {
+    !is_inside(label) || (previous != 0 && kind_of(previous) == kind_of(label))
+}
+
+/// Mixes a template number and a value into a feature key.
+fn mix(a: u64, b: u64) -> u64 {
+    (a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b)
+        .rotate_left(27)
+        .wrapping_mul(0xFF51_AFD7_ED55_8CCD)
+}
+
+/// The hashed forms of one token.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    word: u64,
+    lower: u64,
+    shape: u64,
+    prefix: [u64; 3],
+    suffix: [u64; 4],
+    /// The word without Arabic clitics (`وبالرئيس` → `رئيس`); the lower case otherwise.
+    stem: u64,
+}
+
+const BOUNDARY_BEFORE: Word = Word::sentinel(1);
+const BOUNDARY_AFTER: Word = Word::sentinel(2);
+
+impl Word {
+    const fn sentinel(n: u64) -> Self {
+        Word {
+            word: n,
+            lower: n,
+            shape: n,
+            prefix: [n; 3],
+            suffix: [n; 4],
+            stem: n,
+        }
+    }
+
+    fn new(text: &str, lower_buffer: &mut String) -> Self {
+        lower_buffer.clear();
+        for c in text.chars() {
+            lower_buffer.extend(c.to_lowercase());
+        }
+        let lower: &str = lower_buffer;
+        let chars: Vec<(usize, char)> = lower.char_indices().collect();
+        let prefix = |n: usize| {
+            let end = chars.get(n).map_or(lower.len(), |&(b, _)| b);
+            xxh3_64(&lower.as_bytes()[..end])
+        };
+        let suffix = |n: usize| {
+            let start = chars
+                .len()
+                .checked_sub(n)
+                .map_or(0, |k| chars.get(k).map_or(0, |&(b, _)| b));
+            xxh3_64(&lower.as_bytes()[start..])
+        };
+        let stem = strip_arabic_clitics(lower);
+        Word {
+            word: xxh3_64(text.as_bytes()),
+            lower: xxh3_64(lower.as_bytes()),
+            shape: shape_hash(text),
+            prefix: [prefix(1), prefix(2), prefix(3)],
+            suffix: [suffix(1), suffix(2), suffix(3), suffix(4)],
+            stem: xxh3_64(stem.as_bytes()),
+        }
+    }
+}
+
+/// `Xxx` for `Smith`, `XX` for `NATO`, `dd,dd` for `12,500`, `a` for Arabic.
+fn shape_hash(text: &str) -> u64 {
+    let mut shape = [0u8; 16];
+    let mut len = 0;
+    for c in text.chars() {
+        let class = if c.is_uppercase() {
+            b'X'
+        } else if c.is_lowercase() {
+            b'x'
+        } else if c.is_numeric() {
+            b'd'
+        } else if c.is_alphabetic() {
+            b'a'
+        } else if c.is_ascii() {
+            c as u8
+        } else {
+            b'*'
+        };
+        if len >= 2 && shape[len - 1] == class && shape[len - 2] == class {
+            continue;
+        }
+        if len == shape.len() {
+            break;
+        }
+        shape[len] = class;
+        len += 1;
+    }
+    xxh3_64(&shape[..len])
+}
+
+/// Arabic proclitics (conjunction, preposition, article) peeled off a word.
+pub fn strip_arabic_clitics(word: &str) -> &str {
+    let long_enough = |s: &str| s.chars().count() >= 3;
+    let strip = |rest: &str, prefixes: &[&str]| -> Option<usize> {
+        prefixes
+            .iter()
+            .find(|p| rest.strip_prefix(**p).is_some_and(long_enough))
+            .map(|p| p.len())
+    };
+    let mut rest = word;
+    if let Some(n) = strip(rest, &["و", "ف"]) {
+        rest = &rest[n..];
+    }
+    // `لل` is `ل` + `ال` with the alef dropped.
+    if let Some(n) = strip(rest, &["لل"]) {
+        return &rest[n..];
+    }
+    if let Some(n) = strip(rest, &["ب", "ل", "ك"]) {
+        rest = &rest[n..];
+    }
+    if let Some(n) = strip(rest, &["ال"]) {
+        rest = &rest[n..];
+    }
+    rest
+}
+
+/// Feature templates (the numbers mixed into the hashes; never reuse one).
+mod template {
+    pub const BIAS: u64 = 1;
+    pub const WORD: u64 = 2;
+    pub const LOWER: u64 = 3;
+    pub const SHAPE: u64 = 4;
+    pub const PREFIX: u64 = 5; // + 0..3
+    pub const SUFFIX: u64 = 10; // + 0..4
+    pub const STEM: u64 = 15;
+    pub const LOWER_BEFORE: u64 = 16;
+    pub const LOWER_AFTER: u64 = 17;
+    pub const LOWER_BEFORE_2: u64 = 18;
+    pub const LOWER_AFTER_2: u64 = 19;
+    pub const SHAPE_BEFORE: u64 = 20;
+    pub const SHAPE_AFTER: u64 = 21;
+    pub const SHAPES_AROUND: u64 = 22;
+    pub const BIGRAM_BEFORE: u64 = 23;
+    pub const BIGRAM_AFTER: u64 = 24;
+    pub const FIRST_SHAPE: u64 = 25;
+    pub const STEM_BEFORE: u64 = 26;
+    pub const STEM_AFTER: u64 = 27;
+    pub const SUFFIX3_BEFORE: u64 = 28;
+    pub const SEEN_CAPITALIZED: u64 = 29;
+    pub const LABEL_BEFORE: u64 = 40;
+    pub const LABELS_BEFORE: u64 = 41;
+    pub const LABEL_BEFORE_LOWER: u64 = 42;
+    pub const LABEL_BEFORE_SHAPE: u64 = 43;
+}
+
+/// Features that depend on the words only (not on labels given).
+const STATIC_FEATURES: usize = 26;
+/// Features that depend on the labels of the two tokens before.
+const HISTORY_FEATURES: usize = 4;
+
+fn static_features(words: &[Word], i: usize, first: bool, seen: bool) -> [u64; STATIC_FEATURES] {
+    use template::*;
+    let at = |k: isize| -> &Word {
+        let j = i as isize + k;
+        if j < 0 {
+            &BOUNDARY_BEFORE
+        } else {
+            words.get(j as usize).unwrap_or(&BOUNDARY_AFTER)
+        }
+    };
+    let w = at(0);
+    let (b1, b2, a1, a2) = (at(-1), at(-2), at(1), at(2));
+    [
+        BIAS,
+        mix(WORD, w.word),
+        mix(LOWER, w.lower),
+        mix(SHAPE, w.shape),
+        mix(PREFIX, w.prefix[0]),
+        mix(PREFIX + 1, w.prefix[1]),
+        mix(PREFIX + 2, w.prefix[2]),
+        mix(SUFFIX, w.suffix[0]),
+        mix(SUFFIX + 1, w.suffix[1]),
+        mix(SUFFIX + 2, w.suffix[2]),
+        mix(SUFFIX + 3, w.suffix[3]),
+        mix(STEM, w.stem),
+        mix(LOWER_BEFORE, b1.lower),
+        mix(LOWER_AFTER, a1.lower),
+        mix(LOWER_BEFORE_2, b2.lower),
+        mix(LOWER_AFTER_2, a2.lower),
+        mix(SHAPE_BEFORE, b1.shape),
+        mix(SHAPE_AFTER, a1.shape),
+        mix(SHAPES_AROUND, mix(mix(b1.shape, w.shape), a1.shape)),
+        mix(BIGRAM_BEFORE, mix(b1.lower, w.lower)),
+        mix(BIGRAM_AFTER, mix(w.lower, a1.lower)),
+        mix(FIRST_SHAPE, mix(u64::from(first), w.shape)),
+        mix(STEM_BEFORE, b1.stem),
+        mix(STEM_AFTER, a1.stem),
+        mix(SUFFIX3_BEFORE, b1.suffix[2]),
+        mix(SEEN_CAPITALIZED, mix(u64::from(seen), w.shape)),
+    ]
+}
+
+fn history_features(
+    words: &[Word],
+    i: usize,
+    before: usize,
+    before_2: usize,
+) -> [u64; HISTORY_FEATURES] {
+    use template::*;
+    let w = &words[i];
+    let (b, b2) = (before as u64, before_2 as u64);
+    [
+        mix(LABEL_BEFORE, b),
+        mix(LABELS_BEFORE, mix(b2, b)),
+        mix(LABEL_BEFORE_LOWER, mix(b, w.lower)),
+        mix(LABEL_BEFORE_SHAPE, mix(b, w.shape)),
+    ]
+}
+
+/// The hashed words of a sentence, with for each whether its lower case is
+/// seen capitalized somewhere else than at a sentence start in `document`
+/// (a name at the start of a sentence or in an all-capital headline).
+struct Sentence {
+    words: Vec<Word>,
+    seen: Vec<bool>,
+}
+
+impl Sentence {
+    fn new(tokens: &[&str], capitalized: &rustc_hash::FxHashSet<u64>) -> Self {
+        let mut buffer = String::new();
+        let words: Vec<Word> = tokens.iter().map(|t| Word::new(t, &mut buffer)).collect();
+        let seen = words
+            .iter()
+            .map(|w| capitalized.contains(&w.lower))
+            .collect();
+        Self { words, seen }
+    }
+}
+
+/// The lower cases of the words that start with a capital letter somewhere
+/// other than at the start of a sentence, in a document of tokenized sentences.
+pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> {
+    let mut out = rustc_hash::FxHashSet::default();
+    let mut buffer = String::new();
+    for sentence in sentences {
+        for (i, token) in sentence.iter().enumerate() {
+            let after_opening = i > 0 && !sentence[i - 1].chars().any(char::is_alphanumeric);
+            if i == 0 || after_opening {
+                continue;
+            }
+            let mut chars = token.chars();
+            let capital = chars.next().is_some_and(char::is_uppercase);
+            // An all-capital word says nothing (headlines, acronyms).
+            if capital && chars.any(char::is_lowercase) {
+                buffer.clear();
+                buffer.extend(token.chars().flat_map(char::to_lowercase));
+                out.insert(xxh3_64(buffer.as_bytes()));
+            }
+        }
+    }
+    out
+}
+
+/// A trained tagger: nine integer weights per feature.
+#[derive(Debug, Default)]
+pub struct Model {
+    weights: FxHashMap<u64, [i16; N]>,
+}
+
+/// A model file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("not a newsflow NER model (bad magic bytes)")]
+    Magic,
+    #[error("model file truncated: {0} bytes, expected {1}")]
+    Truncated(usize, usize),
+}
+
+const MAGIC: &[u8; 8] = b"NFNER\x01\x09\x00";
+const ENTRY_BYTES: usize = 8 + 2 * N;
+
+impl Model {
+    /// Reads a model written by [`Model::to_bytes`].
+    ///
+    /// # Errors
+    /// When `bytes` is not such a model.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        let body = bytes.strip_prefix(MAGIC).ok_or(ModelError::Magic)?;
+        if body.len() < 4 {
+            return Err(ModelError::Truncated(bytes.len(), MAGIC.len() + 4));
+        }
+        let count = u32::from_le_bytes(body[..4].try_into().expect("4 bytes")) as usize;
+        let entries = &body[4..];
+        if entries.len() != count * ENTRY_BYTES {
+            return Err(ModelError::Truncated(
+                bytes.len(),
+                MAGIC.len() + 4 + count * ENTRY_BYTES,
+            ));
+        }
+        let mut weights = FxHashMap::with_capacity_and_hasher(count, Default::default());
+        for entry in entries.chunks_exact(ENTRY_BYTES) {
+            let key = u64::from_le_bytes(entry[..8].try_into().expect("8 bytes"));
+            let mut row = [0i16; N];
+            for (k, w) in row.iter_mut().enumerate() {
+                *w = i16::from_le_bytes([entry[8 + 2 * k], entry[9 + 2 * k]]);
+            }
+            weights.insert(key, row);
+        }
+        Ok(Self { weights })
+    }
+
+    /// The model as bytes, entries sorted by key (the same model gives the same bytes).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut keys: Vec<u64> = self.weights.keys().copied().collect();
+        keys.sort_unstable();
+        let mut out = Vec::with_capacity(MAGIC.len() + 4 + keys.len() * ENTRY_BYTES);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
+        for key in keys {
+            out.extend_from_slice(&key.to_le_bytes());
+            for w in self.weights[&key] {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Number of features with weights.
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Whether the model has no weights.
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+
+    /// The labels (indexes into [`LABELS`]) of the tokens of each sentence of
+    /// a document (sentences are tagged together so that a word written
+    /// with a capital elsewhere in the document is known as such).
+    pub fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<usize>> {
+        let capitalized = capitalized_words(sentences);
+        sentences
+            .iter()
+            .map(|tokens| self.tag(&Sentence::new(tokens, &capitalized)))
+            .collect()
+    }
+
+    fn tag(&self, sentence: &Sentence) -> Vec<usize> {
+        let words = &sentence.words;
+        let mut labels = Vec::with_capacity(words.len());
+        for i in 0..words.len() {
+            let mut scores = [0i32; N];
+            let statics = static_features(words, i, i == 0, sentence.seen[i]);
+            self.add(&statics, &mut scores);
+            let (before, before_2) = previous_labels(&labels, i);
+            self.add(&history_features(words, i, before, before_2), &mut scores);
+            labels.push(best(&scores, before));
+        }
+        labels
+    }
+
+    fn add(&self, features: &[u64], scores: &mut [i32; N]) {
+        for f in features {
+            if let Some(row) = self.weights.get(f) {
+                for (s, w) in scores.iter_mut().zip(row) {
+                    *s += i32::from(*w);
+                }
+            }
+        }
+    }
+}
+
+fn previous_labels(labels: &[usize], i: usize) -> (usize, usize) {
+    let before = if i >= 1 { labels[i - 1] } else { N };
+    let before_2 = if i >= 2 { labels[i - 2] } else { N };
+    (before, before_2)
+}
+
+/// The best-scoring label allowed after `before` (`N` = sentence start).
+fn best<T: PartialOrd + Copy>(scores: &[T; N], before: usize) -> usize {
+    let before = if before == N { 0 } else { before };
+    let mut best = 0;
+    for label in 1..N {
+        if allowed(before, label) && scores[label] > scores[best] {
+            best = label;
+        }
+    }
+    best
+}
+
+/// One sentence of training data: tokens and their labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledSentence {
+    pub tokens: Vec<String>,
+    pub labels: Vec<usize>,
+    /// Sentences of one document share an id (for the capitalization feature).
+    pub document: usize,
+}
+
+/// Settings of [`train`].
+#[derive(Debug, Clone, Copy)]
+pub struct TrainOptions {
+    pub epochs: usize,
+    /// Seed of the shuffle of the sentences before each epoch.
+    pub seed: u64,
+    /// Features whose largest averaged weight is below this are dropped.
+    pub prune_below: f32,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            epochs: 10,
+            seed: 1,
+            prune_below: 1.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Row {
+    weights: [f32; N],
+    totals: [f32; N],
+    stamps: [u32; N],
+}
+
+/// Trains a model on labelled sentences: averaged perceptron, greedy
+/// decoding with the labels predicted so far (as at run time), sentences
+/// shuffled before each epoch. `progress` hears after each epoch (epoch,
+/// tokens tagged right in that epoch, tokens).
+pub fn train(
+    data: &[LabelledSentence],
+    options: TrainOptions,
+    mut progress: impl FnMut(usize, usize, usize),
+) -> Model {
+    // The hashed words of every sentence, with their document's capitalization.
+    let mut by_document: FxHashMap<usize, Vec<Vec<&str>>> = FxHashMap::default();
+    for s in data {
+        by_document
+            .entry(s.document)
+            .or_default()
+            .push(s.tokens.iter().map(String::as_str).collect());
+    }
+    let capitalized: FxHashMap<usize, rustc_hash::FxHashSet<u64>> = by_document
+        .iter()
+        .map(|(d, sentences)| (*d, capitalized_words(sentences)))
+        .collect();
+    let sentences: Vec<Sentence> = data
+        .iter()
+        .map(|s| {
+            let tokens: Vec<&str> = s.tokens.iter().map(String::as_str).collect();
+            Sentence::new(&tokens, &capitalized[&s.document])
+        })
+        .collect();
+
+    let mut rows: FxHashMap<u64, Row> = FxHashMap::default();
+    let mut step: u32 = 0;
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    let mut rng = options.seed.max(1);
+    for epoch in 0..options.epochs {
+        shuffle(&mut order, &mut rng);
+        let (mut right, mut total) = (0, 0);
+        for &s in &order {
+            let sentence = &sentences[s];
+            let gold = &data[s].labels;
+            let mut labels = Vec::with_capacity(gold.len());
+            for (i, &truth) in gold.iter().enumerate() {
+                step += 1;
+                let statics = static_features(&sentence.words, i, i == 0, sentence.seen[i]);
+                let (before, before_2) = previous_labels(&labels, i);
+                let history = history_features(&sentence.words, i, before, before_2);
+                let mut scores = [0f32; N];
+                for f in statics.iter().chain(&history) {
+                    if let Some(row) = rows.get(f) {
+                        for (s, w) in scores.iter_mut().zip(&row.weights) {
+                            *s += w;
+                        }
+                    }
+                }
+                let guess = best(&scores, before);
+                total += 1;
+                if guess == truth {
+                    right += 1;
+                } else {
+                    for f in statics.iter().chain(&history) {
+                        let row = rows.entry(*f).or_insert(Row {
+                            weights: [0.0; N],
+                            totals: [0.0; N],
+                            stamps: [0; N],
+                        });
+                        for (label, delta) in [(truth, 1.0), (guess, -1.0)] {
+                            row.totals[label] +=
+                                (step - row.stamps[label]) as f32 * row.weights[label];
+                            row.stamps[label] = step;
+                            row.weights[label] += delta;
+                        }
+                    }
+                }
+                labels.push(guess);
+            }
+        }
+        progress(epoch + 1, right, total);
+    }
+    average_and_quantize(rows, step, options.prune_below)
+}
+
+fn average_and_quantize(rows: FxHashMap<u64, Row>, step: u32, prune_below: f32) -> Model {
+    let averaged: Vec<(u64, [f32; N])> = rows
+        .into_iter()
+        .map(|(key, row)| {
+            let mut avg = [0f32; N];
+            for (label, avg) in avg.iter_mut().enumerate() {
+                let total =
+                    row.totals[label] + (step - row.stamps[label]) as f32 * row.weights[label];
+                *avg = total / step as f32;
+            }
+            (key, avg)
+        })
+        .collect();
+    let largest = averaged
+        .iter()
+        .flat_map(|(_, w)| w.iter().map(|x| x.abs()))
+        .fold(0f32, f32::max);
+    if largest == 0.0 {
+        return Model::default();
+    }
+    let scale = f32::from(i16::MAX) / largest;
+    let mut weights = FxHashMap::default();
+    for (key, avg) in averaged {
+        if avg.iter().all(|w| w.abs() < prune_below) {
+            continue;
+        }
+        let mut row = [0i16; N];
+        for (q, w) in row.iter_mut().zip(avg) {
+            *q = (w * scale).round() as i16;
+        }
+        if row.iter().any(|&q| q != 0) {
+            weights.insert(key, row);
+        }
+    }
+    Model { weights }
+}
+
+/// Fisher–Yates with xorshift64: the same seed gives the same order everywhere.
+fn shuffle(order: &mut [usize], state: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        let j = (*state % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentence(text: &str, document: usize) -> LabelledSentence {
+        let (tokens, labels) = text
+            .split_whitespace()
+            .map(|pair| {
+                let (token, label) = pair.split_once('/').unwrap_or((pair, "O"));
+                (token.to_string(), label_index(label).unwrap())
+            })
+            .unzip();
+        LabelledSentence {
+            tokens,
+            labels,
+            document,
+        }
+    }
+
+    #[test]
+    fn labels_and_kinds() {
+        assert_eq!(kind_of(label_index("B-PER").unwrap()), 1);
+        assert_eq!(kind_of(label_index("I-LOC").unwrap()), 3);
+        assert!(is_inside(label_index("I-MISC").unwrap()));
+        assert!(!allowed(0, label_index("I-PER").unwrap()));
+        assert!(allowed(
+            label_index("B-PER").unwrap(),
+            label_index("I-PER").unwrap()
+        ));
+        assert!(!allowed(
+            label_index("B-ORG").unwrap(),
+            label_index("I-PER").unwrap()
+        ));
+    }
+
+    #[test]
+    fn a_model_learns_a_pattern_and_round_trips_through_bytes() {
+        let data: Vec<LabelledSentence> = [
+            "Minister Anna/B-PER Berg/I-PER visited Oslo/B-LOC today .",
+            "Minister Olav/B-PER Lund/I-PER visited Bergen/B-LOC today .",
+            "Minister Kari/B-PER Dahl/I-PER visited Tromsø/B-LOC today .",
+            "the workers of Statoil/B-ORG visited Oslo/B-LOC today .",
+            "the workers of Telenor/B-ORG visited Bergen/B-LOC today .",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(d, s)| sentence(s, d))
+        .collect();
+        let options = TrainOptions {
+            prune_below: 0.0,
+            ..Default::default()
+        };
+        let model = train(&data, options, |_, _, _| {});
+        let model = Model::from_bytes(&model.to_bytes()).unwrap();
+        let tagged = model.tag_document(&[vec![
+            "Minister", "Per", "Hansen", "visited", "Oslo", "today", ".",
+        ]]);
+        let names: Vec<&str> = tagged[0].iter().map(|&l| LABELS[l]).collect();
+        assert_eq!(names, ["O", "B-PER", "I-PER", "O", "B-LOC", "O", "O"]);
+    }
+
+    #[test]
+    fn bad_model_bytes_are_refused() {
+        assert!(matches!(Model::from_bytes(b"nope"), Err(ModelError::Magic)));
+        let mut bytes = Model::default().to_bytes();
+        bytes[8] = 3;
+        assert!(matches!(
+            Model::from_bytes(&bytes),
+            Err(ModelError::Truncated(..))
+        ));
+    }
+
+    #[test]
+    fn arabic_clitics_are_peeled() {
+        assert_eq!(strip_arabic_clitics("والرئيس"), "رئيس");
+        assert_eq!(strip_arabic_clitics("لداعش"), "داعش");
+        assert_eq!(strip_arabic_clitics("للرئيس"), "رئيس");
+        assert_eq!(strip_arabic_clitics("بالعراق"), "عراق");
+    }
+}

@@ -1,0 +1,203 @@
+//! Words and punctuation of a sentence, split the way the news NER corpora
+//! the tagger learns from are tokenized (CoNLL style): punctuation apart,
+//! `U.S.` and `Mr.` whole, English `'s` and French elisions (`l'`, `d'`)
+//! apart, hyphenated words whole.
+
+/// One token: byte offsets into the text it was cut from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Punctuation that opens a word (split off its front).
+fn opens(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '“' | '„' | '«' | '‘' | '\'' | '(' | '[' | '{' | '¿' | '¡' | '‹' | '‚' | '<'
+    )
+}
+
+/// Punctuation that closes a word (split off its end).
+fn closes(c: char) -> bool {
+    matches!(
+        c,
+        '.' | ','
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | ')'
+            | ']'
+            | '}'
+            | '"'
+            | '”'
+            | '»'
+            | '’'
+            | '\''
+            | '…'
+            | '،'
+            | '؛'
+            | '؟'
+            | '›'
+            | '>'
+            | '“'
+    )
+}
+
+/// Words whose final period belongs to them.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "gov", "sen", "rep", "prof", "jr",
+    "sr", "inc", "ltd", "co", "corp", "vs", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "mme", "mlle", "hr", "fr", "sra", "av", "gral", "dña", "ing",
+    "mgr", "sta", "gen", "adm", "capt", "maj", "cpl", "bros", "dept", "univ", "bzw", "ca",
+];
+
+/// French and Italian elided articles and pronouns, split after the apostrophe.
+const ELISIONS: &[&str] = &[
+    "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "dell", "all",
+    "nell", "sull", "dall", "un",
+];
+
+/// The tokens of `text`.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut chunk_start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if c.is_whitespace() {
+            if let Some(start) = chunk_start.take() {
+                split_chunk(text, start, i, &mut out);
+            }
+        } else if chunk_start.is_none() {
+            chunk_start = Some(i);
+        }
+    }
+    out
+}
+
+fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Token>) {
+    // Opening punctuation, one token each.
+    while let Some(c) = text[start..end].chars().next() {
+        if !opens(c) || start + c.len_utf8() == end {
+            break;
+        }
+        out.push(Token {
+            start,
+            end: start + c.len_utf8(),
+        });
+        start += c.len_utf8();
+    }
+    // Closing punctuation, kept aside to push after the core.
+    let mut closing = Vec::new();
+    while let Some(c) = text[start..end].chars().next_back() {
+        if !closes(c) || end - c.len_utf8() == start {
+            break;
+        }
+        if c == '.' && keeps_period(&text[start..end - 1]) {
+            break;
+        }
+        let at = end - c.len_utf8();
+        // A run of periods (`...`) is one token.
+        match closing.last_mut() {
+            Some(Token { start: s, .. }) if c == '.' && text[*s..].starts_with('.') => *s = at,
+            _ => closing.push(Token { start: at, end }),
+        }
+        end = at;
+    }
+    split_core(text, start, end, out);
+    out.extend(closing.into_iter().rev());
+}
+
+/// Splits English `'s` and Romance elisions off a word.
+fn split_core(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
+    let word = &text[start..end];
+    if let Some(apostrophe) = word.find(['\'', '’']) {
+        let after = apostrophe + word[apostrophe..].chars().next().map_or(1, char::len_utf8);
+        let before = &word[..apostrophe];
+        let rest = &word[after..];
+        if !rest.is_empty()
+            && rest.chars().next().is_some_and(char::is_alphabetic)
+            && ELISIONS.contains(&before.to_lowercase().as_str())
+        {
+            out.push(Token {
+                start,
+                end: start + after,
+            });
+            split_core(text, start + after, end, out);
+            return;
+        }
+        if (rest == "s" || rest == "S") && before.chars().count() >= 2 {
+            out.push(Token {
+                start,
+                end: start + apostrophe,
+            });
+            out.push(Token {
+                start: start + apostrophe,
+                end,
+            });
+            return;
+        }
+    }
+    if start < end {
+        out.push(Token { start, end });
+    }
+}
+
+/// Whether `word` (without its final period) is an abbreviation that keeps it:
+/// `U.S`, a single letter (`J`), or a listed title (`Mr`).
+fn keeps_period(word: &str) -> bool {
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    if letters == 0 || word.ends_with('.') {
+        return false;
+    }
+    if word.contains('.') && word.chars().all(|c| c.is_alphabetic() || c == '.') {
+        return true;
+    }
+    if letters == 1 && word.chars().count() == 1 && word.chars().all(char::is_uppercase) {
+        return true;
+    }
+    ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        tokenize(text)
+            .into_iter()
+            .map(|t| &text[t.start..t.end])
+            .collect()
+    }
+
+    #[test]
+    fn punctuation_is_split_off_and_abbreviations_stay_whole() {
+        assert_eq!(
+            words("Mr. Smith (of the U.S.) said: \"No.\" J. Doe's car..."),
+            [
+                "Mr.", "Smith", "(", "of", "the", "U.S.", ")", "said", ":", "\"", "No", ".", "\"",
+                "J.", "Doe", "'s", "car", "..."
+            ]
+        );
+    }
+
+    #[test]
+    fn elisions_and_arabic_punctuation() {
+        assert_eq!(
+            words("l'Élysée d’Emmanuel, «Paris»"),
+            ["l'", "Élysée", "d’", "Emmanuel", ",", "«", "Paris", "»"]
+        );
+        assert_eq!(
+            words("قال الرئيس، لبنان؟"),
+            ["قال", "الرئيس", "،", "لبنان", "؟"]
+        );
+    }
+
+    #[test]
+    fn lone_punctuation_is_one_token() {
+        assert_eq!(words("a - b . \" x"), ["a", "-", "b", ".", "\"", "x"]);
+    }
+}
