@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Reproducible selection of real news articles for the enrich-stage evaluation.
+
+Reads the third-party corpora in /work/shared/data/news (or the directory given
+as the first argument) and prints, one per line, `file<TAB>id<TAB>lang<TAB>split`
+for the selected articles, in selection order (the annotation order).
+
+Rules (see README.md):
+  * article length (title + text, whitespace tokens) between 150 and 1,200 words;
+  * the text (title or body) holds at least one direct quotation: a span of
+    3+ words inside paired quotation marks of any style: "...", “...”, ”...”,
+    «...», „...“, ‘...’, or the PTB-style `` ... '' that ECB+ uses;
+  * seed 10: random.Random(10).sample() over the eligible articles of each
+    (file, lang) pool, pools taken in the fixed order below;
+  * 15 en from masakhanews, 15 en from ecbplus, 25 fr (masakhanews), 25 ar;
+  * split per language: the selected ids sorted by sha256(id); the first
+    n // 2 are `dev`, the rest `test`.
+Stdlib only.
+"""
+import hashlib
+import json
+import os
+import random
+import re
+import sys
+
+SEED = 10
+MIN_WORDS, MAX_WORDS = 150, 1200
+POOLS = [  # (file, lang, how many)
+    ("masakhanews_en_fr.jsonl", "en", 15),
+    ("ecbplus_en_events.jsonl", "en", 15),
+    ("masakhanews_en_fr.jsonl", "fr", 25),
+    ("saudinewsnet_ar.jsonl", "ar", 25),
+]
+
+# Paired quotation marks. Content may not cross a paragraph break.
+QUOTE_RES = [
+    re.compile(r'"([^"\n]+)"'),
+    re.compile(r'[“”]([^“”"\n]+)[”“]'),
+    re.compile(r'«([^«»\n]+)»'),
+    re.compile(r'„([^„“”\n]+)[“”]'),
+    # ‘...’ : opening mark not preceded by a letter (so apostrophes do not count)
+    re.compile(r'(?<!\w)‘([^‘’\n]+)’(?!\w)'),
+    re.compile(r"``([^`\n]+?)''"),
+]
+
+
+def has_direct_quote(text):
+    for rx in QUOTE_RES:
+        for m in rx.finditer(text):
+            if len(m.group(1).split()) >= 3:
+                return True
+    return False
+
+
+def word_count(art):
+    return len(((art.get("title") or "") + " " + (art.get("text") or "")).split())
+
+
+def eligible(art):
+    n = word_count(art)
+    if not (MIN_WORDS <= n <= MAX_WORDS):
+        return False
+    return has_direct_quote((art.get("title") or "") + "\n" + (art.get("text") or ""))
+
+
+def id_hash(art_id):
+    return hashlib.sha256(art_id.encode("utf-8")).hexdigest()
+
+
+def select(data_dir):
+    picked = []  # (file, id, lang) in selection order
+    for fname, lang, k in POOLS:
+        pool = []
+        with open(os.path.join(data_dir, fname), encoding="utf-8") as fh:
+            for line in fh:
+                art = json.loads(line)
+                if art.get("lang") == lang and eligible(art):
+                    pool.append(art["id"])
+        rng = random.Random(SEED)
+        for art_id in rng.sample(pool, k):
+            picked.append((fname, art_id, lang))
+    split = {}
+    for lang in sorted({p[2] for p in picked}):
+        ids = sorted((p[1] for p in picked if p[2] == lang), key=id_hash)
+        for i, art_id in enumerate(ids):
+            split[art_id] = "dev" if i < len(ids) // 2 else "test"
+    return [(f, i, l, split[i]) for f, i, l in picked]
+
+
+def main():
+    data_dir = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/news"
+    for fname, art_id, lang, sp in select(data_dir):
+        print(f"{fname}\t{art_id}\t{lang}\t{sp}")
+
+
+if __name__ == "__main__":
+    main()
