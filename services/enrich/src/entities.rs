@@ -212,6 +212,12 @@ pub fn link_key(name: &str) -> String {
     key
 }
 
+/// Titles the tagger may take into a person's name.
+const PERSON_TITLES: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "Prof", "Sir", "Dame", "M", "Mme", "Mlle", "Herr", "Frau", "Sr",
+    "Sra", "Dña", "Don", "г-н", "г-жа",
+];
+
 /// The name of a candidate as written, without an Arabic conjunction glued
 /// to its article (`والولايات المتحدة` → `الولايات المتحدة`): a conjunction
 /// before another first letter may be the name's own (`وليد`, `فلسطين`).
@@ -272,12 +278,24 @@ pub fn add_tagged_names(
     };
     let mut candidate_keys: Vec<(usize, String)> = Vec::new();
     for name in names {
-        let start = char_at(name.start);
+        // A title is not part of a person's name (`Mr Waters`, `Dr. Bogoch`).
+        let mut name_start = name.start;
+        if name.kind == EntityType::Person {
+            while let Some((first, rest)) = text[name_start..name.end].split_once(' ')
+                && PERSON_TITLES.contains(&first.trim_end_matches('.'))
+            {
+                name_start = name.end - rest.len();
+            }
+            if PERSON_TITLES.contains(&text[name_start..name.end].trim_end_matches('.')) {
+                continue;
+            }
+        }
+        let start = char_at(name_start);
         let end = char_at(name.end);
         if taken.iter().any(|&(s, e)| s < end && start < e) {
             continue;
         }
-        let written = &text[name.start..name.end];
+        let written = &text[name_start..name.end];
         if !written.chars().any(char::is_alphabetic) {
             continue;
         }
@@ -558,6 +576,48 @@ mod tests {
     fn bad_lines_are_reported_with_their_number() {
         let err = parse_list("# c\nx\tthing\tX\tx\n").unwrap_err();
         assert_eq!(err.to_string(), "line 2: unknown type \"thing\"");
+    }
+
+    fn tagged(text: &str, lang: &str, index: &EntityIndex) -> Vec<Entity> {
+        let folded = Folded::new(text);
+        let sentences = crate::summary::sentences(text);
+        find_entities(text, &folded, &sentences, Some(lang), index)
+    }
+
+    #[test]
+    fn the_tagger_finds_unlisted_names_and_groups_a_surname_with_the_full_name() {
+        let text = "Interior minister Marta Kowalczyk met officials of Nordvik Shipping in Rotterdam \
+            on Tuesday. Mr Kowalczyk said the port would stay open.";
+        let found = tagged(text, "en", &EntityIndex::builtin());
+        let person = found
+            .iter()
+            .find(|e| e.name == "Marta Kowalczyk")
+            .expect("the person is found");
+        assert!(person.candidate && person.id.is_none());
+        assert_eq!(person.kind, EntityType::Person);
+        let mentions: Vec<&str> = person.mentions.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            mentions,
+            ["Marta Kowalczyk", "Kowalczyk"],
+            "the title is left out"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|e| e.name == "Rotterdam" && e.kind == EntityType::Location)
+        );
+    }
+
+    #[test]
+    fn a_tagged_name_in_another_inflection_links_to_the_listed_entity() {
+        let list = parse_list("Q39259\tperson\tRecep Tayyip Erdoğan\tru:Эрдоган\n").unwrap();
+        let index = EntityIndex::new([list]);
+        assert_eq!(
+            index.link("Эрдоганом").map(|d| d.id.as_str()),
+            Some("Q39259")
+        );
+        assert_eq!(link_key("لداعش"), link_key("داعش"));
+        assert!(index.link("Москва").is_none());
     }
 
     #[test]

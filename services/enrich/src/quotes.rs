@@ -13,8 +13,22 @@ use newsflow_core::contracts::{Entity, Quote};
 use regex::Regex;
 
 static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#""([^"\n]{8,}?)"|“([^”\n]{8,}?)”|«([^»\n]{8,}?)»|„([^“”\n]{8,}?)[“”]"#)
-        .expect("valid regex")
+    // The last alternatives: a paragraph that opens a quotation and never
+    // closes it, as news sites write a quotation that goes on in the next
+    // paragraph.
+    Regex::new(
+        r#"(?m)"([^"\n]{8,}?)"|“([^”\n]{8,}?)”|«([^»\n]{8,}?)»|„([^“”\n]{8,}?)[“”]|^[ \t]*["“«]([^"“”«»\n]{8,})$"#,
+    )
+    .expect("valid regex")
+});
+
+/// Speech verbs: a person or organization named next to one, beside a
+/// quotation, said it.
+static SPEECH_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:said|says|told|added|explained|warned|stated|insisted|wrote|asked|argued|according to|continued|noted|declared|announced|tweeted|claimed|urged|admitted|replied|responded|commented|acknowledged|a déclaré|déclare|a dit|dit|a affirmé|affirme|a expliqué|explique|a ajouté|ajoute|a souligné|souligne|a indiqué|indique|a estimé|estime|a assuré|assure|selon|a confié|a lancé|lance|a annoncé|a averti|avertit|a précisé|précise|a réagi|sagte|sagt|erklärte|betonte|dijo|afirmó|explicó|añadió|declaró|según|заявил|заявила|сказал|сказала|отметил|отметила|добавил|добавила|сообщил|сообщила)\b|(?:قال|أضاف|اضاف|أكد|اكد|تابع|أردف|اردف|صرح|أوضح|اوضح|حذر|متابعا|مضيفا|مشيرا|وفق|بحسب|قالت|أضافت|أكدت|أوضحت)",
+    )
+    .expect("valid regex")
 });
 
 const NAME: &str = r"\p{Lu}[\p{L}'’\-]+(?:\s+\p{Lu}[\p{L}'’\-]+){0,3}";
@@ -68,6 +82,32 @@ const OPENERS: &[&str] = &[
     "Pero",
 ];
 
+/// Titles before a name.
+const TITLES: &[&str] = &[
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Prof",
+    "Sir",
+    "Dame",
+    "Lord",
+    "Lady",
+    "M",
+    "Mme",
+    "Mlle",
+    "Me",
+    "Herr",
+    "Frau",
+    "Sr",
+    "Sra",
+    "President",
+    "Minister",
+    "Senator",
+    "General",
+    "Gen",
+];
+
 /// Words that are not names when they head an attribution.
 const NOT_SPEAKERS: &[&str] = &[
     "The",
@@ -111,15 +151,40 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         let line_start = text[..whole.start()].rfind('\n').map_or(0, |i| i + 1);
         let before = &text
             [line_start.max(floor_char(text, whole.start().saturating_sub(120)))..whole.start()];
-        let speaker = attribution(after, before, entities, &last_speaker)
-            .map(|s| match s {
-                // "he said" with no one named yet: the person last mentioned.
-                (name, None) if name.is_empty() => {
-                    last_person(entities, start).unwrap_or((name, None))
-                }
-                s => s,
-            })
-            .filter(|(name, _)| !name.is_empty());
+        let before_start_char = start
+            - text[before_start(text, whole.start())..inner_start]
+                .chars()
+                .count();
+        let after_end_char = end + text[inner_start + quoted.len()..].chars().count()
+            - text[floor_char(text, line_end.min(whole.end() + 120))..]
+                .chars()
+                .count();
+        let speaker = entity_beside(
+            entities,
+            text,
+            (before_start_char, start),
+            (end, after_end_char),
+            before,
+            after,
+        )
+        .or_else(|| attribution(after, before, entities, &last_speaker))
+        .or_else(|| {
+            // No attribution: a quotation that opens its paragraph goes on
+            // with the last speaker; one inside a paragraph is the person's
+            // that paragraph named last before it.
+            let opens_paragraph = text[line_start..whole.start()].trim().is_empty();
+            if opens_paragraph && last_speaker.is_some() {
+                return last_speaker.clone();
+            }
+            let paragraph_start = start - text[line_start..inner_start].chars().count();
+            last_person_between(entities, paragraph_start, start)
+        })
+        .map(|s| match s {
+            // "he said" with no one named yet: the person last mentioned.
+            (name, None) if name.is_empty() => last_person(entities, start).unwrap_or((name, None)),
+            s => s,
+        })
+        .filter(|(name, _)| !name.is_empty());
         if let Some((name, id)) = &speaker
             && !name.is_empty()
         {
@@ -135,6 +200,68 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         });
     }
     out
+}
+
+/// Byte where the 120 bytes of context before a quotation at `at` start
+/// (not before its line).
+fn before_start(text: &str, at: usize) -> usize {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    line_start.max(floor_char(text, at.saturating_sub(120)))
+}
+
+/// The person or organization named next to a quotation with a speech
+/// verb: in the attribution after it (up to the sentence end), else in the
+/// sentence before it. `before` and `after` are character ranges of the
+/// text around the quotation, `before_text`/`after_text` their text.
+fn entity_beside(
+    entities: &[Entity],
+    _text: &str,
+    before: (usize, usize),
+    after: (usize, usize),
+    before_text: &str,
+    after_text: &str,
+) -> Option<(String, Option<String>)> {
+    use newsflow_core::contracts::EntityType;
+    let speakers = || {
+        entities
+            .iter()
+            .filter(|e| matches!(e.kind, EntityType::Person | EntityType::Organization))
+            .flat_map(|e| e.mentions.iter().map(move |m| (m, e)))
+    };
+    // After: up to the end of the attribution's sentence.
+    let after_sentence = after_text.find(". ").map_or(after_text.len(), |i| i + 1);
+    let after_sentence_chars = after_text[..after_sentence].chars().count();
+    // A person before an organization (`Jane Doe told the Parliament`).
+    let person_first = |(m, e): &(&newsflow_core::contracts::Mention, &Entity)| {
+        (e.kind != EntityType::Person, m.start)
+    };
+    if SPEECH_VERB.is_match(&after_text[..after_sentence]) {
+        let limit = after.0 + after_sentence_chars;
+        if let Some((_, e)) = speakers()
+            .filter(|(m, _)| m.start >= after.0 && m.end <= limit.min(after.1))
+            .min_by_key(person_first)
+        {
+            return Some((full_name(e), e.id.clone()));
+        }
+    }
+    // Before: the sentence that leads into the quotation.
+    let sentence_start = before_text.rfind(". ").map_or(0, |i| i + 2);
+    let lead = &before_text[sentence_start..];
+    if SPEECH_VERB.is_match(lead) {
+        let from = before.1 - lead.chars().count();
+        if let Some((_, e)) = speakers()
+            .filter(|(m, _)| m.start >= from.max(before.0) && m.end <= before.1)
+            .max_by_key(|(m, e)| (e.kind == EntityType::Person, m.end))
+        {
+            return Some((full_name(e), e.id.clone()));
+        }
+    }
+    None
+}
+
+/// An entity's name as the speaker: its canonical name.
+fn full_name(entity: &Entity) -> String {
+    entity.name.clone()
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {
@@ -177,6 +304,28 @@ fn attribution(
     None
 }
 
+/// The person mentioned last in the characters `from..to`.
+fn last_person_between(
+    entities: &[Entity],
+    from: usize,
+    to: usize,
+) -> Option<(String, Option<String>)> {
+    entities
+        .iter()
+        .filter(|e| e.kind == newsflow_core::contracts::EntityType::Person)
+        .filter_map(|e| {
+            let last = e
+                .mentions
+                .iter()
+                .filter(|m| m.start >= from && m.end <= to)
+                .map(|m| m.start)
+                .max()?;
+            Some((last, e))
+        })
+        .max_by_key(|&(at, _)| at)
+        .map(|(_, e)| (e.name.clone(), e.id.clone()))
+}
+
 /// The known person mentioned last before character `before`.
 fn last_person(entities: &[Entity], before: usize) -> Option<(String, Option<String>)> {
     entities
@@ -205,16 +354,23 @@ fn named(name: &str, entities: &[Entity]) -> Option<(String, Option<String>)> {
     if NOT_SPEAKERS.contains(&first) {
         return None;
     }
+    // A title is not part of the name (`Mr Waters` is `Lee Waters`).
+    let name = match name.split_once(char::is_whitespace) {
+        Some((first, rest)) if TITLES.contains(&first.trim_end_matches('.')) => rest.trim_start(),
+        _ => name,
+    };
     entity_in(name, entities).or_else(|| Some((name.to_string(), None)))
 }
 
 /// The known entity whose mention makes up the start of `words`.
 fn entity_in(words: &str, entities: &[Entity]) -> Option<(String, Option<String>)> {
     entities.iter().find_map(|e| {
-        e.mentions
+        let named = e
+            .mentions
             .iter()
             .any(|m| words.starts_with(&m.text) || m.text.starts_with(words))
-            .then(|| (e.name.clone(), e.id.clone()))
+            || e.name.ends_with(&format!(" {words}"));
+        named.then(|| (e.name.clone(), e.id.clone()))
     })
 }
 
@@ -288,6 +444,25 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn the_speaker_is_any_tagged_person_and_a_paragraph_goes_on_with_them() {
+        let text = "Talks on pay broke down on Friday, said union negotiator Pieter de Vries. \
+            \"We will not accept a cut in real wages,\" Mr de Vries told reporters.\n\
+            \"The strike goes on until the employers come back to the table.\"";
+        let folded = crate::fold::Folded::new(text);
+        let sentences = crate::summary::sentences(text);
+        let entities = crate::entities::find_entities(
+            text,
+            &folded,
+            &sentences,
+            Some("en"),
+            &crate::entities::EntityIndex::builtin(),
+        );
+        let found = quotes(text, &entities);
+        let speakers: Vec<Option<&str>> = found.iter().map(|q| q.speaker.as_deref()).collect();
+        assert_eq!(speakers, [Some("Pieter de Vries"), Some("Pieter de Vries")]);
     }
 
     #[test]

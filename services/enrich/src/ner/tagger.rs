@@ -192,23 +192,9 @@ mod template {
     pub const LABEL_BEFORE_SHAPE: u64 = 43;
 }
 
-/// Features that depend on the words only (not on labels given).
-const STATIC_FEATURES: usize = 26;
-/// Features that depend on the labels of the two tokens before.
-const HISTORY_FEATURES: usize = 4;
-
-fn static_features(words: &[Word], i: usize, first: bool, seen: bool) -> [u64; STATIC_FEATURES] {
+/// Features of a token's own word (its document decides `seen`).
+fn own_features(w: &Word, seen: bool) -> [u64; 13] {
     use template::*;
-    let at = |k: isize| -> &Word {
-        let j = i as isize + k;
-        if j < 0 {
-            &BOUNDARY_BEFORE
-        } else {
-            words.get(j as usize).unwrap_or(&BOUNDARY_AFTER)
-        }
-    };
-    let w = at(0);
-    let (b1, b2, a1, a2) = (at(-1), at(-2), at(1), at(2));
     [
         BIAS,
         mix(WORD, w.word),
@@ -222,31 +208,75 @@ fn static_features(words: &[Word], i: usize, first: bool, seen: bool) -> [u64; S
         mix(SUFFIX + 2, w.suffix[2]),
         mix(SUFFIX + 3, w.suffix[3]),
         mix(STEM, w.stem),
-        mix(LOWER_BEFORE, b1.lower),
-        mix(LOWER_AFTER, a1.lower),
-        mix(LOWER_BEFORE_2, b2.lower),
-        mix(LOWER_AFTER_2, a2.lower),
-        mix(SHAPE_BEFORE, b1.shape),
-        mix(SHAPE_AFTER, a1.shape),
-        mix(SHAPES_AROUND, mix(mix(b1.shape, w.shape), a1.shape)),
-        mix(BIGRAM_BEFORE, mix(b1.lower, w.lower)),
-        mix(BIGRAM_AFTER, mix(w.lower, a1.lower)),
-        mix(FIRST_SHAPE, mix(u64::from(first), w.shape)),
-        mix(STEM_BEFORE, b1.stem),
-        mix(STEM_AFTER, a1.stem),
-        mix(SUFFIX3_BEFORE, b1.suffix[2]),
         mix(SEEN_CAPITALIZED, mix(u64::from(seen), w.shape)),
     ]
 }
 
-fn history_features(
-    words: &[Word],
-    i: usize,
-    before: usize,
-    before_2: usize,
-) -> [u64; HISTORY_FEATURES] {
+/// Features of the word just before a token.
+fn before_features(b1: &Word) -> [u64; 4] {
     use template::*;
-    let w = &words[i];
+    [
+        mix(LOWER_BEFORE, b1.lower),
+        mix(SHAPE_BEFORE, b1.shape),
+        mix(STEM_BEFORE, b1.stem),
+        mix(SUFFIX3_BEFORE, b1.suffix[2]),
+    ]
+}
+
+/// Features of the word just after a token.
+fn after_features(a1: &Word) -> [u64; 3] {
+    use template::*;
+    [
+        mix(LOWER_AFTER, a1.lower),
+        mix(SHAPE_AFTER, a1.shape),
+        mix(STEM_AFTER, a1.stem),
+    ]
+}
+
+fn before_2_features(b2: &Word) -> [u64; 1] {
+    [mix(template::LOWER_BEFORE_2, b2.lower)]
+}
+
+fn after_2_features(a2: &Word) -> [u64; 1] {
+    [mix(template::LOWER_AFTER_2, a2.lower)]
+}
+
+/// Features of a token with its neighbours together, and its position.
+fn pair_features(b1: &Word, w: &Word, a1: &Word, first: bool) -> [u64; 4] {
+    use template::*;
+    [
+        mix(SHAPES_AROUND, mix(mix(b1.shape, w.shape), a1.shape)),
+        mix(BIGRAM_BEFORE, mix(b1.lower, w.lower)),
+        mix(BIGRAM_AFTER, mix(w.lower, a1.lower)),
+        mix(FIRST_SHAPE, mix(u64::from(first), w.shape)),
+    ]
+}
+
+/// The word `k` places from `i` in a sentence, or a boundary.
+fn word_at(words: &[Word], i: usize, k: isize) -> &Word {
+    let j = i as isize + k;
+    if j < 0 {
+        &BOUNDARY_BEFORE
+    } else {
+        words.get(j as usize).unwrap_or(&BOUNDARY_AFTER)
+    }
+}
+
+/// Every feature that depends on the words only (not on labels given).
+fn static_features(words: &[Word], i: usize, first: bool, seen: bool) -> Vec<u64> {
+    let at = |k| word_at(words, i, k);
+    let mut out = Vec::with_capacity(26);
+    out.extend(own_features(at(0), seen));
+    out.extend(before_features(at(-1)));
+    out.extend(after_features(at(1)));
+    out.extend(before_2_features(at(-2)));
+    out.extend(after_2_features(at(2)));
+    out.extend(pair_features(at(-1), at(0), at(1), first));
+    out
+}
+
+fn history_features(w: &Word, before: usize, before_2: usize) -> [u64; 4] {
+    use template::*;
     let (b, b2) = (before as u64, before_2 as u64);
     [
         mix(LABEL_BEFORE, b),
@@ -257,7 +287,7 @@ fn history_features(
 }
 
 /// The hashed words of a sentence, with for each whether its lower case is
-/// seen capitalized somewhere else than at a sentence start in `document`
+/// seen capitalized somewhere else than at a sentence start in its document
 /// (a name at the start of a sentence or in an all-capital headline).
 struct Sentence {
     words: Vec<Word>,
@@ -274,6 +304,20 @@ impl Sentence {
             .collect();
         Self { words, seen }
     }
+}
+
+/// The weights of one kind of feature group of a word, summed.
+type Scores = [i32; N];
+
+/// A word type's summed weights, by the place it has relative to the token
+/// being tagged: most features belong to one word, so a document's tagging
+/// looks each word type up once, not once per occurrence.
+struct TypeScores {
+    own: Scores,
+    before: Scores,
+    after: Scores,
+    before_2: Scores,
+    after_2: Scores,
 }
 
 /// The lower cases of the words that start with a capital letter somewhere
@@ -379,27 +423,82 @@ impl Model {
     /// with a capital elsewhere in the document is known as such).
     pub fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<usize>> {
         let capitalized = capitalized_words(sentences);
-        sentences
+        // The document's word types, hashed and scored once each.
+        let mut types: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut words: Vec<Word> = Vec::new();
+        let mut scores: Vec<TypeScores> = Vec::new();
+        let mut buffer = String::new();
+        let ids: Vec<Vec<u32>> = sentences
             .iter()
-            .map(|tokens| self.tag(&Sentence::new(tokens, &capitalized)))
+            .map(|tokens| {
+                tokens
+                    .iter()
+                    .map(|&token| {
+                        *types.entry(token).or_insert_with(|| {
+                            let word = Word::new(token, &mut buffer);
+                            let seen = capitalized.contains(&word.lower);
+                            scores.push(self.type_scores(&word, seen));
+                            words.push(word);
+                            (words.len() - 1) as u32
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let boundary_before = self.type_scores(&BOUNDARY_BEFORE, false);
+        let boundary_after = self.type_scores(&BOUNDARY_AFTER, false);
+        ids.iter()
+            .map(|sentence| {
+                let word = |j: isize| -> (&Word, &TypeScores) {
+                    if j < 0 {
+                        (&BOUNDARY_BEFORE, &boundary_before)
+                    } else if let Some(&t) = sentence.get(j as usize) {
+                        (&words[t as usize], &scores[t as usize])
+                    } else {
+                        (&BOUNDARY_AFTER, &boundary_after)
+                    }
+                };
+                let mut labels = Vec::with_capacity(sentence.len());
+                for i in 0..sentence.len() {
+                    let k = i as isize;
+                    let ((b1, s_b1), (w, s_w), (a1, s_a1)) = (word(k - 1), word(k), word(k + 1));
+                    let mut total = s_w.own;
+                    for part in [
+                        &s_b1.before,
+                        &s_a1.after,
+                        &word(k - 2).1.before_2,
+                        &word(k + 2).1.after_2,
+                    ] {
+                        for (t, p) in total.iter_mut().zip(part) {
+                            *t += p;
+                        }
+                    }
+                    self.add(&pair_features(b1, w, a1, i == 0), &mut total);
+                    let (before, before_2) = previous_labels(&labels, i);
+                    self.add(&history_features(w, before, before_2), &mut total);
+                    labels.push(best(&total, before));
+                }
+                labels
+            })
             .collect()
     }
 
-    fn tag(&self, sentence: &Sentence) -> Vec<usize> {
-        let words = &sentence.words;
-        let mut labels = Vec::with_capacity(words.len());
-        for i in 0..words.len() {
-            let mut scores = [0i32; N];
-            let statics = static_features(words, i, i == 0, sentence.seen[i]);
-            self.add(&statics, &mut scores);
-            let (before, before_2) = previous_labels(&labels, i);
-            self.add(&history_features(words, i, before, before_2), &mut scores);
-            labels.push(best(&scores, before));
+    fn type_scores(&self, word: &Word, seen: bool) -> TypeScores {
+        let sum = |features: &[u64]| {
+            let mut scores = [0; N];
+            self.add(features, &mut scores);
+            scores
+        };
+        TypeScores {
+            own: sum(&own_features(word, seen)),
+            before: sum(&before_features(word)),
+            after: sum(&after_features(word)),
+            before_2: sum(&before_2_features(word)),
+            after_2: sum(&after_2_features(word)),
         }
-        labels
     }
 
-    fn add(&self, features: &[u64], scores: &mut [i32; N]) {
+    fn add(&self, features: &[u64], scores: &mut Scores) {
         for f in features {
             if let Some(row) = self.weights.get(f) {
                 for (s, w) in scores.iter_mut().zip(row) {
@@ -508,7 +607,7 @@ pub fn train(
                 step += 1;
                 let statics = static_features(&sentence.words, i, i == 0, sentence.seen[i]);
                 let (before, before_2) = previous_labels(&labels, i);
-                let history = history_features(&sentence.words, i, before, before_2);
+                let history = history_features(&sentence.words[i], before, before_2);
                 let mut scores = [0f32; N];
                 for f in statics.iter().chain(&history) {
                     if let Some(row) = rows.get(f) {
