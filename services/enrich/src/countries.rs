@@ -4,7 +4,19 @@
 //! `tools/gen_countries.py` from Debian's iso-codes translations, PyPI
 //! `countrynames` (names, demonyms, variants) and GeoNames capitals: about
 //! 40,000 names in many languages and scripts (`ألمانيا`, `Belgique`, `the
-//! U.S.`, `England`, `البلجيكيون`, `Londres`).
+//! U.S.`, `England`, `البلجيكيون`, `Londres`), with CLDR names in every
+//! allowlist language and their inflected forms: Russian and Ukrainian cases
+//! and demonym adjectives (`России`, `Афганистане`, `российских`), Polish
+//! cases (`Rosji`), the German genitive (`Deutschlands`), Hebrew prefixes
+//! (`בישראל`); Arabic proclitics and the article are handled by the
+//! gazetteer (`لسوريا`, `وبريطانيا`, `بالعراق`).
+//!
+//! Homographs are guarded twice. The generator drops aliases that are mostly
+//! another word (German `Island` is English `island`, `MARSH` is `marsh`);
+//! here, a name that is also a common word of its own language matches only
+//! capitalised (`la réunion` is a meeting, `la Réunion` the island), and a
+//! name that is also a first name is not a country before a capitalised word
+//! (`Chad Smith said`).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -23,7 +35,15 @@ pub const TABLE: &str = include_str!("../data/countries.tsv");
 struct Target {
     code: [u8; 2],
     capital: bool,
+    /// Matches only when written with a capital letter (table case `capitalised`).
+    capitalised: bool,
+    /// Also a common first name: not a country before a capitalised word.
+    given_name: bool,
 }
+
+/// Country names that are also common first names in news (`Chad Smith`,
+/// `Jordan Bardella`, `Georgia Meloni` misspelt): folded.
+const GIVEN_NAMES: &[&str] = &["chad", "jordan", "georgia"];
 
 /// The compiled table.
 pub struct CountryIndex {
@@ -66,16 +86,23 @@ impl CountryIndex {
             let Ok(code) = <[u8; 2]>::try_from(code.as_bytes()) else {
                 continue;
             };
+            let capitalised = case == Some("capitalised");
             let case = if case == Some("exact") {
                 Case::Exact
             } else {
                 Case::Fold
             };
-            if case == Case::Fold && stopwords.contains(&crate::fold::fold_str(alias)) {
+            let folded = crate::fold::fold_str(alias);
+            if case == Case::Fold && stopwords.contains(&folded) {
                 continue;
             }
-            let capital = kind == Some("capital");
-            builder.add(alias, Target { code, capital }, case);
+            let target = Target {
+                code,
+                capital: kind == Some("capital"),
+                capitalised,
+                given_name: GIVEN_NAMES.contains(&folded.as_str()),
+            };
+            builder.add(alias, target, case);
         }
         Self {
             gazetteer: builder.build(),
@@ -116,6 +143,12 @@ pub fn countries(
         }
         let (bs, be) = folded.byte_span(hit.start, hit.end);
         let name = &text[bs..be];
+        if hit.target.capitalised && !name.starts_with(char::is_uppercase) {
+            continue;
+        }
+        if hit.target.given_name && before_a_surname(&text[be..]) {
+            continue;
+        }
         let i = *slot.entry(hit.target.code).or_insert_with(|| {
             tallies.push(Tally {
                 code: hit.target.code,
@@ -155,6 +188,17 @@ pub fn countries(
             names: t.names,
         })
         .collect()
+}
+
+/// Whether `rest` (the text right after a name) goes on with a capitalised
+/// word, as a first name goes on with a surname: `Chad Smith`, `Jordan
+/// Bardella`. A line or sentence break in between ends the name.
+fn before_a_surname(rest: &str) -> bool {
+    let Some(next) = rest.strip_prefix([' ', '\u{00A0}']) else {
+        return false;
+    };
+    let mut chars = next.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_lowercase)
 }
 
 #[cfg(test)]
@@ -203,6 +247,79 @@ mod tests {
         let text = "the New York Post said";
         let folded = Folded::new(text);
         assert!(countries(text, &folded, &COUNTRIES, 0, None, &[(4, 17)]).is_empty());
+    }
+
+    #[test]
+    fn russian_and_ukrainian_cases_and_demonyms() {
+        assert_eq!(
+            codes("переговоры России и Турции об Афганистане"),
+            vec![("RU".into(), 1), ("TR".into(), 1), ("AF".into(), 1)]
+        );
+        assert_eq!(
+            codes("российских военных, турецкого лидера"),
+            vec![("RU".into(), 1), ("TR".into(), 1)]
+        );
+        // A capital counts half a name: Russia comes first.
+        assert_eq!(
+            codes("у Києві заявили про російський удар"),
+            vec![("RU".into(), 1), ("UA".into(), 1)]
+        );
+        assert_eq!(codes("в Соединённых Штатах"), vec![("US".into(), 1)]);
+    }
+
+    #[test]
+    fn arabic_clitics_and_nisba() {
+        assert_eq!(
+            codes("لسوريا وبريطانيا بالعراق"),
+            vec![("SY".into(), 1), ("GB".into(), 1), ("IQ".into(), 1)]
+        );
+        assert_eq!(codes("السعودية"), vec![("SA".into(), 1)]);
+        assert_eq!(codes("القوات السعودية"), vec![("SA".into(), 1)]);
+    }
+
+    #[test]
+    fn german_genitive_polish_cases_hebrew_prefixes() {
+        assert_eq!(
+            codes("die Regierung Deutschlands und Frankreichs"),
+            vec![("DE".into(), 1), ("FR".into(), 1)]
+        );
+        assert_eq!(
+            codes("w Rosji, z Turcją, o Iranie"),
+            vec![("RU".into(), 1), ("TR".into(), 1), ("IR".into(), 1)]
+        );
+        assert_eq!(
+            codes("בישראל ולרוסיה"),
+            vec![("IL".into(), 1), ("RU".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_meeting_is_not_reunion() {
+        assert!(codes("lors de la réunion des ministres").is_empty());
+        assert_eq!(codes("à La Réunion"), vec![("RE".into(), 1)]);
+    }
+
+    #[test]
+    fn is_and_island_are_not_iceland() {
+        assert!(codes("IS fighters fled to the island").is_empty());
+        assert_eq!(codes("Iceland"), vec![("IS".into(), 1)]);
+    }
+
+    #[test]
+    fn marsh_is_not_the_marshall_islands() {
+        assert!(codes("Marsh said the MARSH report").is_empty());
+        assert_eq!(codes("the Marshall Islands"), vec![("MH".into(), 1)]);
+    }
+
+    #[test]
+    fn a_first_name_is_not_chad() {
+        assert!(codes("Chad Smith said").is_empty());
+        assert!(codes("Jordan Bardella a dit").is_empty());
+        assert_eq!(codes("troops in Chad. Chad said"), vec![("TD".into(), 2)]);
+        assert_eq!(
+            codes("Chad and Niger"),
+            vec![("TD".into(), 1), ("NE".into(), 1)]
+        );
     }
 
     #[test]
