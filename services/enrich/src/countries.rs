@@ -13,8 +13,9 @@
 //!
 //! Homographs are guarded twice. The generator drops aliases that are mostly
 //! another word (German `Island` is English `island`, `MARSH` is `marsh`);
-//! here, a name that is also a common word of its own language matches only
-//! capitalised (`la réunion` is a meeting, `la Réunion` the island), and a
+//! here, a name or capital (not a demonym) matches only with the capitals
+//! the table gives it (`la réunion` is a meeting, `La Réunion` the island;
+//! `vienne`, `paris`, `the valley` are words), and a
 //! name that is also a first name is not a country before a capitalised word
 //! (`Chad Smith said`).
 
@@ -35,8 +36,10 @@ pub const TABLE: &str = include_str!("../data/countries.tsv");
 struct Target {
     code: [u8; 2],
     capital: bool,
-    /// Matches only when written with a capital letter (table case `capitalised`).
-    capitalised: bool,
+    /// For a name that must be capitalised (table case `capitalised`), bit
+    /// `i` is set when its word `i` starts with a capital: the text's word
+    /// must too (`la réunion` is a meeting, `La Réunion` the island).
+    capitals: u16,
     /// Also a common first name: not a country before a capitalised word.
     given_name: bool,
 }
@@ -86,7 +89,11 @@ impl CountryIndex {
             let Ok(code) = <[u8; 2]>::try_from(code.as_bytes()) else {
                 continue;
             };
-            let capitalised = case == Some("capitalised");
+            let capitals = if case == Some("capitalised") {
+                capital_words(alias)
+            } else {
+                0
+            };
             let case = if case == Some("exact") {
                 Case::Exact
             } else {
@@ -99,7 +106,7 @@ impl CountryIndex {
             let target = Target {
                 code,
                 capital: kind == Some("capital"),
-                capitalised,
+                capitals,
                 given_name: GIVEN_NAMES.contains(&folded.as_str()),
             };
             builder.add(alias, target, case);
@@ -143,7 +150,7 @@ pub fn countries(
         }
         let (bs, be) = folded.byte_span(hit.start, hit.end);
         let name = &text[bs..be];
-        if hit.target.capitalised && !name.starts_with(char::is_uppercase) {
+        if hit.target.capitals & !capital_words(name) != 0 {
             continue;
         }
         if hit.target.given_name && before_a_surname(&text[be..]) {
@@ -188,6 +195,19 @@ pub fn countries(
             names: t.names,
         })
         .collect()
+}
+
+/// Bit `i` set for each word `i` (of the first 16; words are split at
+/// spaces, hyphens and apostrophes, as folding does) that starts with a
+/// capital letter and has four letters or more: articles and particles
+/// (`The Netherlands`, `Soudan du Sud`) are written either way.
+fn capital_words(name: &str) -> u16 {
+    name.split(|c: char| c.is_whitespace() || matches!(c, '-' | '\'' | '’' | '‐' | '‑'))
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .enumerate()
+        .filter(|(_, w)| w.starts_with(char::is_uppercase) && w.chars().nth(3).is_some())
+        .fold(0, |mask, (i, _)| mask | 1 << i)
 }
 
 /// Whether `rest` (the text right after a name) goes on with a capitalised
@@ -296,7 +316,14 @@ mod tests {
     #[test]
     fn a_meeting_is_not_reunion() {
         assert!(codes("lors de la réunion des ministres").is_empty());
+        assert!(codes("La réunion a été convoquée").is_empty());
         assert_eq!(codes("à La Réunion"), vec![("RE".into(), 1)]);
+        assert!(codes("qu'il vienne; faire des paris; the valley; un kyste bénin").is_empty());
+        assert_eq!(codes("le gouvernement suisse"), vec![("CH".into(), 1)]);
+        assert_eq!(
+            codes("ÉTATS-UNIS et Royaume- Uni"),
+            vec![("US".into(), 1), ("GB".into(), 1)]
+        );
     }
 
     #[test]

@@ -99,10 +99,13 @@ NAME_ALLOWED = {
 }
 # Short all-capital forms that really name a country in news text.
 SHORT_CAPS = {"US", "USA", "UK", "UAE", "DRC", "U.S.", "U.K.", "U.S.A."}
-# Country names that are also common words of their own language, matched
-# only when capitalised as a name is (French `la réunion` is a meeting,
-# `la Réunion` the island).
-CAPITALISED = {"reunion", "la reunion"}
+# Country names that are also common words of their own language: kept by
+# the common-word filter, since every name is matched only as capitalised
+# (French `la réunion` is a meeting, `la Réunion` the island).
+CAPITALISED = {"reunion", "la reunion", "benin", "equateur", "grenade"}
+# From this Zipf value a word is common enough that its lower-case form is
+# taken for the word, not the name.
+LOWER_CASE_ZIPF = 3.0
 
 
 # Gaps in the sources above, added by hand and kept small: the constituent
@@ -296,8 +299,13 @@ def main():
         case = "exact" if alias.isupper() and len(alias.replace(".", "")) <= 3 else "fold"
         if case == "exact" and alias not in SHORT_CAPS:
             continue
-        if key in CAPITALISED:
-            case = "capitalised"
+        # A name or capital that is also a common word somewhere matches
+        # only capitalised (French `la réunion`, `vienne`, `paris`; English
+        # `the valley`, `to go`). Where it is the language's own name it
+        # may be lower case, as an adjective (French `suisse`, `italien`).
+        if case == "fold" and kind != "demonym" and alias[:1].isupper():
+            if key in CAPITALISED or lower_case_word(key, freqs, own):
+                case = "capitalised"
         entry = (rank[kind], alias, code, kind, case)
         key = (key, case, alias if case == "exact" else "")
         old = best.get(key)
@@ -380,6 +388,17 @@ def common_word(key, code, freqs, own, prominence):
         if short or z >= prominence.get(code, 0.0) + 0.5:
             return f"{lang}:{z:.1f}"
     return None
+
+
+def lower_case_word(key, freqs, own):
+    """Whether the folded alias, no allowlist language's own name for a
+    country, is word by word a common word of an allowlist language."""
+    if any(key in own[lang] for lang in ALLOWLIST):
+        return False
+    for lang in ALLOWLIST:
+        if all(zipf(freqs[lang].get(w, 0.0)) >= LOWER_CASE_ZIPF for w in key.split(" ")):
+            return True
+    return False
 
 
 def slavic_forms(rows):
