@@ -4,7 +4,20 @@
 //! `tools/gen_countries.py` from Debian's iso-codes translations, PyPI
 //! `countrynames` (names, demonyms, variants) and GeoNames capitals: about
 //! 40,000 names in many languages and scripts (`ألمانيا`, `Belgique`, `the
-//! U.S.`, `England`, `البلجيكيون`, `Londres`).
+//! U.S.`, `England`, `البلجيكيون`, `Londres`), with CLDR names in every
+//! allowlist language and their inflected forms: Russian and Ukrainian cases
+//! and demonym adjectives (`России`, `Афганистане`, `российских`), Polish
+//! cases (`Rosji`), the German genitive (`Deutschlands`), Hebrew prefixes
+//! (`בישראל`); Arabic proclitics and the article are handled by the
+//! gazetteer (`لسوريا`, `وبريطانيا`, `بالعراق`).
+//!
+//! Homographs are guarded twice. The generator drops aliases that are mostly
+//! another word (German `Island` is English `island`, `MARSH` is `marsh`);
+//! here, a name or capital (not a demonym) matches only with the capitals
+//! the table gives it (`la réunion` is a meeting, `La Réunion` the island;
+//! `vienne`, `paris`, `the valley` are words), and a
+//! name that is also a first name is not a country before a capitalised word
+//! (`Chad Smith said`).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -23,7 +36,17 @@ pub const TABLE: &str = include_str!("../data/countries.tsv");
 struct Target {
     code: [u8; 2],
     capital: bool,
+    /// For a name that must be capitalised (table case `capitalised`), bit
+    /// `i` is set when its word `i` starts with a capital: the text's word
+    /// must too (`la réunion` is a meeting, `La Réunion` the island).
+    capitals: u16,
+    /// Also a common first name: not a country before a capitalised word.
+    given_name: bool,
 }
+
+/// Country names that are also common first names in news (`Chad Smith`,
+/// `Jordan Bardella`, `Georgia Meloni` misspelt): folded.
+const GIVEN_NAMES: &[&str] = &["chad", "jordan", "georgia"];
 
 /// The compiled table.
 pub struct CountryIndex {
@@ -66,16 +89,27 @@ impl CountryIndex {
             let Ok(code) = <[u8; 2]>::try_from(code.as_bytes()) else {
                 continue;
             };
+            let capitals = if case == Some("capitalised") {
+                capital_words(alias)
+            } else {
+                0
+            };
             let case = if case == Some("exact") {
                 Case::Exact
             } else {
                 Case::Fold
             };
-            if case == Case::Fold && stopwords.contains(&crate::fold::fold_str(alias)) {
+            let folded = crate::fold::fold_str(alias);
+            if case == Case::Fold && stopwords.contains(&folded) {
                 continue;
             }
-            let capital = kind == Some("capital");
-            builder.add(alias, Target { code, capital }, case);
+            let target = Target {
+                code,
+                capital: kind == Some("capital"),
+                capitals,
+                given_name: GIVEN_NAMES.contains(&folded.as_str()),
+            };
+            builder.add(alias, target, case);
         }
         Self {
             gazetteer: builder.build(),
@@ -116,6 +150,12 @@ pub fn countries(
         }
         let (bs, be) = folded.byte_span(hit.start, hit.end);
         let name = &text[bs..be];
+        if hit.target.capitals & !capital_words(name) != 0 {
+            continue;
+        }
+        if hit.target.given_name && before_a_surname(&text[be..]) {
+            continue;
+        }
         let i = *slot.entry(hit.target.code).or_insert_with(|| {
             tallies.push(Tally {
                 code: hit.target.code,
@@ -155,6 +195,30 @@ pub fn countries(
             names: t.names,
         })
         .collect()
+}
+
+/// Bit `i` set for each word `i` (of the first 16; words are split at
+/// spaces, hyphens and apostrophes, as folding does) that starts with a
+/// capital letter and has four letters or more: articles and particles
+/// (`The Netherlands`, `Soudan du Sud`) are written either way.
+fn capital_words(name: &str) -> u16 {
+    name.split(|c: char| c.is_whitespace() || matches!(c, '-' | '\'' | '’' | '‐' | '‑'))
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .enumerate()
+        .filter(|(_, w)| w.starts_with(char::is_uppercase) && w.chars().nth(3).is_some())
+        .fold(0, |mask, (i, _)| mask | 1 << i)
+}
+
+/// Whether `rest` (the text right after a name) goes on with a capitalised
+/// word, as a first name goes on with a surname: `Chad Smith`, `Jordan
+/// Bardella`. A line or sentence break in between ends the name.
+fn before_a_surname(rest: &str) -> bool {
+    let Some(next) = rest.strip_prefix([' ', '\u{00A0}']) else {
+        return false;
+    };
+    let mut chars = next.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_lowercase)
 }
 
 #[cfg(test)]
@@ -203,6 +267,96 @@ mod tests {
         let text = "the New York Post said";
         let folded = Folded::new(text);
         assert!(countries(text, &folded, &COUNTRIES, 0, None, &[(4, 17)]).is_empty());
+    }
+
+    #[test]
+    fn russian_and_ukrainian_cases_and_demonyms() {
+        assert_eq!(
+            codes("переговоры России и Турции об Афганистане"),
+            vec![("RU".into(), 1), ("TR".into(), 1), ("AF".into(), 1)]
+        );
+        assert_eq!(
+            codes("российских военных, турецкого лидера"),
+            vec![("RU".into(), 1), ("TR".into(), 1)]
+        );
+        // A capital counts half a name: Russia comes first.
+        assert_eq!(
+            codes("у Києві заявили про російський удар"),
+            vec![("RU".into(), 1), ("UA".into(), 1)]
+        );
+        assert_eq!(codes("в Соединённых Штатах"), vec![("US".into(), 1)]);
+    }
+
+    #[test]
+    fn arabic_clitics_and_nisba() {
+        assert_eq!(
+            codes("لسوريا وبريطانيا بالعراق"),
+            vec![("SY".into(), 1), ("GB".into(), 1), ("IQ".into(), 1)]
+        );
+        assert_eq!(codes("السعودية"), vec![("SA".into(), 1)]);
+        assert_eq!(codes("القوات السعودية"), vec![("SA".into(), 1)]);
+    }
+
+    #[test]
+    fn german_genitive_polish_cases_hebrew_prefixes() {
+        assert_eq!(
+            codes("die Regierung Deutschlands und Frankreichs"),
+            vec![("DE".into(), 1), ("FR".into(), 1)]
+        );
+        assert_eq!(
+            codes("w Rosji, z Turcją, o Iranie"),
+            vec![("RU".into(), 1), ("TR".into(), 1), ("IR".into(), 1)]
+        );
+        assert_eq!(
+            codes("בישראל ולרוסיה"),
+            vec![("IL".into(), 1), ("RU".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_meeting_is_not_reunion() {
+        assert!(codes("lors de la réunion des ministres").is_empty());
+        assert!(codes("La réunion a été convoquée").is_empty());
+        assert_eq!(codes("à La Réunion"), vec![("RE".into(), 1)]);
+        assert!(codes("qu'il vienne; faire des paris; the valley; un kyste bénin").is_empty());
+        assert_eq!(codes("le gouvernement suisse"), vec![("CH".into(), 1)]);
+        assert_eq!(
+            codes("ÉTATS-UNIS et Royaume- Uni"),
+            vec![("US".into(), 1), ("GB".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn is_and_island_are_not_iceland() {
+        assert!(codes("IS fighters fled to the island").is_empty());
+        assert_eq!(codes("Iceland"), vec![("IS".into(), 1)]);
+    }
+
+    #[test]
+    fn marsh_is_not_the_marshall_islands() {
+        assert!(codes("Marsh said the MARSH report").is_empty());
+        assert_eq!(codes("the Marshall Islands"), vec![("MH".into(), 1)]);
+    }
+
+    #[test]
+    fn a_capitals_alternate_that_is_a_bigger_city_elsewhere_is_not_it() {
+        // GeoNames lists `Delhi` among the names of Dili (Timor-Leste).
+        assert!(
+            codes("In Delhi, the chief minister")
+                .iter()
+                .all(|(c, _)| c != "TL")
+        );
+    }
+
+    #[test]
+    fn a_first_name_is_not_chad() {
+        assert!(codes("Chad Smith said").is_empty());
+        assert!(codes("Jordan Bardella a dit").is_empty());
+        assert_eq!(codes("troops in Chad. Chad said"), vec![("TD".into(), 2)]);
+        assert_eq!(
+            codes("Chad and Niger"),
+            vec![("TD".into(), 1), ("NE".into(), 1)]
+        );
     }
 
     #[test]

@@ -261,9 +261,11 @@ const MONTH_STARTS: &[&str] = &[
     "decembre",
 ];
 
-/// A number in digits: grouped thousands (`6,000`, `2.000`) or not, with
-/// decimals.
-const DIGITS: &str = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?";
+/// A number in digits: grouped thousands (`6,000`, `2.000`, `3 000` with a
+/// space, no-break or narrow no-break space, which fold to a space;
+/// Arabic `٣٬٠٠٠` with `٫` decimals, whose digits fold to ASCII) or not,
+/// with decimals.
+const DIGITS: &str = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d{1,3}(?:٬\d{3})+(?:٫\d+)?|\d{1,3}(?: \d{3})+(?-u:\b)(?:,\d+)?|\d+(?:[.,٫]\d+)?";
 
 /// Digits (maybe a range: `10 to 12`), or a run of number words. The folded
 /// text spells Latin words in ASCII, so ASCII word boundaries suffice (and
@@ -288,8 +290,22 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 static LEADING_DIGITS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("^(?:{DIGITS})")).expect("valid regex"));
 
-/// The numbers of `text` that count something.
+/// The numbers of `text` that count something, the language unknown.
 pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
+    numbers_in(text, folded, None)
+}
+
+/// Languages that write a decimal comma and group thousands with a point
+/// or a space: there `3,000` is three and `3.000` three thousand.
+const DECIMAL_COMMA: &[&str] = &[
+    "fr", "de", "es", "it", "pt", "nl", "tr", "id", "ru", "uk", "pl", "fa",
+];
+/// Languages that write a decimal point and group with a comma.
+const DECIMAL_POINT: &[&str] = &["en", "zh", "ja", "ko", "hi", "he", "ur", "ar"];
+
+/// The numbers of `text` that count something; `lang` (ISO 639-1) decides
+/// whether `3.000` and `3,000` are thousands or decimals.
+pub fn numbers_in(text: &str, folded: &Folded, lang: Option<&str>) -> Vec<NumberMention> {
     let f = folded.text.as_str();
     let mut out = Vec::new();
     // Matches, not captures (the slow engine): a match is number words when
@@ -308,7 +324,7 @@ pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
             let digits = LEADING_DIGITS
                 .find(whole.as_str())
                 .expect("a number in digits starts the match");
-            let Some(v) = parse_digits(digits.as_str()) else {
+            let Some(v) = parse_digits(digits.as_str(), lang) else {
                 continue;
             };
             if is_date_part(f, whole.start(), whole.end(), v) {
@@ -324,7 +340,16 @@ pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
             phrase_start = before_trimmed.len() - hedge.len() + (whole.start() - before.len());
         }
         let after = &f[whole.end()..floor(f, (whole.end() + 50).min(f.len()))];
-        let after_words: Vec<&str> = words_of(after).take(4).collect();
+        // A percent sign is the unit itself (`80 % de leur`: not `leur`).
+        let percent = after
+            .strip_prefix(' ')
+            .unwrap_or(after)
+            .starts_with(['%', '٪']);
+        let after_words: Vec<&str> = if percent {
+            Vec::new()
+        } else {
+            words_of(after).take(4).collect()
+        };
         let unit_index = after_words
             .iter()
             .position(|w| !LINKS.contains(w))
@@ -360,11 +385,15 @@ pub fn numbers(text: &str, folded: &Folded) -> Vec<NumberMention> {
         // A casualty verb before a count of things (`l'évacuation de trois
         // villages`) does not make the things casualties.
         let kind = kind.filter(|_| right_after.is_some() || unit.is_none_or(is_person_word));
+        let unit = if percent { Some("%") } else { unit };
         if kind.is_none() && unit.is_none() {
             continue;
         }
         // The phrase runs from a hedge or casualty verb to the unit or casualty word.
         let mut phrase_end = whole.end();
+        if percent {
+            phrase_end = whole.end() + after.find(['%', '٪']).unwrap_or(0) + '%'.len_utf8();
+        }
         if let Some(i) = unit_index.filter(|_| unit.is_some()) {
             phrase_end = whole.end() + word_end(after, i + 1);
         }
@@ -572,8 +601,18 @@ fn is_date_part(f: &str, start: usize, end: usize, value: f64) -> bool {
         })
 }
 
-/// `6,000` → 6000, `2.000` → 2000, `2.5` → 2.5, `1.234,5` → 1234.5.
-fn parse_digits(s: &str) -> Option<f64> {
+/// `6,000` → 6000, `2.000` → 2000, `2.5` → 2.5, `1.234,5` → 1234.5,
+/// `3 000` → 3000, `3٬000٫5` → 3000.5; in a decimal-comma language
+/// (`lang`) `3,000` → 3, in a decimal-point one `3.000` → 3.
+fn parse_digits(s: &str, lang: Option<&str>) -> Option<f64> {
+    // Spaces and the Arabic thousands separator only ever group; the Arabic
+    // decimal separator is a decimal point.
+    let s: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '٬'))
+        .map(|c| if c == '٫' { '.' } else { c })
+        .collect();
+    let s = s.as_str();
     let separators: Vec<(usize, char)> = s
         .char_indices()
         .filter(|(_, c)| matches!(c, ',' | '.'))
@@ -582,9 +621,20 @@ fn parse_digits(s: &str) -> Option<f64> {
         return s.parse().ok();
     };
     let tail = &s[i + 1..];
+    // The language decides a lone separator before three digits: the
+    // decimal mark it writes is a decimal mark.
+    let decimal_mark = match lang {
+        Some(l) if DECIMAL_COMMA.contains(&l) => Some(','),
+        Some(l) if DECIMAL_POINT.contains(&l) => Some('.'),
+        _ => None,
+    };
+    let lone = separators.len() == 1;
     // Groups of three after one kind of separator are thousands; anything else
     // after the last separator is a decimal part.
-    if tail.len() == 3 && separators.iter().all(|&(_, c)| c == last) {
+    if tail.len() == 3
+        && separators.iter().all(|&(_, c)| c == last)
+        && !(lone && decimal_mark == Some(last))
+    {
         return s
             .chars()
             .filter(char::is_ascii_digit)
@@ -751,10 +801,65 @@ mod tests {
 
     #[test]
     fn digit_groups_and_decimals() {
-        assert_eq!(parse_digits("6,000"), Some(6000.0));
-        assert_eq!(parse_digits("2.000"), Some(2000.0));
-        assert_eq!(parse_digits("2.5"), Some(2.5));
-        assert_eq!(parse_digits("1,234,567"), Some(1_234_567.0));
-        assert_eq!(parse_digits("1.234,5"), Some(1234.5));
+        assert_eq!(parse_digits("6,000", None), Some(6000.0));
+        assert_eq!(parse_digits("2.000", None), Some(2000.0));
+        assert_eq!(parse_digits("2.5", None), Some(2.5));
+        assert_eq!(parse_digits("1,234,567", None), Some(1_234_567.0));
+        assert_eq!(parse_digits("1.234,5", None), Some(1234.5));
+    }
+
+    #[test]
+    fn the_language_decides_a_lone_separator() {
+        assert_eq!(parse_digits("3,000", Some("en")), Some(3000.0));
+        assert_eq!(parse_digits("3.000", Some("en")), Some(3.0));
+        assert_eq!(parse_digits("3.000", Some("de")), Some(3000.0));
+        assert_eq!(parse_digits("3,000", Some("de")), Some(3.0));
+        assert_eq!(parse_digits("3,5", Some("fr")), Some(3.5));
+        assert_eq!(parse_digits("1.234.567", Some("en")), Some(1_234_567.0));
+        let text = "3.000 Soldaten und 2,5 Prozent";
+        let n = numbers_in(text, &Folded::new(text), Some("de"));
+        assert_eq!((n[0].value, n[1].value), (3000.0, 2.5));
+    }
+
+    fn value_and_unit(text: &str) -> Vec<(f64, Option<String>)> {
+        found(text).into_iter().map(|n| (n.0, n.2)).collect()
+    }
+
+    #[test]
+    fn space_grouped_thousands() {
+        assert_eq!(
+            value_and_unit("sur 3 000 hectares"),
+            [(3000.0, Some("hectares".into()))]
+        );
+        assert_eq!(
+            value_and_unit("3\u{00A0}000 hectares, 12\u{202F}500 personnes"),
+            [
+                (3000.0, Some("hectares".into())),
+                (12500.0, Some("personnes".into()))
+            ]
+        );
+        // A year is not the head of a group.
+        assert_eq!(
+            value_and_unit("en 2019 300 personnes"),
+            [(300.0, Some("personnes".into()))]
+        );
+    }
+
+    #[test]
+    fn arabic_and_persian_digits_and_separators() {
+        assert_eq!(value_and_unit("٣٬٠٠٠ شخص"), [(3000.0, Some("شخص".into()))]);
+        assert_eq!(value_and_unit("٢٫٥ مليون"), [(2.5, Some("مليون".into()))]);
+        assert_eq!(value_and_unit("۱۲۰۰ نفر"), [(1200.0, Some("نفر".into()))]);
+    }
+
+    #[test]
+    fn a_percent_sign_is_the_unit() {
+        let n = found("80 % de leur production");
+        assert_eq!(
+            (n[0].0, n[0].2.as_deref(), n[0].4.as_str()),
+            (80.0, Some("%"), "80 %")
+        );
+        let n = found("soit 12,5% des voix");
+        assert_eq!((n[0].0, n[0].2.as_deref()), (12.5, Some("%")));
     }
 }

