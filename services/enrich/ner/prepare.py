@@ -33,6 +33,9 @@ German: GermEval 2014 and CoNLL-2003 deu.train are too large for the mirrors; th
 mirror build uses DFKI SmartData v1 train and MobIE train (both CC BY 4.0).  Their
 dev/test documents (SmartData v1 test, v2/v3 dev+test; MobIE dev+test) are read only
 to drop those documents from training.
+French: WikiNEuRal fr val+test files and HIPE-2020 v0.9 train fr; every HIPE dev/test
+file is read only to drop those documents.  Arabic: NewsFANE Gold minus every sentence
+sharing text with ANERcorp (read whole, only for that test).
 See SOURCES.md beside this script for licences and counts.
 """
 
@@ -62,6 +65,20 @@ MAVICC = ("MaviccPRP/ger_ner_evals", "091199e6d30885f6bba18dfd1ba1c7ea1dd51898")
 FACTRU = ("dialogue-evaluation/factRuEval-2016", "dfe96237fce79fde13b2021d1938587e4ea3042e")
 SMARTDATA = ("DFKI-NLP/smartdata-corpus", "796c8b8f5d76fcdeb7f2458c4f8df5711e2115af")
 MOBIE = ("DFKI-NLP/MobIE", "bf164b5c5ff22d8cf5928b6eceaea9d823ad558f")
+WIKINEURAL = ("Babelscape/wikineural", "d2e28c770cba2b285e742529ae18ed849e336c65")
+HIPE2020 = ("impresso/CLEF-HIPE-2020", "be6f4aa65753e06b4ee4fa548ef50439c7e804c8")
+VISBERT = ("bvanaken/visbert", "8c0f4a8b8eb821dca6d947206c3e3cbad9cda693")
+
+# HIPE-2020 dev and test files (every version in the repository).  Read only to drop training
+# documents that are (or share text with) a dev/test document; never used as training data.
+HIPE_HELDOUT = [
+    ("data/v1.4/fr/HIPE-data-v1.4-dev-fr.tsv", "7727037114884a3ef23c99122c9afec943652e0d"),
+    ("data/v1.4/fr/HIPE-data-v1.4-test-fr.tsv", "c7dd540aa62e148be4b47a1bce22175b6dc9db64"),
+    ("data/test-v1.3/fr/HIPE-data-v1.3-test-fr.tsv", "fa2d2b8acbb56ff4ede9234148847492bdb0f647"),
+    ("data/training-v1.2/fr/HIPE-data-v1.2-dev-fr.tsv", "c7b21a4bb7b742e0b0e1ca1aaa5bd28a2775cdd9"),
+    ("data/training-v1.0/fr/HIPE-data-v1.0-dev-fr.tsv", "96b11062e496fe709ae129986b8754ac14021eb8"),
+    ("data/training-v0.9/fr/HIPE-data-v0.9-dev-fr.tsv", "ba3467c3f31037984778be0bd7ad4ae373c878fd"),
+]
 
 # German human-annotated sets that fit the mirrors (both CC BY 4.0, DFKI).  The v2/v3 SmartData
 # train files and the MobIE JSON train file are over 4 MiB; SmartData v1 train and MobIE's
@@ -114,6 +131,13 @@ CORPORA = [
     ("ar", "anercorp", "anercorp",
      dict(repo=ANER, path="ANERCorp",
           blob="7fd1883d4b6aae797b94798ad201f07ee6c35c77", encoding="utf-8")),
+    # NewsFANE Gold (Alotaibi & Lee, COLING 2014; CC BY-SA 3.0): hand-annotated Arabic newswire,
+    # fine-grained types.  Part of its text is ANERcorp: every sentence sharing text with
+    # ANERcorp (train, our dev tail, or the CAMeL test part) is dropped.
+    ("ar", "newsfane", "newsfane",
+     dict(repo=VISBERT, path="data/Finegrained/WikiFANE_2014_Gold_standard/NewsFANE_Gold_2014_170K.txt",
+          blob="1af8d11066088589e8721116bfeb6d4eb47ec65b", encoding="utf-8", raw_tokens=168080,
+          anercorp=dict(repo=ANER, path="ANERCorp", blob="7fd1883d4b6aae797b94798ad201f07ee6c35c77"))),
     ("ru", "nerel", "nerel",
      dict(repo=NEREL, path="NEREL-v1.1/train",
           tree="b1fbc63fbeb3af08337d9042b9c8ed3a243738e8",
@@ -127,9 +151,21 @@ CORPORA = [
     ("de", "wikiann", "wikiann",
      dict(repo=NERDS, path="WikiANN/de/train",
           blob="885501a73e9a63b450e640259b92b6c7fcbba9aa", encoding="utf-8", fallback=True)),
+    # French: WikiNEuRal fr (Tedeschi et al. 2021, silver, sentence-level Wikipedia, CC BY-NC-SA
+    # 4.0).  Its train.conllu is over 4 MiB; the val and test files (not our evaluation data) are
+    # used as training data.  HIPE-2020 v0.9 train fr (human, historical newspapers, CC BY-NC-SA
+    # 4.0): the only HIPE train file under 4 MiB; documents of any HIPE dev/test file are dropped.
+    ("fr", "wikineural", "wikineural",
+     dict(repo=WIKINEURAL, path="data/wikineural/fr/{val,test}.conllu",
+          files=[("data/wikineural/fr/val.conllu", "0424bfd15048393350a6c4a7d06d23fdf80dfa4f"),
+                 ("data/wikineural/fr/test.conllu", "0e90b230b6ff9f2d17ee811f46dad34172f585ee")])),
+    ("fr", "hipe2020", "hipe",
+     dict(repo=HIPE2020, path="data/training-v0.9/fr/HIPE-data-v0.9-train-fr.tsv",
+          blob="f556529c796bc0c398f97d8c09c3f8bfefbd0632", encoding="utf-8", documents=98,
+          raw_tokens=97465, heldout=HIPE_HELDOUT)),
     ("fr", "wikiann", "wikiann",
      dict(repo=NERDS, path="WikiANN/fr/train",
-          blob="732e879067d052ad665969e848f511dcb387248f", encoding="utf-8")),
+          blob="732e879067d052ad665969e848f511dcb387248f", encoding="utf-8", fallback=True)),
     ("pt", "wikiann", "wikiann",
      dict(repo=NERDS, path="Portuguese/WikiANN/train",
           blob="69c22569203b30c833a8c3f752274b77f3bb1b19", encoding="utf-8")),
@@ -731,7 +767,191 @@ def load_mobie(fx, spec):
                    "IOB2 repairs": rep, "adjective LOC->MISC": adj}
 
 
-LOADERS = {"germeval": load_germeval, "conll_iob1": load_conll_iob1, "conll_iob2": load_conll_iob2, "anercorp": load_anercorp,
+def load_wikineural(fx, spec):
+    """WikiNEuRal CoNLL-U-like files: index<TAB>token<TAB>tag, IOB2 over PER/ORG/LOC/MISC."""
+    sents, rep = [], 0
+    for path, blob in spec["files"]:
+        text = fx.read(spec["repo"], path, blob).decode("utf-8")
+        for s in split_blank(text):
+            if any(len(f) != 3 for f in s):
+                raise SourceError("WikiNEuRal %s: line with %s fields" % (path, [len(f) for f in s if len(f) != 3][0]))
+            tags, n = repair_iob2([f[2] for f in s])
+            rep += n
+            sents.append(list(zip([f[1] for f in s], tags)))
+    return sents, {"files": len(spec["files"]), "IOB2 repairs": rep}
+
+
+HIPE_TYPES = {"pers": "PER", "org": "ORG", "loc": "LOC", "prod": "MISC", "time": None}
+FR_ABBREV = {"M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Dr", "St", "Ste", "Mgr", "Me", "Cie", "No", "no",
+             "art", "Art", "cf", "env", "p", "ex", "MM", "Vve", "av", "fr", "Fr", "ch", "Ch", "etc"}
+
+
+def hipe_docs(text):
+    """HIPE TSV -> [(document_id, [(token, NE-COARSE-LIT, MISC column)])]."""
+    docs, cur = [], None
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if line.startswith("# document_id"):
+            cur = (line.split("=", 1)[1].strip(), [])
+            docs.append(cur)
+            continue
+        if not line.strip() or line.startswith("#") or line.startswith("TOKEN\t"):
+            continue
+        f = line.split("\t")
+        if cur is None or len(f) < 10:
+            raise SourceError("HIPE: unexpected line %r" % line[:60])
+        cur[1].append((f[0], f[1], f[-1]))
+    return docs
+
+
+def load_hipe(fx, spec):
+    """HIPE-2020 train, mapped like the shared dev file: NE-COARSE-LIT; pers/org/loc, prod->MISC,
+    time->O.  v0.9 has no sentence segmentation: we split at . ! ? followed by a capital, digit,
+    quote or dash, not inside an entity, not after an initial or a French abbreviation."""
+    held_ids, held_sh = set(), {}
+    for path, blob in spec["heldout"]:
+        for did, toks in hipe_docs(fx.read(spec["repo"], path, blob).decode("utf-8")):
+            held_ids.add(did)
+            for h in shingles("".join(t[0] for t in toks)):
+                held_sh[h] = did
+    docs = hipe_docs(fx.read(spec["repo"], spec["path"], spec["blob"]).decode(spec["encoding"]))
+    if len(docs) != spec["documents"]:
+        raise SourceError("HIPE: %d documents, expected %d" % (len(docs), spec["documents"]))
+    ntok = sum(len(t) for _, t in docs)
+    if ntok != spec["raw_tokens"]:
+        raise SourceError("HIPE: %d tokens, expected %d" % (ntok, spec["raw_tokens"]))
+    sents, by_id, by_text, rep = [], 0, [], 0
+    for did, toks in docs:
+        if did in held_ids:
+            by_id += 1
+            continue
+        sh = shingles("".join(t[0] for t in toks))
+        hit = sum(1 for h in sh if h in held_sh)
+        if hit / len(sh) > 0.1:
+            by_text.append("%s (%.0f%%)" % (did, 100.0 * hit / len(sh)))
+            continue
+        tags = []
+        for w, t, _ in toks:
+            if t != "O":
+                pre, _, ty = t.partition("-")
+                if ty not in HIPE_TYPES or pre not in ("B", "I"):
+                    raise SourceError("HIPE: unknown tag %r" % t)
+                t = pre + "-" + HIPE_TYPES[ty] if HIPE_TYPES[ty] else "O"
+            tags.append(t)
+        tags, n = repair_iob2(tags)
+        rep += n
+        cur = []
+        for k, (w, _, _) in enumerate(toks):
+            cur.append((w, tags[k]))
+            nxt = toks[k + 1][0] if k + 1 < len(toks) else None
+            if nxt is None:
+                break
+            if w in (".", "!", "?") and not tags[k + 1].startswith("I-") and \
+                    (nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "«\"-—–"):
+                prev = toks[k - 1][0] if k else ""
+                if w == "." and (prev in FR_ABBREV or (len(prev) == 1 and prev.isupper())):
+                    continue
+                sents.append(cur)
+                cur = []
+        if cur:
+            sents.append(cur)
+    return sents, {"documents": len(docs) - by_id - len(by_text),
+                   "documents dropped as HIPE dev/test (id)": by_id,
+                   "documents dropped for text shared with HIPE dev/test": "%d [%s]" % (len(by_text), "; ".join(by_text)),
+                   "IOB2 repairs": rep}
+
+
+# NewsFANE Gold: Alotaibi & Lee's fine-grained taxonomy (ACE-like) -> CoNLL types.
+NEWSFANE_MAP = {}
+for _t in ("Politician", "Athlete", "Artist", "Businessperson", "Scientist", "Lawyer", "Engineer", "Police",
+           "Religious_PER", "Other_PER"):
+    NEWSFANE_MAP[_t] = "PER"
+for _t in ("Government", "Non-Governmental", "Commercial", "Educational", "Entertainment", "Media",
+           "Medical-Science", "Religious_ORG", "Sports"):
+    NEWSFANE_MAP[_t] = "ORG"
+for _t in ("Nation", "Population-Center", "State-or-Province", "County-or-District", "GPE-Cluster", "Continent",
+           "Water-Body", "Land-Region-Natural", "Celestial", "Building-Grounds", "Airport", "Path",
+           "Subarea-Facility", "Plant"):
+    NEWSFANE_MAP[_t] = "LOC"
+for _t in ("Book", "Movie", "Software", "Hardware", "Land", "Air", "Water"):
+    NEWSFANE_MAP[_t] = "MISC"
+# Group (العرب, المسلمين: peoples, as ANERcorp leaves them O), Food, Drug and weapons -> O.
+for _t in ("Group", "Food", "Drug", "Projectile", "Shooting"):
+    NEWSFANE_MAP[_t] = None
+AR_PROCLITICS = {"و", "ف", "ب", "ل", "ك"}
+AR_ENCLITICS = {"ه", "ها", "هم", "هما", "هن", "نا", "ي", "ك", "كم", "كما", "كن", "ني"}
+AR_DIACRITICS_RE = re.compile("[\u064b-\u0652\u0640]")
+
+
+def ar_flat(text):
+    """Whitespace-free, hamza/alef-maqsura/ta-marbuta-normalized text, for overlap tests."""
+    t = AR_DIACRITICS_RE.sub("", re.sub(r"\s+", "", text))
+    return re.sub("[أإآ]", "ا", t).replace("ى", "ي").replace("ة", "ه")
+
+
+def load_newsfane(fx, spec):
+    """NewsFANE Gold: token<TAB>tag, CRLF, a U+200E mark before each token, blank line after each
+    sentence.  The text is normalized (no hamza on alef) and clitics are split off (و, ه, ها ...);
+    we glue standalone clitics back onto their word, as in ANERcorp's whitespace tokens."""
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode("utf-8-sig")
+    text = text.replace("\r", "").replace("\u200e", "")
+    raw = split_blank(text)
+    ntok = sum(map(len, raw))
+    if ntok != spec["raw_tokens"]:
+        raise SourceError("NewsFANE: %d tokens, expected %d" % (ntok, spec["raw_tokens"]))
+    # ANERcorp (all of it: train, our dev tail and the CAMeL test part) is read only to drop
+    # NewsFANE sentences that share text with it.
+    an = spec["anercorp"]
+    atoks = [l.split()[0] for l in fx.read(an["repo"], an["path"], an["blob"]).decode("utf-8").split("\n")
+             if len(l.split()) >= 2]
+    ash = set()
+    flat = ar_flat("".join(atoks))
+    for i in range(0, max(1, len(flat) - SHINGLE + 1)):
+        ash.add(flat[i:i + SHINGLE])
+    sents, overlap, glued, unknown = [], 0, 0, {}
+    for s in raw:
+        f = ar_flat("".join(x[0] for x in s))
+        sh = {f[i:i + SHINGLE] for i in range(0, max(1, len(f) - SHINGLE + 1))}
+        if any(h in ash for h in sh):
+            overlap += 1
+            continue
+        toks = []
+        for x in s:
+            w, t = x[0], x[-1]
+            if t != "O":
+                pre, _, ty = t.partition("-")
+                if ty not in NEWSFANE_MAP or pre not in ("B", "I"):
+                    unknown[t] = unknown.get(t, 0) + 1
+                    t = "O"
+                else:
+                    t = pre + "-" + NEWSFANE_MAP[ty] if NEWSFANE_MAP[ty] else "O"
+            toks.append([w, t])
+        out = []
+        k = 0
+        while k < len(toks):
+            w, t = toks[k]
+            if w in AR_PROCLITICS and k + 1 < len(toks) and re.match("[\u0621-\u064a]", toks[k + 1][0]):
+                nw, nt = toks[k + 1]
+                toks[k + 1] = [w + nw, nt if nt != "O" else t]
+                glued += 1
+                k += 1
+                continue
+            if w in AR_ENCLITICS and out and re.search("[\u0621-\u064a]$", out[-1][0]):
+                out[-1][0] += w
+                glued += 1
+                k += 1
+                continue
+            out.append([w, t])
+            k += 1
+        tags, _ = repair_iob2([t for _, t in out])
+        sents.append([(w, t) for (w, _), t in zip(out, tags)])
+    if unknown:
+        raise SourceError("NewsFANE: unknown tags %s" % unknown)
+    return sents, {"sentences dropped for text shared with ANERcorp (any part)": overlap,
+                   "clitics glued": glued}
+
+
+LOADERS = {"wikineural": load_wikineural, "hipe": load_hipe, "newsfane": load_newsfane, "germeval": load_germeval, "conll_iob1": load_conll_iob1, "conll_iob2": load_conll_iob2, "anercorp": load_anercorp,
            "wikiann": load_wikiann, "nerel": load_nerel, "smartdata": load_smartdata, "mobie": load_mobie}
 
 

@@ -278,17 +278,26 @@ pub fn add_tagged_names(
     };
     let mut candidate_keys: Vec<(usize, String)> = Vec::new();
     for name in names {
-        // A title is not part of a person's name (`Mr Waters`, `Dr. Bogoch`).
+        // A title is not part of a person's name (`Mr Waters`, `Dr. Bogoch`),
+        // and what follows one is a person whatever the tagger said.
         let mut name_start = name.start;
-        if name.kind == EntityType::Person {
-            while let Some((first, rest)) = text[name_start..name.end].split_once(' ')
-                && PERSON_TITLES.contains(&first.trim_end_matches('.'))
-            {
-                name_start = name.end - rest.len();
-            }
-            if PERSON_TITLES.contains(&text[name_start..name.end].trim_end_matches('.')) {
-                continue;
-            }
+        let mut kind = name.kind;
+        let word_before = text[..name.start]
+            .trim_end()
+            .rsplit(char::is_whitespace)
+            .next()
+            .unwrap_or("");
+        if PERSON_TITLES.contains(&word_before.trim_end_matches('.')) {
+            kind = EntityType::Person;
+        }
+        while let Some((first, rest)) = text[name_start..name.end].split_once(' ')
+            && PERSON_TITLES.contains(&first.trim_end_matches('.'))
+        {
+            name_start = name.end - rest.len();
+            kind = EntityType::Person;
+        }
+        if PERSON_TITLES.contains(&text[name_start..name.end].trim_end_matches('.')) {
+            continue;
         }
         let start = char_at(name_start);
         let end = char_at(name.end);
@@ -318,10 +327,11 @@ pub fn add_tagged_names(
             continue;
         }
         let key = link_key(written);
+        // The same name, or a person's surname alone (whatever kind the
+        // tagger gave it there).
         let same = candidate_keys.iter().find(|(i, k)| {
             *k == key
-                || (name.kind == EntityType::Person
-                    && entities[*i].kind == EntityType::Person
+                || (entities[*i].kind == EntityType::Person
                     && k.ends_with(&key)
                     && k[..k.len() - key.len()].ends_with(' '))
         });
@@ -332,13 +342,67 @@ pub fn add_tagged_names(
                 entities.push(Entity {
                     id: None,
                     name: candidate_name(written),
-                    kind: name.kind,
+                    kind,
                     candidate: true,
                     part_of: None,
                     mentions: vec![mention],
                 });
             }
         }
+    }
+    add_repeated_surnames(text, entities);
+}
+
+/// Mentions the tagger missed of the persons it found: each later
+/// occurrence of a person's surname (its last word, written with a capital,
+/// three letters or more) as a whole word, outside the mentions found.
+fn add_repeated_surnames(text: &str, entities: &mut [Entity]) {
+    let mut taken: Vec<(usize, usize)> = entities
+        .iter()
+        .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
+        .collect();
+    let char_starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+    let char_of = |byte: usize| char_starts.partition_point(|&b| b < byte);
+    for entity in entities
+        .iter_mut()
+        .filter(|e| e.kind == EntityType::Person && e.candidate)
+    {
+        let Some(surname) =
+            entity.name.rsplit(' ').next().filter(|w| {
+                w.chars().count() >= 3 && w.chars().next().is_some_and(char::is_uppercase)
+            })
+        else {
+            continue;
+        };
+        let first_mention = entity.mentions.first().map_or(0, |m| m.start);
+        let surname = surname.to_string();
+        for (at, _) in text.match_indices(&surname) {
+            let end = at + surname.len();
+            let whole_word = !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+                && !text[end..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric);
+            if !whole_word {
+                continue;
+            }
+            let (start_char, end_char) = (char_of(at), char_of(end));
+            if start_char < first_mention
+                || taken.iter().any(|&(s, e)| s < end_char && start_char < e)
+            {
+                continue;
+            }
+            taken.push((start_char, end_char));
+            entity.mentions.push(Mention {
+                text: surname.clone(),
+                start: start_char,
+                end: end_char,
+            });
+        }
+        entity.mentions.sort_by_key(|m| m.start);
     }
 }
 

@@ -330,7 +330,7 @@ pub fn analyze(
             .map(|r| dates::dates_mentioned(text, &folded, r))
             .unwrap_or_default(),
         quotes: quotes::quotes(text, &entities),
-        numbers: numbers::numbers(text, &folded),
+        numbers: numbers::numbers_in(text, &folded, lang),
         keywords: keywords::keywords_in(text, &sentences, lang),
         summary: summary::summary_of(text, &sentences),
         entities,

@@ -17,7 +17,7 @@ static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
     // closes it, as news sites write a quotation that goes on in the next
     // paragraph.
     Regex::new(
-        r#"(?m)"([^"\n]{8,}?)"|“([^”\n]{8,}?)”|«([^»\n]{8,}?)»|„([^“”\n]{8,}?)[“”]|^[ \t]*["“«]([^"“”«»\n]{8,})$"#,
+        r#"(?m)"([^"\n]{8,}?)"|“([^”\n]{8,}?)”|«([^»\n]{8,}?)»|„([^“”\n]{8,}?)[“”]|["“«]([^"“”«»\n]{8,})$"#,
     )
     .expect("valid regex")
 });
@@ -151,40 +151,34 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         let line_start = text[..whole.start()].rfind('\n').map_or(0, |i| i + 1);
         let before = &text
             [line_start.max(floor_char(text, whole.start().saturating_sub(120)))..whole.start()];
-        let before_start_char = start
-            - text[before_start(text, whole.start())..inner_start]
-                .chars()
-                .count();
-        let after_end_char = end + text[inner_start + quoted.len()..].chars().count()
-            - text[floor_char(text, line_end.min(whole.end() + 120))..]
-                .chars()
-                .count();
-        let speaker = entity_beside(
-            entities,
-            text,
-            (before_start_char, start),
-            (end, after_end_char),
-            before,
-            after,
-        )
-        .or_else(|| attribution(after, before, entities, &last_speaker))
-        .or_else(|| {
-            // No attribution: a quotation that opens its paragraph goes on
-            // with the last speaker; one inside a paragraph is the person's
-            // that paragraph named last before it.
-            let opens_paragraph = text[line_start..whole.start()].trim().is_empty();
-            if opens_paragraph && last_speaker.is_some() {
-                return last_speaker.clone();
-            }
-            let paragraph_start = start - text[line_start..inner_start].chars().count();
-            last_person_between(entities, paragraph_start, start)
-        })
-        .map(|s| match s {
-            // "he said" with no one named yet: the person last mentioned.
-            (name, None) if name.is_empty() => last_person(entities, start).unwrap_or((name, None)),
-            s => s,
-        })
-        .filter(|(name, _)| !name.is_empty());
+        let paragraph_before = &text[line_start..inner_start];
+        let context = Context {
+            before: paragraph_before,
+            before_start: start - paragraph_before.chars().count(),
+            after: &text[inner_start + quoted.len()..line_end],
+            after_start: end,
+        };
+        let speaker = entity_beside(entities, &context)
+            .or_else(|| attribution(after, before, entities, &last_speaker))
+            .or_else(|| {
+                // No attribution: a quotation that opens its paragraph goes on
+                // with the last speaker; one inside a paragraph is the person's
+                // that paragraph named last before it.
+                let opens_paragraph = text[line_start..whole.start()].trim().is_empty();
+                if opens_paragraph && last_speaker.is_some() {
+                    return last_speaker.clone();
+                }
+                let paragraph_start = start - text[line_start..inner_start].chars().count();
+                last_person_between(entities, paragraph_start, start)
+            })
+            .map(|s| match s {
+                // "he said" with no one named yet: the person last mentioned.
+                (name, None) if name.is_empty() => {
+                    last_person(entities, start).unwrap_or((name, None))
+                }
+                s => s,
+            })
+            .filter(|(name, _)| !name.is_empty());
         if let Some((name, id)) = &speaker
             && !name.is_empty()
         {
@@ -202,66 +196,88 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     out
 }
 
-/// Byte where the 120 bytes of context before a quotation at `at` start
-/// (not before its line).
-fn before_start(text: &str, at: usize) -> usize {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    line_start.max(floor_char(text, at.saturating_sub(120)))
+/// Where a quotation stands: the characters of its paragraph before it
+/// (`before`, from character `before_start`) and of the attribution after
+/// it (`after`, from character `after_start`).
+struct Context<'a> {
+    before: &'a str,
+    before_start: usize,
+    after: &'a str,
+    after_start: usize,
 }
 
-/// The person or organization named next to a quotation with a speech
-/// verb: in the attribution after it (up to the sentence end), else in the
-/// sentence before it. `before` and `after` are character ranges of the
-/// text around the quotation, `before_text`/`after_text` their text.
-fn entity_beside(
-    entities: &[Entity],
-    _text: &str,
-    before: (usize, usize),
-    after: (usize, usize),
-    before_text: &str,
-    after_text: &str,
-) -> Option<(String, Option<String>)> {
-    use newsflow_core::contracts::EntityType;
-    let speakers = || {
+/// Pronouns that attribute a quotation to someone named before.
+static PRONOUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\s,.]*(?:he|she|they|il|elle|ils|elles|er|sie|él|ella|он|она|они)\b|a-t-(?:il|elle)|ont-(?:ils|elles)")
+        .expect("valid regex")
+});
+
+/// Sentence ends inside a paragraph (`. ` before a capital or a quotation mark).
+static SENTENCE_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"[.!?؟]["”»]?\s+"#).expect("valid regex"));
+
+/// The person or organization a quotation's context names as its speaker:
+/// beside a speech verb in the attribution after it (a pronoun there: the
+/// person the sentence before names first, its subject), else in the
+/// sentence that leads into it with a speech verb or a colon.
+fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, Option<String>)> {
+    use newsflow_core::contracts::{EntityType, Mention};
+    let speakers = |from: usize, to: usize| {
         entities
             .iter()
             .filter(|e| matches!(e.kind, EntityType::Person | EntityType::Organization))
             .flat_map(|e| e.mentions.iter().map(move |m| (m, e)))
+            .filter(move |(m, _)| m.start >= from && m.end <= to)
     };
+    let chosen = |(_, e): (&Mention, &Entity)| Some((e.name.clone(), e.id.clone()));
     // After: up to the end of the attribution's sentence.
-    let after_sentence = after_text.find(". ").map_or(after_text.len(), |i| i + 1);
-    let after_sentence_chars = after_text[..after_sentence].chars().count();
-    // A person before an organization (`Jane Doe told the Parliament`).
-    let person_first = |(m, e): &(&newsflow_core::contracts::Mention, &Entity)| {
-        (e.kind != EntityType::Person, m.start)
-    };
-    if SPEECH_VERB.is_match(&after_text[..after_sentence]) {
-        let limit = after.0 + after_sentence_chars;
-        if let Some((_, e)) = speakers()
-            .filter(|(m, _)| m.start >= after.0 && m.end <= limit.min(after.1))
-            .min_by_key(person_first)
+    let after_sentence = SENTENCE_END
+        .find(context.after)
+        .map_or(context.after.len(), |m| {
+            m.start() + m.as_str().chars().next().map_or(1, char::len_utf8)
+        });
+    let attribution = &context.after[..after_sentence];
+    // The sentence leading into the quotation, and the one before it.
+    let ends: Vec<usize> = SENTENCE_END
+        .find_iter(context.before)
+        .map(|m| m.end())
+        .filter(|&e| e < context.before.len())
+        .collect();
+    let lead_start = ends.last().copied().unwrap_or(0);
+    let previous_start = ends.len().checked_sub(2).map_or(0, |i| ends[i]);
+    let char_of = |byte: usize| context.before_start + context.before[..byte].chars().count();
+    let quote_start = char_of(context.before.len());
+    if SPEECH_VERB.is_match(attribution) {
+        let from = context.after_start;
+        let to = from + attribution.chars().count();
+        // A person before an organization (`Jane Doe told the Parliament`).
+        if let Some(found) =
+            speakers(from, to).min_by_key(|(m, e)| (e.kind != EntityType::Person, m.start))
         {
-            return Some((full_name(e), e.id.clone()));
+            return chosen(found);
+        }
+        if PRONOUN.is_match(attribution) {
+            let persons = |from, to| {
+                speakers(from, to)
+                    .filter(|(_, e)| e.kind == EntityType::Person)
+                    .min_by_key(|(m, _)| m.start)
+            };
+            let in_lead = persons(char_of(lead_start), quote_start);
+            let in_previous = || persons(char_of(previous_start), char_of(lead_start));
+            if let Some(found) = in_lead.or_else(in_previous) {
+                return chosen(found);
+            }
         }
     }
-    // Before: the sentence that leads into the quotation.
-    let sentence_start = before_text.rfind(". ").map_or(0, |i| i + 2);
-    let lead = &before_text[sentence_start..];
-    if SPEECH_VERB.is_match(lead) {
-        let from = before.1 - lead.chars().count();
-        if let Some((_, e)) = speakers()
-            .filter(|(m, _)| m.start >= from.max(before.0) && m.end <= before.1)
+    let lead = &context.before[lead_start..];
+    let introduces = SPEECH_VERB.is_match(lead) || lead.trim_end().ends_with(':');
+    if introduces
+        && let Some(found) = speakers(char_of(lead_start), quote_start)
             .max_by_key(|(m, e)| (e.kind == EntityType::Person, m.end))
-        {
-            return Some((full_name(e), e.id.clone()));
-        }
+    {
+        return chosen(found);
     }
     None
-}
-
-/// An entity's name as the speaker: its canonical name.
-fn full_name(entity: &Entity) -> String {
-    entity.name.clone()
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {
@@ -463,6 +479,13 @@ mod tests {
         let found = quotes(text, &entities);
         let speakers: Vec<Option<&str>> = found.iter().map(|q| q.speaker.as_deref()).collect();
         assert_eq!(speakers, [Some("Pieter de Vries"), Some("Pieter de Vries")]);
+    }
+
+    #[test]
+    fn a_sentence_ending_in_a_wide_character_ends_the_attribution() {
+        // `؟` is two bytes: the attribution is cut after it, not inside it.
+        let text = "«يا بني، يا بني، ماذا فعلت؟» قال الممثل؟ ثم غادر.";
+        assert_eq!(quotes(text, &[]).len(), 1);
     }
 
     #[test]

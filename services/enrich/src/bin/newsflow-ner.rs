@@ -60,6 +60,13 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         lang: Vec<String>,
     },
+    /// Print the entities and quotes the enrich stage finds in a text read
+    /// from stdin (one article), as JSON.
+    Tag {
+        /// Language of the text (ISO 639-1).
+        #[arg(long)]
+        lang: String,
+    },
     /// Score quote speakers and countries on real articles annotated by
     /// reading (`services/enrich/eval/articles/annotations.jsonl`), each
     /// article enriched as the service would with its language given.
@@ -100,6 +107,7 @@ fn main() -> anyhow::Result<()> {
             dev.as_deref(),
         ),
         Command::Eval { data, lang } => eval(&data, &lang),
+        Command::Tag { lang } => tag(&lang),
         Command::Articles {
             annotations,
             news,
@@ -620,6 +628,22 @@ mod articles {
         println!("tune on dev only: the test split checks the result independently");
         Ok(())
     }
+}
+
+fn tag(lang: &str) -> anyhow::Result<()> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("reading stdin")?;
+    let analysis = newsflow_enrich::analyze(
+        &text,
+        None,
+        Some(lang),
+        None,
+        None,
+        newsflow_enrich::Knowledge::builtin(),
+    );
+    let out = serde_json::json!({ "entities": analysis.entities, "quotes": analysis.quotes });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
 }
 
 fn file_name(path: &Path) -> String {
