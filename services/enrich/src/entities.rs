@@ -212,6 +212,39 @@ pub fn link_key(name: &str) -> String {
     key
 }
 
+/// Sentence openers the tagger may take into a name after them.
+const NAME_OPENERS: &[&str] = &[
+    "According",
+    "As",
+    "But",
+    "And",
+    "The",
+    "In",
+    "At",
+    "For",
+    "With",
+    "Selon",
+    "Pour",
+    "Avec",
+    "Mais",
+    "Et",
+    "Le",
+    "La",
+    "Les",
+    "Pendant",
+    "Dans",
+    "Laut",
+    "Der",
+    "Die",
+    "Das",
+    "Según",
+    "Para",
+    "Con",
+    "El",
+    "Los",
+    "Las",
+];
+
 /// Titles the tagger may take into a person's name.
 const PERSON_TITLES: &[&str] = &[
     "Mr", "Mrs", "Ms", "Dr", "Prof", "Sir", "Dame", "M", "Mme", "Mlle", "Herr", "Frau", "Sr",
@@ -265,7 +298,7 @@ pub fn add_tagged_names(
     index: &EntityIndex,
     entities: &mut Vec<Entity>,
 ) {
-    let taken: Vec<(usize, usize)> = entities
+    let mut taken: Vec<(usize, usize)> = entities
         .iter()
         .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
         .collect();
@@ -290,6 +323,12 @@ pub fn add_tagged_names(
         if PERSON_TITLES.contains(&word_before.trim_end_matches('.')) {
             kind = EntityType::Person;
         }
+        // A capitalized sentence opener is not part of a name (`Selon M. X`).
+        if let Some((first, rest)) = text[name_start..name.end].split_once(' ')
+            && NAME_OPENERS.contains(&first)
+        {
+            name_start = name.end - rest.len();
+        }
         while let Some((first, rest)) = text[name_start..name.end].split_once(' ')
             && PERSON_TITLES.contains(&first.trim_end_matches('.'))
         {
@@ -301,6 +340,26 @@ pub fn add_tagged_names(
         }
         let start = char_at(name_start);
         let end = char_at(name.end);
+        // A listed mention inside a longer tagged person's name (`Scholz` in
+        // `Jaqueline Scholz`, when the list knows Olaf Scholz) is that
+        // person's, unless the whole name is the listed entity's.
+        let inside: Vec<(usize, usize)> = taken
+            .iter()
+            .copied()
+            .filter(|&(s, e)| start <= s && e <= end && (s, e) != (start, end))
+            .collect();
+        if kind == EntityType::Person
+            && !inside.is_empty()
+            && index.link(&text[name_start..name.end]).is_none()
+            && inside.len() == taken.iter().filter(|&&(s, e)| s < end && start < e).count()
+        {
+            for entity in entities.iter_mut() {
+                entity
+                    .mentions
+                    .retain(|m| !inside.contains(&(m.start, m.end)));
+            }
+            taken.retain(|t| !inside.contains(t));
+        }
         if taken.iter().any(|&(s, e)| s < end && start < e) {
             continue;
         }
@@ -350,6 +409,7 @@ pub fn add_tagged_names(
             }
         }
     }
+    entities.retain(|e| !e.mentions.is_empty());
     add_repeated_surnames(text, entities);
 }
 

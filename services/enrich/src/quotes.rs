@@ -17,10 +17,14 @@ static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
     // closes it, as news sites write a quotation that goes on in the next
     // paragraph.
     Regex::new(
-        r#"(?m)"([^"\n]{8,}?)"|“([^”\n]{8,}?)”|«([^»\n]{8,}?)»|„([^“”\n]{8,}?)[“”]|["“«]([^"“”«»\n]{8,})$"#,
+        r#"(?m)"([^"\n]{8,}?)"|“([^”\n]{8,}?)”|«([^»\n]{8,}?)»|„([^“”\n]{8,}?)[“”]|``([^`\n]{8,}?)''|["“«]([^"“”«»\n]{8,})$"#,
     )
     .expect("valid regex")
 });
+
+/// A quotation this close after the one before (in bytes), with no
+/// attribution of its own, goes on with the same speaker.
+const FOLLOWING_QUOTE_BYTES: usize = 80;
 
 /// Speech verbs: a person or organization named next to one, beside a
 /// quotation, said it.
@@ -124,14 +128,24 @@ const NOT_SPEAKERS: &[&str] = &[
 pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     let mut out = Vec::new();
     let mut last_speaker: Option<(String, Option<String>)> = None;
+    let mut previous_quote_end: Option<usize> = None;
     let mut char_pos = 0;
     let mut byte_pos = 0;
     // Matches, not captures: the quotation is the match without its marks
     // (one character each), and the slow engine that captures need stays idle.
     for whole in QUOTED.find_iter(text) {
         let marked = whole.as_str();
-        let open = marked.chars().next().map_or(0, char::len_utf8);
-        let close = marked.chars().next_back().map_or(0, char::len_utf8);
+        let open = if marked.starts_with("``") {
+            2
+        } else {
+            marked.chars().next().map_or(0, char::len_utf8)
+        };
+        // A quotation that runs to its paragraph's end has no closing mark.
+        let close = match marked.chars().next_back() {
+            _ if marked.ends_with("''") => 2,
+            Some(c @ ('"' | '”' | '»' | '“')) => c.len_utf8(),
+            _ => 0,
+        };
         let inner = &marked[open..marked.len() - close];
         let words = inner.split_whitespace().count();
         if words < 3 {
@@ -155,17 +169,25 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         let context = Context {
             before: paragraph_before,
             before_start: start - paragraph_before.chars().count(),
-            after: &text[inner_start + quoted.len()..line_end],
-            after_start: end,
+            after: &text[whole.end().min(line_end)..line_end],
+            after_start: end
+                + text[inner_start + quoted.len()..whole.end()]
+                    .chars()
+                    .count(),
+            last_speaker: last_speaker.as_ref(),
         };
-        let speaker = entity_beside(entities, &context)
+        let speaker = named_after(after, entities)
+            .or_else(|| entity_beside(entities, &context))
             .or_else(|| attribution(after, before, entities, &last_speaker))
             .or_else(|| {
                 // No attribution: a quotation that opens its paragraph goes on
                 // with the last speaker; one inside a paragraph is the person's
                 // that paragraph named last before it.
                 let opens_paragraph = text[line_start..whole.start()].trim().is_empty();
-                if opens_paragraph && last_speaker.is_some() {
+                let follows_quotation = previous_quote_end.is_some_and(|e| {
+                    whole.start() >= e && whole.start() - e <= FOLLOWING_QUOTE_BYTES
+                });
+                if (opens_paragraph || follows_quotation) && last_speaker.is_some() {
                     return last_speaker.clone();
                 }
                 let paragraph_start = start - text[line_start..inner_start].chars().count();
@@ -174,7 +196,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             .map(|s| match s {
                 // "he said" with no one named yet: the person last mentioned.
                 (name, None) if name.is_empty() => {
-                    last_person(entities, start).unwrap_or((name, None))
+                    salient_person(entities, start).unwrap_or((name, None))
                 }
                 s => s,
             })
@@ -184,6 +206,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         {
             last_speaker = Some((name.clone(), id.clone()));
         }
+        previous_quote_end = Some(whole.end());
         let (speaker, speaker_id) = speaker.unzip();
         out.push(Quote {
             text: quoted.to_string(),
@@ -204,12 +227,16 @@ struct Context<'a> {
     before_start: usize,
     after: &'a str,
     after_start: usize,
+    /// The speaker of the quotation before, if any.
+    last_speaker: Option<&'a (String, Option<String>)>,
 }
 
 /// Pronouns that attribute a quotation to someone named before.
 static PRONOUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\s,.]*(?:he|she|they|il|elle|ils|elles|er|sie|él|ella|он|она|они)\b|a-t-(?:il|elle)|ont-(?:ils|elles)")
-        .expect("valid regex")
+    Regex::new(
+        r"(?i)^[\s,.]*(?:(?:he|she|they|il|elle|ils|elles|er|sie|él|ella|он|она|они)\b|\w+-t-(?:il|elle|ils|elles)\b|\w+-(?:il|elle|ils|elles)\b|(?:said|says|added|told|sagte|sagt|dijo|añadió)\s+(?:he|she|they|er|sie|él|ella)\b)",
+    )
+    .expect("valid regex")
 });
 
 /// Sentence ends inside a paragraph (`. ` before a capital or a quotation mark).
@@ -247,6 +274,26 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     let previous_start = ends.len().checked_sub(2).map_or(0, |i| ends[i]);
     let char_of = |byte: usize| context.before_start + context.before[..byte].chars().count();
     let quote_start = char_of(context.before.len());
+    if PRONOUN.is_match(attribution) {
+        // `," she said`, `», a-t-il ajouté`: the person the sentence leading
+        // into the quotation names first, else the sentence before (its
+        // subject); else the last speaker (decided by the caller).
+        let persons = |from, to| {
+            speakers(from, to)
+                .filter(|(_, e)| e.kind == EntityType::Person)
+                .min_by_key(|(m, _)| m.start)
+        };
+        let in_lead = persons(char_of(lead_start), quote_start);
+        // A sentence before that itself starts with a pronoun goes on about
+        // someone named earlier still: the caller's last speaker.
+        let previous = &context.before[previous_start..lead_start];
+        let in_previous = || {
+            (!PRONOUN.is_match(previous))
+                .then(|| persons(char_of(previous_start), char_of(lead_start)))
+                .flatten()
+        };
+        return in_lead.or_else(in_previous).and_then(chosen);
+    }
     if SPEECH_VERB.is_match(attribution) {
         let from = context.after_start;
         let to = from + attribution.chars().count();
@@ -256,21 +303,24 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
         {
             return chosen(found);
         }
-        if PRONOUN.is_match(attribution) {
-            let persons = |from, to| {
-                speakers(from, to)
-                    .filter(|(_, e)| e.kind == EntityType::Person)
-                    .min_by_key(|(m, _)| m.start)
-            };
-            let in_lead = persons(char_of(lead_start), quote_start);
-            let in_previous = || persons(char_of(previous_start), char_of(lead_start));
-            if let Some(found) = in_lead.or_else(in_previous) {
-                return chosen(found);
-            }
-        }
     }
     let lead = &context.before[lead_start..];
     let introduces = SPEECH_VERB.is_match(lead) || lead.trim_end().ends_with(':');
+    // `She added: "…"`: the person the sentence before names first, else
+    // the last speaker.
+    if introduces && PRONOUN.is_match(lead) {
+        let previous = &context.before[previous_start..lead_start];
+        let named_before = (!PRONOUN.is_match(previous))
+            .then(|| {
+                speakers(char_of(previous_start), char_of(lead_start))
+                    .filter(|(_, e)| e.kind == EntityType::Person)
+                    .min_by_key(|(m, _)| m.start)
+            })
+            .flatten();
+        return named_before
+            .and_then(chosen)
+            .or_else(|| context.last_speaker.cloned());
+    }
     if introduces
         && let Some(found) = speakers(char_of(lead_start), quote_start)
             .max_by_key(|(m, e)| (e.kind == EntityType::Person, m.end))
@@ -288,6 +338,16 @@ fn floor_char(text: &str, mut i: usize) -> usize {
 }
 
 /// (speaker, entity id) from the attribution around a quotation.
+/// A name right next to a speech verb after the quotation (`," said Jane
+/// Doe`, `," Mr Roe told reporters`), as the grouped entity it names.
+fn named_after(after: &str, entities: &[Entity]) -> Option<(String, Option<String>)> {
+    let caps = AFTER.captures(after)?;
+    let name = ["n1", "n2", "n3", "n4", "n5"]
+        .iter()
+        .find_map(|n| caps.name(n))?;
+    named(name.as_str(), entities)
+}
+
 fn attribution(
     after: &str,
     before: &str,
@@ -342,21 +402,19 @@ fn last_person_between(
         .map(|(_, e)| (e.name.clone(), e.id.clone()))
 }
 
-/// The known person mentioned last before character `before`.
-fn last_person(entities: &[Entity], before: usize) -> Option<(String, Option<String>)> {
+/// The person mentioned most often before character `before` (the story's
+/// protagonist), the latest of those mentioned as often.
+fn salient_person(entities: &[Entity], before: usize) -> Option<(String, Option<String>)> {
     entities
         .iter()
         .filter(|e| e.kind == newsflow_core::contracts::EntityType::Person)
         .filter_map(|e| {
-            let last = e
-                .mentions
-                .iter()
-                .filter(|m| m.end <= before)
-                .map(|m| m.start)
-                .max()?;
-            Some((last, e))
+            let earlier = e.mentions.iter().filter(|m| m.end <= before);
+            let count = earlier.clone().count();
+            let last = earlier.map(|m| m.start).max()?;
+            Some(((count, last), e))
         })
-        .max_by_key(|&(at, _)| at)
+        .max_by_key(|&(key, _)| key)
         .map(|(_, e)| (e.name.clone(), e.id.clone()))
 }
 
