@@ -223,6 +223,17 @@ fn main() {
             }),
         ),
         (
+            "names (en)",
+            best_of(5, 200, || {
+                let sentences = newsflow_enrich::summary::sentences(&text);
+                black_box(newsflow_enrich::ner::names(
+                    &text,
+                    &sentences,
+                    newsflow_enrich::ner::model_for("en").expect("an English model"),
+                ));
+            }),
+        ),
+        (
             "countries",
             best_of(5, 200, || {
                 black_box(countries::countries(

@@ -323,6 +323,19 @@ pub fn add_tagged_names(
         if PERSON_TITLES.contains(&word_before.trim_end_matches('.')) {
             kind = EntityType::Person;
         }
+        // A person's name ends before an apposition (`Chandramohan, un
+        // habitant du district`), which some training corpora (HIPE) take in.
+        let mut name_end = name.end;
+        if kind == EntityType::Person
+            && let Some(comma) = text[name_start..name.end].find([',', '،'])
+        {
+            name_end = name_start + comma;
+        }
+        let name = &crate::ner::Name {
+            kind: name.kind,
+            start: name.start,
+            end: name_end,
+        };
         // A capitalized sentence opener is not part of a name (`Selon M. X`).
         if let Some((first, rest)) = text[name_start..name.end].split_once(' ')
             && NAME_OPENERS.contains(&first)

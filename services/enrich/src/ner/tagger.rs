@@ -79,30 +79,48 @@ impl Word {
 
     fn new(text: &str, lower_buffer: &mut String) -> Self {
         lower_buffer.clear();
-        for c in text.chars() {
-            lower_buffer.extend(c.to_lowercase());
+        let ascii = text.is_ascii();
+        if ascii {
+            // Most words of most news: no Unicode tables needed.
+            lower_buffer.push_str(text);
+            lower_buffer.make_ascii_lowercase();
+        } else {
+            for c in text.chars() {
+                lower_buffer.extend(c.to_lowercase());
+            }
         }
         let lower: &str = lower_buffer;
-        let chars: Vec<(usize, char)> = lower.char_indices().collect();
+        let bytes = lower.as_bytes();
         let prefix = |n: usize| {
-            let end = chars.get(n).map_or(lower.len(), |&(b, _)| b);
-            xxh3_64(&lower.as_bytes()[..end])
+            let end = if ascii {
+                n.min(bytes.len())
+            } else {
+                lower.char_indices().nth(n).map_or(lower.len(), |(b, _)| b)
+            };
+            xxh3_64(&bytes[..end])
         };
         let suffix = |n: usize| {
-            let start = chars
-                .len()
-                .checked_sub(n)
-                .map_or(0, |k| chars.get(k).map_or(0, |&(b, _)| b));
-            xxh3_64(&lower.as_bytes()[start..])
+            let start = if ascii {
+                bytes.len().saturating_sub(n)
+            } else {
+                lower.char_indices().rev().nth(n - 1).map_or(0, |(b, _)| b)
+            };
+            xxh3_64(&bytes[start..])
         };
-        let stem = strip_arabic_clitics(lower);
+        // Only Arabic words have clitics to peel (the stem is the lower case otherwise).
+        let lower_hash = xxh3_64(bytes);
+        let stem = if ascii {
+            lower_hash
+        } else {
+            xxh3_64(strip_arabic_clitics(lower).as_bytes())
+        };
         Word {
             word: xxh3_64(text.as_bytes()),
-            lower: xxh3_64(lower.as_bytes()),
+            lower: lower_hash,
             shape: shape_hash(text),
             prefix: [prefix(1), prefix(2), prefix(3)],
             suffix: [suffix(1), suffix(2), suffix(3), suffix(4)],
-            stem: xxh3_64(stem.as_bytes()),
+            stem,
         }
     }
 }
@@ -112,7 +130,14 @@ fn shape_hash(text: &str) -> u64 {
     let mut shape = [0u8; 16];
     let mut len = 0;
     for c in text.chars() {
-        let class = if c.is_uppercase() {
+        let class = if c.is_ascii() {
+            match c {
+                'A'..='Z' => b'X',
+                'a'..='z' => b'x',
+                '0'..='9' => b'd',
+                _ => c as u8,
+            }
+        } else if c.is_uppercase() {
             b'X'
         } else if c.is_lowercase() {
             b'x'
@@ -275,15 +300,28 @@ fn static_features(words: &[Word], i: usize, first: bool, seen: bool) -> Vec<u64
     out
 }
 
-fn history_features(w: &Word, before: usize, before_2: usize) -> [u64; 4] {
+/// Features of the labels of the two tokens before.
+fn label_features(before: usize, before_2: usize) -> [u64; 2] {
     use template::*;
     let (b, b2) = (before as u64, before_2 as u64);
+    [mix(LABEL_BEFORE, b), mix(LABELS_BEFORE, mix(b2, b))]
+}
+
+/// Features of the label before with the token's word.
+fn label_word_features(w: &Word, before: usize) -> [u64; 2] {
+    use template::*;
+    let b = before as u64;
     [
-        mix(LABEL_BEFORE, b),
-        mix(LABELS_BEFORE, mix(b2, b)),
         mix(LABEL_BEFORE_LOWER, mix(b, w.lower)),
         mix(LABEL_BEFORE_SHAPE, mix(b, w.shape)),
     ]
+}
+
+/// Every feature that depends on the labels given before.
+fn history_features(w: &Word, before: usize, before_2: usize) -> [u64; 4] {
+    let [a, b] = label_features(before, before_2);
+    let [c, d] = label_word_features(w, before);
+    [a, b, c, d]
 }
 
 /// The hashed words of a sentence, with for each whether its lower case is
@@ -345,9 +383,13 @@ pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> 
 }
 
 /// A trained tagger: nine integer weights per feature.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Model {
     weights: FxHashMap<u64, [i16; N]>,
+    /// The summed weights of the features of the labels alone (the label
+    /// before, the two before), by label (`N` = sentence start): looked up
+    /// once when the model is read, not for every token.
+    by_labels: Vec<Scores>,
 }
 
 /// A model file that cannot be read.
@@ -363,6 +405,22 @@ const MAGIC: &[u8; 8] = b"NFNER\x01\x09\x00";
 const ENTRY_BYTES: usize = 8 + 2 * N;
 
 impl Model {
+    fn with_weights(weights: FxHashMap<u64, [i16; N]>) -> Self {
+        let mut model = Self {
+            weights,
+            by_labels: Vec::new(),
+        };
+        let mut by_labels = vec![[0; N]; (N + 1) * (N + 1)];
+        for before_2 in 0..=N {
+            for before in 0..=N {
+                let scores = &mut by_labels[before_2 * (N + 1) + before];
+                model.add(&label_features(before, before_2), scores);
+            }
+        }
+        model.by_labels = by_labels;
+        model
+    }
+
     /// Reads a model written by [`Model::to_bytes`].
     ///
     /// # Errors
@@ -389,7 +447,7 @@ impl Model {
             }
             weights.insert(key, row);
         }
-        Ok(Self { weights })
+        Ok(Self::with_weights(weights))
     }
 
     /// The model as bytes, entries sorted by key (the same model gives the same bytes).
@@ -475,7 +533,13 @@ impl Model {
                     }
                     self.add(&pair_features(b1, w, a1, i == 0), &mut total);
                     let (before, before_2) = previous_labels(&labels, i);
-                    self.add(&history_features(w, before, before_2), &mut total);
+                    for (t, p) in total
+                        .iter_mut()
+                        .zip(&self.by_labels[before_2 * (N + 1) + before])
+                    {
+                        *t += p;
+                    }
+                    self.add(&label_word_features(w, before), &mut total);
                     labels.push(best(&total, before));
                 }
                 labels
@@ -661,7 +725,7 @@ fn average_and_quantize(rows: FxHashMap<u64, Row>, step: u32, prune_below: f32) 
         .flat_map(|(_, w)| w.iter().map(|x| x.abs()))
         .fold(0f32, f32::max);
     if largest == 0.0 {
-        return Model::default();
+        return Model::with_weights(FxHashMap::default());
     }
     let scale = f32::from(i16::MAX) / largest;
     let mut weights = FxHashMap::default();
@@ -677,7 +741,7 @@ fn average_and_quantize(rows: FxHashMap<u64, Row>, step: u32, prune_below: f32) 
             weights.insert(key, row);
         }
     }
-    Model { weights }
+    Model::with_weights(weights)
 }
 
 /// Fisher–Yates with xorshift64: the same seed gives the same order everywhere.
@@ -755,7 +819,7 @@ mod tests {
     #[test]
     fn bad_model_bytes_are_refused() {
         assert!(matches!(Model::from_bytes(b"nope"), Err(ModelError::Magic)));
-        let mut bytes = Model::default().to_bytes();
+        let mut bytes = Model::with_weights(FxHashMap::default()).to_bytes();
         bytes[8] = 3;
         assert!(matches!(
             Model::from_bytes(&bytes),
