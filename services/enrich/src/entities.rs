@@ -212,13 +212,13 @@ pub fn link_key(name: &str) -> String {
     key
 }
 
-/// Sentence openers the tagger may take into a name after them.
+/// Sentence openers the tagger may take into a name after them (not
+/// articles: `Los Angeles`, `Le Monde`, `The Guardian`).
 const NAME_OPENERS: &[&str] = &[
     "According",
     "As",
     "But",
     "And",
-    "The",
     "In",
     "At",
     "For",
@@ -228,21 +228,12 @@ const NAME_OPENERS: &[&str] = &[
     "Avec",
     "Mais",
     "Et",
-    "Le",
-    "La",
-    "Les",
     "Pendant",
     "Dans",
     "Laut",
-    "Der",
-    "Die",
-    "Das",
     "Según",
     "Para",
     "Con",
-    "El",
-    "Los",
-    "Las",
 ];
 
 /// Titles the tagger may take into a person's name.

@@ -296,9 +296,14 @@ pub fn analyze(
     let lead_chars = sentences
         .first()
         .map_or(0, |r| text[..r.end].chars().count());
-    let organizations: Vec<(usize, usize)> = entities
+    // A country word inside an organization's or a person's name is not a
+    // mention of the country (`New York Post`, `Paris Hilton`, `Chad Smith`).
+    let names: Vec<(usize, usize)> = entities
         .iter()
-        .filter(|e| e.kind == newsflow_core::contracts::EntityType::Organization)
+        .filter(|e| {
+            use newsflow_core::contracts::EntityType;
+            matches!(e.kind, EntityType::Organization | EntityType::Person)
+        })
         .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
         .collect();
     let mut countries = countries::countries(
@@ -307,7 +312,7 @@ pub fn analyze(
         knowledge.countries,
         lead_chars,
         dateline_place,
-        &organizations,
+        &names,
     );
     let title_folded = title.map(|t| (t, Folded::new(t)));
     if let Some((title, title_folded)) = &title_folded {
@@ -586,6 +591,28 @@ impl Processor for EnrichStage {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_country_word_inside_a_person_or_organization_name_is_not_the_country() {
+        let text = "Chad Smith, the drummer, played in Los Angeles on Monday. \
+            The New York Times reviewed the show.";
+        let found = super::analyze(
+            text,
+            None,
+            Some("en"),
+            None,
+            None,
+            super::Knowledge::builtin(),
+        );
+        let codes: Vec<&str> = found.countries.iter().map(|c| c.code.as_str()).collect();
+        assert!(!codes.contains(&"TD"), "{codes:?}");
+        assert!(
+            found
+                .entities
+                .iter()
+                .any(|e| e.name == "Los Angeles" && e.candidate)
+        );
+    }
+
     use super::*;
     use newsflow_core::contracts::{Article, STAGED_SCHEMA_VERSION};
 

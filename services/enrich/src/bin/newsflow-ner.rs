@@ -60,7 +60,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         lang: Vec<String>,
     },
-    /// Print the entities and quotes the enrich stage finds in a text read
+    /// Print the entities, quotes and countries the enrich stage finds in a text read
     /// from stdin (one article), as JSON.
     Tag {
         /// Language of the text (ISO 639-1).
@@ -641,7 +641,11 @@ fn tag(lang: &str) -> anyhow::Result<()> {
         None,
         newsflow_enrich::Knowledge::builtin(),
     );
-    let out = serde_json::json!({ "entities": analysis.entities, "quotes": analysis.quotes });
+    let out = serde_json::json!({
+        "entities": analysis.entities,
+        "quotes": analysis.quotes,
+        "countries": analysis.countries,
+    });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
