@@ -30,7 +30,7 @@ const FOLLOWING_QUOTE_BYTES: usize = 80;
 /// quotation, said it.
 static SPEECH_VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:said|says|told|added|explained|warned|stated|insisted|wrote|asked|argued|according to|continued|noted|declared|announced|tweeted|claimed|urged|admitted|replied|responded|commented|acknowledged|a déclaré|déclare|a dit|dit|a affirmé|affirme|a expliqué|explique|a ajouté|ajoute|a souligné|souligne|a indiqué|indique|a estimé|estime|a assuré|assure|selon|a confié|a lancé|lance|a annoncé|a averti|avertit|a précisé|précise|a réagi|sagte|sagt|erklärte|betonte|dijo|afirmó|explicó|añadió|declaró|según|заявил|заявила|сказал|сказала|отметил|отметила|добавил|добавила|сообщил|сообщила)\b|(?:قال|أضاف|اضاف|أكد|اكد|تابع|أردف|اردف|صرح|أوضح|اوضح|حذر|متابعا|مضيفا|مشيرا|وفق|بحسب|قالت|أضافت|أكدت|أوضحت)",
+        r"(?i)\b(?:said|says|told|tells|added|adds|explained|explains|warned|warns|stated|states|insisted|insists|wrote|writes|asked|asks|argued|argues|according to|continued|noted|notes|declared|announced|tweeted|claimed|claims|urged|admitted|replied|responded|commented|acknowledged|recalled|recalls|confirmed|stressed|emphasised|emphasized|revealed|a déclaré|déclare|a dit|dit|a affirmé|affirme|a expliqué|explique|a ajouté|ajoute|a souligné|souligne|a indiqué|indique|a estimé|estime|a assuré|assure|selon|a confié|a lancé|lance|a annoncé|a averti|avertit|a précisé|précise|a réagi|sagte|sagt|erklärte|betonte|dijo|afirmó|explicó|añadió|declaró|según|заявил|заявила|сказал|сказала|отметил|отметила|добавил|добавила|сообщил|сообщила)\b|(?:قال|أضاف|اضاف|أكد|اكد|تابع|أردف|اردف|صرح|أوضح|اوضح|حذر|متابعا|مضيفا|مشيرا|وفق|بحسب|قالت|أضافت|أكدت|أوضحت)",
     )
     .expect("valid regex")
 });
@@ -321,8 +321,17 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
             .and_then(chosen)
             .or_else(|| context.last_speaker.cloned());
     }
+    // The speaker is the subject: named before the speech verb (`Jane Doe
+    // told reporters at the G20:`), or before the colon; in Arabic, where
+    // the verb comes first (`وقال الوزير`), anywhere in the lead.
+    let verb_first = lead.chars().any(crate::fold::is_arabic);
+    let verb_at = SPEECH_VERB
+        .find_iter(lead)
+        .last()
+        .filter(|_| !verb_first)
+        .map_or(lead.len(), |m| m.start());
     if introduces
-        && let Some(found) = speakers(char_of(lead_start), quote_start)
+        && let Some(found) = speakers(char_of(lead_start), char_of(lead_start + verb_at))
             .max_by_key(|(m, e)| (e.kind == EntityType::Person, m.end))
     {
         return chosen(found);
