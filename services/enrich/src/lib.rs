@@ -593,8 +593,10 @@ impl Processor for EnrichStage {
 mod tests {
     #[test]
     fn a_country_word_inside_a_person_or_organization_name_is_not_the_country() {
-        let text = "Chad Smith, the drummer, played in Los Angeles on Monday. \
-            The New York Times reviewed the show.";
+        // Surnames, so that the first-name guard of `countries` (`Chad
+        // Smith`) does not decide it.
+        let text = "Coach Kevin Jordan said the team trained in Los Angeles on Monday. \
+            The striker Marcus Israel scored twice.";
         let found = super::analyze(
             text,
             None,
@@ -604,7 +606,7 @@ mod tests {
             super::Knowledge::builtin(),
         );
         let codes: Vec<&str> = found.countries.iter().map(|c| c.code.as_str()).collect();
-        assert!(!codes.contains(&"TD"), "{codes:?}");
+        assert!(codes.is_empty(), "{codes:?}");
         assert!(
             found
                 .entities
