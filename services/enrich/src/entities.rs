@@ -322,28 +322,23 @@ pub fn add_tagged_names(
         {
             name_end = name_start + comma;
         }
-        let name = &crate::ner::Name {
-            kind: name.kind,
-            start: name.start,
-            end: name_end,
-        };
         // A capitalized sentence opener is not part of a name (`Selon M. X`).
-        if let Some((first, rest)) = text[name_start..name.end].split_once(' ')
+        if let Some((first, rest)) = text[name_start..name_end].split_once(' ')
             && NAME_OPENERS.contains(&first)
         {
-            name_start = name.end - rest.len();
+            name_start = name_end - rest.len();
         }
-        while let Some((first, rest)) = text[name_start..name.end].split_once(' ')
+        while let Some((first, rest)) = text[name_start..name_end].split_once(' ')
             && PERSON_TITLES.contains(&first.trim_end_matches('.'))
         {
-            name_start = name.end - rest.len();
+            name_start = name_end - rest.len();
             kind = EntityType::Person;
         }
-        if PERSON_TITLES.contains(&text[name_start..name.end].trim_end_matches('.')) {
+        if PERSON_TITLES.contains(&text[name_start..name_end].trim_end_matches('.')) {
             continue;
         }
         let start = char_at(name_start);
-        let end = char_at(name.end);
+        let end = char_at(name_end);
         // A listed mention inside a longer tagged person's name (`Scholz` in
         // `Jaqueline Scholz`, when the list knows Olaf Scholz) is that
         // person's, unless the whole name is the listed entity's.
@@ -354,7 +349,7 @@ pub fn add_tagged_names(
             .collect();
         if kind == EntityType::Person
             && !inside.is_empty()
-            && index.link(&text[name_start..name.end]).is_none()
+            && index.link(&text[name_start..name_end]).is_none()
             && inside.len() == taken.iter().filter(|&&(s, e)| s < end && start < e).count()
         {
             for entity in entities.iter_mut() {
@@ -367,7 +362,7 @@ pub fn add_tagged_names(
         if taken.iter().any(|&(s, e)| s < end && start < e) {
             continue;
         }
-        let written = &text[name_start..name.end];
+        let written = &text[name_start..name_end];
         if !written.chars().any(char::is_alphabetic) {
             continue;
         }
