@@ -17,7 +17,7 @@ use std::sync::{LazyLock, OnceLock};
 use newsflow_core::contracts::EntityType;
 use rustc_hash::FxHashMap;
 
-pub use tagger::Model;
+pub use tagger::{Model, clear_type_cache};
 
 /// The weights shipped with the service, by language (ISO 639-1).
 const SHIPPED: &[(&str, &[u8])] = &[

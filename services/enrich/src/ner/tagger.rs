@@ -217,8 +217,8 @@ mod template {
     pub const LABEL_BEFORE_SHAPE: u64 = 43;
 }
 
-/// Features of a token's own word (its document decides `seen`).
-fn own_features(w: &Word, seen: bool) -> [u64; 13] {
+/// Features of a token's own word, but for [`seen_feature`].
+fn own_features(w: &Word) -> [u64; 12] {
     use template::*;
     [
         BIAS,
@@ -233,8 +233,13 @@ fn own_features(w: &Word, seen: bool) -> [u64; 13] {
         mix(SUFFIX + 2, w.suffix[2]),
         mix(SUFFIX + 3, w.suffix[3]),
         mix(STEM, w.stem),
-        mix(SEEN_CAPITALIZED, mix(u64::from(seen), w.shape)),
     ]
+}
+
+/// Whether the token's word is written with a capital elsewhere in its
+/// document, with its shape (the document decides this one, not the word).
+fn seen_feature(shape: u64, seen: bool) -> u64 {
+    mix(template::SEEN_CAPITALIZED, mix(u64::from(seen), shape))
 }
 
 /// Features of the word just before a token.
@@ -266,8 +271,25 @@ fn after_2_features(a2: &Word) -> [u64; 1] {
     [mix(template::LOWER_AFTER_2, a2.lower)]
 }
 
+/// The two hashed forms of a word that features of word pairs and of labels
+/// with words use (the rest only serve the scores of a word type).
+#[derive(Debug, Clone, Copy)]
+struct Form {
+    lower: u64,
+    shape: u64,
+}
+
+impl Word {
+    fn form(&self) -> Form {
+        Form {
+            lower: self.lower,
+            shape: self.shape,
+        }
+    }
+}
+
 /// Features of a token with its neighbours together, and its position.
-fn pair_features(b1: &Word, w: &Word, a1: &Word, first: bool) -> [u64; 4] {
+fn pair_features(b1: Form, w: Form, a1: Form, first: bool) -> [u64; 4] {
     use template::*;
     [
         mix(SHAPES_AROUND, mix(mix(b1.shape, w.shape), a1.shape)),
@@ -291,12 +313,18 @@ fn word_at(words: &[Word], i: usize, k: isize) -> &Word {
 fn static_features(words: &[Word], i: usize, first: bool, seen: bool) -> Vec<u64> {
     let at = |k| word_at(words, i, k);
     let mut out = Vec::with_capacity(26);
-    out.extend(own_features(at(0), seen));
+    out.extend(own_features(at(0)));
+    out.push(seen_feature(at(0).shape, seen));
     out.extend(before_features(at(-1)));
     out.extend(after_features(at(1)));
     out.extend(before_2_features(at(-2)));
     out.extend(after_2_features(at(2)));
-    out.extend(pair_features(at(-1), at(0), at(1), first));
+    out.extend(pair_features(
+        at(-1).form(),
+        at(0).form(),
+        at(1).form(),
+        first,
+    ));
     out
 }
 
@@ -308,7 +336,7 @@ fn label_features(before: usize, before_2: usize) -> [u64; 2] {
 }
 
 /// Features of the label before with the token's word.
-fn label_word_features(w: &Word, before: usize) -> [u64; 2] {
+fn label_word_features(w: Form, before: usize) -> [u64; 2] {
     use template::*;
     let b = before as u64;
     [
@@ -320,7 +348,7 @@ fn label_word_features(w: &Word, before: usize) -> [u64; 2] {
 /// Every feature that depends on the labels given before.
 fn history_features(w: &Word, before: usize, before_2: usize) -> [u64; 4] {
     let [a, b] = label_features(before, before_2);
-    let [c, d] = label_word_features(w, before);
+    let [c, d] = label_word_features(w.form(), before);
     [a, b, c, d]
 }
 
@@ -350,6 +378,7 @@ type Scores = [i32; N];
 /// A word type's summed weights, by the place it has relative to the token
 /// being tagged: most features belong to one word, so a document's tagging
 /// looks each word type up once, not once per occurrence.
+#[derive(Clone, Copy)]
 struct TypeScores {
     own: Scores,
     before: Scores,
@@ -357,6 +386,48 @@ struct TypeScores {
     before_2: Scores,
     after_2: Scores,
 }
+
+/// Word types scored for earlier documents, kept by each thread (news
+/// repeats its words: most of an article's types were scored before).
+/// Bounded: emptied when full, so a thread holds at most
+/// [`TYPE_CACHE_CAPACITY`] types (about 6 MB).
+struct TypeCache {
+    /// By the hash of the model's number and the word.
+    entries: FxHashMap<u64, (Form, TypeScores)>,
+}
+
+const TYPE_CACHE_CAPACITY: usize = 30_000;
+
+thread_local! {
+    static TYPE_CACHE: std::cell::RefCell<TypeCache> = std::cell::RefCell::new(TypeCache {
+        entries: FxHashMap::default(),
+    });
+}
+
+impl TypeCache {
+    fn scores(&mut self, model: &Model, token: &str) -> (Form, TypeScores) {
+        let key = mix(model.number, xxh3_64(token.as_bytes()));
+        if let Some(found) = self.entries.get(&key) {
+            return *found;
+        }
+        if self.entries.len() >= TYPE_CACHE_CAPACITY {
+            self.entries.clear();
+        }
+        let word = Word::new(token, &mut String::new());
+        let found = (word.form(), model.type_scores(&word));
+        self.entries.insert(key, found);
+        found
+    }
+}
+
+/// Empties this thread's cache of scored word types (benchmarks measure
+/// an article's cost with and without it).
+pub fn clear_type_cache() {
+    TYPE_CACHE.with_borrow_mut(|cache| cache.entries.clear());
+}
+
+/// Numbers models so that cached scores of one are never taken for another's.
+static MODEL_NUMBERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The lower cases of the words that start with a capital letter somewhere
 /// other than at the start of a sentence, in a document of tokenized sentences.
@@ -386,6 +457,8 @@ pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> 
 #[derive(Debug)]
 pub struct Model {
     weights: FxHashMap<u64, [i16; N]>,
+    /// This model's number, unique in the process (see [`TypeCache`]).
+    number: u64,
     /// The summed weights of the features of the labels alone (the label
     /// before, the two before), by label (`N` = sentence start): looked up
     /// once when the model is read, not for every token.
@@ -408,6 +481,7 @@ impl Model {
     fn with_weights(weights: FxHashMap<u64, [i16; N]>) -> Self {
         let mut model = Self {
             weights,
+            number: MODEL_NUMBERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             by_labels: Vec::new(),
         };
         let mut by_labels = vec![[0; N]; (N + 1) * (N + 1)];
@@ -481,39 +555,59 @@ impl Model {
     /// with a capital elsewhere in the document is known as such).
     pub fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<usize>> {
         let capitalized = capitalized_words(sentences);
-        // The document's word types, hashed and scored once each.
+        // The document's word types, each scored once (or found in the
+        // thread's cache of types scored for earlier documents).
         let mut types: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut words: Vec<Word> = Vec::new();
+        let mut forms: Vec<Form> = Vec::new();
         let mut scores: Vec<TypeScores> = Vec::new();
-        let mut buffer = String::new();
-        let ids: Vec<Vec<u32>> = sentences
-            .iter()
-            .map(|tokens| {
-                tokens
-                    .iter()
-                    .map(|&token| {
-                        *types.entry(token).or_insert_with(|| {
-                            let word = Word::new(token, &mut buffer);
-                            let seen = capitalized.contains(&word.lower);
-                            scores.push(self.type_scores(&word, seen));
-                            words.push(word);
-                            (words.len() - 1) as u32
+        let mut seen_scores: FxHashMap<(u64, bool), Scores> = FxHashMap::default();
+        let ids: Vec<Vec<u32>> = TYPE_CACHE.with_borrow_mut(|cache| {
+            sentences
+                .iter()
+                .map(|tokens| {
+                    tokens
+                        .iter()
+                        .map(|&token| {
+                            *types.entry(token).or_insert_with(|| {
+                                let (form, mut type_scores) = cache.scores(self, token);
+                                let seen = capitalized.contains(&form.lower);
+                                let seen_part =
+                                    seen_scores.entry((form.shape, seen)).or_insert_with(|| {
+                                        let mut part = [0; N];
+                                        self.add(&[seen_feature(form.shape, seen)], &mut part);
+                                        part
+                                    });
+                                for (t, p) in type_scores.own.iter_mut().zip(seen_part.iter()) {
+                                    *t += p;
+                                }
+                                forms.push(form);
+                                scores.push(type_scores);
+                                (forms.len() - 1) as u32
+                            })
                         })
-                    })
-                    .collect()
-            })
-            .collect();
-        let boundary_before = self.type_scores(&BOUNDARY_BEFORE, false);
-        let boundary_after = self.type_scores(&BOUNDARY_AFTER, false);
+                        .collect()
+                })
+                .collect()
+        });
+        let mut boundary_before = self.type_scores(&BOUNDARY_BEFORE);
+        self.add(
+            &[seen_feature(BOUNDARY_BEFORE.shape, false)],
+            &mut boundary_before.own,
+        );
+        let mut boundary_after = self.type_scores(&BOUNDARY_AFTER);
+        self.add(
+            &[seen_feature(BOUNDARY_AFTER.shape, false)],
+            &mut boundary_after.own,
+        );
         ids.iter()
             .map(|sentence| {
-                let word = |j: isize| -> (&Word, &TypeScores) {
+                let word = |j: isize| -> (Form, &TypeScores) {
                     if j < 0 {
-                        (&BOUNDARY_BEFORE, &boundary_before)
+                        (BOUNDARY_BEFORE.form(), &boundary_before)
                     } else if let Some(&t) = sentence.get(j as usize) {
-                        (&words[t as usize], &scores[t as usize])
+                        (forms[t as usize], &scores[t as usize])
                     } else {
-                        (&BOUNDARY_AFTER, &boundary_after)
+                        (BOUNDARY_AFTER.form(), &boundary_after)
                     }
                 };
                 let mut labels = Vec::with_capacity(sentence.len());
@@ -547,14 +641,16 @@ impl Model {
             .collect()
     }
 
-    fn type_scores(&self, word: &Word, seen: bool) -> TypeScores {
+    /// The summed weights of a word's features, by its place relative to
+    /// the token tagged (but for the document's [`seen_feature`]).
+    fn type_scores(&self, word: &Word) -> TypeScores {
         let sum = |features: &[u64]| {
             let mut scores = [0; N];
             self.add(features, &mut scores);
             scores
         };
         TypeScores {
-            own: sum(&own_features(word, seen)),
+            own: sum(&own_features(word)),
             before: sum(&before_features(word)),
             after: sum(&after_features(word)),
             before_2: sum(&before_2_features(word)),
@@ -814,6 +910,45 @@ mod tests {
         ]]);
         let names: Vec<&str> = tagged[0].iter().map(|&l| LABELS[l]).collect();
         assert_eq!(names, ["O", "B-PER", "I-PER", "O", "B-LOC", "O", "O"]);
+    }
+
+    #[test]
+    fn cached_word_scores_never_change_a_result_nor_cross_models() {
+        let train_on = |lines: &[&str]| {
+            let data: Vec<LabelledSentence> = lines
+                .iter()
+                .enumerate()
+                .map(|(d, s)| sentence(s, d))
+                .collect();
+            let options = TrainOptions {
+                prune_below: 0.0,
+                ..Default::default()
+            };
+            train(&data, options, |_, _, _| {})
+        };
+        let people = train_on(&[
+            "Minister Anna/B-PER Berg/I-PER visited Oslo/B-LOC today .",
+            "Minister Olav/B-PER Lund/I-PER visited Bergen/B-LOC today .",
+        ]);
+        let companies = train_on(&[
+            "the workers of Minister/B-ORG visited Oslo/B-ORG today .",
+            "the workers of Telenor/B-ORG visited Bergen/B-ORG today .",
+        ]);
+        let document = [vec![
+            "Minister", "Per", "Hansen", "visited", "Oslo", "today", ".",
+        ]];
+        clear_type_cache();
+        let people_cold = people.tag_document(&document);
+        clear_type_cache();
+        let companies_cold = companies.tag_document(&document);
+        assert_ne!(
+            people_cold, companies_cold,
+            "the two models must disagree here"
+        );
+        // Both models' types are now cached: each still gives its own labels.
+        assert_eq!(people.tag_document(&document), people_cold);
+        assert_eq!(companies.tag_document(&document), companies_cold);
+        assert_eq!(people.tag_document(&document), people_cold);
     }
 
     #[test]
