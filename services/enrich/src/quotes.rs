@@ -27,13 +27,181 @@ static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
 const FOLLOWING_QUOTE_BYTES: usize = 80;
 
 /// Speech verbs: a person or organization named next to one, beside a
-/// quotation, said it.
-static SPEECH_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:said|says|told|tells|added|adds|explained|explains|warned|warns|stated|states|insisted|insists|wrote|writes|asked|asks|argued|argues|according to|continued|noted|notes|declared|announced|tweeted|claimed|claims|urged|admitted|replied|responded|commented|acknowledged|recalled|recalls|confirmed|stressed|emphasised|emphasized|revealed|a déclaré|déclare|a dit|dit|a affirmé|affirme|a expliqué|explique|a ajouté|ajoute|a souligné|souligne|a indiqué|indique|a estimé|estime|a assuré|assure|selon|a confié|a lancé|lance|a annoncé|a averti|avertit|a précisé|précise|a réagi|sagte|sagt|erklärte|betonte|dijo|afirmó|explicó|añadió|declaró|según|заявил|заявила|сказал|сказала|отметил|отметила|добавил|добавила|сообщил|сообщила)\b|(?:قال|أضاف|اضاف|أكد|اكد|تابع|أردف|اردف|صرح|أوضح|اوضح|حذر|متابعا|مضيفا|مشيرا|وفق|بحسب|قالت|أضافت|أكدت|أوضحت)",
-    )
-    .expect("valid regex")
+/// quotation, said it. Whole words (no letter or digit on either side).
+const SPEECH_VERBS: &[&str] = &[
+    "said",
+    "says",
+    "told",
+    "tells",
+    "added",
+    "adds",
+    "explained",
+    "explains",
+    "warned",
+    "warns",
+    "stated",
+    "states",
+    "insisted",
+    "insists",
+    "wrote",
+    "writes",
+    "asked",
+    "asks",
+    "argued",
+    "argues",
+    "according to",
+    "continued",
+    "noted",
+    "notes",
+    "declared",
+    "announced",
+    "tweeted",
+    "claimed",
+    "claims",
+    "urged",
+    "admitted",
+    "replied",
+    "responded",
+    "commented",
+    "acknowledged",
+    "recalled",
+    "recalls",
+    "confirmed",
+    "stressed",
+    "emphasised",
+    "emphasized",
+    "revealed",
+    "a déclaré",
+    "déclare",
+    "a dit",
+    "dit",
+    "a affirmé",
+    "affirme",
+    "a expliqué",
+    "explique",
+    "a ajouté",
+    "ajoute",
+    "a souligné",
+    "souligne",
+    "a indiqué",
+    "indique",
+    "a estimé",
+    "estime",
+    "a assuré",
+    "assure",
+    "selon",
+    "a confié",
+    "a lancé",
+    "lance",
+    "a annoncé",
+    "a averti",
+    "avertit",
+    "a précisé",
+    "précise",
+    "a réagi",
+    "sagte",
+    "sagt",
+    "erklärte",
+    "betonte",
+    "dijo",
+    "afirmó",
+    "explicó",
+    "añadió",
+    "declaró",
+    "según",
+    "заявил",
+    "заявила",
+    "сказал",
+    "сказала",
+    "отметил",
+    "отметила",
+    "добавил",
+    "добавила",
+    "сообщил",
+    "сообщила",
+];
+
+/// Arabic speech verbs, found inside words too (clitics join them: `وقال`, `قالت`).
+const ARABIC_SPEECH_VERBS: &[&str] = &[
+    "قال",
+    "أضاف",
+    "اضاف",
+    "أكد",
+    "اكد",
+    "تابع",
+    "أردف",
+    "اردف",
+    "صرح",
+    "أوضح",
+    "اوضح",
+    "حذر",
+    "استطرد",
+    "مضيفا",
+    "مشيرا",
+    "وفق",
+    "بحسب",
+];
+
+/// Finds speech verbs in one pass over a text (a regex with Unicode word
+/// boundaries falls back to its slowest engine on any non-ASCII text).
+struct SpeechVerbs {
+    matcher: aho_corasick::AhoCorasick,
+    /// By pattern: whether it must stand as a whole word.
+    whole_word: Vec<bool>,
+}
+
+static SPEECH_VERB: LazyLock<SpeechVerbs> = LazyLock::new(|| {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut whole_word = Vec::new();
+    for verb in SPEECH_VERBS {
+        // Case is folded for ASCII letters; other scripts' capitals are listed.
+        let mut chars = verb.chars();
+        let first = chars.next().expect("a verb is not empty");
+        let capitalized: String = first.to_uppercase().chain(chars).collect();
+        for form in [verb.to_string(), capitalized] {
+            if !patterns.contains(&form) {
+                patterns.push(form);
+                whole_word.push(true);
+            }
+        }
+    }
+    for verb in ARABIC_SPEECH_VERBS {
+        patterns.push(verb.to_string());
+        whole_word.push(false);
+    }
+    let matcher = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&patterns)
+        .expect("speech verbs build a matcher");
+    SpeechVerbs {
+        matcher,
+        whole_word,
+    }
 });
+
+impl SpeechVerbs {
+    /// Byte offsets where a speech verb starts in `text`, in order.
+    fn starts<'t>(&'t self, text: &'t str) -> impl Iterator<Item = usize> + 't {
+        let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        self.matcher
+            .find_overlapping_iter(text)
+            .filter(move |m| {
+                !self.whole_word[m.pattern().as_usize()]
+                    || (!is_word(text[..m.start()].chars().next_back())
+                        && !is_word(text[m.end()..].chars().next()))
+            })
+            .map(|m| m.start())
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.starts(text).next().is_some()
+    }
+
+    /// Where the last speech verb in `text` starts.
+    fn last_start(&self, text: &str) -> Option<usize> {
+        self.starts(text).max()
+    }
+}
 
 const NAME: &str = r"\p{Lu}[\p{L}'’\-]+(?:\s+\p{Lu}[\p{L}'’\-]+){0,3}";
 
@@ -129,6 +297,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     let mut out = Vec::new();
     let mut last_speaker: Option<(String, Option<String>)> = None;
     let mut previous_quote_end: Option<usize> = None;
+    let mut earlier_quotes: Vec<std::ops::Range<usize>> = Vec::new();
     let mut char_pos = 0;
     let mut byte_pos = 0;
     // Matches, not captures: the quotation is the match without its marks
@@ -175,6 +344,9 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
                     .chars()
                     .count(),
             last_speaker: last_speaker.as_ref(),
+            text,
+            before_byte: line_start,
+            quoted: &earlier_quotes,
         };
         let speaker = named_after(after, entities)
             .or_else(|| entity_beside(entities, &context))
@@ -191,7 +363,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
                     return last_speaker.clone();
                 }
                 let paragraph_start = start - text[line_start..inner_start].chars().count();
-                last_person_between(entities, paragraph_start, start)
+                last_person_between(entities, paragraph_start, start, &earlier_quotes)
             })
             .map(|s| match s {
                 // "he said" with no one named yet: the person last mentioned.
@@ -207,6 +379,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             last_speaker = Some((name.clone(), id.clone()));
         }
         previous_quote_end = Some(whole.end());
+        earlier_quotes.push(start..end);
         let (speaker, speaker_id) = speaker.unzip();
         out.push(Quote {
             text: quoted.to_string(),
@@ -229,6 +402,84 @@ struct Context<'a> {
     after_start: usize,
     /// The speaker of the quotation before, if any.
     last_speaker: Option<&'a (String, Option<String>)>,
+    /// The whole text, and the byte where `before` starts in it.
+    text: &'a str,
+    before_byte: usize,
+    /// The characters of the quotations before this one (a name quoted is
+    /// not a speaker).
+    quoted: &'a [std::ops::Range<usize>],
+}
+
+/// How many sentences (or clauses ending in a colon) before a pronoun are
+/// searched for the person it refers to (across paragraphs).
+const SUBJECT_SENTENCES: usize = 5;
+
+impl Context<'_> {
+    /// Whether the characters `start..end` lie inside an earlier quotation.
+    fn is_quoted(&self, start: usize, end: usize) -> bool {
+        self.quoted.iter().any(|q| start >= q.start && end <= q.end)
+    }
+
+    /// The person a pronoun before character `before_char` (byte
+    /// `before_byte` of the text) refers to: walking back sentence by
+    /// sentence, across paragraphs, the person named first in the nearest
+    /// sentence that names one outside quotation marks. A sentence that
+    /// opens with a pronoun goes on about someone named earlier: it is
+    /// passed over.
+    fn subject_before<'e>(
+        &self,
+        entities: &'e [Entity],
+        before_byte: usize,
+        before_char: usize,
+    ) -> Option<&'e Entity> {
+        let window_byte = floor_char(self.text, before_byte.saturating_sub(1_500));
+        let window = &self.text[window_byte..before_byte];
+        let mut bounds: Vec<usize> = vec![0];
+        for m in SENTENCE_END.find_iter(window) {
+            bounds.push(m.end());
+        }
+        // A colon ends a clause that can name someone else (`Read more on
+        // BBC Africa: He spoke after …`).
+        bounds.extend(window.match_indices(['\n', ':']).map(|(i, _)| i + 1));
+        bounds.sort_unstable();
+        bounds.dedup();
+        let window_char = before_char - window.chars().count();
+        let char_at = |byte: usize| window_char + window[..byte].chars().count();
+        let mut end = window.len();
+        let mut searched = 0;
+        for &start in bounds.iter().rev() {
+            if start >= end {
+                continue;
+            }
+            let sentence = &window[start..end];
+            let (from, to) = (char_at(start), char_at(end));
+            end = start;
+            let sentence_text = sentence.trim_start();
+            if sentence_text.is_empty() {
+                continue;
+            }
+            // Quoted speech between the narrative sentences is not counted.
+            if !sentence_text.starts_with(['"', '“', '«', '„']) {
+                searched += 1;
+            }
+            if searched > SUBJECT_SENTENCES {
+                break;
+            }
+            if PRONOUN.is_match(sentence) {
+                continue;
+            }
+            let first = entities
+                .iter()
+                .filter(|e| e.kind == newsflow_core::contracts::EntityType::Person)
+                .flat_map(|e| e.mentions.iter().map(move |m| (m, e)))
+                .filter(|(m, _)| m.start >= from && m.end <= to && !self.is_quoted(m.start, m.end))
+                .min_by_key(|(m, _)| m.start);
+            if let Some((_, e)) = first {
+                return Some(e);
+            }
+        }
+        None
+    }
 }
 
 /// Pronouns that attribute a quotation to someone named before.
@@ -254,9 +505,12 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
             .iter()
             .filter(|e| matches!(e.kind, EntityType::Person | EntityType::Organization))
             .flat_map(|e| e.mentions.iter().map(move |m| (m, e)))
-            .filter(move |(m, _)| m.start >= from && m.end <= to)
+            .filter(move |(m, _)| {
+                m.start >= from && m.end <= to && !context.is_quoted(m.start, m.end)
+            })
     };
     let chosen = |(_, e): (&Mention, &Entity)| Some((e.name.clone(), e.id.clone()));
+    let entity_named = |e: &Entity| (e.name.clone(), e.id.clone());
     // After: up to the end of the attribution's sentence.
     let after_sentence = SENTENCE_END
         .find(context.after)
@@ -271,28 +525,26 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
         .filter(|&e| e < context.before.len())
         .collect();
     let lead_start = ends.last().copied().unwrap_or(0);
-    let previous_start = ends.len().checked_sub(2).map_or(0, |i| ends[i]);
     let char_of = |byte: usize| context.before_start + context.before[..byte].chars().count();
     let quote_start = char_of(context.before.len());
     if PRONOUN.is_match(attribution) {
         // `," she said`, `», a-t-il ajouté`: the person the sentence leading
-        // into the quotation names first, else the sentence before (its
-        // subject); else the last speaker (decided by the caller).
-        let persons = |from, to| {
-            speakers(from, to)
-                .filter(|(_, e)| e.kind == EntityType::Person)
-                .min_by_key(|(m, _)| m.start)
-        };
-        let in_lead = persons(char_of(lead_start), quote_start);
-        // A sentence before that itself starts with a pronoun goes on about
-        // someone named earlier still: the caller's last speaker.
-        let previous = &context.before[previous_start..lead_start];
-        let in_previous = || {
-            (!PRONOUN.is_match(previous))
-                .then(|| persons(char_of(previous_start), char_of(lead_start)))
-                .flatten()
-        };
-        return in_lead.or_else(in_previous).and_then(chosen);
+        // into the quotation names first, else the subject of the sentences
+        // before; else the last speaker (decided by the caller).
+        let in_lead = speakers(char_of(lead_start), quote_start)
+            .filter(|(_, e)| e.kind == EntityType::Person)
+            .min_by_key(|(m, _)| m.start);
+        if let Some(found) = in_lead {
+            return chosen(found);
+        }
+        return context
+            .subject_before(
+                entities,
+                context.before_byte + lead_start,
+                char_of(lead_start),
+            )
+            .map(entity_named)
+            .or_else(|| context.last_speaker.cloned());
     }
     if SPEECH_VERB.is_match(attribution) {
         let from = context.after_start;
@@ -309,16 +561,13 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     // `She added: "…"`: the person the sentence before names first, else
     // the last speaker.
     if introduces && PRONOUN.is_match(lead) {
-        let previous = &context.before[previous_start..lead_start];
-        let named_before = (!PRONOUN.is_match(previous))
-            .then(|| {
-                speakers(char_of(previous_start), char_of(lead_start))
-                    .filter(|(_, e)| e.kind == EntityType::Person)
-                    .min_by_key(|(m, _)| m.start)
-            })
-            .flatten();
-        return named_before
-            .and_then(chosen)
+        return context
+            .subject_before(
+                entities,
+                context.before_byte + lead_start,
+                char_of(lead_start),
+            )
+            .map(entity_named)
             .or_else(|| context.last_speaker.cloned());
     }
     // The speaker is the subject: named before the speech verb (`Jane Doe
@@ -326,10 +575,9 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     // the verb comes first (`وقال الوزير`), anywhere in the lead.
     let verb_first = lead.chars().any(crate::fold::is_arabic);
     let verb_at = SPEECH_VERB
-        .find_iter(lead)
-        .last()
+        .last_start(lead)
         .filter(|_| !verb_first)
-        .map_or(lead.len(), |m| m.start());
+        .unwrap_or(lead.len());
     if introduces
         && let Some(found) = speakers(char_of(lead_start), char_of(lead_start + verb_at))
             .max_by_key(|(m, e)| (e.kind == EntityType::Person, m.end))
@@ -374,7 +622,10 @@ fn attribution(
             return named(name.as_str(), entities);
         }
     }
-    if let Some(caps) = BEFORE.captures(before) {
+    // BEFORE needs a speech verb: most texts before a quotation have none.
+    if SPEECH_VERB.is_match(before)
+        && let Some(caps) = BEFORE.captures(before)
+    {
         if let Some(name) = caps.name("n1") {
             return named(name.as_str(), entities);
         }
@@ -389,11 +640,13 @@ fn attribution(
     None
 }
 
-/// The person mentioned last in the characters `from..to`.
+/// The person mentioned last in the characters `from..to`, outside the
+/// quotations `quoted`.
 fn last_person_between(
     entities: &[Entity],
     from: usize,
     to: usize,
+    quoted: &[std::ops::Range<usize>],
 ) -> Option<(String, Option<String>)> {
     entities
         .iter()
@@ -403,6 +656,7 @@ fn last_person_between(
                 .mentions
                 .iter()
                 .filter(|m| m.start >= from && m.end <= to)
+                .filter(|m| !quoted.iter().any(|q| m.start >= q.start && m.end <= q.end))
                 .map(|m| m.start)
                 .max()?;
             Some((last, e))
@@ -569,6 +823,76 @@ mod tests {
                 .iter()
                 .collect::<String>(),
             found[0].text
+        );
+    }
+
+    /// A person whose mentions are every place `surname` stands in `text`.
+    fn person_in(text: &str, name: &str, surname: &str) -> Entity {
+        let mentions = text
+            .match_indices(surname)
+            .map(|(byte, m)| {
+                let start = text[..byte].chars().count();
+                Mention {
+                    text: m.into(),
+                    start,
+                    end: start + m.chars().count(),
+                }
+            })
+            .collect();
+        Entity {
+            id: None,
+            name: name.into(),
+            kind: EntityType::Person,
+            candidate: true,
+            part_of: None,
+            mentions,
+        }
+    }
+
+    #[test]
+    fn a_pronoun_refers_to_the_subject_of_the_paragraph_before_not_the_last_speaker() {
+        let text = "\"There is panic,\" said Alisa Fulshtinsky, the group's founder.\n\
+            For Ms Timofeeva, the hunt took two days.\n\
+            \"It was just helplessness,\" she said.";
+        let entities = [
+            person_in(text, "Alisa Fulshtinsky", "Alisa Fulshtinsky"),
+            person_in(text, "Natalia Timofeeva", "Timofeeva"),
+        ];
+        let speakers: Vec<Option<String>> = quotes(text, &entities)
+            .into_iter()
+            .map(|q| q.speaker)
+            .collect();
+        assert_eq!(
+            speakers,
+            [
+                Some("Alisa Fulshtinsky".to_string()),
+                Some("Natalia Timofeeva".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_name_inside_an_earlier_quotation_is_never_the_speaker() {
+        // The sentence before the second quotation names no one outside
+        // quotation marks: the pronoun goes on with the last speaker, not
+        // with Biles, who is only quoted.
+        let text = "Né en France, Boukpéti est aujourd'hui représentant des athlètes. \
+            \"Cette nouvelle (de Simone Biles) est tragique pour nous\", ajoute-t-il. \
+            \"Nous sommes mis au courant des études\", explique-t-il.";
+        let entities = [
+            person_in(text, "Benjamin Boukpéti", "Boukpéti"),
+            person_in(text, "Simone Biles", "Simone Biles"),
+        ];
+        let speakers: Vec<Option<String>> = quotes(text, &entities)
+            .into_iter()
+            .map(|q| q.speaker)
+            .collect();
+        assert_eq!(
+            speakers,
+            [
+                Some("Benjamin Boukpéti".to_string()),
+                Some("Benjamin Boukpéti".to_string())
+            ]
         );
     }
 }
