@@ -156,6 +156,12 @@ pub fn countries(
         if hit.target.given_name && before_a_surname(&text[be..]) {
             continue;
         }
+        // A capital stands for its state (`Moscow denies`, `قرار واشنطن`),
+        // not where it is a place (`in Paris`, `Jeux de Pékin`) or part of a
+        // longer name (`Paris Hilton`, `Washington Nationals`).
+        if hit.target.capital && (after_a_locative(&text[..bs]) || before_a_surname(&text[be..])) {
+            continue;
+        }
         let i = *slot.entry(hit.target.code).or_insert_with(|| {
             tallies.push(Tally {
                 code: hit.target.code,
@@ -221,6 +227,38 @@ fn before_a_surname(rest: &str) -> bool {
     chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_lowercase)
 }
 
+/// Prepositions of place: a capital after one is where something happens.
+const LOCATIVES: &[&str] = &[
+    "in", "at", "from", "to", "near", "of", "à", "de", "d'", "d’", "en", "depuis", "vers", "desde",
+    "nach", "aus", "von", "в", "во", "из", "под", "في", "من", "إلى", "الى",
+];
+
+/// Whether the text right before a name ends with a preposition of place:
+/// a word (`in Paris`, `à Paris`, `في لندن`), an elided one (`d'Égypte`) or
+/// an Arabic clitic (`بلندن`, `لباريس`).
+fn after_a_locative(before: &str) -> bool {
+    let attached: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic() || matches!(c, '\'' | '’'))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if !attached.is_empty() {
+        let clitic = attached.trim_start_matches(['و', 'ف']);
+        return LOCATIVES.contains(&attached.to_lowercase().as_str())
+            || matches!(clitic, "ب" | "ل" | "من");
+    }
+    let word = before
+        .trim_end()
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    LOCATIVES.contains(&word.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +295,23 @@ mod tests {
         assert_eq!(codes("المسئولون البلجيكيون"), vec![("BE".into(), 1)]);
         assert_eq!(codes("الاستخبارات الأمريكية"), vec![("US".into(), 1)]);
         assert_eq!(codes("هجمات باريس"), vec![("FR".into(), 1)]);
+    }
+
+    #[test]
+    fn a_capital_as_a_place_or_inside_a_longer_name_is_not_its_country() {
+        for text in [
+            "a meeting at the institute in Paris last week",
+            "aux Jeux de Pékin en 2008",
+            "les chercheurs réunis à Paris",
+            "وصل الوزير إلى لندن",
+            "التقى الوفد بلندن",
+            "starlets like Lindsay Lohan and Paris Hilton",
+            "the Washington Nationals also made offers",
+        ] {
+            assert_eq!(codes(text), vec![], "{text}");
+        }
+        assert_eq!(codes("Moscow denies the report"), vec![("RU".into(), 1)]);
+        assert_eq!(codes("دعت باريس إلى التهدئة"), vec![("FR".into(), 1)]);
     }
 
     #[test]
