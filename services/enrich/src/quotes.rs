@@ -302,7 +302,13 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     let mut byte_pos = 0;
     // Matches, not captures: the quotation is the match without its marks
     // (one character each), and the slow engine that captures need stays idle.
+    // The closing mark of a quotation run on from an earlier paragraph is
+    // not the opening of another.
+    let mut run_on_close: Option<usize> = None;
     for whole in QUOTED.find_iter(text) {
+        if run_on_close == Some(whole.start()) {
+            continue;
+        }
         let marked = whole.as_str();
         let open = if marked.starts_with("``") {
             2
@@ -327,10 +333,24 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         byte_pos = inner_start;
         let start = char_pos;
         let end = start + quoted.chars().count();
-        let line_end = text[whole.end()..]
+        // A quotation that runs on into the next paragraphs is attributed
+        // after its closing mark there (`"… ¶ …," said Jane Doe`).
+        let attribution_at = if close == 0 {
+            closing_mark_after(text, whole.end()).unwrap_or(whole.end())
+        } else {
+            whole.end()
+        };
+        if attribution_at != whole.end() {
+            let mark = text[..attribution_at]
+                .chars()
+                .next_back()
+                .map_or(1, char::len_utf8);
+            run_on_close = Some(attribution_at - mark);
+        }
+        let line_end = text[attribution_at..]
             .find('\n')
-            .map_or(text.len(), |i| whole.end() + i);
-        let after = &text[whole.end()..floor_char(text, line_end.min(whole.end() + 120))];
+            .map_or(text.len(), |i| attribution_at + i);
+        let after = &text[attribution_at..floor_char(text, line_end.min(attribution_at + 120))];
         let line_start = text[..whole.start()].rfind('\n').map_or(0, |i| i + 1);
         let before = &text
             [line_start.max(floor_char(text, whole.start().saturating_sub(120)))..whole.start()];
@@ -338,9 +358,9 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         let context = Context {
             before: paragraph_before,
             before_start: start - paragraph_before.chars().count(),
-            after: &text[whole.end().min(line_end)..line_end],
+            after: &text[attribution_at.min(line_end)..line_end],
             after_start: end
-                + text[inner_start + quoted.len()..whole.end()]
+                + text[inner_start + quoted.len()..attribution_at]
                     .chars()
                     .count(),
             last_speaker: last_speaker.as_ref(),
@@ -583,6 +603,36 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
             .max_by_key(|(m, e)| (e.kind == EntityType::Person, m.end))
     {
         return chosen(found);
+    }
+    None
+}
+
+/// How far a quotation left open at its paragraph's end is followed to its
+/// closing mark, in bytes.
+const RUN_ON_QUOTE_BYTES: usize = 2_000;
+
+/// The byte just after the first closing quotation mark after byte `from`
+/// (within [`RUN_ON_QUOTE_BYTES`]): `”` or `»`, or a straight `"` that
+/// follows a non-space and is not followed by a letter or digit (one
+/// that opens the next paragraph's part is not a closing mark).
+fn closing_mark_after(text: &str, from: usize) -> Option<usize> {
+    let window = &text[from..floor_char(text, (from + RUN_ON_QUOTE_BYTES).min(text.len()))];
+    let mut previous: Option<char> = text[..from].chars().next_back();
+    let mut chars = window.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let closes = match c {
+            '”' | '»' => true,
+            '"' => {
+                previous.is_some_and(|p| !p.is_whitespace())
+                    && !next.is_some_and(char::is_alphanumeric)
+            }
+            _ => false,
+        };
+        if closes {
+            return Some(from + i + c.len_utf8());
+        }
+        previous = Some(c);
     }
     None
 }
@@ -894,5 +944,19 @@ mod tests {
                 Some("Benjamin Boukpéti".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn a_quotation_run_on_into_the_next_paragraph_is_attributed_where_it_closes() {
+        let text = "\"We will be on the streets every day, every day!\n\
+            You never win unless you fight,\" said Constantinos Doganis, a farmer.";
+        let entities = [person_in(
+            text,
+            "Constantinos Doganis",
+            "Constantinos Doganis",
+        )];
+        let found = quotes(text, &entities);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].speaker.as_deref(), Some("Constantinos Doganis"));
     }
 }
