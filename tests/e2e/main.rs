@@ -9,6 +9,7 @@ mod dead_letters;
 mod dedup_replicas;
 mod flow;
 mod observability;
+mod stalls;
 mod web_pages;
 
 use std::collections::HashMap;

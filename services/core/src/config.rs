@@ -180,6 +180,10 @@ pub struct ConsumerSettings {
     pub retry_max_delay_ms: u64,
     /// Seconds to finish in-flight messages after SIGTERM before exiting.
     pub shutdown_grace_secs: u64,
+    /// Longest one message's transform (decoding, reading the page, analysis;
+    /// not waits on NATS) may run, in milliseconds; past it the message is
+    /// dead-lettered with code `timeout` and the stage goes on.
+    pub time_limit_ms: u64,
 }
 
 impl Default for ConsumerSettings {
@@ -193,6 +197,7 @@ impl Default for ConsumerSettings {
             retry_base_delay_ms: 500,
             retry_max_delay_ms: 60_000,
             shutdown_grace_secs: 20,
+            time_limit_ms: 5_000,
         }
     }
 }
@@ -206,6 +211,17 @@ impl ConsumerSettings {
     /// crashed or stopped while holding it) is dead-lettered unprocessed.
     pub fn abandon_after_deliveries(&self) -> i64 {
         self.max_deliver.saturating_mul(3)
+    }
+
+    /// The per-message time limit of the transform.
+    pub fn time_limit(&self) -> Duration {
+        Duration::from_millis(self.time_limit_ms.max(1))
+    }
+
+    /// How often a message still being worked on is reported in progress:
+    /// three times per `ack_wait`, so one lost report does not let it expire.
+    pub fn progress_interval(&self) -> Duration {
+        (self.ack_wait() / 3).max(Duration::from_millis(100))
     }
 
     pub fn shutdown_grace(&self) -> Duration {

@@ -32,6 +32,7 @@ pub mod reject_code {
     pub const UNSUPPORTED_VERSION: &str = "unsupported_version";
     pub const MAX_DELIVERIES: &str = "max_deliveries";
     pub const PANIC: &str = "panic";
+    pub const TIMEOUT: &str = "timeout";
 
     /// Every code, for metrics that start each series at zero.
     pub const ALL: &[&str] = &[
@@ -45,6 +46,7 @@ pub mod reject_code {
         UNSUPPORTED_VERSION,
         MAX_DELIVERIES,
         PANIC,
+        TIMEOUT,
     ];
 }
 

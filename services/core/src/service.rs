@@ -27,6 +27,22 @@ pub struct StageBinary {
     pub outputs: &'static [&'static str],
 }
 
+/// Runs a stage binary's main future on a multi-threaded runtime. At exit it
+/// does not wait for transforms still running past their time limit (their
+/// threads cannot be stopped, and their messages are already dead-lettered).
+///
+/// # Errors
+/// When the runtime cannot start, or as `main` returns.
+pub fn block_on(main: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(main);
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
+}
+
 /// Loads settings and starts logging; returns the settings for the stage to read its section.
 ///
 /// # Errors

@@ -40,8 +40,11 @@ const BINARY: StageBinary = StageBinary {
     outputs: &[subjects::UNIQUE, subjects::DUPLICATES],
 };
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    service::block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = service::load_settings(&BINARY, &args.common)?;
     let streams = settings.streams.clone();
