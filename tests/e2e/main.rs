@@ -8,6 +8,7 @@ mod crash;
 mod dead_letters;
 mod dedup_replicas;
 mod flow;
+mod nats_access;
 mod observability;
 mod stalls;
 mod web_pages;

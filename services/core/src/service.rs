@@ -87,11 +87,12 @@ pub async fn run_until<P: Processor>(
     tracing::info!(
         service = binary.name,
         version = binary.version,
-        nats_url = %settings.nats_url,
+        nats_url = %crate::nats::redact(&settings.nats_url),
         metrics_addr = %settings.metrics_addr,
         "starting"
     );
-    let client = crate::nats::connect(&settings.nats_url, binary.name, true).await?;
+    let client =
+        crate::nats::connect(&settings.nats_url, &settings.nats, binary.name, true).await?;
     let health_client = client.clone();
     let readiness = Readiness::default();
     let ready = readiness.clone();
