@@ -52,16 +52,39 @@ pub struct NatsServer {
     child: Option<Child>,
     port: u16,
     dir: tempfile::TempDir,
+    /// The shipped configuration file it reads.
+    config: PathBuf,
+    /// Environment of the server process (passwords the config refers to).
+    env: Vec<(String, String)>,
+}
+
+/// A file of `deploy/nats/`.
+pub fn nats_config(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy/nats")
+        .join(name)
 }
 
 impl NatsServer {
-    /// Starts a server on a free port with a fresh store.
+    /// Starts a server on a free port with a fresh store and the shipped
+    /// limits (max_payload for 4 MiB articles), without users.
     pub fn start() -> Self {
+        Self::start_with_config(&nats_config("limits.conf"), &[])
+    }
+
+    /// Starts a server reading the configuration file `config` (address,
+    /// port, store and monitoring port are set by flags), with `env`.
+    pub fn start_with_config(config: &Path, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the JetStream store");
         let mut server = Self {
             child: None,
             port: free_port(),
             dir,
+            config: config.to_path_buf(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
         };
         server.spawn();
         server
@@ -70,20 +93,23 @@ impl NatsServer {
     fn spawn(&mut self) {
         let log = self.dir.path().join("nats.log");
         let child = Command::new(nats_server_bin())
-            .args([
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-sd",
-            ])
+            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string()])
+            // A config that turns monitoring on binds it to loopback; give it
+            // a free port, so servers of parallel tests do not collide.
+            .args(
+                if std::fs::read_to_string(&self.config).is_ok_and(|c| c.contains("\nhttp:")) {
+                    vec!["-m".to_string(), free_port().to_string()]
+                } else {
+                    Vec::new()
+                },
+            )
+            .arg("-sd")
             .arg(self.dir.path().join("store"))
             .arg("-l")
             .arg(&log)
-            // The shipped limits (max_payload for 4 MiB articles).
             .arg("-c")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nats/limits.conf"))
+            .arg(&self.config)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -103,6 +129,11 @@ impl NatsServer {
 
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's log so far (permission violations are logged there).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("nats.log")).unwrap_or_default()
     }
 
     /// Kills the server with SIGKILL (no clean shutdown).

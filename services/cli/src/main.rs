@@ -138,9 +138,13 @@ async fn main() -> anyhow::Result<()> {
             subject,
         } => {
             let started = Instant::now();
-            topology::ensure_stream(&js, topology::stream_for(subjects::RAW), &settings.streams)
-                .await
-                .context("ensuring the input stream")?;
+            let raw = topology::stream_for(subjects::RAW);
+            if settings.streams.manage {
+                topology::ensure_stream(&js, raw, &settings.streams).await
+            } else {
+                topology::check_stream(&js, raw.name).await
+            }
+            .context("ensuring the input stream")?;
             let options = sources::ReadOptions {
                 validate: !no_validate,
                 limits: settings.intake_limits(),

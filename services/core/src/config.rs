@@ -179,6 +179,10 @@ pub struct NatsSettings {
     pub tls_key_file: Option<PathBuf>,
     /// Refuse to connect without TLS, whatever the server offers.
     pub tls_required: bool,
+    /// Subject prefix of this process's reply inboxes (default `_INBOX`). A
+    /// secured server lets each user subscribe to its own prefix only, so no
+    /// client can read the replies (pulled messages) of another.
+    pub inbox_prefix: Option<String>,
 }
 
 /// The `[text]` section: how much text an article needs and how much of a
@@ -314,6 +318,10 @@ pub struct StreamSettings {
     pub dedup_window_hours: u64,
     /// File or memory storage.
     pub memory_storage: bool,
+    /// Whether services create and update the streams they use at start.
+    /// `false` (a secured server): they only wait for the streams to exist,
+    /// and an operator creates them with `newsflow setup`.
+    pub manage: bool,
 }
 
 impl Default for StreamSettings {
@@ -328,6 +336,7 @@ impl Default for StreamSettings {
             duplicate_window_secs: 2 * 3600,
             dedup_window_hours: 7 * 24,
             memory_storage: false,
+            manage: true,
         }
     }
 }

@@ -125,6 +125,9 @@ pub async fn connect(
                 other => tracing::warn!(event = %other, "NATS connection event"),
             }
         });
+    if let Some(prefix) = &auth.inbox_prefix {
+        options = options.custom_inbox_prefix(prefix);
+    }
     options = with_credentials(options, auth, &servers).await?;
     options = with_tls(options, auth)?;
     if wait_for_server {

@@ -115,7 +115,12 @@ pub async fn run_until<P: Processor>(
     for subject in stream_specs {
         let spec = topology::stream_for(subject);
         loop {
-            match topology::ensure_stream(&js, spec, &settings.streams).await {
+            let ensured = if settings.streams.manage {
+                topology::ensure_stream(&js, spec, &settings.streams).await
+            } else {
+                topology::check_stream(&js, spec.name).await
+            };
+            match ensured {
                 Ok(line) => {
                     tracing::debug!("{line}");
                     break;
