@@ -115,14 +115,51 @@ const SUBJECTS: [(&str, &[&str]); 7] = [
 ];
 
 /// A nats-server running the shipped secured configuration, with a fresh
-/// password per user.
+/// password per user, and optionally its TLS block with a test CA.
 struct Secured {
     nats: NatsServer,
     passwords: HashMap<&'static str, String>,
+    /// Certificates and the TLS config, when TLS is on.
+    tls: Option<tempfile::TempDir>,
 }
 
 impl Secured {
     fn start() -> Self {
+        Self::start_with(&nats_config("nats-server-secured.conf"), None)
+    }
+
+    /// The shipped secured config with its `tls` block turned on, for
+    /// certificates of a CA made here (server and client verified).
+    fn start_tls() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        make_test_ca(dir.path());
+        let shipped = std::fs::read_to_string(nats_config("nats-server-secured.conf")).unwrap();
+        let mut in_tls = false;
+        let mut config = String::new();
+        for line in shipped.lines() {
+            in_tls |= line.starts_with("# tls {");
+            let line = if in_tls {
+                line.trim_start_matches('#')
+                    .trim_start()
+                    .replace("/etc/nats/tls", &dir.path().display().to_string())
+            } else {
+                line.to_string()
+            };
+            in_tls &= line != "}";
+            config.push_str(&line);
+            config.push('\n');
+        }
+        assert!(
+            config.contains("\ntls {"),
+            "the shipped config has no tls block to turn on"
+        );
+        std::fs::copy(nats_config("auth.conf"), dir.path().join("auth.conf")).unwrap();
+        let path = dir.path().join("nats-server-tls.conf");
+        std::fs::write(&path, config).unwrap();
+        Self::start_with(&path, Some(dir))
+    }
+
+    fn start_with(config: &std::path::Path, tls: Option<tempfile::TempDir>) -> Self {
         let salt = Instant::now().elapsed().as_nanos() ^ u128::from(free_port());
         let passwords: HashMap<&'static str, String> = USERS
             .iter()
@@ -138,13 +175,17 @@ impl Secured {
             })
             .collect();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let nats = NatsServer::start_with_config(&nats_config("nats-server-secured.conf"), &env);
-        Self { nats, passwords }
+        let nats = NatsServer::start_with_config(config, &env);
+        Self {
+            nats,
+            passwords,
+            tls,
+        }
     }
 
     /// The environment a newsflow process of `user` runs with.
     fn env(&self, user: &str) -> Vec<(String, String)> {
-        vec![
+        let mut env: Vec<(String, String)> = vec![
             ("NATS_URL".into(), self.nats.url()),
             ("NATS_USER".into(), user.into()),
             ("NATS_PASSWORD".into(), self.passwords[user].clone()),
@@ -153,18 +194,42 @@ impl Secured {
                 format!("_INBOX_{user}"),
             ),
             ("NEWSFLOW__STREAMS__MANAGE".into(), "false".into()),
-        ]
+        ];
+        if let Some(dir) = &self.tls {
+            let file = |name: &str| dir.path().join(name).display().to_string();
+            env.extend([
+                ("NATS_CA".into(), file("ca.pem")),
+                ("NATS_CERT".into(), file("client.pem")),
+                ("NATS_KEY".into(), file("client-key.pem")),
+                ("NEWSFLOW__NATS__TLS_REQUIRED".into(), "true".into()),
+            ]);
+        }
+        env
     }
 
-    async fn connect(&self, user: &str) -> async_nats::Client {
-        async_nats::ConnectOptions::with_user_and_password(
+    fn options(&self, user: &str) -> async_nats::ConnectOptions {
+        let mut options = async_nats::ConnectOptions::with_user_and_password(
             user.into(),
             self.passwords[user].clone(),
         )
-        .custom_inbox_prefix(format!("_INBOX_{user}"))
-        .connect(self.nats.url())
-        .await
-        .unwrap_or_else(|e| panic!("{user} connects: {e}"))
+        .custom_inbox_prefix(format!("_INBOX_{user}"));
+        if let Some(dir) = &self.tls {
+            options = options
+                .add_root_certificates(dir.path().join("ca.pem"))
+                .add_client_certificate(
+                    dir.path().join("client.pem"),
+                    dir.path().join("client-key.pem"),
+                )
+                .require_tls(true);
+        }
+        options
+    }
+
+    async fn connect(&self, user: &str) -> async_nats::Client {
+        self.options(user)
+            .connect(self.nats.url())
+            .await
+            .unwrap_or_else(|e| panic!("{user} connects: {e}"))
     }
 
     /// A JetStream context of `user` that gives up on an answer after a
@@ -509,4 +574,159 @@ async fn the_pipeline_runs_under_per_service_users_and_every_other_operation_is_
         "a stream was created"
     );
     drop((langid, dedup, enrich));
+}
+
+/// Writes a test CA and a server (127.0.0.1, localhost) and client
+/// certificate it signs into `dir`, with the openssl command line.
+fn make_test_ca(dir: &std::path::Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs (apt-get install openssl)");
+        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"],
+            &key[..],
+            &[
+                "-keyout",
+                "ca-key.pem",
+                "-out",
+                "ca.pem",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=newsflow test CA",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    for name in ["server", "client"] {
+        let (key_file, csr, pem, ext) = (
+            format!("{name}-key.pem"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+            format!("{name}.ext"),
+        );
+        openssl(
+            &[
+                &["req"],
+                &key[..],
+                &[
+                    "-keyout",
+                    &key_file,
+                    "-out",
+                    &csr,
+                    "-subj",
+                    &format!("/CN=newsflow {name}"),
+                ],
+            ]
+            .concat(),
+        );
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            "1",
+            "-extfile",
+            &ext,
+        ]);
+    }
+}
+
+/// Item 2, TLS: the shipped secured config with its `tls` block on (server
+/// certificate from a CA made by the test, client certificates verified).
+/// The pipeline runs over TLS with per-service users; a client without TLS,
+/// without a client certificate, or not trusting the CA is refused.
+#[tokio::test]
+async fn the_pipeline_runs_over_tls_with_verified_clients() {
+    let secured = Secured::start_tls();
+    let url = secured.nats.url();
+    let dir = secured.tls.as_ref().unwrap().path().to_path_buf();
+    let user = "operator";
+    let password = secured.passwords[user].clone();
+    let plain = async_nats::ConnectOptions::with_user_and_password(user.into(), password.clone())
+        .connect(&url)
+        .await;
+    assert!(plain.is_err(), "a client without TLS was accepted");
+    let no_cert = async_nats::ConnectOptions::with_user_and_password(user.into(), password.clone())
+        .add_root_certificates(dir.join("ca.pem"))
+        .require_tls(true)
+        .connect(&url)
+        .await;
+    assert!(
+        no_cert.is_err(),
+        "a client without a certificate was accepted"
+    );
+    let untrusting = async_nats::ConnectOptions::with_user_and_password(user.into(), password)
+        .add_client_certificate(dir.join("client.pem"), dir.join("client-key.pem"))
+        .require_tls(true)
+        .connect(&url)
+        .await;
+    assert!(
+        untrusting.is_err(),
+        "a client that does not trust the test CA connected"
+    );
+
+    let out = secured.cli("operator", &["setup"], None);
+    assert!(
+        out.status.success(),
+        "setup as operator over TLS: {}",
+        stderr(&out)
+    );
+    let services = [
+        secured.service("newsflow-langid", "langid"),
+        secured.service("newsflow-dedup", "dedup"),
+        secured.service("newsflow-enrich", "enrich"),
+    ];
+    let lines = format!(
+        "{}\n{}\n",
+        json!({"id": "t1", "text": STORY}),
+        json!({"id": "t2", "text": LATE})
+    );
+    let out = secured.cli("crawler", &["publish", "-"], Some(&lines));
+    assert!(
+        out.status.success(),
+        "publish as crawler over TLS: {}",
+        stderr(&out)
+    );
+    let operator = secured.js("operator").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let records = loop {
+        let records = Outcomes::read(&operator).await.records();
+        if records.len() >= 2 || Instant::now() > deadline {
+            break records;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut ids: Vec<&String> = records.keys().collect();
+    ids.sort();
+    assert_eq!(ids, ["t1", "t2"], "langid log:\n{}", services[0].log());
+    let server_log = secured.nats.log();
+    assert!(!server_log.contains("Violation"), "{server_log}");
 }
