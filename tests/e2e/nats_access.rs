@@ -730,3 +730,61 @@ async fn the_pipeline_runs_over_tls_with_verified_clients() {
     let server_log = secured.nats.log();
     assert!(!server_log.contains("Violation"), "{server_log}");
 }
+
+/// Item 1: the other ways to authenticate, each through the CLI's
+/// configuration: a token, an NKey seed file, a user and password written
+/// in the URL. Without them the same server refuses the CLI.
+#[tokio::test]
+async fn a_token_an_nkey_seed_and_credentials_in_the_url_are_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = nkeys::KeyPair::new_user();
+    let seed_file = dir.path().join("cli.nk");
+    std::fs::write(&seed_file, key.seed().unwrap()).unwrap();
+    let token = format!("tok-{}", free_port());
+    let config = dir.path().join("auth.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "max_payload: 8MB\nauthorization {{\n  users = [\n    {{ nkey: {} }}\n    {{ user: alice, password: \"pw-{token}\" }}\n  ]\n}}\n",
+            key.public_key()
+        ),
+    )
+    .unwrap();
+    let server = NatsServer::start_with_config(&config, &[]);
+    let url = server.url();
+    let seed = seed_file.display().to_string();
+    let refused = newsflow(&["setup"], &[("NATS_URL", &url)]);
+    assert!(!refused.status.success(), "anonymous setup accepted");
+
+    let with_nkey = newsflow(&["setup"], &[("NATS_URL", &url), ("NATS_NKEY", &seed)]);
+    assert!(with_nkey.status.success(), "{}", stderr(&with_nkey));
+    let in_url = url.replace("nats://", &format!("nats://alice:pw-{token}@"));
+    let with_url = newsflow(&["--nats-url", &in_url, "setup"], &[]);
+    assert!(with_url.status.success(), "{}", stderr(&with_url));
+    let wrong = newsflow(&["--nats-url", &in_url.replace("pw-", "px-"), "setup"], &[]);
+    assert!(!wrong.status.success());
+    assert!(
+        !stderr(&wrong).contains(&format!("px-{token}")),
+        "the password was printed: {}",
+        stderr(&wrong)
+    );
+    drop(server);
+
+    // A token: nats-server's --auth flag.
+    let dir = tempfile::tempdir().unwrap();
+    let limits = dir.path().join("token.conf");
+    std::fs::write(
+        &limits,
+        format!("max_payload: 8MB\nauthorization {{ token: \"{token}\" }}\n"),
+    )
+    .unwrap();
+    let server = NatsServer::start_with_config(&limits, &[]);
+    let url = server.url();
+    let refused = newsflow(&["setup"], &[("NATS_URL", &url)]);
+    assert!(
+        !refused.status.success(),
+        "setup without the token accepted"
+    );
+    let with_token = newsflow(&["setup"], &[("NATS_URL", &url), ("NATS_TOKEN", &token)]);
+    assert!(with_token.status.success(), "{}", stderr(&with_token));
+}
