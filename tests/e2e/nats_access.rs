@@ -788,3 +788,56 @@ async fn a_token_an_nkey_seed_and_credentials_in_the_url_are_sent() {
     let with_token = newsflow(&["setup"], &[("NATS_URL", &url), ("NATS_TOKEN", &token)]);
     assert!(with_token.status.success(), "{}", stderr(&with_token));
 }
+
+/// A `key: |` block of a Kubernetes ConfigMap, unindented.
+fn config_map_entry(yaml: &str, key: &str) -> String {
+    let marker = format!("  {key}: |\n");
+    let start = yaml
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {key} in the ConfigMap"))
+        + marker.len();
+    let mut out = String::new();
+    for line in yaml[start..].lines() {
+        if !line.is_empty() && !line.starts_with("    ") {
+            break;
+        }
+        out.push_str(line.strip_prefix("    ").unwrap_or(line));
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+/// The Kubernetes NATS config holds the same users and permissions as
+/// `deploy/nats/auth.conf`, and this nats-server reads it.
+#[test]
+fn the_kubernetes_nats_config_is_the_secured_one_and_valid() {
+    let yaml = std::fs::read_to_string(nats_config("../k8s/nats.yaml")).unwrap();
+    let auth = config_map_entry(&yaml, "auth.conf");
+    let shipped = std::fs::read_to_string(nats_config("auth.conf")).unwrap();
+    assert_eq!(
+        auth,
+        shipped.trim_end(),
+        "deploy/k8s/nats.yaml's auth.conf differs from deploy/nats/auth.conf"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("auth.conf"), &auth).unwrap();
+    let server_conf = dir.path().join("nats-server.conf");
+    std::fs::write(&server_conf, config_map_entry(&yaml, "nats-server.conf")).unwrap();
+    let out = Command::new(newsflow_tests::nats_server_bin())
+        .arg("-c")
+        .arg(&server_conf)
+        .arg("-t")
+        .envs(
+            USERS
+                .iter()
+                .map(|u| (format!("NEWSFLOW_{}_PASSWORD", u.to_uppercase()), "x")),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stderr(&out),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
