@@ -3,6 +3,7 @@
 //! One test binary (modules below) so the harness is shared. Each test starts
 //! its own nats-server on a free loopback port with a temporary store.
 
+mod bad_input;
 mod cli;
 mod crash;
 mod dead_letters;

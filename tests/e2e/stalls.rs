@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::{FAST_REDELIVERY, Outcomes, Stack, outcomes_len, stream_len, wait_for_outcomes};
 
 /// A text of `words` words that shares no run of four words with another seed's.
-fn distinct_text(seed: u64, words: usize) -> String {
+pub(crate) fn distinct_text(seed: u64, words: usize) -> String {
     const VOCABULARY: &[&str] = &[
         "harbour",
         "council",

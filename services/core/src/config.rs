@@ -240,6 +240,8 @@ pub struct ConsumerSettings {
     /// not waits on NATS) may run, in milliseconds; past it the message is
     /// dead-lettered with code `timeout` and the stage goes on.
     pub time_limit_ms: u64,
+    /// Transforms run at once (within their time limit), 0 for one per CPU.
+    pub transform_parallelism: usize,
 }
 
 impl Default for ConsumerSettings {
@@ -254,6 +256,7 @@ impl Default for ConsumerSettings {
             retry_max_delay_ms: 60_000,
             shutdown_grace_secs: 20,
             time_limit_ms: 5_000,
+            transform_parallelism: 0,
         }
     }
 }
@@ -272,6 +275,14 @@ impl ConsumerSettings {
     /// The per-message time limit of the transform.
     pub fn time_limit(&self) -> Duration {
         Duration::from_millis(self.time_limit_ms.max(1))
+    }
+
+    /// Transforms run at once: `transform_parallelism`, else one per CPU.
+    pub fn transform_parallelism(&self) -> usize {
+        match self.transform_parallelism {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            n => n,
+        }
     }
 
     /// How often a message still being worked on is reported in progress:

@@ -16,7 +16,8 @@
 //!   redelivered for other reasons (crashes, shutdowns). A message delivered
 //!   far more often than `max_deliver` without finishing is dead-lettered;
 //! * the CPU-bound part of a transform runs on a pool of `concurrency`
-//!   blocking threads, never on the async workers that pull, publish and ack;
+//!   blocking threads, never on the async workers that pull, publish and ack,
+//!   at most as many at once as there are CPUs (`transform_parallelism`);
 //!   past `time_limit_ms` its message is dead-lettered with code `timeout`
 //!   (see [`transform`] for what becomes of the thread);
 //! * a message being worked on is reported in progress three times per
@@ -262,8 +263,13 @@ struct Shared<P> {
     settings: ConsumerSettings,
     metrics: StageMetrics,
     /// Blocking threads transforms may use: `concurrency` of them. A
-    /// transform past its time limit keeps its slot until it returns.
-    transform_slots: Arc<Semaphore>,
+    /// transform past its time limit keeps its thread until it returns.
+    transform_threads: Arc<Semaphore>,
+    /// Transforms running within their time limit at once: the CPUs (or
+    /// `transform_parallelism`). More would only share the CPUs, so each
+    /// message's wall time, which the limit measures, would grow with the
+    /// backlog instead of its own cost.
+    transform_cpus: Arc<Semaphore>,
 }
 
 /// Runs a stage until `shutdown` fires: ensures its durable consumer, then
@@ -288,7 +294,8 @@ pub async fn run_stage<P: Processor>(
         metrics: StageMetrics::new(stage),
         processor,
         js,
-        transform_slots: Arc::new(Semaphore::new(settings.concurrency.get())),
+        transform_threads: Arc::new(Semaphore::new(settings.concurrency.get())),
+        transform_cpus: Arc::new(Semaphore::new(settings.transform_parallelism())),
         settings,
     });
     let tracker = TaskTracker::new();
@@ -598,7 +605,7 @@ const OVERDUE: u8 = 2;
 ///
 /// The thread of a transform past its limit cannot be stopped (Rust has no
 /// safe way to kill a thread): it is left to finish in the background,
-/// holding its slot of the pool and counted by
+/// holding its thread of the pool (not a CPU slot) and counted by
 /// `newsflow_pipeline_transforms_overdue`, while the message is dead-lettered
 /// with code `timeout` and the stage goes on. The input caps (payload size,
 /// HTML depth and element count) bound how long such a thread can run.
@@ -610,12 +617,19 @@ async fn transform<P: Processor>(
     stored_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<P::Transformed, StageError> {
     let stage = shared.processor.stage();
-    let slot = shared
-        .transform_slots
+    let thread = shared
+        .transform_threads
         .clone()
         .acquire_owned()
         .await
-        .expect("the transform semaphore is never closed");
+        .expect("the transform thread semaphore is never closed");
+    // Released when the transform returns or goes past its limit: an overdue
+    // transform no longer holds back the messages behind it.
+    let _cpu = shared
+        .transform_cpus
+        .acquire()
+        .await
+        .expect("the transform CPU semaphore is never closed");
     let state = Arc::new(AtomicU8::new(RUNNING));
     let mut task = {
         let shared = shared.clone();
@@ -626,7 +640,7 @@ async fn transform<P: Processor>(
             let _done = TransformDone {
                 state,
                 overdue: shared.metrics.transforms_overdue.clone(),
-                _slot: slot,
+                _thread: thread,
             };
             shared.processor.transform(Incoming {
                 payload: &payload,
@@ -686,12 +700,12 @@ async fn transform<P: Processor>(
     })
 }
 
-/// Dropped when a transform's thread returns or unwinds: frees its pool slot
+/// Dropped when a transform's thread returns or unwinds: frees its thread
 /// and, if it had gone past its limit, takes it off the overdue gauge.
 struct TransformDone {
     state: Arc<AtomicU8>,
     overdue: IntGauge,
-    _slot: OwnedSemaphorePermit,
+    _thread: OwnedSemaphorePermit,
 }
 
 impl Drop for TransformDone {
