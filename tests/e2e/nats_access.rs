@@ -2,13 +2,15 @@
 //! permissions and TLS, each against a real nats-server.
 
 use std::collections::HashMap;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer};
 use bytes::Bytes;
 use newsflow_core::subjects;
-use newsflow_tests::{NatsServer, Pipeline, Service, binary, free_port, nats_config, publish};
+use newsflow_tests::{
+    NatsServer, Pipeline, Service, free_port, nats_config, newsflow_cli, publish,
+};
 use serde_json::json;
 
 use crate::{FAST_REDELIVERY, Outcomes, wait_for_outcomes};
@@ -23,29 +25,7 @@ const LATE: &str = "A storm closed the coastal road on Sunday after waves threw 
 
 /// Runs the `newsflow` command line with the given environment.
 fn newsflow(args: &[&str], env: &[(&str, &str)]) -> Output {
-    newsflow_with_input(args, env, None)
-}
-
-fn newsflow_with_input(args: &[&str], env: &[(&str, &str)], input: Option<&str>) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(binary("newsflow"))
-        .args(args)
-        .env_remove("NATS_URL")
-        .envs(env.iter().copied())
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("newsflow runs");
-    if let Some(input) = input {
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.as_bytes()).unwrap();
-    }
-    child.wait_with_output().unwrap()
+    newsflow_cli(args, env, None)
 }
 
 fn stderr(out: &Output) -> String {
@@ -254,7 +234,7 @@ impl Secured {
     fn cli(&self, user: &str, args: &[&str], input: Option<&str>) -> Output {
         let env = self.env(user);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        newsflow_with_input(args, &env, input)
+        newsflow_cli(args, &env, input)
     }
 }
 

@@ -193,6 +193,35 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// Runs the `newsflow` command line with `env` (and no inherited
+/// `NATS_URL`), feeding it `stdin` when given; returns its output.
+pub fn newsflow_cli(
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(binary("newsflow"))
+        .args(args)
+        .env_remove("NATS_URL")
+        .envs(env.iter().copied())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("newsflow runs");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        pipe.write_all(input.as_bytes())
+            .expect("newsflow reads stdin");
+    }
+    child.wait_with_output().expect("newsflow exits")
+}
+
 /// A running newsflow service process.
 pub struct Service {
     pub name: &'static str,
