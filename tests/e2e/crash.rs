@@ -116,7 +116,16 @@ fn assert_exactly_once(outcomes: &Outcomes, ids: &HashSet<String>) {
         );
     }
     let invalid = (ids.len() + 49) / 100;
-    assert_eq!(outcomes.dead_letters.len(), invalid);
+    assert_eq!(
+        outcomes.dead_letters.len(),
+        invalid,
+        "dead letters by code: {:?}",
+        outcomes
+            .dead_letters
+            .iter()
+            .map(|l| l.header(subjects::HEADER_ERROR_CODE).unwrap_or("?"))
+            .collect::<Vec<_>>()
+    );
 }
 
 /// Waits until at least `n` outcomes are stored.

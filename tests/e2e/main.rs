@@ -3,12 +3,15 @@
 //! One test binary (modules below) so the harness is shared. Each test starts
 //! its own nats-server on a free loopback port with a temporary store.
 
+mod bad_input;
 mod cli;
 mod crash;
 mod dead_letters;
 mod dedup_replicas;
 mod flow;
+mod nats_access;
 mod observability;
+mod stalls;
 mod web_pages;
 
 use std::collections::HashMap;

@@ -52,16 +52,39 @@ pub struct NatsServer {
     child: Option<Child>,
     port: u16,
     dir: tempfile::TempDir,
+    /// The shipped configuration file it reads.
+    config: PathBuf,
+    /// Environment of the server process (passwords the config refers to).
+    env: Vec<(String, String)>,
+}
+
+/// A file of `deploy/nats/`.
+pub fn nats_config(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy/nats")
+        .join(name)
 }
 
 impl NatsServer {
-    /// Starts a server on a free port with a fresh store.
+    /// Starts a server on a free port with a fresh store and the shipped
+    /// limits (max_payload for 4 MiB articles), without users.
     pub fn start() -> Self {
+        Self::start_with_config(&nats_config("limits.conf"), &[])
+    }
+
+    /// Starts a server reading the configuration file `config` (address,
+    /// port, store and monitoring port are set by flags), with `env`.
+    pub fn start_with_config(config: &Path, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the JetStream store");
         let mut server = Self {
             child: None,
             port: free_port(),
             dir,
+            config: config.to_path_buf(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
         };
         server.spawn();
         server
@@ -70,20 +93,23 @@ impl NatsServer {
     fn spawn(&mut self) {
         let log = self.dir.path().join("nats.log");
         let child = Command::new(nats_server_bin())
-            .args([
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-sd",
-            ])
+            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string()])
+            // A config that turns monitoring on binds it to loopback; give it
+            // a free port, so servers of parallel tests do not collide.
+            .args(
+                if std::fs::read_to_string(&self.config).is_ok_and(|c| c.contains("\nhttp:")) {
+                    vec!["-m".to_string(), free_port().to_string()]
+                } else {
+                    Vec::new()
+                },
+            )
+            .arg("-sd")
             .arg(self.dir.path().join("store"))
             .arg("-l")
             .arg(&log)
-            // The shipped limits (max_payload for 4 MiB articles).
             .arg("-c")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nats/limits.conf"))
+            .arg(&self.config)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -103,6 +129,11 @@ impl NatsServer {
 
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's log so far (permission violations are logged there).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("nats.log")).unwrap_or_default()
     }
 
     /// Kills the server with SIGKILL (no clean shutdown).
@@ -160,6 +191,35 @@ pub fn binary(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Runs the `newsflow` command line with `env` (and no inherited
+/// `NATS_URL`), feeding it `stdin` when given; returns its output.
+pub fn newsflow_cli(
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(binary("newsflow"))
+        .args(args)
+        .env_remove("NATS_URL")
+        .envs(env.iter().copied())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("newsflow runs");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        pipe.write_all(input.as_bytes())
+            .expect("newsflow reads stdin");
+    }
+    child.wait_with_output().expect("newsflow exits")
 }
 
 /// A running newsflow service process.
@@ -246,6 +306,17 @@ impl Service {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+
+    /// Peak resident memory of the process so far, in bytes (Linux `VmHWM`).
+    pub fn peak_memory_bytes(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
     }
 
     /// The service's log so far (for assertion messages).

@@ -54,6 +54,15 @@ enum Behaviour {
     AlwaysFail,
     /// Panics.
     Panic,
+    /// Holds its thread for the given time on messages whose payload is
+    /// `slow` (a CPU-bound transform that will not finish soon), forwards others.
+    BlockOnSlow(Duration),
+}
+
+/// What the fake's transform leaves for its finish.
+enum Step {
+    Publish(Processed),
+    Sleep(Duration),
 }
 
 #[derive(Clone)]
@@ -76,37 +85,54 @@ impl Fake {
 }
 
 impl Processor for Fake {
+    type Transformed = Step;
+
     fn stage(&self) -> &'static str {
         "loop"
     }
 
-    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
+    fn transform(&self, input: Incoming<'_>) -> Result<Step, StageError> {
         self.seen.lock().unwrap().push(Seen {
             sequence: input.stream_sequence,
             delivered: input.delivered,
             at: Instant::now(),
         });
-        let forward = || -> Processed {
-            vec![Outgoing {
-                subject: OUT_SUBJECT,
-                output: "out",
-                message_id: format!("out-{}", input.stream_sequence),
-                payload: Bytes::copy_from_slice(input.payload),
-            }]
-            .into()
+        let forward = || -> Step {
+            Step::Publish(
+                vec![Outgoing {
+                    subject: OUT_SUBJECT,
+                    output: "out",
+                    message_id: format!("out-{}", input.stream_sequence),
+                    payload: Bytes::copy_from_slice(input.payload),
+                }]
+                .into(),
+            )
         };
         match self.behaviour {
             Behaviour::Forward => Ok(forward()),
-            Behaviour::Sleep(pause) => {
-                tokio::time::sleep(pause).await;
-                Ok(Vec::new().into())
-            }
+            Behaviour::Sleep(pause) => Ok(Step::Sleep(pause)),
             Behaviour::FailFirst(n) if input.delivered <= n => {
                 Err(StageError::transient("fake", "scripted failure"))
             }
             Behaviour::FailFirst(_) => Ok(forward()),
             Behaviour::AlwaysFail => Err(StageError::transient("fake", "scripted failure")),
             Behaviour::Panic => panic!("scripted panic on {}", input.stream_sequence),
+            Behaviour::BlockOnSlow(pause) => {
+                if input.payload == b"slow" {
+                    std::thread::sleep(pause);
+                }
+                Ok(forward())
+            }
+        }
+    }
+
+    async fn finish(&self, step: Step) -> Result<Processed, StageError> {
+        match step {
+            Step::Publish(processed) => Ok(processed),
+            Step::Sleep(pause) => {
+                tokio::time::sleep(pause).await;
+                Ok(Vec::new().into())
+            }
         }
     }
 }
@@ -381,6 +407,91 @@ async fn a_panicking_processor_dead_letters_the_message_and_the_loop_carries_on(
             letter.headers
         );
     }
+}
+
+/// Issue 12 item 4: a transform that will not finish holds neither the stage
+/// nor its message. The message is reported in progress (ack_wait is shorter
+/// than the time limit, yet it is never handed out twice), dead-lettered with
+/// code `timeout` at the limit, and gives up its CPU slot: with both slots
+/// taken by slow messages, the ones behind them wait at most the time limit
+/// (plus one second), not until the slow threads end. The runtime has only
+/// two async worker threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transform_past_its_time_limit_is_dead_lettered_and_the_stage_goes_on() {
+    let (_nats, js) = setup().await;
+    let limit = Duration::from_secs(3);
+    let blocked_for = Duration::from_secs(7);
+    let payloads = [
+        "good 0", "slow", "good 1", "good 2", "slow", "good 3", "good 4",
+    ];
+    for payload in payloads {
+        js.publish(IN_SUBJECT, Bytes::from(payload))
+            .await
+            .expect("publish sent")
+            .await
+            .expect("publish acknowledged");
+    }
+    let fake = Fake::new(Behaviour::BlockOnSlow(blocked_for));
+    let settings = ConsumerSettings {
+        ack_wait_secs: 1,
+        time_limit_ms: limit.as_millis() as u64,
+        transform_parallelism: 2,
+        ..settings(4)
+    };
+    let started = Instant::now();
+    let running = start(&js, settings, fake.clone());
+
+    let good = payloads.iter().filter(|p| p.starts_with("good")).count();
+    // Read until the expected count arrives (a short idle wait, so the
+    // times below are the messages' own).
+    let poll = Duration::from_millis(100);
+    let mut outputs = Vec::new();
+    while outputs.len() < good && started.elapsed() < Duration::from_secs(20) {
+        outputs = collect(&js, OUT_SUBJECT, good, poll).await;
+    }
+    let good_flowed_in = started.elapsed();
+    let mut dlq = Vec::new();
+    while dlq.len() < 2 && started.elapsed() < Duration::from_secs(20) {
+        dlq = collect(&js, subjects::DLQ, 2, poll).await;
+    }
+    let dead_lettered_in = started.elapsed();
+    // Past the blocked threads' end: nothing is delivered again.
+    tokio::time::sleep(blocked_for + Duration::from_secs(2) - started.elapsed().min(blocked_for))
+        .await;
+    running.stop().await.expect("clean stop");
+    println!(
+        "good messages out after {good_flowed_in:?}, both slow ones dead-lettered after {dead_lettered_in:?}"
+    );
+
+    assert_eq!(outputs.len(), good, "good messages: {outputs:?}");
+    assert!(
+        good_flowed_in < limit + Duration::from_secs(1),
+        "the good messages waited for the slow ones: {good_flowed_in:?}"
+    );
+    assert_eq!(dlq.len(), 2, "{dlq:?}");
+    assert!(
+        dead_lettered_in < limit + Duration::from_secs(1),
+        "dead-lettered only after {dead_lettered_in:?}"
+    );
+    for letter in &dlq {
+        assert_eq!(&letter.payload[..], b"slow");
+        assert_eq!(letter.header(subjects::HEADER_ERROR_CODE), Some("timeout"));
+        assert_eq!(letter.header(subjects::HEADER_DELIVERIES), Some("1"));
+        let reason = letter.header(subjects::HEADER_ERROR).unwrap_or_default();
+        assert!(
+            reason.contains("loop stage") && reason.contains("3000 ms"),
+            "{reason}"
+        );
+    }
+    let seen = fake.seen();
+    assert_eq!(
+        seen.len(),
+        payloads.len(),
+        "a message was handed out twice: {seen:?}"
+    );
+    assert!(seen.iter().all(|s| s.delivered == 1), "{seen:?}");
+    let info = consumer_info(&js).await;
+    assert_eq!((info.num_ack_pending, info.num_pending), (0, 0));
 }
 
 /// Issue 13: a restart must not add deliveries to messages the stopped

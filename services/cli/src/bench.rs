@@ -113,11 +113,13 @@ struct Relay {
 }
 
 impl Processor for Relay {
+    type Transformed = Processed;
+
     fn stage(&self) -> &'static str {
         RELAY_NAMES[self.hop]
     }
 
-    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
+    fn transform(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
         Ok(vec![Outgoing {
             subject: RELAY_SUBJECTS[self.hop + 1],
             output: "next",
@@ -125,6 +127,10 @@ impl Processor for Relay {
             payload: Bytes::copy_from_slice(input.payload),
         }]
         .into())
+    }
+
+    async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
     }
 }
 

@@ -27,14 +27,12 @@ use newsflow_core::{subjects, topology};
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 struct Cli {
-    /// NATS server URL.
-    #[arg(
-        long,
-        global = true,
-        env = "NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    nats_url: String,
+    /// NATS server URL, or several comma-separated [default: nats://127.0.0.1:4222,
+    /// or `nats_url` of the config file].
+    #[arg(long, global = true, env = "NATS_URL", value_name = "URL[,URL...]")]
+    nats_url: Option<String>,
+    #[command(flatten)]
+    nats: newsflow_core::config::NatsArgs,
     /// TOML config file (stream and consumer settings used by `setup`).
     #[arg(long, global = true, env = "NEWSFLOW_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -120,7 +118,9 @@ async fn main() -> anyhow::Result<()> {
     if let Command::Detect(args) = &cli.command {
         return detect::run(args, &settings);
     }
-    let client = newsflow_core::nats::connect(&cli.nats_url, "newsflow-cli", false).await?;
+    let client =
+        newsflow_core::nats::connect(&settings.nats_url, &settings.nats, "newsflow-cli", false)
+            .await?;
     let js = newsflow_core::nats::jetstream(client.clone(), 4096);
     match cli.command {
         Command::Setup => {
@@ -138,9 +138,13 @@ async fn main() -> anyhow::Result<()> {
             subject,
         } => {
             let started = Instant::now();
-            topology::ensure_stream(&js, topology::stream_for(subjects::RAW), &settings.streams)
-                .await
-                .context("ensuring the input stream")?;
+            let raw = topology::stream_for(subjects::RAW);
+            if settings.streams.manage {
+                topology::ensure_stream(&js, raw, &settings.streams).await
+            } else {
+                topology::check_stream(&js, raw.name).await
+            }
+            .context("ensuring the input stream")?;
             let options = sources::ReadOptions {
                 validate: !no_validate,
                 limits: settings.intake_limits(),
@@ -174,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
             let mut stdout = std::io::stdout().lock();
             tail::tail(&js, &subject, count, idle, &mut stdout).await?;
         }
-        Command::Bench(args) => bench::run(&js, &cli.nats_url, &settings, args).await?,
+        Command::Bench(args) => bench::run(&js, &settings.nats_url, &settings, args).await?,
         Command::RelayHop(args) => bench::relay_hop(js.clone(), &settings, &args).await?,
         Command::Detect(_) | Command::Extract(_) => unreachable!("handled before connecting"),
     }
@@ -188,6 +192,8 @@ async fn main() -> anyhow::Result<()> {
 fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     let args = newsflow_core::config::CommonArgs {
         config: cli.config.clone(),
+        nats_url: cli.nats_url.clone(),
+        nats: cli.nats.clone(),
         ..Default::default()
     };
     args.load(Settings::default().metrics_addr)

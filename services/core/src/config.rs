@@ -55,8 +55,10 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// NATS server URL (or several, comma-separated).
+    /// NATS server URL, or several comma-separated (the client tries each).
     pub nats_url: String,
+    /// Credentials and TLS for the NATS connection.
+    pub nats: NatsSettings,
     /// Address of the `/metrics` and `/healthz` endpoint.
     pub metrics_addr: SocketAddr,
     /// Log format; the level comes from `RUST_LOG` (default `info`).
@@ -81,6 +83,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             nats_url: "nats://127.0.0.1:4222".into(),
+            nats: NatsSettings::default(),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9100)),
             log_format: LogFormat::Human,
             max_article_bytes: crate::intake::DEFAULT_MAX_ARTICLE_BYTES,
@@ -127,6 +130,59 @@ impl Settings {
             },
         }
     }
+}
+
+/// A secret (password, token): read from the configuration, never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, to hand to the NATS client.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The `[nats]` section: how a process proves who it is to NATS and how
+/// the connection is encrypted. At most one way to authenticate is set
+/// (user and password, token, NKey seed file, or `.creds` file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NatsSettings {
+    /// User name; needs `password`.
+    pub user: Option<String>,
+    /// Password of `user` (prefer `NEWSFLOW__NATS__PASSWORD` or `NATS_PASSWORD`
+    /// to a file others can read).
+    pub password: Option<Secret>,
+    /// Authentication token.
+    pub token: Option<Secret>,
+    /// File holding an NKey seed (`SU…`), as written by `nk -gen user`.
+    pub nkey_seed_file: Option<PathBuf>,
+    /// A `.creds` file (user JWT and NKey seed) from `nsc`.
+    pub credentials_file: Option<PathBuf>,
+    /// PEM file of the certificate authorities that sign the server's certificate.
+    pub tls_ca_file: Option<PathBuf>,
+    /// PEM client certificate, for servers that verify clients (with `tls_key_file`).
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
+    /// Refuse to connect without TLS, whatever the server offers.
+    pub tls_required: bool,
+    /// Subject prefix of this process's reply inboxes (default `_INBOX`). A
+    /// secured server lets each user subscribe to its own prefix only, so no
+    /// client can read the replies (pulled messages) of another.
+    pub inbox_prefix: Option<String>,
 }
 
 /// The `[text]` section: how much text an article needs and how much of a
@@ -180,6 +236,12 @@ pub struct ConsumerSettings {
     pub retry_max_delay_ms: u64,
     /// Seconds to finish in-flight messages after SIGTERM before exiting.
     pub shutdown_grace_secs: u64,
+    /// Longest one message's transform (decoding, reading the page, analysis;
+    /// not waits on NATS) may run, in milliseconds; past it the message is
+    /// dead-lettered with code `timeout` and the stage goes on.
+    pub time_limit_ms: u64,
+    /// Transforms run at once (within their time limit), 0 for one per CPU.
+    pub transform_parallelism: usize,
 }
 
 impl Default for ConsumerSettings {
@@ -193,6 +255,8 @@ impl Default for ConsumerSettings {
             retry_base_delay_ms: 500,
             retry_max_delay_ms: 60_000,
             shutdown_grace_secs: 20,
+            time_limit_ms: 5_000,
+            transform_parallelism: 0,
         }
     }
 }
@@ -206,6 +270,25 @@ impl ConsumerSettings {
     /// crashed or stopped while holding it) is dead-lettered unprocessed.
     pub fn abandon_after_deliveries(&self) -> i64 {
         self.max_deliver.saturating_mul(3)
+    }
+
+    /// The per-message time limit of the transform.
+    pub fn time_limit(&self) -> Duration {
+        Duration::from_millis(self.time_limit_ms.max(1))
+    }
+
+    /// Transforms run at once: `transform_parallelism`, else one per CPU.
+    pub fn transform_parallelism(&self) -> usize {
+        match self.transform_parallelism {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            n => n,
+        }
+    }
+
+    /// How often a message still being worked on is reported in progress:
+    /// three times per `ack_wait`, so one lost report does not let it expire.
+    pub fn progress_interval(&self) -> Duration {
+        (self.ack_wait() / 3).max(Duration::from_millis(100))
     }
 
     pub fn shutdown_grace(&self) -> Duration {
@@ -246,6 +329,10 @@ pub struct StreamSettings {
     pub dedup_window_hours: u64,
     /// File or memory storage.
     pub memory_storage: bool,
+    /// Whether services create and update the streams they use at start.
+    /// `false` (a secured server): they only wait for the streams to exist,
+    /// and an operator creates them with `newsflow setup`.
+    pub manage: bool,
 }
 
 impl Default for StreamSettings {
@@ -260,6 +347,7 @@ impl Default for StreamSettings {
             duplicate_window_secs: 2 * 3600,
             dedup_window_hours: 7 * 24,
             memory_storage: false,
+            manage: true,
         }
     }
 }
@@ -281,9 +369,11 @@ pub struct CommonArgs {
     /// TOML config file (keys as in deploy/config/newsflow.example.toml).
     #[arg(long, env = "NEWSFLOW_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// NATS server URL.
-    #[arg(long, env = "NATS_URL", value_name = "URL")]
+    /// NATS server URL, or several comma-separated.
+    #[arg(long, env = "NATS_URL", value_name = "URL[,URL...]")]
     pub nats_url: Option<String>,
+    #[command(flatten)]
+    pub nats: NatsArgs,
     /// Address to serve /metrics and /healthz on.
     #[arg(long, env = "METRICS_ADDR", value_name = "HOST:PORT")]
     pub metrics_addr: Option<SocketAddr>,
@@ -293,6 +383,74 @@ pub struct CommonArgs {
     /// Messages processed at once by this replica.
     #[arg(long, env = "NEWSFLOW_CONCURRENCY")]
     pub concurrency: Option<NonZeroUsize>,
+}
+
+/// NATS credential and TLS flags, with the environment variables the `nats`
+/// command line reads. They override the `[nats]` section.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NatsArgs {
+    /// NATS user name (with --nats-password).
+    #[arg(long, env = "NATS_USER", value_name = "USER", global = true)]
+    pub nats_user: Option<String>,
+    /// NATS password (prefer the environment variable to the flag).
+    #[arg(
+        long,
+        env = "NATS_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD",
+        global = true
+    )]
+    pub nats_password: Option<String>,
+    /// NATS authentication token.
+    #[arg(
+        long,
+        env = "NATS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        global = true
+    )]
+    pub nats_token: Option<String>,
+    /// File holding an NKey seed.
+    #[arg(long, env = "NATS_NKEY", value_name = "FILE", global = true)]
+    pub nats_nkey: Option<PathBuf>,
+    /// NATS `.creds` file (JWT and NKey seed).
+    #[arg(long, env = "NATS_CREDS", value_name = "FILE", global = true)]
+    pub nats_creds: Option<PathBuf>,
+    /// PEM file of the CAs that sign the NATS server's certificate.
+    #[arg(long, env = "NATS_CA", value_name = "FILE", global = true)]
+    pub nats_ca: Option<PathBuf>,
+    /// PEM client certificate for NATS (with --nats-key).
+    #[arg(long, env = "NATS_CERT", value_name = "FILE", global = true)]
+    pub nats_cert: Option<PathBuf>,
+    /// PEM private key of --nats-cert.
+    #[arg(long, env = "NATS_KEY", value_name = "FILE", global = true)]
+    pub nats_key: Option<PathBuf>,
+}
+
+impl NatsArgs {
+    /// Lays the given flags over `settings`.
+    pub fn apply(&self, settings: &mut NatsSettings) {
+        if let Some(user) = &self.nats_user {
+            settings.user = Some(user.clone());
+        }
+        if let Some(password) = &self.nats_password {
+            settings.password = Some(Secret::new(password.clone()));
+        }
+        if let Some(token) = &self.nats_token {
+            settings.token = Some(Secret::new(token.clone()));
+        }
+        for (flag, setting) in [
+            (&self.nats_nkey, &mut settings.nkey_seed_file),
+            (&self.nats_creds, &mut settings.credentials_file),
+            (&self.nats_ca, &mut settings.tls_ca_file),
+            (&self.nats_cert, &mut settings.tls_cert_file),
+            (&self.nats_key, &mut settings.tls_key_file),
+        ] {
+            if let Some(path) = flag {
+                *setting = Some(path.clone());
+            }
+        }
+    }
 }
 
 impl CommonArgs {
@@ -307,6 +465,7 @@ impl CommonArgs {
         if let Some(url) = &self.nats_url {
             settings.nats_url.clone_from(url);
         }
+        self.nats.apply(&mut settings.nats);
         if let Some(addr) = self.metrics_addr {
             settings.metrics_addr = addr;
         }
@@ -418,6 +577,11 @@ mod tests {
         let settings = load_layers(Some(&path), &[], DEFAULT_ADDR).unwrap();
         let defaults = Settings::default();
         assert_eq!(settings.nats_url, defaults.nats_url);
+        assert_eq!(settings.nats, defaults.nats);
+        assert_eq!(
+            settings.consumer.time_limit_ms,
+            defaults.consumer.time_limit_ms
+        );
         assert_eq!(
             settings.consumer.max_ack_pending,
             defaults.consumer.max_ack_pending

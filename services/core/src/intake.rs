@@ -32,6 +32,7 @@ pub mod reject_code {
     pub const UNSUPPORTED_VERSION: &str = "unsupported_version";
     pub const MAX_DELIVERIES: &str = "max_deliveries";
     pub const PANIC: &str = "panic";
+    pub const TIMEOUT: &str = "timeout";
 
     /// Every code, for metrics that start each series at zero.
     pub const ALL: &[&str] = &[
@@ -45,6 +46,7 @@ pub mod reject_code {
         UNSUPPORTED_VERSION,
         MAX_DELIVERIES,
         PANIC,
+        TIMEOUT,
     ];
 }
 
@@ -160,7 +162,37 @@ pub fn decode_article(payload: &[u8], limits: IntakeLimits) -> Result<Article, R
     if article.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
         article.id = Some(derive_id(&article));
     }
+    check_id(article.id.as_deref().unwrap_or_default())?;
     Ok(article)
+}
+
+/// Longest accepted article id, in bytes.
+pub const MAX_ID_BYTES: usize = 1024;
+
+/// An id travels in every output's `Nats-Msg-Id` header and is remembered by
+/// each stream's duplicate window: a line break in it would end the header
+/// (the server then drops the stage's connection, again at every
+/// redelivery), and a huge one would fill the window's memory.
+fn check_id(id: &str) -> Result<(), Rejection> {
+    if id.len() > MAX_ID_BYTES {
+        return Err(Rejection::new(
+            reject_code::INVALID_FIELD,
+            format!(
+                "article field `id` is {} bytes, over the limit of {MAX_ID_BYTES}",
+                id.len()
+            ),
+        ));
+    }
+    if let Some((at, c)) = id.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(Rejection::new(
+            reject_code::INVALID_FIELD,
+            format!(
+                "article field `id` holds the control character U+{:04X} at byte {at}: ids travel in message headers",
+                u32::from(c)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Decodes the internal envelope passed between stages.
@@ -189,6 +221,8 @@ pub fn decode_staged(payload: &[u8]) -> Result<StagedArticle, Rejection> {
 
 /// Decodes JSON with a reason that names the byte offset or field at fault.
 fn decode_json<T: DeserializeOwned>(payload: &[u8], what: &str) -> Result<T, Rejection> {
+    // RFC 8259 lets a parser ignore a byte order mark; Windows tools write one.
+    let payload = payload.strip_prefix(b"\xef\xbb\xbf").unwrap_or(payload);
     if let Err(err) = std::str::from_utf8(payload) {
         return Err(Rejection::new(
             reject_code::INVALID_UTF8,
@@ -255,6 +289,21 @@ pub fn derive_id(article: &Article) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_with_control_characters_or_over_the_size_limit_are_refused() {
+        let text = "x ".repeat(30);
+        let forged = serde_json::json!({"id": "a\r\nNats-Msg-Id: forged", "text": text});
+        let err =
+            decode_article(forged.to_string().as_bytes(), IntakeLimits::default()).unwrap_err();
+        assert_eq!(err.code, reject_code::INVALID_FIELD);
+        assert!(err.reason.contains("U+000D at byte 1"), "{}", err.reason);
+        let long = serde_json::json!({"id": "i".repeat(MAX_ID_BYTES + 1), "text": text});
+        let err = decode_article(long.to_string().as_bytes(), IntakeLimits::default()).unwrap_err();
+        assert!(err.reason.contains("1025 bytes"), "{}", err.reason);
+        let fine = serde_json::json!({"id": "é".repeat(MAX_ID_BYTES / 2), "text": text});
+        assert!(decode_article(fine.to_string().as_bytes(), IntakeLimits::default()).is_ok());
+    }
 
     fn decode(payload: &str) -> Result<Article, Rejection> {
         decode_article(payload.as_bytes(), IntakeLimits::default())

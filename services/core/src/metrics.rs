@@ -40,6 +40,7 @@ pub struct PipelineMetrics {
     pub message_age_seconds: HistogramVec,
     pub in_flight: IntGaugeVec,
     pub consumer_pending: IntGaugeVec,
+    pub transforms_overdue: IntGaugeVec,
     pub consumer_errors: IntCounterVec,
     pub nats_events: IntCounterVec,
     pub build_info: IntGaugeVec,
@@ -105,6 +106,11 @@ pub fn pipeline() -> &'static PipelineMetrics {
         consumer_pending: gauge_vec(
             "newsflow_pipeline_consumer_pending_messages",
             "Messages waiting in the stage's durable consumer, as last reported by the server.",
+            &["stage"],
+        ),
+        transforms_overdue: gauge_vec(
+            "newsflow_pipeline_transforms_overdue",
+            "Transforms still running past the time limit (their message was dead-lettered with code timeout); each holds a blocking-pool slot until it returns.",
             &["stage"],
         ),
         consumer_errors: counter_vec(

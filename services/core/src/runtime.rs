@@ -15,6 +15,14 @@
 //!   unlimited): a server-side limit would silently strand messages that were
 //!   redelivered for other reasons (crashes, shutdowns). A message delivered
 //!   far more often than `max_deliver` without finishing is dead-lettered;
+//! * the CPU-bound part of a transform runs on a pool of `concurrency`
+//!   blocking threads, never on the async workers that pull, publish and ack,
+//!   at most as many at once as there are CPUs (`transform_parallelism`);
+//!   past `time_limit_ms` its message is dead-lettered with code `timeout`
+//!   (see [`transform`] for what becomes of the thread);
+//! * a message being worked on is reported in progress three times per
+//!   `ack_wait`, so slow work is never redelivered to a second worker while
+//!   it runs;
 //! * at most `concurrency` messages are in flight per replica and at most
 //!   `max_ack_pending` across replicas (the consumer's back-pressure);
 //! * it asks the server only for as many messages as it has free workers, so
@@ -29,15 +37,14 @@
 //!   says whether it is consuming.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::{self, AckKind};
 use bytes::Bytes;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use prometheus::{Histogram, IntCounter, IntGauge};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -132,8 +139,13 @@ impl StageError {
     }
 }
 
-/// A stage's transform, run by [`run_stage`].
+/// A stage's transform, run by [`run_stage`], in two parts: the CPU-bound
+/// [`Processor::transform`] on the blocking pool under the per-message time
+/// limit, then the async [`Processor::finish`] (NATS lookups) on the runtime.
 pub trait Processor: Send + Sync + 'static {
+    /// What `transform` hands to `finish`.
+    type Transformed: Send + 'static;
+
     /// Stage name: metric label, log field, `Newsflow-Stage` header.
     fn stage(&self) -> &'static str;
 
@@ -141,10 +153,20 @@ pub trait Processor: Send + Sync + 'static {
     /// first message (called once at start).
     fn init_metrics(&self) {}
 
-    /// Turns one input message into the messages to publish.
-    fn process(
+    /// The CPU-bound work on one message: decoding, reading the page,
+    /// analysis. It runs on a blocking thread, never on the async runtime's
+    /// workers, and is held to `consumer.time_limit_ms`.
+    ///
+    /// # Errors
+    /// A [`StageError`] when the message is invalid or cannot be handled now.
+    fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError>;
+
+    /// Turns the transform's result into the messages to publish; the place
+    /// for waits on NATS, which the time limit does not cover (a slow server
+    /// is retried, not the message's fault).
+    fn finish(
         &self,
-        input: Incoming<'_>,
+        transformed: Self::Transformed,
     ) -> impl Future<Output = Result<Processed, StageError>> + Send;
 }
 
@@ -201,6 +223,7 @@ struct StageMetrics {
     age: Histogram,
     in_flight: IntGauge,
     pending: IntGauge,
+    transforms_overdue: IntGauge,
 }
 
 impl StageMetrics {
@@ -229,6 +252,7 @@ impl StageMetrics {
             age: m.message_age_seconds.with_label_values(&[stage]),
             in_flight: m.in_flight.with_label_values(&[stage]),
             pending: m.consumer_pending.with_label_values(&[stage]),
+            transforms_overdue: m.transforms_overdue.with_label_values(&[stage]),
         }
     }
 }
@@ -238,6 +262,14 @@ struct Shared<P> {
     js: jetstream::Context,
     settings: ConsumerSettings,
     metrics: StageMetrics,
+    /// Blocking threads transforms may use: `concurrency` of them. A
+    /// transform past its time limit keeps its thread until it returns.
+    transform_threads: Arc<Semaphore>,
+    /// Transforms running within their time limit at once: the CPUs (or
+    /// `transform_parallelism`). More would only share the CPUs, so each
+    /// message's wall time, which the limit measures, would grow with the
+    /// backlog instead of its own cost.
+    transform_cpus: Arc<Semaphore>,
 }
 
 /// Runs a stage until `shutdown` fires: ensures its durable consumer, then
@@ -262,6 +294,8 @@ pub async fn run_stage<P: Processor>(
         metrics: StageMetrics::new(stage),
         processor,
         js,
+        transform_threads: Arc::new(Semaphore::new(settings.concurrency.get())),
+        transform_cpus: Arc::new(Semaphore::new(settings.transform_parallelism())),
         settings,
     });
     let tracker = TaskTracker::new();
@@ -455,7 +489,7 @@ enum Disposition {
     Nak(Duration),
 }
 
-async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
+async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Message) {
     let stage = shared.processor.stage();
     let info = match message.info() {
         Ok(info) => (
@@ -497,29 +531,22 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
             return;
         }
 
-        let incoming = Incoming {
-            payload: &message.payload,
-            subject: message.subject.as_str(),
-            stream_sequence,
-            delivered,
-            stored_at,
+        // In-progress acks while the message is worked on, so a long transform
+        // or a slow publish is not handed to a second worker after ack_wait.
+        let work = async {
+            let processed = match transform(shared, &message, stream_sequence, delivered, stored_at).await {
+                Ok(transformed) => shared.processor.finish(transformed).await,
+                Err(err) => Err(err),
+            };
+            metrics.processing.observe(started.elapsed().as_secs_f64());
+            match processed {
+                Ok(processed) => publish_all(shared, processed.messages).await,
+                Err(err) => Err(err),
+            }
         };
-        let result = AssertUnwindSafe(shared.processor.process(incoming))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                Err(Rejection::new(reject_code::PANIC, format!("{stage} stage panicked: {what}")).into())
-            });
-        metrics.processing.observe(started.elapsed().as_secs_f64());
-
-        let result = match result {
-            Ok(processed) => publish_all(shared, processed.messages).await,
-            Err(err) => Err(err),
+        let result = tokio::select! {
+            result = work => result,
+            never = keep_in_progress(&message, shared.settings.progress_interval()) => match never {},
         };
         let disposition = match result {
             Ok(()) => {
@@ -553,6 +580,140 @@ async fn handle<P: Processor>(shared: &Shared<P>, message: jetstream::Message) {
     }
     .instrument(span)
     .await;
+}
+
+/// Tells the server every `interval` that the message is still being worked
+/// on (each in-progress ack restarts its `ack_wait`); runs until dropped.
+async fn keep_in_progress(
+    message: &jetstream::Message,
+    interval: Duration,
+) -> std::convert::Infallible {
+    loop {
+        tokio::time::sleep(interval).await;
+        if let Err(err) = message.ack_with(AckKind::Progress).await {
+            debug!(error = %chain(&*err), "in-progress ack failed");
+        }
+    }
+}
+
+/// Where an overdue transform stands, so the overdue gauge counts it once.
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const OVERDUE: u8 = 2;
+
+/// Runs the stage's transform on a blocking thread, within the time limit.
+///
+/// The thread of a transform past its limit cannot be stopped (Rust has no
+/// safe way to kill a thread): it is left to finish in the background,
+/// holding its thread of the pool (not a CPU slot) and counted by
+/// `newsflow_pipeline_transforms_overdue`, while the message is dead-lettered
+/// with code `timeout` and the stage goes on. The input caps (payload size,
+/// HTML depth and element count) bound how long such a thread can run.
+async fn transform<P: Processor>(
+    shared: &Arc<Shared<P>>,
+    message: &jetstream::Message,
+    stream_sequence: u64,
+    delivered: i64,
+    stored_at: chrono::DateTime<chrono::Utc>,
+) -> Result<P::Transformed, StageError> {
+    let stage = shared.processor.stage();
+    let thread = shared
+        .transform_threads
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the transform thread semaphore is never closed");
+    // Released when the transform returns or goes past its limit: an overdue
+    // transform no longer holds back the messages behind it.
+    let _cpu = shared
+        .transform_cpus
+        .acquire()
+        .await
+        .expect("the transform CPU semaphore is never closed");
+    let state = Arc::new(AtomicU8::new(RUNNING));
+    let mut task = {
+        let shared = shared.clone();
+        let state = state.clone();
+        let payload = message.payload.clone();
+        let subject = message.subject.clone();
+        tokio::task::spawn_blocking(move || {
+            let _done = TransformDone {
+                state,
+                overdue: shared.metrics.transforms_overdue.clone(),
+                _thread: thread,
+            };
+            shared.processor.transform(Incoming {
+                payload: &payload,
+                subject: subject.as_str(),
+                stream_sequence,
+                delivered,
+                stored_at,
+            })
+        })
+    };
+    let limit = shared.settings.time_limit();
+    let joined = match tokio::time::timeout(limit, &mut task).await {
+        Ok(joined) => joined,
+        Err(_) => {
+            shared.metrics.transforms_overdue.inc();
+            if state
+                .compare_exchange(RUNNING, OVERDUE, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                warn!(
+                    stage,
+                    stream_sequence,
+                    limit_ms = limit.as_millis() as u64,
+                    "transform over its time limit; left to finish in the background"
+                );
+                return Err(Rejection::new(
+                    reject_code::TIMEOUT,
+                    format!(
+                        "the {stage} stage's transform did not finish within the time limit of {} ms (consumer.time_limit_ms); the message was {} bytes",
+                        limit.as_millis(),
+                        message.payload.len()
+                    ),
+                )
+                .into());
+            }
+            // It finished just as the limit passed: take its result.
+            shared.metrics.transforms_overdue.dec();
+            task.await
+        }
+    };
+    joined.unwrap_or_else(|err| {
+        let what = if err.is_panic() {
+            let panic = err.into_panic();
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into())
+        } else {
+            err.to_string()
+        };
+        Err(Rejection::new(
+            reject_code::PANIC,
+            format!("{stage} stage panicked: {what}"),
+        )
+        .into())
+    })
+}
+
+/// Dropped when a transform's thread returns or unwinds: frees its thread
+/// and, if it had gone past its limit, takes it off the overdue gauge.
+struct TransformDone {
+    state: Arc<AtomicU8>,
+    overdue: IntGauge,
+    _thread: OwnedSemaphorePermit,
+}
+
+impl Drop for TransformDone {
+    fn drop(&mut self) {
+        if self.state.swap(FINISHED, Ordering::AcqRel) == OVERDUE {
+            self.overdue.dec();
+        }
+    }
 }
 
 /// Acks or NAKs the message.

@@ -27,6 +27,22 @@ pub struct StageBinary {
     pub outputs: &'static [&'static str],
 }
 
+/// Runs a stage binary's main future on a multi-threaded runtime. At exit it
+/// does not wait for transforms still running past their time limit (their
+/// threads cannot be stopped, and their messages are already dead-lettered).
+///
+/// # Errors
+/// When the runtime cannot start, or as `main` returns.
+pub fn block_on(main: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(main);
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
+}
+
 /// Loads settings and starts logging; returns the settings for the stage to read its section.
 ///
 /// # Errors
@@ -71,11 +87,12 @@ pub async fn run_until<P: Processor>(
     tracing::info!(
         service = binary.name,
         version = binary.version,
-        nats_url = %settings.nats_url,
+        nats_url = %crate::nats::redact(&settings.nats_url),
         metrics_addr = %settings.metrics_addr,
         "starting"
     );
-    let client = crate::nats::connect(&settings.nats_url, binary.name, true).await?;
+    let client =
+        crate::nats::connect(&settings.nats_url, &settings.nats, binary.name, true).await?;
     let health_client = client.clone();
     let readiness = Readiness::default();
     let ready = readiness.clone();
@@ -98,7 +115,12 @@ pub async fn run_until<P: Processor>(
     for subject in stream_specs {
         let spec = topology::stream_for(subject);
         loop {
-            match topology::ensure_stream(&js, spec, &settings.streams).await {
+            let ensured = if settings.streams.manage {
+                topology::ensure_stream(&js, spec, &settings.streams).await
+            } else {
+                topology::check_stream(&js, spec.name).await
+            };
+            match ensured {
                 Ok(line) => {
                     tracing::debug!("{line}");
                     break;

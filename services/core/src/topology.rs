@@ -22,6 +22,14 @@ pub enum TopologyError {
         #[source]
         source: async_nats::Error,
     },
+    #[error(
+        "cannot look up stream {name} (with streams.manage = false services do not create streams: run `newsflow setup` with operator credentials)"
+    )]
+    Missing {
+        name: String,
+        #[source]
+        source: async_nats::Error,
+    },
     #[error("cannot create or update consumer {durable} on stream {stream}{}", refusal(*.refused))]
     Consumer {
         stream: String,
@@ -48,6 +56,7 @@ impl TopologyError {
     pub fn is_refused(&self) -> bool {
         match self {
             Self::Stream { refused, .. } | Self::Consumer { refused, .. } => *refused,
+            Self::Missing { .. } => false,
         }
     }
 }
@@ -247,6 +256,24 @@ pub async fn ensure_stream(
 ///
 /// # Errors
 /// When the server refuses the configuration.
+/// Checks that the stream `name` exists, for services that do not manage
+/// streams (`streams.manage = false`); says what exists.
+///
+/// # Errors
+/// When the stream does not exist (yet) or cannot be looked up.
+pub async fn check_stream(js: &jetstream::Context, name: &str) -> Result<String, TopologyError> {
+    let missing = |source: async_nats::Error| TopologyError::Missing {
+        name: name.into(),
+        source,
+    };
+    let mut stream = js.get_stream(name).await.map_err(|e| missing(e.into()))?;
+    let info = stream.info().await.map_err(|e| missing(e.into()))?;
+    Ok(format!(
+        "stream {name}: {} messages, {} bytes (managed by `newsflow setup`)",
+        info.state.messages, info.state.bytes
+    ))
+}
+
 pub async fn ensure_consumer(
     js: &jetstream::Context,
     spec: &ConsumerSpec,

@@ -179,21 +179,40 @@ pub struct DedupStage<L> {
 }
 
 impl<L: VerdictLog> DedupStage<L> {
+    /// The article's fingerprint: CPU work on its text, no NATS. `None` for
+    /// a text too short to judge (`text.min_words`).
+    pub fn fingerprint(&self, staged: &StagedArticle) -> Option<Fingerprint> {
+        let body = staged.body();
+        if word_count(body) < self.limits.min_text_words {
+            return None;
+        }
+        let analysis = shingle::analyze(body);
+        Some(Fingerprint {
+            source_seq: staged.source_seq,
+            id: staged.id().to_string(),
+            exact: analysis.exact,
+            sketch: Sketch::of_shingles(&analysis.shingles),
+        })
+    }
+
     /// The verdict for one article (no publishing).
     ///
     /// # Errors
     /// Transient errors of the fingerprint log.
     pub async fn verdict(&self, staged: &StagedArticle) -> Result<Verdict, StageError> {
-        let body = staged.body();
-        if word_count(body) < self.limits.min_text_words {
+        self.verdict_of(self.fingerprint(staged)).await
+    }
+
+    /// The verdict the fingerprint log gives a fingerprint.
+    ///
+    /// # Errors
+    /// Transient errors of the fingerprint log.
+    pub async fn verdict_of(
+        &self,
+        fingerprint: Option<Fingerprint>,
+    ) -> Result<Verdict, StageError> {
+        let Some(fingerprint) = fingerprint else {
             return Ok(Verdict::Unchecked);
-        }
-        let analysis = shingle::analyze(body);
-        let fingerprint = Fingerprint {
-            source_seq: staged.source_seq,
-            id: staged.id().to_string(),
-            exact: analysis.exact,
-            sketch: Sketch::of_shingles(&analysis.shingles),
         };
         let Applied {
             verdict,
@@ -228,6 +247,9 @@ impl<L: VerdictLog> DedupStage<L> {
 }
 
 impl<L: VerdictLog> Processor for DedupStage<L> {
+    /// The article and its fingerprint; the verdict needs the fingerprint log.
+    type Transformed = (StagedArticle, Option<Fingerprint>);
+
     fn stage(&self) -> &'static str {
         STAGE
     }
@@ -236,10 +258,18 @@ impl<L: VerdictLog> Processor for DedupStage<L> {
         metrics::init();
     }
 
-    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
+    fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError> {
         let mut staged = decode_staged(input.payload)?;
         html::attach_page(&mut staged, &self.limits.html);
-        let verdict = self.verdict(&staged).await?;
+        let fingerprint = self.fingerprint(&staged);
+        Ok((staged, fingerprint))
+    }
+
+    async fn finish(
+        &self,
+        (staged, fingerprint): Self::Transformed,
+    ) -> Result<Processed, StageError> {
+        let verdict = self.verdict_of(fingerprint).await?;
         match &verdict {
             Verdict::Unique { redelivered: false } => metrics::verdict("unique"),
             Verdict::Unique { redelivered: true } => metrics::verdict("redelivered"),

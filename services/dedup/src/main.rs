@@ -40,17 +40,24 @@ const BINARY: StageBinary = StageBinary {
     outputs: &[subjects::UNIQUE, subjects::DUPLICATES],
 };
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    service::block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = service::load_settings(&BINARY, &args.common)?;
     let streams = settings.streams.clone();
     let dedup: DedupSettings = settings.section("dedup")?;
     let limits = settings.intake_limits();
     service::run(&BINARY, settings, async |js| {
-        topology::ensure_dedup_fingerprints(js, &streams)
-            .await
-            .context("creating the fingerprint stream")?;
+        if streams.manage {
+            topology::ensure_dedup_fingerprints(js, &streams)
+                .await
+                .context("creating the fingerprint stream")?;
+        } else {
+            wait_for_stream(js, subjects::STREAM_DEDUP_FINGERPRINTS).await;
+        }
         let index = DupIndex::new(IndexSettings {
             near: dedup.near,
             threshold: dedup.threshold,
@@ -68,4 +75,20 @@ async fn main() -> anyhow::Result<()> {
         })
     })
     .await
+}
+
+/// Waits until an operator has created `name` (`streams.manage = false`).
+async fn wait_for_stream(js: &async_nats::jetstream::Context, name: &str) {
+    loop {
+        match topology::check_stream(js, name).await {
+            Ok(line) => {
+                tracing::debug!("{line}");
+                return;
+            }
+            Err(err) => {
+                tracing::warn!(error = %newsflow_core::telemetry::chain(&err), "waiting for a stream");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
 }

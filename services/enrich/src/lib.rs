@@ -522,6 +522,8 @@ impl EnrichStage {
 }
 
 impl Processor for EnrichStage {
+    type Transformed = Processed;
+
     fn stage(&self) -> &'static str {
         STAGE
     }
@@ -530,7 +532,7 @@ impl Processor for EnrichStage {
         metrics();
     }
 
-    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
+    fn transform(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
         let mut staged = decode_staged(input.payload)?;
         newsflow_core::html::attach_page(&mut staged, &self.html_limits);
         let message_id = staged.message_id();
@@ -586,6 +588,10 @@ impl Processor for EnrichStage {
             payload: Bytes::from(serde_json::to_vec(&record).expect("record serializes")),
         }]
         .into())
+    }
+
+    async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
     }
 }
 

@@ -216,6 +216,8 @@ impl LangidStage {
 }
 
 impl Processor for LangidStage {
+    type Transformed = Processed;
+
     fn stage(&self) -> &'static str {
         STAGE
     }
@@ -231,7 +233,7 @@ impl Processor for LangidStage {
         }
     }
 
-    async fn process(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
+    fn transform(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
         let article = decode_article(input.payload, self.limits)?;
         let received_at = input.stored_at.to_rfc3339_opts(chrono_seconds(), true);
         let (staged, detection) =
@@ -245,6 +247,10 @@ impl Processor for LangidStage {
             payload: Bytes::from(payload),
         }]
         .into())
+    }
+
+    async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
     }
 }
 

@@ -32,8 +32,11 @@ const BINARY: StageBinary = StageBinary {
     outputs: &[subjects::DETECTED],
 };
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    service::block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = service::load_settings(&BINARY, &args.common)?;
     let config: LangidConfig = settings

@@ -1,0 +1,269 @@
+//! Issue 12 item 4: no message stalls a stage. A page built to make HTML
+//! parsing slow, published between good articles, ends as an outcome of its
+//! own while the good articles behind it flow, and it is never handed to a
+//! second worker while the first still works on it.
+
+use std::time::{Duration, Instant};
+
+use newsflow_core::subjects;
+use newsflow_tests::{Service, publish};
+use serde_json::json;
+
+use crate::{FAST_REDELIVERY, Outcomes, Stack, outcomes_len, stream_len, wait_for_outcomes};
+
+/// A text of `words` words that shares no run of four words with another seed's.
+pub(crate) fn distinct_text(seed: u64, words: usize) -> String {
+    const VOCABULARY: &[&str] = &[
+        "harbour",
+        "council",
+        "budget",
+        "ferry",
+        "storm",
+        "school",
+        "river",
+        "bridge",
+        "market",
+        "station",
+        "winter",
+        "summer",
+        "farmers",
+        "teachers",
+        "doctors",
+        "workers",
+        "village",
+        "museum",
+        "library",
+        "airport",
+        "festival",
+        "election",
+        "court",
+        "police",
+        "hospital",
+        "factory",
+        "railway",
+        "mayor",
+        "minister",
+        "report",
+        "survey",
+        "prices",
+        "wages",
+        "tourists",
+        "students",
+        "drivers",
+        "fishermen",
+        "nurses",
+        "judges",
+        "engineers",
+        "opened",
+        "closed",
+        "approved",
+        "rejected",
+        "delayed",
+        "announced",
+        "repaired",
+        "expanded",
+        "reduced",
+        "reviewed",
+        "north",
+        "south",
+        "eastern",
+        "western",
+        "coastal",
+        "rural",
+        "central",
+        "local",
+        "regional",
+        "national",
+    ];
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    (0..words)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            VOCABULARY[(state >> 33) as usize % VOCABULARY.len()]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn good_article(n: u64) -> Vec<u8> {
+    let article = json!({
+        "id": format!("good-{n}"),
+        "title": format!("Report number {n}"),
+        "text": format!("{}.", distinct_text(n + 1, 80)),
+    });
+    serde_json::to_vec(&article).unwrap()
+}
+
+/// A page whose article sits inside `depth` nested `<div>`s.
+fn nested_page(id: &str, depth: usize) -> Vec<u8> {
+    let html = format!(
+        "<html><body>{}<p>{}</p>{}</body></html>",
+        "<div>".repeat(depth),
+        distinct_text(999, 60),
+        "</div>".repeat(depth)
+    );
+    serde_json::to_vec(
+        &json!({"id": id, "url": format!("https://hostile.example/{id}"), "html": html}),
+    )
+    .unwrap()
+}
+
+/// Publishes a warm-up article and waits for its outcome, so timing starts
+/// with every stage consuming.
+async fn warm_up(stack: &Stack) {
+    publish(&stack.js, subjects::RAW, "warm-up", good_article(1_000)).await;
+    wait_for_outcomes(&stack.js, 1, Duration::from_secs(60)).await;
+}
+
+/// Deliveries a service took from its input so far.
+fn received(service: &Service, stage: &str) -> f64 {
+    service.metric(&format!(
+        "newsflow_pipeline_messages_received_total{{stage=\"{stage}\"}}"
+    ))
+}
+
+/// The good articles published after `hostile` and how long, from their
+/// publication, until every one of them had its record.
+async fn good_after_hostile(stack: &Stack, hostile: Vec<(&str, Vec<u8>)>, good: u64) -> Duration {
+    for n in 0..good / 2 {
+        publish(
+            &stack.js,
+            subjects::RAW,
+            &format!("good-{n}"),
+            good_article(n),
+        )
+        .await;
+    }
+    for (id, payload) in hostile {
+        publish(&stack.js, subjects::RAW, id, payload).await;
+    }
+    let published = Instant::now();
+    for n in good / 2..good {
+        publish(
+            &stack.js,
+            subjects::RAW,
+            &format!("good-{n}"),
+            good_article(n),
+        )
+        .await;
+    }
+    // The warm-up record plus the good ones.
+    while stream_len(&stack.js, subjects::ENRICHED).await < good + 1 {
+        assert!(
+            published.elapsed() < Duration::from_secs(60),
+            "only {} of {good} good records after a minute",
+            stream_len(&stack.js, subjects::ENRICHED).await - 1
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    published.elapsed()
+}
+
+/// With the shipped limits, pages 40,000 `<div>`s deep or with 200,000
+/// elements are read in linear time (the depth and element caps): they end
+/// as outcomes of their own, each delivered once, and do not hold up the
+/// articles behind them.
+#[tokio::test]
+async fn deeply_nested_and_huge_pages_do_not_hold_up_the_articles_behind_them() {
+    let stack = Stack::start().await;
+    warm_up(&stack).await;
+    let wide = {
+        let html = format!(
+            "<html><body><p>{}</p>{}</body></html>",
+            distinct_text(777, 60),
+            "<span>x</span>".repeat(200_000)
+        );
+        serde_json::to_vec(&json!({"id": "wide", "html": html})).unwrap()
+    };
+    let good = 10;
+    let took = good_after_hostile(
+        &stack,
+        vec![("deep", nested_page("deep", 40_000)), ("wide", wide)],
+        good,
+    )
+    .await;
+    println!(
+        "10 good articles behind a 40,000-deep and a 200,000-element page: all out in {took:?}"
+    );
+    wait_for_outcomes(&stack.js, good + 3, Duration::from_secs(60)).await;
+    let outcomes = Outcomes::read(&stack.js).await;
+    let counts = outcomes.id_counts();
+    for id in ["deep", "wide"] {
+        assert_eq!(counts.get(id), Some(&1), "{id}: {counts:?}");
+    }
+    assert!(
+        took < Duration::from_secs(5),
+        "the good articles took {took:?} behind the hostile pages"
+    );
+    assert_eq!(
+        received(&stack.pipeline.langid, "langid"),
+        (good + 3) as f64
+    );
+}
+
+/// With the caps raised out of the way, a nested page makes the HTML parser
+/// work for a long time (its cost grows with depth × size). The page is
+/// reported in progress past `ack_wait` (1 s), dead-lettered with code
+/// `timeout` at the time limit (2 s), delivered once; the good articles
+/// behind it are out within the time limit plus one second.
+#[tokio::test]
+async fn a_page_over_the_time_limit_is_dead_lettered_once_and_the_stage_goes_on() {
+    let limit = Duration::from_secs(2);
+    let limit_ms = limit.as_millis().to_string();
+    let mut env = FAST_REDELIVERY.to_vec();
+    env.extend([
+        ("NEWSFLOW__CONSUMER__ACK_WAIT_SECS", "1"),
+        ("NEWSFLOW__CONSUMER__TIME_LIMIT_MS", limit_ms.as_str()),
+        ("NEWSFLOW__CONSUMER__CONCURRENCY", "4"),
+        ("NEWSFLOW__TEXT__HTML_MAX_DEPTH", "100000000"),
+        ("NEWSFLOW__TEXT__HTML_MAX_ELEMENTS", "100000000"),
+    ]);
+    let stack = Stack::start_with(&env).await;
+    warm_up(&stack).await;
+    let good = 10;
+    let took = good_after_hostile(&stack, vec![("deep", nested_page("deep", 40_000))], good).await;
+    println!("10 good articles behind a 40,000-deep page read without caps: all out in {took:?}");
+    assert!(
+        took <= limit + Duration::from_secs(1),
+        "the good articles took {took:?} behind the page (limit {limit:?})"
+    );
+
+    let deadline = Instant::now() + limit + Duration::from_secs(5);
+    while stream_len(&stack.js, subjects::DLQ).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the page was never dead-lettered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Several ack_waits later the thread still parses the page in the
+    // background; the message was not handed out again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let langid = &stack.pipeline.langid;
+    assert_eq!(
+        received(langid, "langid"),
+        (good + 2) as f64,
+        "{}",
+        langid.log()
+    );
+    assert_eq!(
+        langid.metric("newsflow_pipeline_transforms_overdue{stage=\"langid\"}"),
+        1.0,
+        "the page's transform should still be running"
+    );
+    let outcomes = Outcomes::read(&stack.js).await;
+    assert_eq!(outcomes.dead_letters.len(), 1);
+    let letter = &outcomes.dead_letters[0];
+    assert_eq!(letter.header(subjects::HEADER_ERROR_CODE), Some("timeout"));
+    assert_eq!(letter.header(subjects::HEADER_STAGE), Some("langid"));
+    assert_eq!(letter.header(subjects::HEADER_DELIVERIES), Some("1"));
+    let reason = letter.header(subjects::HEADER_ERROR).unwrap_or_default();
+    assert!(
+        reason.contains("langid stage") && reason.contains("2000 ms"),
+        "{reason}"
+    );
+    assert_eq!(outcomes_len(&stack.js).await, good + 2);
+    assert_eq!(outcomes.id_counts().get("deep"), Some(&1));
+}
