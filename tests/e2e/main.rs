@@ -9,6 +9,7 @@ mod dead_letters;
 mod dedup_replicas;
 mod flow;
 mod observability;
+mod readme_record;
 mod web_pages;
 
 use std::collections::HashMap;
