@@ -37,11 +37,17 @@ pid_file="$NEWSFLOW_STATE/demo.pids"
 logs="$NEWSFLOW_STATE/logs"
 bin="${CARGO_TARGET_DIR:-$NEWSFLOW_ROOT/target}/debug"
 
-# The processes a --keep run left, if any is still alive.
+# The processes a --keep run left that are still alive. A pid is taken only
+# while it is still nats-server or a newsflow service: after a reboot the
+# number may belong to something else.
 kept_pids() {
   [ -f "$pid_file" ] || return 0
   local pid
-  for pid in $(cat "$pid_file"); do kill -0 "$pid" 2>/dev/null && echo "$pid"; done
+  for pid in $(cat "$pid_file"); do
+    case "$(ps -p "$pid" -o comm= 2>/dev/null)" in
+      nats-server|newsflow-*) echo "$pid" ;;
+    esac
+  done
   return 0
 }
 
