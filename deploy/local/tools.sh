@@ -6,7 +6,10 @@ NEWSFLOW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NEWSFLOW_STATE="${NEWSFLOW_STATE:-$NEWSFLOW_ROOT/.newsflow}"
 mkdir -p "$NEWSFLOW_STATE"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# A step's headline on stderr, in bold on a terminal only (logs stay plain).
+say() {
+  if [ -t 2 ]; then printf '\033[1m==> %s\033[0m\n' "$*" >&2; else printf '==> %s\n' "$*" >&2; fi
+}
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -1,6 +1,6 @@
 //! The `newsflow` command line against a real server.
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use newsflow_tests::{NatsServer, binary, newsflow_cli};
 
@@ -83,6 +83,9 @@ async fn every_command_explains_itself() {
         &["--help"][..],
         &["publish", "--help"],
         &["tail", "--help"],
+        &["wait", "--help"],
+        &["detect", "--help"],
+        &["extract", "--help"],
         &["setup", "--help"],
         &["bench", "--help"],
     ] {
@@ -91,10 +94,11 @@ async fn every_command_explains_itself() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{args:?}");
+        let help = text(&out.stdout);
+        assert!(help.len() > 200, "{args:?}: {help}");
         assert!(
-            text(&out.stdout).len() > 200,
-            "{args:?}: {}",
-            text(&out.stdout)
+            help.contains("Exit status"),
+            "{args:?} documents no exit status: {help}"
         );
     }
     for service in ["newsflow-langid", "newsflow-dedup", "newsflow-enrich"] {
@@ -128,4 +132,55 @@ async fn an_unreachable_server_is_a_clear_error() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn tail_follow_prints_new_messages_as_a_table_until_interrupted() {
+    use std::io::{BufRead, BufReader};
+
+    let server = NatsServer::start();
+    let first = "{\"id\":\"a\",\"title\":\"First\",\"text\":\"one\"}\n";
+    assert!(
+        newsflow(&server, &["publish", "-"], Some(first))
+            .status
+            .success()
+    );
+    let mut child = Command::new(binary("newsflow"))
+        .args([
+            "tail",
+            "--subject",
+            "news.raw",
+            "--follow",
+            "--timeout",
+            "0.5",
+        ])
+        .args(["--format", "table"])
+        .env("NATS_URL", server.url())
+        .env("COLUMNS", "80")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "a  First");
+    // Longer than --timeout: with --follow the command keeps waiting.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let second = "{\"id\":\"b\",\"text\":\"two\"}\n";
+    assert!(
+        newsflow(&server, &["publish", "-"], Some(second))
+            .status
+            .success()
+    );
+    assert_eq!(lines.next().unwrap().unwrap(), "b  (no title)");
+    // Ctrl-C ends a follow as a normal stop.
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("(2 messages on news.raw)"), "{stderr}");
 }

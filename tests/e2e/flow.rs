@@ -251,6 +251,7 @@ async fn the_project_samples_flow_through_the_cli_and_match_the_contracts() {
     );
 
     let alliance = &records["en-alliance"];
+    crate::readme_record::check(&records[crate::readme_record::SAMPLE_ID]);
     assert_eq!(alliance["countries"][0]["code"], "UA");
     assert_eq!(alliance["dateline"]["location"], "Brussels");
     assert!(

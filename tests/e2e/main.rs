@@ -11,6 +11,7 @@ mod dedup_replicas;
 mod flow;
 mod nats_access;
 mod observability;
+mod readme_record;
 mod stalls;
 mod web_pages;
 

@@ -6,7 +6,9 @@ mod extract;
 mod generate;
 mod publish;
 mod sources;
+mod table;
 mod tail;
+mod wait;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -24,11 +26,17 @@ use newsflow_core::{subjects, topology};
 /// `news.enriched` (copies go to `news.duplicates`, rejects to `news.dlq`).
 /// This tool sets the streams up, publishes articles, reads the results and
 /// measures throughput.
+///
+/// Exit status of every command: 0 on success; 1 when the command failed
+/// (the reason is printed on stderr: NATS unreachable, a stream missing, an
+/// input refused, ...); 2 when the command line itself is wrong. Each
+/// command's --help says what counts as failure for it.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 struct Cli {
-    /// NATS server URL, or several comma-separated [default: nats://127.0.0.1:4222,
-    /// or `nats_url` of the config file].
+    /// NATS server URL, or several comma-separated (used by setup, publish,
+    /// tail, wait and bench) [default: nats://127.0.0.1:4222, or `nats_url`
+    /// of the config file].
     #[arg(long, global = true, env = "NATS_URL", value_name = "URL[,URL...]")]
     nats_url: Option<String>,
     #[command(flatten)]
@@ -46,6 +54,11 @@ enum Command {
     ///
     /// Safe to run any number of times: it converges the server to the
     /// configuration and keeps the data. Services do the same for what they use.
+    ///
+    /// Exit status: 0 when everything exists as configured; 1 when NATS
+    /// cannot be reached or the server refuses a stream or consumer (the
+    /// message names it and the server's reason, e.g. a setting that
+    /// conflicts with the existing object).
     Setup,
     /// Publish articles to news.raw.
     ///
@@ -73,28 +86,71 @@ enum Command {
         #[arg(long, default_value = subjects::RAW)]
         subject: String,
     },
-    /// Print messages of a subject from the start of its stream as JSON lines.
+    /// Print the messages of a subject from the start of its stream.
     ///
-    /// Dead letters (news.dlq) print as objects with the stage, the error and
-    /// the original payload.
+    /// As JSON lines (the default, for programs) or as a table for people
+    /// (`--format table`: per record its id, language, dedup status, title,
+    /// top entities, countries and categories; per duplicate notice the
+    /// original it copies; per dead letter the stage, code, whole reason and
+    /// the start of the payload). Dead letters (news.dlq) print in JSON as
+    /// objects with the stage, the error and the original payload. Stops when
+    /// nothing arrives for --timeout seconds, or with --follow keeps waiting
+    /// for new messages until Ctrl-C.
+    ///
+    /// Exit status: 0 when the messages were read (also when there were none,
+    /// and when --follow is stopped with Ctrl-C); 1 when no stream holds the
+    /// subject (run `newsflow setup`), NATS cannot be reached, or stdout
+    /// cannot be written.
     Tail {
-        /// Subject to read.
+        /// Subject to read: news.enriched, news.duplicates, news.dlq, news.raw, ...
         #[arg(long, default_value = subjects::ENRICHED)]
         subject: String,
         /// Stop after this many messages.
         #[arg(long)]
         count: Option<usize>,
-        /// Stop when nothing arrives for this many seconds.
+        /// Stop when nothing arrives for this many seconds (ignored with --follow).
         #[arg(long, default_value_t = 5.0)]
+        timeout: f64,
+        /// Keep waiting for new messages after the last one, until Ctrl-C.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// `json` (one line per message, as stored) or `table` (a few lines
+        /// per message cut to the terminal width; COLUMNS sets the width when
+        /// stdout is not a terminal).
+        #[arg(long, value_enum, default_value_t = tail::Format::Json)]
+        format: tail::Format,
+    },
+    /// Wait until the running services have handled everything published so far.
+    ///
+    /// Polls the durable consumers of langid, dedup and enrich until none
+    /// has a message pending or unacknowledged, so every article published
+    /// before has its record, duplicate notice or dead letter. Scripts run
+    /// it between `publish` and `tail`.
+    ///
+    /// Exit status: 0 once the pipeline is idle; 1 when --timeout passes
+    /// first (the message says which stage still has messages: is its
+    /// service running?) or a consumer cannot be read (run `newsflow setup`).
+    Wait {
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 60.0)]
         timeout: f64,
     },
     /// Measure throughput and latency of the running services against a no-op relay.
+    ///
+    /// Exit status: 0 when the runs finished and the report was printed; 1
+    /// when the services are not running or a run did not finish in time.
     Bench(bench::BenchArgs),
     /// Run one no-op relay hop (started by `bench`).
     #[command(hide = true)]
     RelayHop(bench::RelayArgs),
     /// Detect the language of each stdin line (or JSON article with --json),
     /// with exactly the transform the langid service uses; prints JSON lines.
+    ///
+    /// Works without NATS. A --json line that is not an article prints
+    /// `{"error": ...}` and the run goes on.
+    ///
+    /// Exit status: 0 when every line was read and answered; 1 when the
+    /// configuration is invalid or stdin/stdout fail.
     Detect(detect::DetectArgs),
     /// Extract title, publication time and main text from HTML pages, without NATS.
     ///
@@ -104,6 +160,9 @@ enum Command {
     /// "text"}` per page. A malformed line or a page that fails is reported on
     /// stderr with its line number and skipped; the exit status is then
     /// non-zero. Used by `deploy/eval/extraction/` to score the extraction.
+    ///
+    /// Exit status: 0 when every page was extracted; 1 when a line or page
+    /// failed (the others are still printed) or a file cannot be read.
     Extract(extract::ExtractArgs),
 }
 
@@ -173,10 +232,24 @@ async fn main() -> anyhow::Result<()> {
             subject,
             count,
             timeout,
+            follow,
+            format,
         } => {
-            let idle = Duration::from_secs_f64(timeout.max(0.0));
+            let options = tail::TailOptions {
+                count,
+                idle: (!follow).then(|| Duration::from_secs_f64(timeout.max(0.0))),
+                format,
+                width: tail::terminal_width(),
+            };
             let mut stdout = std::io::stdout().lock();
-            tail::tail(&js, &subject, count, idle, &mut stdout).await?;
+            let printed = tail::tail(&js, &subject, options, &mut stdout).await?;
+            if format == tail::Format::Table {
+                let noun = if printed == 1 { "message" } else { "messages" };
+                eprintln!("({printed} {noun} on {subject})");
+            }
+        }
+        Command::Wait { timeout } => {
+            wait::until_idle(&js, Duration::from_secs_f64(timeout.max(0.0))).await?;
         }
         Command::Bench(args) => bench::run(&js, &settings.nats_url, &settings, args).await?,
         Command::RelayHop(args) => bench::relay_hop(js.clone(), &settings, &args).await?,
