@@ -224,6 +224,8 @@ const NAME_OPENERS: &[&str] = &[
     "For",
     "With",
     "Selon",
+    "Quand",
+    "Lorsque",
     "Pour",
     "Avec",
     "Mais",
@@ -268,6 +270,7 @@ pub fn find_entities(
         Some(model) => {
             let names = crate::ner::names(text, sentences, model);
             add_tagged_names(text, folded, &names, index, &mut entities);
+            give_surnames_to_the_article_s_own_persons(&mut entities);
         }
         None => {
             let candidates = candidate_entities(text, folded, &entities);
@@ -410,6 +413,40 @@ pub fn add_tagged_names(
     }
     entities.retain(|e| !e.mentions.is_empty());
     add_repeated_surnames(text, entities);
+}
+
+/// A listed person named only by a surname (`Scholz`, listed as Olaf
+/// Scholz) is the article's own person of that surname (`la cardiologue
+/// Jaqueline Scholz`) when the article names one in full who is someone
+/// else: the surname's mentions move to them.
+fn give_surnames_to_the_article_s_own_persons(entities: &mut Vec<Entity>) {
+    let surname = |name: &str| name.rsplit(' ').next().unwrap_or(name).to_string();
+    let mut moves: Vec<(usize, usize)> = Vec::new();
+    for (i, listed) in entities.iter().enumerate() {
+        if listed.kind != EntityType::Person || listed.candidate {
+            continue;
+        }
+        let listed_surname = surname(&listed.name);
+        if listed.mentions.iter().any(|m| m.text != listed_surname) {
+            continue;
+        }
+        let own = entities.iter().position(|e| {
+            e.kind == EntityType::Person
+                && e.candidate
+                && e.name.contains(' ')
+                && e.name != listed.name
+                && surname(&e.name) == listed_surname
+        });
+        if let Some(j) = own {
+            moves.push((i, j));
+        }
+    }
+    for &(i, j) in &moves {
+        let mentions = std::mem::take(&mut entities[i].mentions);
+        entities[j].mentions.extend(mentions);
+        entities[j].mentions.sort_by_key(|m| m.start);
+    }
+    entities.retain(|e| !e.mentions.is_empty());
 }
 
 /// Mentions the tagger missed of the persons it found: each later
@@ -662,6 +699,48 @@ mod tests {
             ids("وقال جيمس كلابر إن صلات بـ\"داعش\" والدواعش، وأضاف كلابر"),
             vec![("nf:james-clapper".into(), 2), ("Q2429253".into(), 2)]
         );
+    }
+
+    #[test]
+    fn a_listed_surname_goes_to_the_article_s_own_person_of_that_name() {
+        let person = |id: Option<&str>, name: &str, mentions: &[(&str, usize)]| Entity {
+            id: id.map(str::to_string),
+            name: name.into(),
+            kind: EntityType::Person,
+            candidate: id.is_none(),
+            part_of: None,
+            mentions: mentions
+                .iter()
+                .map(|&(text, start)| Mention {
+                    text: text.into(),
+                    start,
+                    end: start + text.chars().count(),
+                })
+                .collect(),
+        };
+        let mut entities = vec![
+            person(
+                Some("Q61053"),
+                "Olaf Scholz",
+                &[("Scholz", 90), ("Scholz", 200)],
+            ),
+            person(None, "Jaqueline Scholz", &[("Jaqueline Scholz", 10)]),
+        ];
+        give_surnames_to_the_article_s_own_persons(&mut entities);
+        assert_eq!(entities.len(), 1);
+        assert_eq!(entities[0].name, "Jaqueline Scholz");
+        assert_eq!(entities[0].mentions.len(), 3);
+        // Named in full, the listed person stays who they are.
+        let mut entities = vec![
+            person(
+                Some("Q61053"),
+                "Olaf Scholz",
+                &[("Olaf Scholz", 90), ("Scholz", 200)],
+            ),
+            person(None, "Jaqueline Scholz", &[("Jaqueline Scholz", 10)]),
+        ];
+        give_surnames_to_the_article_s_own_persons(&mut entities);
+        assert_eq!(entities.len(), 2);
     }
 
     #[test]
