@@ -305,11 +305,11 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     // The closing mark of a quotation run on from an earlier paragraph is
     // not the opening of another.
     let mut run_on_close: Option<usize> = None;
-    for whole in QUOTED.find_iter(text) {
-        if run_on_close == Some(whole.start()) {
+    for whole in quotation_spans(text) {
+        if run_on_close == Some(whole.start) {
             continue;
         }
-        let marked = whole.as_str();
+        let marked = &text[whole.clone()];
         let open = if marked.starts_with("``") {
             2
         } else {
@@ -328,7 +328,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         }
         // Spaces inside the marks (`« … »`) are not part of the quotation.
         let quoted = inner.trim();
-        let inner_start = whole.start() + open + (inner.len() - inner.trim_start().len());
+        let inner_start = whole.start + open + (inner.len() - inner.trim_start().len());
         char_pos += text[byte_pos..inner_start].chars().count();
         byte_pos = inner_start;
         let start = char_pos;
@@ -336,11 +336,11 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         // A quotation that runs on into the next paragraphs is attributed
         // after its closing mark there (`"… ¶ …," said Jane Doe`).
         let attribution_at = if close == 0 {
-            closing_mark_after(text, whole.end()).unwrap_or(whole.end())
+            closing_mark_after(text, whole.end).unwrap_or(whole.end)
         } else {
-            whole.end()
+            whole.end
         };
-        if attribution_at != whole.end() {
+        if attribution_at != whole.end {
             let mark = text[..attribution_at]
                 .chars()
                 .next_back()
@@ -351,9 +351,9 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             .find('\n')
             .map_or(text.len(), |i| attribution_at + i);
         let after = &text[attribution_at..floor_char(text, line_end.min(attribution_at + 120))];
-        let line_start = text[..whole.start()].rfind('\n').map_or(0, |i| i + 1);
-        let before = &text
-            [line_start.max(floor_char(text, whole.start().saturating_sub(120)))..whole.start()];
+        let line_start = text[..whole.start].rfind('\n').map_or(0, |i| i + 1);
+        let before =
+            &text[line_start.max(floor_char(text, whole.start.saturating_sub(120)))..whole.start];
         let paragraph_before = &text[line_start..inner_start];
         let context = Context {
             before: paragraph_before,
@@ -375,10 +375,9 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
                 // No attribution: a quotation that opens its paragraph goes on
                 // with the last speaker; one inside a paragraph is the person's
                 // that paragraph named last before it.
-                let opens_paragraph = text[line_start..whole.start()].trim().is_empty();
-                let follows_quotation = previous_quote_end.is_some_and(|e| {
-                    whole.start() >= e && whole.start() - e <= FOLLOWING_QUOTE_BYTES
-                });
+                let opens_paragraph = text[line_start..whole.start].trim().is_empty();
+                let follows_quotation = previous_quote_end
+                    .is_some_and(|e| whole.start >= e && whole.start - e <= FOLLOWING_QUOTE_BYTES);
                 if (opens_paragraph || follows_quotation) && last_speaker.is_some() {
                     return last_speaker.clone();
                 }
@@ -398,7 +397,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         {
             last_speaker = Some((name.clone(), id.clone()));
         }
-        previous_quote_end = Some(whole.end());
+        previous_quote_end = Some(whole.end);
         earlier_quotes.push(start..end);
         let (speaker, speaker_id) = speaker.unzip();
         out.push(Quote {
@@ -408,6 +407,86 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             speaker,
             speaker_id: speaker_id.flatten(),
         });
+    }
+    out
+}
+
+/// The byte spans of the quotations of `text`, marks included, in order:
+/// the curly, angle and PTB marks as [`QUOTED`] finds them, and straight
+/// `"` marks paired by [`straight_quotation_spans`].
+fn quotation_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans: Vec<std::ops::Range<usize>> = QUOTED
+        .find_iter(text)
+        .filter(|m| !m.as_str().starts_with('"'))
+        .map(|m| m.range())
+        .chain(straight_quotation_spans(text))
+        .collect();
+    spans.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for span in spans {
+        if out.last().is_none_or(|last| span.start >= last.end) {
+            out.push(span);
+        }
+    }
+    out
+}
+
+/// Quotations between straight `"` marks. A mark opens when it follows a
+/// space (or a line's start, a bracket, a colon) and a letter follows it,
+/// and closes when it follows a letter or punctuation and no letter
+/// follows; otherwise it does what the quotation state calls for. Pairing
+/// by role, not by count, keeps one stray or nested mark (`se disent :
+/// "wow, …", rapporte Scholz`) from pairing every later mark of a
+/// paragraph the wrong way. A quotation still open at a new opening mark
+/// or at its paragraph's end ends there.
+fn straight_quotation_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    const MIN_INNER_BYTES: usize = 8;
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
+    let push = |from: usize, to: usize, out: &mut Vec<std::ops::Range<usize>>| {
+        if to - from > MIN_INNER_BYTES {
+            out.push(from..to);
+        }
+    };
+    let mut previous: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        match c {
+            '\n' => {
+                if let Some(from) = open.take() {
+                    push(from, i, &mut out);
+                }
+            }
+            '"' => {
+                let after_space =
+                    previous.is_none_or(|p| p.is_whitespace() || "([{:–—/".contains(p));
+                let opens = after_space && next.is_some_and(|n| !n.is_whitespace());
+                let closes = !after_space && !next.is_some_and(char::is_alphanumeric);
+                let closing = match (opens, closes) {
+                    (true, false) => false,
+                    (false, true) => true,
+                    _ => open.is_some(),
+                };
+                match (closing, open) {
+                    (true, Some(from)) => {
+                        push(from, i + 1, &mut out);
+                        open = None;
+                    }
+                    (true, None) => {}
+                    (false, Some(from)) => {
+                        push(from, i, &mut out);
+                        open = Some(i);
+                    }
+                    (false, None) => open = Some(i),
+                }
+            }
+            _ => {}
+        }
+        previous = Some(c);
+    }
+    if let Some(from) = open {
+        push(from, text.len(), &mut out);
     }
     out
 }
@@ -958,5 +1037,19 @@ mod tests {
         let found = quotes(text, &entities);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].speaker.as_deref(), Some("Constantinos Doganis"));
+    }
+
+    #[test]
+    fn a_nested_straight_mark_does_not_pair_the_later_marks_the_wrong_way() {
+        let text = "\"Lorsque je parle du tabac, les patients se disent : \"wow, ça n'a pas de sens\", rapporte Scholz. \"D'une certaine manière, nous donnons l'autonomie\", estime-t-elle.";
+        let texts: Vec<String> = quotes(text, &[]).into_iter().map(|q| q.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "Lorsque je parle du tabac, les patients se disent :",
+                "wow, ça n'a pas de sens",
+                "D'une certaine manière, nous donnons l'autonomie",
+            ]
+        );
     }
 }
