@@ -24,8 +24,10 @@ pub const ROWS: usize = HASHES / BANDS;
 pub const CONTAINMENT_FLOOR: f64 = 0.25;
 
 /// Texts with fewer distinct shingles than this are compared exactly only:
-/// a handful of shingles says too little to call two texts near-copies.
-pub const MIN_SHINGLES: u32 = 12;
+/// a caption or a one-sentence teaser says too little to call two texts
+/// near-copies. Matches [`crate::verify::MIN_WORDS`] (30 words make 27
+/// shingles of 4).
+pub const MIN_SHINGLES: u32 = 27;
 
 /// A MinHash sketch of one text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +81,12 @@ impl Similarity {
         } else {
             self.jaccard
         }
+    }
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Self::of_shingles(&[])
     }
 }
 
@@ -137,22 +145,36 @@ impl Sketch {
     }
 }
 
-/// One entry of the fingerprint stream: who, which input message, what text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One entry of the fingerprint stream: who, which input message, what
+/// text, and what its replica's verifier decided.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Fingerprint {
-    /// Sequence of the article in `NEWS_RAW`: names the input message.
+    /// Sequence of the article in `NEWS_RAW`: names the input message, and
+    /// orders publication (the earlier of two copies is the original).
     pub source_seq: u64,
+    /// Publication time the article states (Unix milliseconds), 0 when it
+    /// states none: when both copies state one, it decides which is earlier.
+    pub published_ms: i64,
     /// Article id, reported as `duplicate_of` / `cluster_id`.
     pub id: String,
     /// Exact-copy key: a hash of the normalized words (see [`shingle::Analysis::exact`]).
     pub exact: u64,
     pub sketch: Sketch,
+    /// The last stream sequence the appending replica's index had applied
+    /// when it verified the candidates: candidates stored after it were not
+    /// seen, and make the verdict stale (see [`crate::index`]).
+    pub decided_at: u64,
+    /// Stream sequence of the candidate the verifier found this text a copy
+    /// of, 0 for none.
+    pub link: u64,
+    /// The verifier's similarity with `link`, in thousandths.
+    pub link_similarity: u16,
 }
 
 /// Version byte of the binary fingerprint record.
-const RECORD_VERSION: u8 = 2;
+const RECORD_VERSION: u8 = 3;
 /// Bytes before the id.
-pub const RECORD_HEADER: usize = 1 + 8 + 8 + 4 + 2 * HASHES;
+pub const RECORD_HEADER: usize = 1 + 8 + 8 + 8 + 4 + 2 * HASHES + 8 + 8 + 2;
 
 /// A fingerprint record that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -163,18 +185,22 @@ pub struct RecordError {
 }
 
 impl Fingerprint {
-    /// The binary record: version, `source_seq`, exact key, shingle count,
-    /// the minima (all little-endian), then the id in UTF-8: 149 bytes plus
-    /// the id.
+    /// The binary record: version, `source_seq`, `published_ms`, exact key,
+    /// shingle count, the minima, `decided_at`, `link`, `link_similarity`
+    /// (all little-endian), then the id in UTF-8: 175 bytes plus the id.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(RECORD_HEADER + self.id.len());
         out.push(RECORD_VERSION);
         out.extend_from_slice(&self.source_seq.to_le_bytes());
+        out.extend_from_slice(&self.published_ms.to_le_bytes());
         out.extend_from_slice(&self.exact.to_le_bytes());
         out.extend_from_slice(&self.sketch.shingles.to_le_bytes());
         for m in self.sketch.mins {
             out.extend_from_slice(&m.to_le_bytes());
         }
+        out.extend_from_slice(&self.decided_at.to_le_bytes());
+        out.extend_from_slice(&self.link.to_le_bytes());
+        out.extend_from_slice(&self.link_similarity.to_le_bytes());
         out.extend_from_slice(self.id.as_bytes());
         out
     }
@@ -195,22 +221,25 @@ impl Fingerprint {
             return Err(err("unknown record version"));
         }
         let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-        let source_seq = u64_at(1);
-        let exact = u64_at(9);
-        let shingles = u32::from_le_bytes(bytes[17..21].try_into().expect("4 bytes"));
+        let shingles = u32::from_le_bytes(bytes[25..29].try_into().expect("4 bytes"));
         let mut mins = [0u16; HASHES];
         for (i, m) in mins.iter_mut().enumerate() {
-            let at = 21 + 2 * i;
+            let at = 29 + 2 * i;
             *m = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
         }
+        let after = 29 + 2 * HASHES;
         let id = std::str::from_utf8(&bytes[RECORD_HEADER..])
             .map_err(|_| err("id is not UTF-8"))?
             .to_string();
         Ok(Self {
-            source_seq,
+            source_seq: u64_at(1),
+            published_ms: u64_at(9) as i64,
             id,
-            exact,
+            exact: u64_at(17),
             sketch: Sketch { shingles, mins },
+            decided_at: u64_at(after),
+            link: u64_at(after + 8),
+            link_similarity: u16::from_le_bytes([bytes[after + 16], bytes[after + 17]]),
         })
     }
 }
@@ -257,9 +286,13 @@ mod tests {
     fn records_round_trip() {
         let fingerprint = Fingerprint {
             source_seq: 42,
+            published_ms: -5,
             id: "wire-٥".into(),
             exact: 0xDEAD_BEEF_0123_4567,
             sketch: Sketch::of_text(STORY),
+            decided_at: 41,
+            link: 7,
+            link_similarity: 875,
         };
         let bytes = fingerprint.encode();
         assert_eq!(bytes.len(), RECORD_HEADER + "wire-٥".len());
