@@ -6,6 +6,7 @@
 mod cli;
 mod crash;
 mod dead_letters;
+mod dedup_order;
 mod dedup_replicas;
 mod flow;
 mod observability;

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use jsonschema::{Draft, Validator};
 use newsflow_core::contracts::{
     Article, Category, CountryCount, DateMention, DatePrecision, Dateline, DedupInfo,
-    DuplicateEvidence, DuplicateMethod, DuplicateNotice, EnrichedRecord, Entity, EntityType, ExtractedPage,
-    ExtractionMethod, Keyword, Language, Mention, NumberMention, PipelineStep, Quote,
-    RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
+    DuplicateEvidence, DuplicateMethod, DuplicateNotice, EnrichedRecord, Entity, EntityType,
+    ExtractedPage, ExtractionMethod, Keyword, Language, Mention, NumberMention, PipelineStep,
+    Quote, RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};

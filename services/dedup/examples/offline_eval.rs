@@ -22,7 +22,9 @@ use newsflow_dedup::{DEFAULT_THRESHOLD, DedupStage, Verdict, outcome};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let out = std::env::args().nth(1).expect("usage: offline_eval OUT_DIR");
+    let out = std::env::args()
+        .nth(1)
+        .expect("usage: offline_eval OUT_DIR");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/news");
     let stage = DedupStage {
         log: MemoryLog::new(DupIndex::new(IndexSettings {
@@ -37,9 +39,14 @@ async fn main() {
     };
     let mut duplicates = std::fs::File::create(Path::new(&out).join("duplicates.jsonl")).unwrap();
     let mut enriched = std::fs::File::create(Path::new(&out).join("enriched.jsonl")).unwrap();
-    let (mut seq, mut verified_articles, mut with_candidates, mut candidates) = (0u64, 0usize, 0usize, 0usize);
+    let (mut seq, mut verified_articles, mut with_candidates, mut candidates) =
+        (0u64, 0usize, 0usize, 0usize);
     let started = Instant::now();
-    for name in ["saudinewsnet_ar.jsonl", "masakhanews_en_fr.jsonl", "ecbplus_en_events.jsonl"] {
+    for name in [
+        "saudinewsnet_ar.jsonl",
+        "masakhanews_en_fr.jsonl",
+        "ecbplus_en_events.jsonl",
+    ] {
         for line in std::fs::read_to_string(data.join(name)).unwrap().lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             let s = |k: &str| v[k].as_str().map(str::to_string);
@@ -52,7 +59,10 @@ async fn main() {
                 source: s("source"),
                 ..Default::default()
             };
-            stage.texts.insert(seq, StoredText::of_article(article.clone(), &Default::default()));
+            stage.texts.insert(
+                seq,
+                StoredText::of_article(article.clone(), &Default::default()),
+            );
             let staged = StagedArticle {
                 schema_version: STAGED_SCHEMA_VERSION,
                 article,
@@ -65,13 +75,20 @@ async fn main() {
             };
             let analysis = newsflow_dedup::shingle::analyze(staged.body());
             let sketch = newsflow_dedup::sketch::Sketch::of_shingles(&analysis.shingles);
-            let lookup = newsflow_dedup::log::VerdictLog::lookup(&stage.log, analysis.exact, &sketch);
+            let lookup =
+                newsflow_dedup::log::VerdictLog::lookup(&stage.log, analysis.exact, &sketch);
             if !lookup.exact_held && !lookup.candidates.is_empty() {
                 with_candidates += 1;
                 candidates += lookup.candidates.len();
             }
             let verdict = stage.verdict(&staged).await.unwrap();
-            if matches!(&verdict, Verdict::Duplicate { evidence: Some(_), .. }) {
+            if matches!(
+                &verdict,
+                Verdict::Duplicate {
+                    evidence: Some(_),
+                    ..
+                }
+            ) {
                 verified_articles += 1;
             }
             for message in outcome(staged, &verdict) {

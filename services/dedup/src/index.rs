@@ -383,8 +383,13 @@ impl DupIndex {
                 // A new version of an article that heads its group.
                 applied.resend = true;
             } else if published.before(head) {
-                applied.replaced =
-                    Some(self.take_head(group, id.clone(), published, DuplicateMethod::Near, similarity));
+                applied.replaced = Some(self.take_head(
+                    group,
+                    id.clone(),
+                    published,
+                    DuplicateMethod::Near,
+                    similarity,
+                ));
             } else {
                 applied.verdict = IndexVerdict::Duplicate {
                     of: head_id,
@@ -460,7 +465,10 @@ impl DupIndex {
         method: DuplicateMethod,
         similarity: f64,
     ) -> Replaced {
-        let g = self.groups.get_mut(&group).expect("a referenced group exists");
+        let g = self
+            .groups
+            .get_mut(&group)
+            .expect("a referenced group exists");
         let old_id = std::mem::replace(&mut g.head_id, id);
         let old = std::mem::replace(&mut g.head, published);
         Replaced {
@@ -667,8 +675,14 @@ mod tests {
         let original = story(1, 200);
         let copy = format!("{} extra words at the end of it", original);
         let cut = original.split(' ').take(150).collect::<Vec<_>>().join(" ");
-        assert_eq!(stream.append(fp(1, "a", &original), 0, 0).verdict, IndexVerdict::Unique);
-        assert_eq!(stream.append(fp(2, "z", &story(2, 200)), 0, 1).verdict, IndexVerdict::Unique);
+        assert_eq!(
+            stream.append(fp(1, "a", &original), 0, 0).verdict,
+            IndexVerdict::Unique
+        );
+        assert_eq!(
+            stream.append(fp(2, "z", &story(2, 200)), 0, 1).verdict,
+            IndexVerdict::Unique
+        );
         // The index proposes the original, not the unrelated story.
         assert_eq!(stream.candidates(&copy), vec![1]);
         let b = stream.append(fp(3, "b", &copy), 1, 2);
@@ -680,7 +694,11 @@ mod tests {
         // An exact copy of the near-copy joins the same group, with its score.
         let again = stream.append(fp(5, "d", &copy.to_uppercase()), 0, 3);
         assert_eq!(duplicate_of(&again), Some(("a", DuplicateMethod::Near)));
-        assert_eq!(stream.index.members(), 4, "exact copies add nothing to compare");
+        assert_eq!(
+            stream.index.members(),
+            4,
+            "exact copies add nothing to compare"
+        );
     }
 
     #[test]
@@ -709,7 +727,10 @@ mod tests {
         let original = story(1, 200);
         let copy = format!("Dateline. {original} Footer line here.");
         // The copy (NEWS_RAW 11) reaches dedup before the original (10).
-        assert_eq!(stream.append(fp(11, "copy", &copy), 0, 0).verdict, IndexVerdict::Unique);
+        assert_eq!(
+            stream.append(fp(11, "copy", &copy), 0, 0).verdict,
+            IndexVerdict::Unique
+        );
         let original_applied = stream.append(fp(10, "orig", &original), 1, 0);
         assert_eq!(original_applied.verdict, IndexVerdict::Unique);
         let replaced = original_applied.replaced.expect("the copy was the head");
@@ -721,7 +742,10 @@ mod tests {
         assert_eq!(duplicate_of(&fourth).map(|d| d.0), Some("orig"));
         // An exact copy published even earlier takes over again.
         let first = stream.append(fp(9, "first", &original), 0, 0);
-        assert_eq!(first.replaced.map(|r| r.id.to_string()), Some("orig".into()));
+        assert_eq!(
+            first.replaced.map(|r| r.id.to_string()),
+            Some("orig".into())
+        );
         let fifth = stream.append(fp(14, "fifth", &original), 0, 0);
         assert_eq!(duplicate_of(&fifth).map(|d| d.0), Some("first"));
     }
@@ -736,7 +760,10 @@ mod tests {
         late.published_ms = 2_000;
         assert_eq!(stream.append(late, 0, 0).verdict, IndexVerdict::Unique);
         let applied = stream.append(early, 1, 0);
-        assert_eq!(applied.replaced.map(|r| r.id.to_string()), Some("late".into()));
+        assert_eq!(
+            applied.replaced.map(|r| r.id.to_string()),
+            Some("late".into())
+        );
         // Without a time on one side, NEWS_RAW order decides.
         let mut stream = Stream::new(SETTINGS);
         let mut later_time = fp(1, "x", &original);
@@ -749,7 +776,10 @@ mod tests {
     #[test]
     fn an_exact_copy_names_the_first_text_even_when_short() {
         let mut stream = Stream::new(SETTINGS);
-        assert_eq!(stream.append(fp(1, "a", "Short note."), 0, 0).verdict, IndexVerdict::Unique);
+        assert_eq!(
+            stream.append(fp(1, "a", "Short note."), 0, 0).verdict,
+            IndexVerdict::Unique
+        );
         let copy = stream.append(fp(2, "b", "SHORT   note!"), 0, 1);
         assert_eq!(
             copy.verdict,
@@ -759,14 +789,21 @@ mod tests {
                 similarity: 1.0
             }
         );
-        assert_eq!(stream.index.members(), 0, "short texts are not compared for near copies");
+        assert_eq!(
+            stream.index.members(),
+            0,
+            "short texts are not compared for near copies"
+        );
     }
 
     #[test]
     fn a_resend_of_the_same_article_is_not_a_copy_of_itself() {
         let mut stream = Stream::new(SETTINGS);
         let text = story(1, 100);
-        assert_eq!(stream.append(fp(7, "a", &text), 0, 0).verdict, IndexVerdict::Unique);
+        assert_eq!(
+            stream.append(fp(7, "a", &text), 0, 0).verdict,
+            IndexVerdict::Unique
+        );
         // The same id and text in a later message (a crawler's re-run).
         let resent = stream.append(fp(90, "a", &text), 0, 5);
         assert_eq!(resent.verdict, IndexVerdict::Unique);
@@ -808,13 +845,23 @@ mod tests {
         let text = story(1, 100);
         stream.append(fp(1, "a", &text), 0, 0);
         let late = SETTINGS.window_ms + 1;
-        assert_eq!(stream.append(fp(2, "b", &text), 0, late).verdict, IndexVerdict::Unique);
+        assert_eq!(
+            stream.append(fp(2, "b", &text), 0, late).verdict,
+            IndexVerdict::Unique
+        );
         stream.append(fp(3, "c", &story(3, 100)), 0, late);
         stream.append(fp(4, "d", &story(4, 100)), 0, late);
         assert_eq!((stream.index.members(), stream.index.exact_keys()), (2, 2));
-        assert_eq!(stream.append(fp(5, "e", &text), 0, late).verdict, IndexVerdict::Unique);
+        assert_eq!(
+            stream.append(fp(5, "e", &text), 0, late).verdict,
+            IndexVerdict::Unique
+        );
         // Groups go with their last member.
-        assert!(stream.index.groups.len() <= 2, "{}", stream.index.groups.len());
+        assert!(
+            stream.index.groups.len() <= 2,
+            "{}",
+            stream.index.groups.len()
+        );
     }
 
     #[test]
@@ -825,7 +872,11 @@ mod tests {
         });
         let original = story(1, 200);
         stream.append(fp(1, "a", &original), 0, 0);
-        assert!(stream.candidates(&format!("{original} and a footer")).is_empty());
+        assert!(
+            stream
+                .candidates(&format!("{original} and a footer"))
+                .is_empty()
+        );
         let exact = stream.append(fp(3, "c", &original), 0, 0);
         assert_eq!(duplicate_of(&exact), Some(("a", DuplicateMethod::Exact)));
         assert_eq!(stream.index.members(), 0);

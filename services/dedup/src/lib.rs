@@ -195,9 +195,7 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
                     output: "duplicates",
                     // Once per replacement: the old head's input and its new head's.
                     message_id: format!("{}@{}<{message_id}", replaced.id, replaced.source_seq),
-                    payload: Bytes::from(
-                        serde_json::to_vec(&notice).expect("notice serializes"),
-                    ),
+                    payload: Bytes::from(serde_json::to_vec(&notice).expect("notice serializes")),
                 },
             ]
         }
@@ -454,7 +452,13 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
         }) = replaced
         {
             metrics::event("head_replaced");
-            let stored = self.texts.text(source_seq).await.ok().flatten().unwrap_or_default();
+            let stored = self
+                .texts
+                .text(source_seq)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
             return Ok(Verdict::Original {
                 replaced: ReplacedHead {
                     id: id.to_string(),
@@ -615,7 +619,10 @@ mod tests {
                     assert_eq!(threshold, verify::THRESHOLD);
                     let evidence = evidence.expect("a near copy keeps its evidence");
                     assert_eq!(evidence.compared_with, "a");
-                    assert!(evidence.longest_passage >= verify::PASSAGE_WORDS, "{evidence:?}");
+                    assert!(
+                        evidence.longest_passage >= verify::PASSAGE_WORDS,
+                        "{evidence:?}"
+                    );
                 }
                 other => panic!("{id}: {other:?}"),
             }
@@ -742,9 +749,13 @@ mod tests {
     #[tokio::test]
     async fn a_copy_processed_before_its_original_hands_the_record_back() {
         let stage = stage();
-        let copy_text = format!("PARIS (AFP) - {STORY}\nAll rights reserved, reproduction forbidden.");
+        let copy_text =
+            format!("PARIS (AFP) - {STORY}\nAll rights reserved, reproduction forbidden.");
         let copy = staged("copy", 6, &copy_text);
-        assert_eq!(decide(&stage, &copy).await, Verdict::Unique { redelivered: false });
+        assert_eq!(
+            decide(&stage, &copy).await,
+            Verdict::Unique { redelivered: false }
+        );
         let original = staged("orig", 5, STORY);
         let verdict = decide(&stage, &original).await;
         let Verdict::Original { replaced } = &verdict else {
@@ -755,7 +766,10 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].subject, subjects::UNIQUE);
         let notice: DuplicateNotice = serde_json::from_slice(&out[1].payload).unwrap();
-        assert_eq!((notice.id.as_str(), notice.duplicate_of.as_str()), ("copy", "orig"));
+        assert_eq!(
+            (notice.id.as_str(), notice.duplicate_of.as_str()),
+            ("copy", "orig")
+        );
         assert!(notice.record_withdrawn);
         assert!(notice.evidence.is_some());
         // A third copy names the original.
@@ -777,6 +791,12 @@ mod tests {
             Verdict::Unique { redelivered: false }
         );
         let exact = decide(&stage, &staged("c", 3, caption)).await;
-        assert!(matches!(exact, Verdict::Duplicate { method: DuplicateMethod::Exact, .. }));
+        assert!(matches!(
+            exact,
+            Verdict::Duplicate {
+                method: DuplicateMethod::Exact,
+                ..
+            }
+        ));
     }
 }

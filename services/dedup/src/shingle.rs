@@ -114,7 +114,10 @@ pub(crate) fn for_each_word(line: &str, mut emit: impl FnMut(u64, bool)) {
     let mut word = String::new();
     let mut flush = |word: &mut String| {
         if !word.is_empty() {
-            emit(xxh3_64(word.as_bytes()), word.bytes().all(|b| b.is_ascii_digit()));
+            emit(
+                xxh3_64(word.as_bytes()),
+                word.bytes().all(|b| b.is_ascii_digit()),
+            );
             word.clear();
         }
     };

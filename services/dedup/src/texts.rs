@@ -28,7 +28,10 @@ impl StoredText {
     /// The text of a published article: its `text`, else the main text of
     /// its page read as langid reads it.
     pub fn of_article(article: Article, limits: &HtmlLimits) -> Self {
-        let has_text = article.text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        let has_text = article
+            .text
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty());
         let (body, page_title) = match (&article.text, &article.html) {
             (Some(text), _) if has_text => (text.clone(), None),
             (_, Some(page)) => {
@@ -78,9 +81,7 @@ impl ArticleTexts for NatsTexts {
         };
         let message = match self.stream.get_raw_message(source_seq).await {
             Ok(message) => message,
-            Err(e)
-                if e.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound =>
-            {
+            Err(e) if e.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound => {
                 return Ok(None);
             }
             Err(e) => return Err(err(e.to_string())),

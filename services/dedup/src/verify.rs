@@ -23,8 +23,8 @@
 //!
 //! Everything here is a pure function of the texts, unit-tested without NATS.
 
-use rustc_hash::{FxHashMap, FxHashSet};
 use newsflow_core::contracts::DuplicateEvidence;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::shingle::{MIN_LINE_WORDS, for_each_word, is_furniture};
 
@@ -410,7 +410,10 @@ mod tests {
         );
         let v = verify(&text(&re_led), &text(STORY), &[], false);
         assert!(v.copy, "{v:?}");
-        assert!(v.evidence.longer_lead_share < 0.5, "the original lead is gone: {v:?}");
+        assert!(
+            v.evidence.longer_lead_share < 0.5,
+            "the original lead is gone: {v:?}"
+        );
         assert_eq!(v.evidence.numbers_shared, v.evidence.numbers);
     }
 
@@ -472,8 +475,16 @@ mod tests {
         );
         let thursday = day("Thursday", "Medina and Tabuk");
         let alone = verify(&text(&thursday), &text(&mon), &[], false);
-        let guarded = verify(&text(&thursday), &text(&mon), &[&text(&tue), &text(&wed)], false);
-        assert!(alone.copy, "without other groups the template looks like a copy: {alone:?}");
+        let guarded = verify(
+            &text(&thursday),
+            &text(&mon),
+            &[&text(&tue), &text(&wed)],
+            false,
+        );
+        assert!(
+            alone.copy,
+            "without other groups the template looks like a copy: {alone:?}"
+        );
         assert!(!guarded.copy, "{guarded:?}");
         assert!(guarded.evidence.template_share > 0.8, "{guarded:?}");
     }
