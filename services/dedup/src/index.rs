@@ -196,6 +196,8 @@ struct ExactHolder {
     /// How the text joined its group (when it is not the head).
     method: DuplicateMethod,
     similarity: f64,
+    /// It started or took over its group: its first verdict passed it on.
+    was_head: bool,
 }
 
 /// See the module documentation.
@@ -327,8 +329,11 @@ impl DupIndex {
             let (head_id, head) = self.head(group);
             let head_id = head_id.clone();
             if redelivered || *head_id == *fingerprint.id {
-                // A redelivery, or a resend of the head: not a copy of itself.
-                let mut applied = if *head_id == *fingerprint.id {
+                // A redelivery keeps its first verdict (a head since replaced
+                // by an earlier copy was passed on, and its notice is out);
+                // a resend of the head is not a copy of itself.
+                let mut applied = if *head_id == *fingerprint.id || (redelivered && holder.was_head)
+                {
                     Applied::new(IndexVerdict::Unique)
                 } else {
                     Applied::new(self.duplicate_verdict(&fingerprint.exact))
@@ -418,6 +423,7 @@ impl DupIndex {
                 group,
                 method: DuplicateMethod::Near,
                 similarity,
+                was_head: matches!(applied.verdict, IndexVerdict::Unique),
             },
         );
         applied

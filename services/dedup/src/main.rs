@@ -64,6 +64,11 @@ async fn main() -> anyhow::Result<()> {
         let log = NatsLog::start(js.clone(), index)
             .await
             .context("rebuilding the duplicate index from the fingerprint stream")?;
+        // Candidates' texts are read from NEWS_RAW: it must exist even when
+        // dedup starts before langid.
+        topology::ensure_stream(js, topology::stream_for(subjects::RAW), &streams)
+            .await
+            .context("creating NEWS_RAW, where candidates' texts are read")?;
         let raw = js
             .get_stream(subjects::STREAM_RAW)
             .await
