@@ -77,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
             log,
             texts: NatsTexts {
                 stream: raw,
-                html: limits.html.clone(),
+                html: limits.html,
             },
             threshold: dedup.threshold,
             limits,
