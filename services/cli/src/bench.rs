@@ -350,10 +350,17 @@ async fn run_dedup_stage(
             })
             .collect()
     };
-    let warmup = staged(warmup, stored(warmup).await.context("storing articles in news.raw")?)?;
+    let warmup = staged(
+        warmup,
+        stored(warmup)
+            .await
+            .context("storing articles in news.raw")?,
+    )?;
     let articles = staged(
         articles,
-        stored(articles).await.context("storing articles in news.raw")?,
+        stored(articles)
+            .await
+            .context("storing articles in news.raw")?,
     )?;
     let outputs = [subjects::UNIQUE, subjects::DUPLICATES, subjects::DLQ];
     run_measured(client, js, subjects::DETECTED, &outputs, &warmup, timeout).await?;

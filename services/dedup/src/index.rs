@@ -44,14 +44,14 @@ use crate::sketch::{BANDS, Fingerprint, Sketch};
 
 /// Most candidates a text is verified against, the most similar first.
 pub const MAX_CANDIDATES: usize = 8;
-/// An LSH hit is a candidate from this estimated Jaccard similarity ...
-pub const CANDIDATE_JACCARD: f64 = 0.1;
-/// ... or from this estimated containment (a cut copy inside a longer
-/// text), when at least this Jaccard makes the estimate worth something.
-/// Below both, a band hit is a stock phrase both texts share (about half
-/// of the Arabic articles have such hits): reading the texts would cost
-/// without finding copies.
-pub const CANDIDATE_CONTAINMENT: f64 = 0.4;
+/// An LSH hit is a candidate from this estimated containment (share of the
+/// shorter text's shingles in the longer: a copy the verifier accepts has
+/// well over half of its words aligned) ...
+pub const CANDIDATE_CONTAINMENT: f64 = 0.35;
+/// ... when at least this estimated Jaccard similarity makes the estimate
+/// worth something. Below, a band hit is a stock phrase both texts share
+/// (about half of the Arabic articles have such hits): reading the texts
+/// would cost without finding copies.
 pub const CANDIDATE_JACCARD_FLOOR: f64 = 0.05;
 
 /// What decides a duplicate and how much the index keeps.
@@ -280,9 +280,8 @@ impl DupIndex {
             }
             if let Some(member) = self.member(number) {
                 let similarity = sketch.compare(&member.sketch);
-                if similarity.jaccard >= CANDIDATE_JACCARD
-                    || (similarity.jaccard >= CANDIDATE_JACCARD_FLOOR
-                        && similarity.containment >= CANDIDATE_CONTAINMENT)
+                if similarity.jaccard >= CANDIDATE_JACCARD_FLOOR
+                    && similarity.containment >= CANDIDATE_CONTAINMENT
                 {
                     found.push((number, similarity.jaccard.max(similarity.containment)));
                 }

@@ -240,6 +240,9 @@ fn round3(x: f64) -> f64 {
 /// fails and the message is retried later.
 const VERIFY_ROUNDS: usize = 8;
 
+/// Texts of other groups the template guard compares a candidate pair with.
+const TEMPLATE_WITNESSES: usize = 3;
+
 /// The candidate a text was found a copy of.
 struct Chosen {
     candidate: Candidate,
@@ -396,10 +399,13 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
         let started = std::time::Instant::now();
         let mut best: Option<Chosen> = None;
         for (candidate, candidate_text, stored) in &read {
+            // The most similar texts of other groups: three are enough to
+            // tell a template, and keep the cost linear in the candidates.
             let others: Vec<&Text> = read
                 .iter()
                 .filter(|(other, ..)| other.group != candidate.group)
                 .map(|(_, t, _)| t)
+                .take(TEMPLATE_WITNESSES)
                 .collect();
             let same = same_source(
                 staged.article.source.as_deref(),
