@@ -173,6 +173,9 @@ impl Published {
 struct Group {
     head_id: Arc<str>,
     head: Published,
+    /// The head this head took over, if it did: a redelivery of the head's
+    /// input reports it again (its notice may not have been published).
+    replaced: Option<Replaced>,
     /// Members and exact holders pointing at it; it goes with the last.
     refs: u32,
 }
@@ -337,8 +340,16 @@ impl DupIndex {
                 } else {
                     Applied::new(self.duplicate_verdict(&fingerprint.exact))
                 };
-                applied.redelivered = redelivered;
-                applied.resend = !redelivered;
+                let this_head =
+                    *head_id == *fingerprint.id && head.source_seq == fingerprint.source_seq;
+                if this_head {
+                    // The input that took the head over, again: not a resend.
+                    applied.redelivered = true;
+                    applied.replaced = self.groups[&group].replaced.clone();
+                } else {
+                    applied.redelivered = redelivered;
+                    applied.resend = !redelivered;
+                }
                 return applied;
             }
             if *holder.id == *fingerprint.id {
@@ -476,12 +487,14 @@ impl DupIndex {
             .expect("a referenced group exists");
         let old_id = std::mem::replace(&mut g.head_id, id);
         let old = std::mem::replace(&mut g.head, published);
-        Replaced {
+        let replaced = Replaced {
             id: old_id,
             source_seq: old.source_seq,
             method,
             similarity,
-        }
+        };
+        g.replaced = Some(replaced.clone());
+        replaced
     }
 
     fn new_group(&mut self, seq: u64, head_id: Arc<str>, head: Published) -> u64 {
@@ -490,6 +503,7 @@ impl DupIndex {
             Group {
                 head_id,
                 head,
+                replaced: None,
                 refs: 0,
             },
         );
@@ -745,6 +759,14 @@ mod tests {
         assert_eq!(duplicate_of(&third).map(|d| d.0), Some("orig"));
         let fourth = stream.append(fp(13, "fourth", &format!("{original} more")), 1, 0);
         assert_eq!(duplicate_of(&fourth).map(|d| d.0), Some("orig"));
+        // The original's input redelivered (its outputs were lost): the same
+        // verdict, with the replaced head to report again.
+        let again = stream.append(fp(10, "orig", &original), 1, 0);
+        assert!(again.redelivered && !again.resend, "{again:?}");
+        assert_eq!(
+            again.replaced.map(|r| r.id.to_string()),
+            Some("copy".into())
+        );
         // An exact copy published even earlier takes over again.
         let first = stream.append(fp(9, "first", &original), 0, 0);
         assert_eq!(
