@@ -65,8 +65,8 @@ use verify::{Text, Verification};
 pub const STAGE: &str = "dedup";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Default near-duplicate threshold on the similarity score (the larger of
-/// estimated Jaccard and containment, see [`sketch::Similarity::score`]).
+/// Default of the `threshold` setting, which no longer decides near copies
+/// (the verifier does, see [`verify::THRESHOLD`]).
 pub const DEFAULT_THRESHOLD: f64 = 0.7;
 /// Default number of texts the in-memory index holds, for each of the exact
 /// and near lookups: a 7-day window of 1 million articles a day fits.
@@ -78,9 +78,8 @@ pub const DEFAULT_CAPACITY: usize = 8_000_000;
 pub struct DedupSettings {
     /// Detect near-duplicates; `false` leaves exact copies only.
     pub near: bool,
-    /// Similarity score (larger of estimated Jaccard and containment) from
-    /// which an article is a near-copy. Changing it changes the verdicts a
-    /// restarted replica rebuilds, so change it on all replicas at once.
+    /// No longer decides near copies: the verifier does, on both texts, with
+    /// the thresholds of [`verify`]. Kept so existing configurations load.
     pub threshold: f64,
     /// Most texts the in-memory index of one replica holds, for each of the
     /// exact and near lookups; beyond it the oldest are no longer compared
