@@ -114,6 +114,27 @@ fn id(i: usize) -> String {
     format!("rep-{i:05}")
 }
 
+/// The articles as crawlers publish them, where dedup reads a candidate's
+/// text: `NEWS_RAW`, sequence `i + 1` (no langid runs, so they stay there).
+async fn publish_raw(js: &jetstream::Context, count: usize) {
+    let mut acks = Vec::with_capacity(1000);
+    for i in 0..count {
+        let article = json!({"id": id(i), "source": "replica-test", "text": text(i)});
+        let publish = jetstream::message::PublishMessage::build()
+            .payload(serde_json::to_vec(&article).unwrap().into())
+            .message_id(id(i));
+        acks.push(js.send_publish(subjects::RAW, publish).await.unwrap());
+        if acks.len() == 1000 {
+            for ack in acks.drain(..) {
+                ack.await.unwrap();
+            }
+        }
+    }
+    for ack in acks {
+        ack.await.unwrap();
+    }
+}
+
 async fn publish_staged(js: &jetstream::Context, count: usize) {
     let mut acks = Vec::with_capacity(count);
     for i in 0..count {
@@ -214,21 +235,31 @@ async fn read_run(js: &jetstream::Context, count: usize) -> Run {
         head_of.insert(id.clone(), of);
         notices.insert(id, v);
     }
+    // A head replaced by an earlier-published copy was passed on and then
+    // reported with `record_withdrawn`: one outcome, told twice.
+    for (id, notice) in &notices {
+        if notice["record_withdrawn"] == true {
+            *seen.get_mut(id).expect("counted") -= 1;
+        }
+    }
     let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).take(5).collect();
     assert!(
         repeated.is_empty(),
         "ids with more than one outcome: {repeated:?}"
     );
     assert_eq!(seen.len(), count, "every article has an outcome");
+    // Notices name the head when they were made; a later replacement links
+    // the old head to the new one.
+    let head = |id: &str| {
+        let mut id = id.to_string();
+        while let Some(of) = head_of.get(&id) {
+            id = of.clone();
+        }
+        id
+    };
     let mut groups: HashMap<String, Vec<String>> = HashMap::new();
-    for (id, head) in &head_of {
-        assert!(
-            !head_of.contains_key(head),
-            "{id} points at {head}, itself a duplicate: {} / {}",
-            notices[id],
-            notices[head]
-        );
-        groups.entry(head.clone()).or_default().push(id.clone());
+    for id in head_of.keys() {
+        groups.entry(head(id)).or_default().push(id.clone());
     }
     let groups = groups
         .into_iter()
@@ -274,6 +305,8 @@ async fn two_replicas_with_a_kill_give_the_verdicts_of_one() {
     let single = Service::start("newsflow-dedup", &nats.url(), FAST_REDELIVERY);
     let js = nats.jetstream().await;
     wait_for_stream(&js, subjects::STREAM_DETECTED).await;
+    wait_for_stream(&js, subjects::STREAM_RAW).await;
+    publish_raw(&js, count).await;
     let started = Instant::now();
     publish_staged(&js, count).await;
     wait_for(&js, count as u64, Duration::from_secs(300)).await;
@@ -297,7 +330,12 @@ async fn two_replicas_with_a_kill_give_the_verdicts_of_one() {
         state.bytes,
         per_article - id_bytes
     );
-    assert_eq!(state.messages, count as u64, "one record per article");
+    // A record another in-flight copy made stale is appended again.
+    assert!(
+        state.messages >= count as u64 && state.messages <= count as u64 * 101 / 100,
+        "one record per article, and a few appended again: {}",
+        state.messages
+    );
     assert!(
         per_article < 300.0 - 64.0,
         "state per article {per_article:.0} bytes leaves no room for a 64-byte id under 300"
@@ -311,6 +349,8 @@ async fn two_replicas_with_a_kill_give_the_verdicts_of_one() {
     let mut second = Service::start("newsflow-dedup", &nats.url(), FAST_REDELIVERY);
     let js = nats.jetstream().await;
     wait_for_stream(&js, subjects::STREAM_DETECTED).await;
+    wait_for_stream(&js, subjects::STREAM_RAW).await;
+    publish_raw(&js, count).await;
     let publisher = {
         let js = js.clone();
         tokio::spawn(async move { publish_staged(&js, count).await })

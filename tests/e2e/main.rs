@@ -7,6 +7,7 @@ mod bad_input;
 mod cli;
 mod crash;
 mod dead_letters;
+mod dedup_order;
 mod dedup_replicas;
 mod flow;
 mod nats_access;

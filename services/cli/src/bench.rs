@@ -312,21 +312,40 @@ async fn run_dedup_stage(
     pids: &[u32],
 ) -> anyhow::Result<()> {
     ensure_services_running(js, &[topology::DEDUP]).await?;
-    // Sequences of `news.raw` the staged articles claim to come from: unique
-    // to this run, so a rerun against the same server is not taken for
-    // redeliveries.
-    let first_seq = u64::try_from(chrono::Utc::now().timestamp_millis())? * 1_000;
-    let staged = |list: &[generate::Generated], offset: u64| -> anyhow::Result<Vec<_>> {
+    // The articles are stored in `news.raw` first (no langid runs), where
+    // dedup reads a candidate's text to verify it; each staged article
+    // carries its own `news.raw` sequence, as langid would pass it on.
+    let stored = |list: &[generate::Generated]| {
+        let js = js.clone();
+        let payloads: Vec<Vec<u8>> = list.iter().map(|a| a.payload.clone()).collect();
+        async move {
+            let mut sequences = Vec::with_capacity(payloads.len());
+            let mut acks = Vec::with_capacity(1000);
+            for payload in payloads {
+                acks.push(js.publish(subjects::RAW, payload.into()).await?);
+                if acks.len() == 1000 {
+                    for ack in acks.drain(..) {
+                        sequences.push(ack.await?.sequence);
+                    }
+                }
+            }
+            for ack in acks {
+                sequences.push(ack.await?.sequence);
+            }
+            anyhow::Ok(sequences)
+        }
+    };
+    let staged = |list: &[generate::Generated], sequences: Vec<u64>| -> anyhow::Result<Vec<_>> {
         let received_at = newsflow_core::now_rfc3339();
         list.iter()
-            .enumerate()
-            .map(|(i, article)| {
+            .zip(sequences)
+            .map(|(article, source_seq)| {
                 let article: serde_json::Value = serde_json::from_slice(&article.payload)?;
                 let id = article["id"].as_str().unwrap_or_default().to_string();
                 let staged = serde_json::json!({
                     "schema_version": newsflow_core::contracts::STAGED_SCHEMA_VERSION,
                     "article": article,
-                    "source_seq": first_seq + offset + i as u64,
+                    "source_seq": source_seq,
                     "received_at": received_at,
                     "pipeline": [],
                 });
@@ -337,8 +356,18 @@ async fn run_dedup_stage(
             })
             .collect()
     };
-    let warmup = staged(warmup, 0)?;
-    let articles = staged(articles, warmup.len() as u64)?;
+    let warmup = staged(
+        warmup,
+        stored(warmup)
+            .await
+            .context("storing articles in news.raw")?,
+    )?;
+    let articles = staged(
+        articles,
+        stored(articles)
+            .await
+            .context("storing articles in news.raw")?,
+    )?;
     let outputs = [subjects::UNIQUE, subjects::DUPLICATES, subjects::DLQ];
     run_measured(client, js, subjects::DETECTED, &outputs, &warmup, timeout).await?;
     let processes = find_processes(&["newsflow-dedup", "nats-server"], pids);

@@ -406,6 +406,42 @@ impl DuplicateMethod {
     }
 }
 
+/// The evidence a near-copy verdict rests on (see `services/dedup/src/verify.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateEvidence {
+    /// The article the text was compared with (a member of the group of
+    /// `duplicate_of`, or `duplicate_of` itself).
+    pub compared_with: String,
+    /// Share of the shorter text's words in aligned runs of at least 4 words.
+    pub aligned_share: f64,
+    /// Share of the shorter text's words in aligned passages of at least 10
+    /// words, template text left out.
+    pub passage_share: f64,
+    /// The longest aligned passage, in words.
+    pub longest_passage: usize,
+    /// Share of the shorter text's lead (first 30 words) aligned.
+    pub lead_share: f64,
+    /// Share of the longer text's lead aligned.
+    pub longer_lead_share: f64,
+    /// Distinct numbers of the shorter text (digits of every script folded),
+    /// and how many of them the other text has.
+    pub numbers: usize,
+    pub numbers_shared: usize,
+    /// Word overlap (Jaccard) of the titles, when both have one.
+    pub title_similarity: Option<f64>,
+    /// Share of the shorter text's words that two or more other groups'
+    /// articles also have (template, boilerplate), left out of `similarity`.
+    pub template_share: f64,
+    /// Both articles come from one source, which is held to a higher threshold.
+    pub same_source: bool,
+    /// Share of the shorter text's words replaced by other words between two
+    /// aligned runs (a template's slots filled differently).
+    pub substituted_share: f64,
+    /// Words compared in the shorter and the longer text.
+    pub shorter_words: usize,
+    pub longer_words: usize,
+}
+
 /// A duplicate notice published on `news.duplicates`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateNotice {
@@ -417,11 +453,21 @@ pub struct DuplicateNotice {
     /// `exact`: same normalized text as `duplicate_of`; `near`: similar text.
     pub method: DuplicateMethod,
     /// Similarity in 0..=1 to the closest article of the group (`duplicate_of`
-    /// or one of its copies): 1.0 for exact copies, else the larger of the
-    /// estimated Jaccard similarity and containment of their shingles.
+    /// or one of its copies): 1.0 for exact copies, else the share of the
+    /// shorter text inside runs of words aligned with the other, template
+    /// text left out (`evidence`).
     pub similarity: f64,
     /// The near-duplicate threshold in force: `similarity` reached it (1.0 for `exact`).
     pub threshold: f64,
+    /// What the verifier read in both texts (near copies decided by this
+    /// version; absent for exact copies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<DuplicateEvidence>,
+    /// This article was passed on as unique (and has a record on
+    /// `news.enriched`) before an earlier-published copy reached dedup: that
+    /// record is withdrawn, `duplicate_of` heads the group now.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_withdrawn: bool,
     pub url: Option<String>,
     pub source: Option<String>,
     pub title: Option<String>,

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use jsonschema::{Draft, Validator};
 use newsflow_core::contracts::{
     Article, Category, CountryCount, DateMention, DatePrecision, Dateline, DedupInfo,
-    DuplicateMethod, DuplicateNotice, EnrichedRecord, Entity, EntityType, ExtractedPage,
-    ExtractionMethod, Keyword, Language, Mention, NumberMention, PipelineStep, Quote,
-    RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
+    DuplicateEvidence, DuplicateMethod, DuplicateNotice, EnrichedRecord, Entity, EntityType,
+    ExtractedPage, ExtractionMethod, Keyword, Language, Mention, NumberMention, PipelineStep,
+    Quote, RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -336,9 +336,26 @@ fn full_notice() -> DuplicateNotice {
         id: "tram-28-mirror".into(),
         schema_version: RECORD_SCHEMA_VERSION,
         duplicate_of: "tram-28-returns".into(),
-        method: DuplicateMethod::Exact,
-        similarity: 1.0,
-        threshold: 1.0,
+        method: DuplicateMethod::Near,
+        similarity: 0.912,
+        threshold: 0.6,
+        evidence: Some(DuplicateEvidence {
+            compared_with: "tram-28-returns".into(),
+            aligned_share: 0.95,
+            passage_share: 0.9,
+            longest_passage: 42,
+            lead_share: 1.0,
+            longer_lead_share: 0.8,
+            numbers: 3,
+            numbers_shared: 3,
+            title_similarity: Some(0.5),
+            template_share: 0.0,
+            same_source: false,
+            substituted_share: 0.038,
+            shorter_words: 120,
+            longer_words: 160,
+        }),
+        record_withdrawn: true,
         url: Some("https://mirror.test/tram-28".into()),
         source: Some("Mirror Feed".into()),
         title: Some("Tram 28 returns after track repairs".into()),
@@ -606,11 +623,18 @@ fn full_notice_validates_and_declares_exactly_its_fields() {
 
 #[test]
 fn notice_validates_with_each_optional_field_absent() {
-    let clears: [fn(&mut DuplicateNotice); 4] = [
+    let clears: [fn(&mut DuplicateNotice); 7] = [
         |n| n.url = None,
         |n| n.source = None,
         |n| n.title = None,
         |n| n.language = None,
+        |n| n.evidence = None,
+        |n| n.record_withdrawn = false,
+        |n| {
+            if let Some(e) = &mut n.evidence {
+                e.title_similarity = None;
+            }
+        },
     ];
     let mut all = full_notice();
     for clear in clears {
@@ -619,9 +643,9 @@ fn notice_validates_with_each_optional_field_absent() {
         assert_valid(NOTICE, &to_json(&notice));
         clear(&mut all);
     }
-    all.method = DuplicateMethod::Near;
-    all.similarity = 0.91;
-    all.threshold = 0.7;
+    all.method = DuplicateMethod::Exact;
+    all.similarity = 1.0;
+    all.threshold = 1.0;
     assert_valid(NOTICE, &to_json(&all));
 }
 

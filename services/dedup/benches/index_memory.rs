@@ -43,10 +43,12 @@ fn random_sketch(seed: u64) -> Sketch {
     }
 }
 
-/// Article `i`: an original, or (30 %) a copy of an earlier one, exact or
-/// with a fifth of its minima changed.
+/// Article `i` (stream sequence `i + 1`): an original, or (30 %) a copy of
+/// an earlier one, exact or with a fifth of its minima changed and linked to
+/// it as the verifier would.
 fn fingerprint(i: u64) -> Fingerprint {
     let h = mix(i ^ 0xFACE);
+    let mut link = 0;
     let (exact, sketch) = if h % 100 < 30 && i > 1000 {
         let of = i - 1 - (h >> 8) % 1000;
         let mut sketch = random_sketch(of);
@@ -58,6 +60,7 @@ fn fingerprint(i: u64) -> Fingerprint {
                     *m = mix(i + n as u64) as u16;
                 }
             }
+            link = of + 1;
             (i, sketch)
         }
     } else {
@@ -68,6 +71,10 @@ fn fingerprint(i: u64) -> Fingerprint {
         id: format!("article-{i:016}"),
         exact: mix(exact),
         sketch,
+        published_ms: 0,
+        decided_at: i,
+        link,
+        link_similarity: if link == 0 { 0 } else { 900 },
     }
 }
 
@@ -93,7 +100,7 @@ fn main() {
         let target = checkpoint.min(largest);
         let batch = target - applied;
         while applied < target {
-            index.apply(fingerprint(applied), 0);
+            index.apply(fingerprint(applied), applied + 1, 0);
             applied += 1;
         }
         let rate = batch as f64 / started.elapsed().as_secs_f64();

@@ -14,12 +14,18 @@
 //!   4-shingles, and their 64-hash MinHash sketch: the article's
 //!   [`Fingerprint`], 149 bytes plus its id.
 //! * [`index`]: the deterministic duplicate index: exact keys, then LSH bands
-//!   over the sketches (Jaccard or containment against a threshold).
+//!   over the sketches proposing candidates; groups headed by their
+//!   earliest-published article.
+//! * [`verify`]: the verdict on a candidate pair from both texts (aligned
+//!   passages, lead, numbers, title, a template guard), which [`texts`]
+//!   reads from `NEWS_RAW`; only articles with candidates pay for it.
 //! * [`log`]: the stream `DEDUP_FINGERPRINTS` every replica appends to and
 //!   tails into its index; its order settles races between replicas.
 //!
-//! Every article appends its fingerprint and takes the verdict the log gives
-//! it. A copy of a near-copy points at the group's head.
+//! Every article looks up its candidates in its replica's index, verifies
+//! them, appends its fingerprint with the candidate it copies (if any) and
+//! takes the verdict the log gives it. A copy of a near-copy points at the
+//! group's head.
 //!
 //! # Why a stream rather than a KV bucket
 //!
@@ -35,10 +41,13 @@ pub mod log;
 mod metrics;
 pub mod shingle;
 pub mod sketch;
+pub mod texts;
+pub mod verify;
 
 use bytes::Bytes;
 use newsflow_core::contracts::{
-    DedupInfo, DuplicateMethod, DuplicateNotice, RECORD_SCHEMA_VERSION, StagedArticle,
+    DedupInfo, DuplicateEvidence, DuplicateMethod, DuplicateNotice, RECORD_SCHEMA_VERSION,
+    StagedArticle,
 };
 use newsflow_core::html;
 use newsflow_core::intake::{IntakeLimits, decode_staged};
@@ -47,15 +56,17 @@ use newsflow_core::text::word_count;
 use newsflow_core::{stamp, subjects};
 use serde::Deserialize;
 
-use index::{Applied, IndexVerdict};
+use index::{Applied, Candidate, IndexVerdict, Replaced};
 use log::VerdictLog;
 use sketch::{Fingerprint, Sketch};
+use texts::ArticleTexts;
+use verify::{Text, Verification};
 
 pub const STAGE: &str = "dedup";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Default near-duplicate threshold on the similarity score (the larger of
-/// estimated Jaccard and containment, see [`sketch::Similarity::score`]).
+/// Default of the `threshold` setting, which no longer decides near copies
+/// (the verifier does, see [`verify::THRESHOLD`]).
 pub const DEFAULT_THRESHOLD: f64 = 0.7;
 /// Default number of texts the in-memory index holds, for each of the exact
 /// and near lookups: a 7-day window of 1 million articles a day fits.
@@ -67,9 +78,8 @@ pub const DEFAULT_CAPACITY: usize = 8_000_000;
 pub struct DedupSettings {
     /// Detect near-duplicates; `false` leaves exact copies only.
     pub near: bool,
-    /// Similarity score (larger of estimated Jaccard and containment) from
-    /// which an article is a near-copy. Changing it changes the verdicts a
-    /// restarted replica rebuilds, so change it on all replicas at once.
+    /// No longer decides near copies: the verifier does, on both texts, with
+    /// the thresholds of [`verify`]. Kept so existing configurations load.
     pub threshold: f64,
     /// Most texts the in-memory index of one replica holds, for each of the
     /// exact and near lookups; beyond it the oldest are no longer compared
@@ -92,6 +102,10 @@ impl Default for DedupSettings {
 pub enum Verdict {
     /// First time seen (or a redelivery of the first): pass it on.
     Unique { redelivered: bool },
+    /// The earliest-published article of a group whose head so far was
+    /// published after it (and reached dedup first): pass it on, and report
+    /// the old head as its copy, its record withdrawn.
+    Original { replaced: ReplacedHead },
     /// The same article id came before with the same or similar text (a
     /// resend, or a new version): passed on again, its record replaces the
     /// earlier one.
@@ -107,39 +121,89 @@ pub enum Verdict {
         similarity: f64,
         /// The threshold `similarity` reached (1.0 for exact copies).
         threshold: f64,
+        /// What the verifier read (near copies verified by this replica).
+        evidence: Option<DuplicateEvidence>,
     },
 }
 
-/// Builds the message the verdict calls for.
-pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Outgoing {
+/// A group head taken over by an earlier-published copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplacedHead {
+    pub id: String,
+    /// Its `NEWS_RAW` sequence (its notice's message id).
+    pub source_seq: u64,
+    pub method: DuplicateMethod,
+    pub similarity: f64,
+    pub threshold: f64,
+    pub evidence: Option<DuplicateEvidence>,
+    /// Its url, source and title, read back from `NEWS_RAW` for the notice.
+    pub url: Option<String>,
+    pub source: Option<String>,
+    pub title: Option<String>,
+}
+
+fn passed_on(staged: &StagedArticle, verdict: &Verdict) -> Outgoing {
+    let mut staged = staged.clone();
+    let message_id = staged.message_id();
+    staged.dedup = Some(DedupInfo {
+        status: if *verdict == Verdict::Unchecked {
+            "unchecked"
+        } else {
+            "unique"
+        }
+        .into(),
+        cluster_id: staged.id().to_string(),
+        resend: *verdict == Verdict::Resend,
+    });
+    Outgoing {
+        subject: subjects::UNIQUE,
+        output: "next",
+        message_id,
+        payload: Bytes::from(serde_json::to_vec(&staged).expect("staged article serializes")),
+    }
+}
+
+/// Builds the messages the verdict calls for.
+pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
     let message_id = staged.message_id();
     staged.pipeline.push(stamp(STAGE, VERSION));
     match verdict {
         Verdict::Unique { .. } | Verdict::Resend | Verdict::Unchecked => {
-            staged.dedup = Some(DedupInfo {
-                status: if *verdict == Verdict::Unchecked {
-                    "unchecked"
-                } else {
-                    "unique"
-                }
-                .into(),
-                cluster_id: staged.id().to_string(),
-                resend: *verdict == Verdict::Resend,
-            });
-            Outgoing {
-                subject: subjects::UNIQUE,
-                output: "next",
-                message_id,
-                payload: Bytes::from(
-                    serde_json::to_vec(&staged).expect("staged article serializes"),
-                ),
-            }
+            vec![passed_on(&staged, verdict)]
+        }
+        Verdict::Original { replaced } => {
+            let notice = DuplicateNotice {
+                id: replaced.id.clone(),
+                schema_version: RECORD_SCHEMA_VERSION,
+                duplicate_of: staged.id().to_string(),
+                method: replaced.method,
+                similarity: round3(replaced.similarity),
+                threshold: replaced.threshold,
+                evidence: replaced.evidence.clone(),
+                record_withdrawn: true,
+                url: replaced.url.clone(),
+                source: replaced.source.clone(),
+                title: replaced.title.clone(),
+                language: None,
+                pipeline: vec![stamp(STAGE, VERSION)],
+            };
+            vec![
+                passed_on(&staged, verdict),
+                Outgoing {
+                    subject: subjects::DUPLICATES,
+                    output: "duplicates",
+                    // Once per replacement: the old head's input and its new head's.
+                    message_id: format!("{}@{}<{message_id}", replaced.id, replaced.source_seq),
+                    payload: Bytes::from(serde_json::to_vec(&notice).expect("notice serializes")),
+                },
+            ]
         }
         Verdict::Duplicate {
             of,
             method,
             similarity,
             threshold,
+            evidence,
         } => {
             let notice = DuplicateNotice {
                 id: staged.id().to_string(),
@@ -148,18 +212,20 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Outgoing {
                 method: *method,
                 similarity: round3(*similarity),
                 threshold: *threshold,
+                evidence: evidence.clone(),
+                record_withdrawn: false,
                 url: staged.article.url,
                 source: staged.article.source,
                 title: staged.article.title,
                 language: staged.language,
                 pipeline: staged.pipeline,
             };
-            Outgoing {
+            vec![Outgoing {
                 subject: subjects::DUPLICATES,
                 output: "duplicates",
                 message_id,
                 payload: Bytes::from(serde_json::to_vec(&notice).expect("notice serializes")),
-            }
+            }]
         }
     }
 }
@@ -168,9 +234,25 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// The dedup stage: verdicts from a [`VerdictLog`].
-pub struct DedupStage<L> {
+/// Times an article verifies again after its record came back stale
+/// (another replica appended a candidate meanwhile) before the attempt
+/// fails and the message is retried later.
+const VERIFY_ROUNDS: usize = 8;
+
+/// Texts of other groups the template guard compares a candidate pair with.
+const TEMPLATE_WITNESSES: usize = 3;
+
+/// The candidate a text was found a copy of.
+struct Chosen {
+    candidate: Candidate,
+    verification: Verification,
+}
+
+/// The dedup stage: verdicts from a [`VerdictLog`], candidates verified on
+/// texts read from [`ArticleTexts`].
+pub struct DedupStage<L, T> {
     pub log: L,
+    pub texts: T,
     /// The near-duplicate threshold, reported in notices.
     pub threshold: f64,
     /// `min_text_words` (shorter texts get no fingerprint) and the bounds on
@@ -178,7 +260,42 @@ pub struct DedupStage<L> {
     pub limits: IntakeLimits,
 }
 
-impl<L: VerdictLog> DedupStage<L> {
+/// Publication time an article states, in Unix milliseconds (0: none): the
+/// crawler's `published_at`, else the first time its page states, when
+/// either is RFC 3339.
+pub fn published_ms(staged: &StagedArticle) -> i64 {
+    let stated = staged.article.published_at.iter().chain(
+        staged
+            .page
+            .iter()
+            .flat_map(|page| page.published.iter().take(1)),
+    );
+    stated
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t.trim()).ok())
+        .map(|t| t.timestamp_millis())
+        .find(|&ms| ms != 0)
+        .unwrap_or(0)
+}
+
+/// One source: the same `source`, else the same host of `url`.
+fn same_source(a_source: Option<&str>, a_url: Option<&str>, b: &texts::StoredText) -> bool {
+    let host = |url: &str| {
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        host.trim_start_matches("www.").to_ascii_lowercase()
+    };
+    match (a_source, b.source.as_deref()) {
+        (Some(a), Some(b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            a.trim().eq_ignore_ascii_case(b.trim())
+        }
+        _ => match (a_url, b.url.as_deref()) {
+            (Some(a), Some(b)) => !host(a).is_empty() && host(a) == host(b),
+            _ => false,
+        },
+    }
+}
+
+impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     /// The article's fingerprint: CPU work on its text, no NATS. `None` for
     /// a text too short to judge (`text.min_words`).
     pub fn fingerprint(&self, staged: &StagedArticle) -> Option<Fingerprint> {
@@ -189,42 +306,206 @@ impl<L: VerdictLog> DedupStage<L> {
         let analysis = shingle::analyze(body);
         Some(Fingerprint {
             source_seq: staged.source_seq,
+            published_ms: published_ms(staged),
             id: staged.id().to_string(),
             exact: analysis.exact,
             sketch: Sketch::of_shingles(&analysis.shingles),
+            ..Fingerprint::default()
         })
     }
 
     /// The verdict for one article (no publishing).
     ///
     /// # Errors
-    /// Transient errors of the fingerprint log.
+    /// Transient errors of the fingerprint log or of reading candidates.
     pub async fn verdict(&self, staged: &StagedArticle) -> Result<Verdict, StageError> {
-        self.verdict_of(self.fingerprint(staged)).await
+        self.decide(staged, self.fingerprint(staged)).await
     }
 
-    /// The verdict the fingerprint log gives a fingerprint.
+    /// The verdict for an article and its fingerprint: candidates from the
+    /// fingerprint log, verified on their texts, and the decision appended.
     ///
     /// # Errors
-    /// Transient errors of the fingerprint log.
-    pub async fn verdict_of(
+    /// Transient errors of the fingerprint log or of reading candidates.
+    pub async fn decide(
         &self,
+        staged: &StagedArticle,
         fingerprint: Option<Fingerprint>,
     ) -> Result<Verdict, StageError> {
-        let Some(fingerprint) = fingerprint else {
+        let Some(mut fingerprint) = fingerprint else {
             return Ok(Verdict::Unchecked);
         };
+        let body = staged.body();
+        let title = staged
+            .article
+            .title
+            .as_deref()
+            .or(staged.page.as_ref().and_then(|p| p.title.as_deref()));
+        // Read only when there is a candidate: most articles have none.
+        let mut text: Option<Text> = None;
+        for _ in 0..VERIFY_ROUNDS {
+            let lookup = self.log.lookup(fingerprint.exact, &fingerprint.sketch);
+            let chosen = if lookup.exact_held || lookup.candidates.is_empty() {
+                None
+            } else {
+                let text = text.get_or_insert_with(|| Text::new(title, body));
+                if text.judgeable() {
+                    self.verify_candidates(staged, text, &lookup.candidates)
+                        .await?
+                } else {
+                    None
+                }
+            };
+            fingerprint.decided_at = lookup.applied;
+            fingerprint.link = chosen.as_ref().map_or(0, |c| c.candidate.seq);
+            fingerprint.link_similarity = chosen.as_ref().map_or(0, |c| {
+                // In thousandths, 0..=1000: fits.
+                (c.verification.similarity * 1000.0).round() as u16
+            });
+            let applied = self.log.decide(fingerprint.clone()).await.map_err(|err| {
+                StageError::transient_caused(
+                    "fingerprints",
+                    "appending to or reading the fingerprint stream",
+                    err,
+                )
+            })?;
+            if applied.stale {
+                metrics::event("stale");
+                continue;
+            }
+            return self.verdict_from(applied, chosen).await;
+        }
+        Err(StageError::transient(
+            "fingerprints",
+            format!(
+                "article {} (NEWS_RAW {}): new candidates kept arriving while it was verified, {VERIFY_ROUNDS} rounds",
+                staged.id(),
+                staged.source_seq
+            ),
+        ))
+    }
+
+    /// Reads every candidate's text and returns the one the text copies
+    /// (of several, the one of about its size).
+    async fn verify_candidates(
+        &self,
+        staged: &StagedArticle,
+        text: &Text,
+        candidates: &[Candidate],
+    ) -> Result<Option<Chosen>, StageError> {
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let started = std::time::Instant::now();
+        let reads = futures::future::join_all(
+            candidates
+                .iter()
+                .map(|candidate| self.texts.text(candidate.source_seq)),
+        )
+        .await;
+        let mut read = Vec::with_capacity(candidates.len());
+        for (candidate, stored) in candidates.iter().zip(reads) {
+            let stored = stored.map_err(|err| {
+                StageError::transient_caused("candidates", "reading a candidate's text", err)
+            })?;
+            match stored {
+                Some(stored) => {
+                    let candidate_text = Text::new(stored.title.as_deref(), &stored.body);
+                    read.push((candidate, candidate_text, stored));
+                }
+                None => metrics::verification("unreadable"),
+            }
+        }
+        metrics::verify_observe("read", started);
+        let started = std::time::Instant::now();
+        let mut best: Option<Chosen> = None;
+        for (candidate, candidate_text, stored) in &read {
+            // The most similar texts of other groups: three are enough to
+            // tell a template, and keep the cost linear in the candidates.
+            let others: Vec<&Text> = read
+                .iter()
+                .filter(|(other, ..)| other.group != candidate.group)
+                .map(|(_, t, _)| t)
+                .take(TEMPLATE_WITNESSES)
+                .collect();
+            let same = same_source(
+                staged.article.source.as_deref(),
+                staged.article.url.as_deref(),
+                stored,
+            );
+            let mut verification = verify::verify(text, candidate_text, &others, same);
+            metrics::verification(if verification.copy {
+                "copy"
+            } else {
+                "different"
+            });
+            if verification.copy
+                && best
+                    .as_ref()
+                    .is_none_or(|b| verification.rank > b.verification.rank)
+            {
+                verification.evidence.compared_with = candidate.id.to_string();
+                best = Some(Chosen {
+                    candidate: (*candidate).clone(),
+                    verification,
+                });
+            }
+        }
+        metrics::verify_observe("compare", started);
+        Ok(best)
+    }
+
+    async fn verdict_from(
+        &self,
+        applied: Applied,
+        chosen: Option<Chosen>,
+    ) -> Result<Verdict, StageError> {
         let Applied {
             verdict,
             redelivered,
             resend,
-        } = self.log.decide(fingerprint).await.map_err(|err| {
-            StageError::transient_caused(
-                "fingerprints",
-                "appending to or reading the fingerprint stream",
-                err,
-            )
-        })?;
+            replaced,
+            ..
+        } = applied;
+        let (threshold, evidence) = match chosen {
+            Some(c) => (c.verification.threshold, Some(c.verification.evidence)),
+            None => (self.threshold, None),
+        };
+        if let Some(Replaced {
+            id,
+            source_seq,
+            method,
+            similarity,
+        }) = replaced
+        {
+            metrics::event("head_replaced");
+            let stored = self
+                .texts
+                .text(source_seq)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            return Ok(Verdict::Original {
+                replaced: ReplacedHead {
+                    id: id.to_string(),
+                    source_seq,
+                    method,
+                    similarity,
+                    threshold: match method {
+                        DuplicateMethod::Exact => 1.0,
+                        DuplicateMethod::Near => threshold,
+                    },
+                    evidence: match method {
+                        DuplicateMethod::Exact => None,
+                        DuplicateMethod::Near => evidence,
+                    },
+                    url: stored.url,
+                    source: stored.source,
+                    title: stored.title,
+                },
+            });
+        }
         Ok(match verdict {
             IndexVerdict::Unique if resend => Verdict::Resend,
             IndexVerdict::Unique => Verdict::Unique { redelivered },
@@ -232,22 +513,26 @@ impl<L: VerdictLog> DedupStage<L> {
                 of,
                 method,
                 similarity,
-                ..
             } => Verdict::Duplicate {
                 of: of.to_string(),
                 method,
                 similarity,
                 threshold: match method {
                     DuplicateMethod::Exact => 1.0,
-                    DuplicateMethod::Near => self.threshold,
+                    DuplicateMethod::Near => threshold,
+                },
+                evidence: match method {
+                    DuplicateMethod::Exact => None,
+                    DuplicateMethod::Near => evidence,
                 },
             },
         })
     }
 }
 
-impl<L: VerdictLog> Processor for DedupStage<L> {
-    /// The article and its fingerprint; the verdict needs the fingerprint log.
+impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
+    /// The article and its fingerprint; the verdict needs the fingerprint
+    /// log and the candidates' texts.
     type Transformed = (StagedArticle, Option<Fingerprint>);
 
     fn stage(&self) -> &'static str {
@@ -269,10 +554,11 @@ impl<L: VerdictLog> Processor for DedupStage<L> {
         &self,
         (staged, fingerprint): Self::Transformed,
     ) -> Result<Processed, StageError> {
-        let verdict = self.verdict_of(fingerprint).await?;
+        let verdict = self.decide(&staged, fingerprint).await?;
         match &verdict {
             Verdict::Unique { redelivered: false } => metrics::verdict("unique"),
             Verdict::Unique { redelivered: true } => metrics::verdict("redelivered"),
+            Verdict::Original { .. } => metrics::verdict("unique"),
             Verdict::Resend => metrics::verdict("resend"),
             Verdict::Unchecked => metrics::verdict("unchecked"),
             Verdict::Duplicate {
@@ -287,7 +573,7 @@ impl<L: VerdictLog> Processor for DedupStage<L> {
                 tracing::debug!(id = staged.id(), duplicate_of = %of, method = method.as_str(), similarity, "duplicate");
             }
         }
-        Ok(vec![outcome(staged, &verdict)].into())
+        Ok(outcome(staged, &verdict).into())
     }
 }
 
@@ -297,6 +583,7 @@ mod tests {
     use index::{DupIndex, IndexSettings};
     use log::MemoryLog;
     use newsflow_core::contracts::{Article, STAGED_SCHEMA_VERSION};
+    use texts::{MemoryTexts, StoredText};
 
     const STORY: &str = "The central bank raised its main interest rate by half a point on Tuesday, \
         the third increase this year, saying inflation was still far above its target.\n\
@@ -305,8 +592,11 @@ mod tests {
         currency rose sharply against the dollar after the announcement.\nEconomists said \
         the decision showed the bank was willing to risk slower growth to bring prices down.";
 
-    fn stage() -> DedupStage<MemoryLog> {
+    type Stage = DedupStage<MemoryLog, MemoryTexts>;
+
+    fn stage() -> Stage {
         DedupStage {
+            texts: MemoryTexts::default(),
             log: MemoryLog::new(DupIndex::new(IndexSettings {
                 near: true,
                 threshold: DEFAULT_THRESHOLD,
@@ -338,6 +628,13 @@ mod tests {
         }
     }
 
+    /// The verdict, with the article's text stored where later candidates read it.
+    async fn decide(stage: &Stage, staged: &StagedArticle) -> Verdict {
+        let stored = StoredText::of_article(staged.article.clone(), &Default::default());
+        stage.texts.insert(staged.source_seq, stored);
+        stage.verdict(staged).await.unwrap()
+    }
+
     #[tokio::test]
     async fn near_copies_and_their_exact_copies_point_at_the_head() {
         let stage = stage();
@@ -345,30 +642,37 @@ mod tests {
             "LONDON (Reuters) - {STORY}\nReporting by Jane Doe; editing by John Roe, 2024."
         );
         let cut: String = STORY.split('\n').take(2).collect::<Vec<_>>().join("\n");
-        let first = stage.verdict(&staged("a", 1, STORY)).await.unwrap();
+        let first = decide(&stage, &staged("a", 1, STORY)).await;
         assert_eq!(first, Verdict::Unique { redelivered: false });
         for (id, seq, text) in [("b", 2, dressed.as_str()), ("c", 3, cut.as_str())] {
-            match stage.verdict(&staged(id, seq, text)).await.unwrap() {
+            match decide(&stage, &staged(id, seq, text)).await {
                 Verdict::Duplicate {
                     of,
                     method,
                     similarity,
                     threshold,
+                    evidence,
                 } => {
                     assert_eq!((of.as_str(), method), ("a", DuplicateMethod::Near), "{id}");
                     assert!(similarity >= threshold, "{id}: {similarity}");
-                    assert_eq!(threshold, DEFAULT_THRESHOLD);
+                    assert_eq!(threshold, verify::THRESHOLD);
+                    let evidence = evidence.expect("a near copy keeps its evidence");
+                    assert_eq!(evidence.compared_with, "a");
+                    assert!(
+                        evidence.longest_passage >= verify::PASSAGE_WORDS,
+                        "{evidence:?}"
+                    );
                 }
                 other => panic!("{id}: {other:?}"),
             }
         }
         // An exact copy of the near-copy b belongs to a's group too.
-        let copy_of_copy = stage.verdict(&staged("d", 4, &dressed)).await.unwrap();
+        let copy_of_copy = decide(&stage, &staged("d", 4, &dressed)).await;
         assert!(matches!(copy_of_copy, Verdict::Duplicate { of, .. } if of == "a"));
         // A redelivery of the near-copy gets the same verdict, not "copy of itself".
-        let again = stage.verdict(&staged("b", 2, &dressed)).await.unwrap();
+        let again = decide(&stage, &staged("b", 2, &dressed)).await;
         assert!(matches!(again, Verdict::Duplicate { of, .. } if of == "a"));
-        let redelivered = stage.verdict(&staged("a", 1, STORY)).await.unwrap();
+        let redelivered = decide(&stage, &staged("a", 1, STORY)).await;
         assert_eq!(redelivered, Verdict::Unique { redelivered: true });
     }
 
@@ -381,7 +685,7 @@ mod tests {
             to stay away from rivers. Schools in the region will remain closed on Friday.";
         for (id, seq, text) in [("a", 1, STORY), ("b", 2, other)] {
             assert_eq!(
-                stage.verdict(&staged(id, seq, text)).await.unwrap(),
+                decide(&stage, &staged(id, seq, text)).await,
                 Verdict::Unique { redelivered: false }
             );
         }
@@ -393,16 +697,17 @@ mod tests {
         let first = staged("a", 1, "The same wire story.\nSecond line.");
         let copy = staged("b", 2, "  THE SAME wire story. Second   line. ");
         assert_eq!(
-            stage.verdict(&first).await.unwrap(),
+            decide(&stage, &first).await,
             Verdict::Unique { redelivered: false }
         );
         assert_eq!(
-            stage.verdict(&copy).await.unwrap(),
+            decide(&stage, &copy).await,
             Verdict::Duplicate {
                 of: "a".into(),
                 method: DuplicateMethod::Exact,
                 similarity: 1.0,
                 threshold: 1.0,
+                evidence: None,
             }
         );
     }
@@ -414,11 +719,11 @@ mod tests {
         let stage = stage();
         let article = staged("a", 7, "Text");
         assert_eq!(
-            stage.verdict(&article).await.unwrap(),
+            decide(&stage, &article).await,
             Verdict::Unique { redelivered: false }
         );
         assert_eq!(
-            stage.verdict(&article).await.unwrap(),
+            decide(&stage, &article).await,
             Verdict::Unique { redelivered: true }
         );
     }
@@ -426,10 +731,10 @@ mod tests {
     #[tokio::test]
     async fn a_second_publication_of_the_same_id_is_a_resend_not_a_duplicate() {
         let stage = stage();
-        stage.verdict(&staged("a", 7, "Text")).await.unwrap();
-        let again = stage.verdict(&staged("a", 9, "Text")).await.unwrap();
+        decide(&stage, &staged("a", 7, "Text")).await;
+        let again = decide(&stage, &staged("a", 9, "Text")).await;
         assert_eq!(again, Verdict::Resend);
-        let out = outcome(staged("a", 9, "Text"), &again);
+        let out = outcome(staged("a", 9, "Text"), &again).remove(0);
         assert_eq!(out.subject, subjects::UNIQUE);
         let passed: StagedArticle = serde_json::from_slice(&out.payload).unwrap();
         let dedup = passed.dedup.unwrap();
@@ -442,19 +747,19 @@ mod tests {
         stage.limits.min_text_words = 5;
         for (id, seq) in [("a", 1), ("b", 2)] {
             assert_eq!(
-                stage.verdict(&staged(id, seq, "Too short.")).await.unwrap(),
+                decide(&stage, &staged(id, seq, "Too short.")).await,
                 Verdict::Unchecked,
                 "{id}"
             );
         }
-        let out = outcome(staged("b", 2, "Too short."), &Verdict::Unchecked);
+        let out = outcome(staged("b", 2, "Too short."), &Verdict::Unchecked).remove(0);
         let passed: StagedArticle = serde_json::from_slice(&out.payload).unwrap();
         assert_eq!(passed.dedup.unwrap().status, "unchecked");
     }
 
     #[test]
     fn unique_articles_start_their_own_cluster() {
-        let out = outcome(staged("a", 1, "x"), &Verdict::Unique { redelivered: false });
+        let out = outcome(staged("a", 1, "x"), &Verdict::Unique { redelivered: false }).remove(0);
         assert_eq!(out.subject, subjects::UNIQUE);
         assert_eq!(out.message_id, "a@1");
         let passed: StagedArticle = serde_json::from_slice(&out.payload).unwrap();
@@ -468,8 +773,9 @@ mod tests {
             method: DuplicateMethod::Exact,
             similarity: 1.0,
             threshold: 1.0,
+            evidence: None,
         };
-        let out = outcome(staged("b", 2, "x"), &verdict);
+        let out = outcome(staged("b", 2, "x"), &verdict).remove(0);
         assert_eq!(out.subject, subjects::DUPLICATES);
         let notice: DuplicateNotice = serde_json::from_slice(&out.payload).unwrap();
         assert_eq!(
@@ -477,5 +783,59 @@ mod tests {
             ("b", "a")
         );
         assert_eq!(notice.pipeline.last().unwrap().stage, "dedup");
+    }
+
+    #[tokio::test]
+    async fn a_copy_processed_before_its_original_hands_the_record_back() {
+        let stage = stage();
+        let copy_text =
+            format!("PARIS (AFP) - {STORY}\nAll rights reserved, reproduction forbidden.");
+        let copy = staged("copy", 6, &copy_text);
+        assert_eq!(
+            decide(&stage, &copy).await,
+            Verdict::Unique { redelivered: false }
+        );
+        let original = staged("orig", 5, STORY);
+        let verdict = decide(&stage, &original).await;
+        let Verdict::Original { replaced } = &verdict else {
+            panic!("{verdict:?}");
+        };
+        assert_eq!((replaced.id.as_str(), replaced.source_seq), ("copy", 6));
+        let out = outcome(original, &verdict);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].subject, subjects::UNIQUE);
+        let notice: DuplicateNotice = serde_json::from_slice(&out[1].payload).unwrap();
+        assert_eq!(
+            (notice.id.as_str(), notice.duplicate_of.as_str()),
+            ("copy", "orig")
+        );
+        assert!(notice.record_withdrawn);
+        assert!(notice.evidence.is_some());
+        // A third copy names the original.
+        let third = decide(&stage, &staged("third", 7, &copy_text.to_uppercase())).await;
+        assert!(matches!(third, Verdict::Duplicate { of, .. } if of == "orig"));
+    }
+
+    #[tokio::test]
+    async fn texts_too_short_to_judge_are_never_near_copies_but_exact_copies_are() {
+        let stage = stage();
+        // Two captions of one photo, a word apart: 20 words, under verify::MIN_WORDS.
+        let caption = "The governor speaks to reporters outside the central bank in the capital \
+            on Tuesday after the board raised its main rate";
+        assert!(word_count(caption) < verify::MIN_WORDS);
+        decide(&stage, &staged("a", 1, caption)).await;
+        let edited = caption.replace("Tuesday", "Wednesday");
+        assert_eq!(
+            decide(&stage, &staged("b", 2, &edited)).await,
+            Verdict::Unique { redelivered: false }
+        );
+        let exact = decide(&stage, &staged("c", 3, caption)).await;
+        assert!(matches!(
+            exact,
+            Verdict::Duplicate {
+                method: DuplicateMethod::Exact,
+                ..
+            }
+        ));
     }
 }

@@ -25,9 +25,9 @@ use futures::StreamExt;
 use newsflow_core::subjects;
 use tokio::sync::watch;
 
-use crate::index::{Applied, DupIndex};
+use crate::index::{Applied, DupIndex, Lookup};
 use crate::metrics;
-use crate::sketch::Fingerprint;
+use crate::sketch::{Fingerprint, Sketch};
 
 /// Errors of the fingerprint log; always transient (the message is retried).
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,10 @@ pub struct LogError {
 
 /// Where fingerprints are appended and verdicts read.
 pub trait VerdictLog: Send + Sync + 'static {
+    /// What the index holds that a text must be verified against, as far as
+    /// this replica has applied the stream.
+    fn lookup(&self, exact: u64, sketch: &Sketch) -> Lookup;
+
     /// Appends the fingerprint and returns the verdict the log gives it.
     fn decide(
         &self,
@@ -59,7 +63,7 @@ struct Tail {
 
 impl Tail {
     fn apply(&mut self, sequence: u64, fingerprint: Fingerprint, at_ms: i64) {
-        let applied = self.index.apply(fingerprint, at_ms);
+        let applied = self.index.apply(fingerprint, sequence, at_ms);
         if self.recent.len() == RECENT_VERDICTS {
             self.recent.pop_front();
         }
@@ -161,6 +165,15 @@ impl NatsLog {
 const OWN_VERDICT_WAIT: Duration = Duration::from_secs(10);
 
 impl VerdictLog for NatsLog {
+    fn lookup(&self, exact: u64, sketch: &Sketch) -> Lookup {
+        self.shared
+            .tail
+            .lock()
+            .expect("lock is never poisoned")
+            .index
+            .lookup(exact, sketch)
+    }
+
     async fn decide(&self, fingerprint: Fingerprint) -> Result<Applied, LogError> {
         let source_seq = fingerprint.source_seq;
         let err = |operation, message: String| LogError {
@@ -294,25 +307,33 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
     }
 }
 
-/// The log in memory, for tests of the stage: fingerprints are applied at once.
+/// The log in memory, for tests of the stage and the offline evaluation:
+/// fingerprints are applied at once, numbered 1, 2, ...
 pub struct MemoryLog {
-    index: Mutex<DupIndex>,
+    index: Mutex<(DupIndex, u64)>,
 }
 
 impl MemoryLog {
     pub fn new(index: DupIndex) -> Self {
         Self {
-            index: Mutex::new(index),
+            index: Mutex::new((index, 0)),
         }
     }
 }
 
 impl VerdictLog for MemoryLog {
-    async fn decide(&self, fingerprint: Fingerprint) -> Result<Applied, LogError> {
-        Ok(self
-            .index
+    fn lookup(&self, exact: u64, sketch: &Sketch) -> Lookup {
+        self.index
             .lock()
             .expect("lock is never poisoned")
-            .apply(fingerprint, 0))
+            .0
+            .lookup(exact, sketch)
+    }
+
+    async fn decide(&self, fingerprint: Fingerprint) -> Result<Applied, LogError> {
+        let mut guard = self.index.lock().expect("lock is never poisoned");
+        let (index, last) = &mut *guard;
+        *last += 1;
+        Ok(index.apply(fingerprint, *last, 0))
     }
 }

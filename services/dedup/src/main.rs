@@ -9,13 +9,16 @@ use newsflow_core::service::{self, StageBinary};
 use newsflow_core::{subjects, topology};
 use newsflow_dedup::index::{DupIndex, IndexSettings};
 use newsflow_dedup::log::NatsLog;
+use newsflow_dedup::texts::NatsTexts;
 use newsflow_dedup::{DedupSettings, DedupStage, VERSION};
 
 /// Drops copies of articles already seen: reads `news.stage.detected`, passes
 /// first copies on to `news.stage.unique` and reports the others on
 /// `news.duplicates` with the id of the original.
 ///
-/// Every article appends its fingerprint (exact-copy key and MinHash sketch)
+/// Candidates proposed by MinHash/LSH are verified on both texts (the
+/// candidate's read back from `NEWS_RAW`). Every article appends its
+/// fingerprint (exact-copy key, MinHash sketch, the candidate it copies)
 /// to the stream `DEDUP_FINGERPRINTS`, which every replica reads into its own
 /// index at start and keeps tailing (window: `streams.dedup_window_hours`);
 /// the stream's order decides which of two copies came first, so replicas
@@ -68,8 +71,21 @@ async fn run() -> anyhow::Result<()> {
         let log = NatsLog::start(js.clone(), index)
             .await
             .context("rebuilding the duplicate index from the fingerprint stream")?;
+        // Candidates' texts are read from NEWS_RAW: it must exist even when
+        // dedup starts before langid.
+        topology::ensure_stream(js, topology::stream_for(subjects::RAW), &streams)
+            .await
+            .context("creating NEWS_RAW, where candidates' texts are read")?;
+        let raw = js
+            .get_stream(subjects::STREAM_RAW)
+            .await
+            .context("opening NEWS_RAW, where candidates' texts are read")?;
         Ok(DedupStage {
             log,
+            texts: NatsTexts {
+                stream: raw,
+                html: limits.html,
+            },
             threshold: dedup.threshold,
             limits,
         })

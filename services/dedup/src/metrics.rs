@@ -19,6 +19,9 @@ struct DedupMetrics {
     rebuild: Gauge,
     stream_messages: IntGauge,
     stream_bytes: IntGauge,
+    verifications: IntCounterVec,
+    verify_seconds: HistogramVec,
+    events: IntCounterVec,
 }
 
 fn get() -> &'static DedupMetrics {
@@ -41,6 +44,15 @@ fn get() -> &'static DedupMetrics {
         metrics.log_errors.with_label_values(&["tail"]);
         for kind in ["near", "exact"] {
             metrics.index.with_label_values(&[kind]);
+        }
+        for outcome in ["copy", "different", "unreadable"] {
+            metrics.verifications.with_label_values(&[outcome]);
+        }
+        for step in ["read", "compare"] {
+            metrics.verify_seconds.with_label_values(&[step]);
+        }
+        for event in ["stale", "head_replaced"] {
+            metrics.events.with_label_values(&[event]);
         }
         metrics
     })
@@ -102,6 +114,22 @@ fn new_metrics() -> DedupMetrics {
             "newsflow_dedup_state_bytes",
             "Bytes JetStream stores for the stream DEDUP_FINGERPRINTS (records and their overhead).",
         ),
+        verifications: counter_vec(
+            "newsflow_dedup_verifications_total",
+            "Candidate pairs read and verified: copy, different, unreadable (the candidate's text is no longer in NEWS_RAW).",
+            &["outcome"],
+        ),
+        verify_seconds: histogram_vec(
+            "newsflow_dedup_verify_duration_seconds",
+            "Time an article with candidates spent verifying them: read (their texts from NEWS_RAW) and compare.",
+            &["step"],
+            DURATION_BUCKETS,
+        ),
+        events: counter_vec(
+            "newsflow_dedup_events_total",
+            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head.",
+            &["event"],
+        ),
     }
 }
 
@@ -158,4 +186,19 @@ pub fn stream_size(records: u64, bytes: u64) {
 
 pub fn rebuild(seconds: f64) {
     get().rebuild.set(seconds);
+}
+
+pub fn verification(outcome: &str) {
+    get().verifications.with_label_values(&[outcome]).inc();
+}
+
+pub fn verify_observe(step: &str, started: Instant) {
+    get()
+        .verify_seconds
+        .with_label_values(&[step])
+        .observe(started.elapsed().as_secs_f64());
+}
+
+pub fn event(event: &str) {
+    get().events.with_label_values(&[event]).inc();
 }

@@ -14,7 +14,7 @@ pub const SHINGLE_WORDS: usize = 4;
 
 /// Lines with fewer words than this are taken for furniture (datelines,
 /// bylines, "Read more", captions) and ignored, unless the text has nothing else.
-const MIN_LINE_WORDS: usize = 5;
+pub(crate) const MIN_LINE_WORDS: usize = 5;
 
 /// Folds one character for matching; `None` drops it.
 ///
@@ -105,10 +105,19 @@ fn is_word_char(c: char) -> bool {
 
 /// Hashes of the normalized word tokens of one line.
 fn line_tokens(line: &str, out: &mut Vec<u64>) {
+    for_each_word(line, |hash, _| out.push(hash));
+}
+
+/// Calls `emit` with the hash of each normalized word of one line and
+/// whether the word is a number (only digits once folded).
+pub(crate) fn for_each_word(line: &str, mut emit: impl FnMut(u64, bool)) {
     let mut word = String::new();
-    let flush = |word: &mut String, out: &mut Vec<u64>| {
+    let mut flush = |word: &mut String| {
         if !word.is_empty() {
-            out.push(xxh3_64(word.as_bytes()));
+            emit(
+                xxh3_64(word.as_bytes()),
+                word.bytes().all(|b| b.is_ascii_digit()),
+            );
             word.clear();
         }
     };
@@ -118,21 +127,21 @@ fn line_tokens(line: &str, out: &mut Vec<u64>) {
     }
     for c in folded {
         if is_unspaced(c) {
-            flush(&mut word, out);
-            let mut buf = [0u8; 4];
-            out.push(xxh3_64(c.encode_utf8(&mut buf).as_bytes()));
+            flush(&mut word);
+            word.push(c);
+            flush(&mut word);
         } else if is_word_char(c) {
             word.push(c);
         } else {
-            flush(&mut word, out);
+            flush(&mut word);
         }
     }
-    flush(&mut word, out);
+    flush(&mut word);
 }
 
 /// Whether a line is page furniture rather than article text: a link, an
 /// e-mail address or a copyright notice (length is checked by the caller).
-fn is_furniture(line: &str) -> bool {
+pub(crate) fn is_furniture(line: &str) -> bool {
     line.contains("http://")
         || line.contains("https://")
         || line.contains("www.")

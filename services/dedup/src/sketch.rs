@@ -24,8 +24,10 @@ pub const ROWS: usize = HASHES / BANDS;
 pub const CONTAINMENT_FLOOR: f64 = 0.25;
 
 /// Texts with fewer distinct shingles than this are compared exactly only:
-/// a handful of shingles says too little to call two texts near-copies.
-pub const MIN_SHINGLES: u32 = 12;
+/// a caption or a one-sentence teaser says too little to call two texts
+/// near-copies. Matches [`crate::verify::MIN_WORDS`] (30 words make 27
+/// shingles of 4).
+pub const MIN_SHINGLES: u32 = 27;
 
 /// A MinHash sketch of one text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +81,12 @@ impl Similarity {
         } else {
             self.jaccard
         }
+    }
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Self::of_shingles(&[])
     }
 }
 
@@ -137,22 +145,36 @@ impl Sketch {
     }
 }
 
-/// One entry of the fingerprint stream: who, which input message, what text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One entry of the fingerprint stream: who, which input message, what
+/// text, and what its replica's verifier decided.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Fingerprint {
-    /// Sequence of the article in `NEWS_RAW`: names the input message.
+    /// Sequence of the article in `NEWS_RAW`: names the input message, and
+    /// orders publication (the earlier of two copies is the original).
     pub source_seq: u64,
+    /// Publication time the article states (Unix milliseconds), 0 when it
+    /// states none: when both copies state one, it decides which is earlier.
+    pub published_ms: i64,
     /// Article id, reported as `duplicate_of` / `cluster_id`.
     pub id: String,
     /// Exact-copy key: a hash of the normalized words (see [`shingle::Analysis::exact`]).
     pub exact: u64,
     pub sketch: Sketch,
+    /// The last stream sequence the appending replica's index had applied
+    /// when it verified the candidates: candidates stored after it were not
+    /// seen, and make the verdict stale (see [`crate::index`]).
+    pub decided_at: u64,
+    /// Stream sequence of the candidate the verifier found this text a copy
+    /// of, 0 for none.
+    pub link: u64,
+    /// The verifier's similarity with `link`, in thousandths.
+    pub link_similarity: u16,
 }
 
 /// Version byte of the binary fingerprint record.
-const RECORD_VERSION: u8 = 2;
-/// Bytes before the id.
-pub const RECORD_HEADER: usize = 1 + 8 + 8 + 4 + 2 * HASHES;
+const RECORD_VERSION: u8 = 3;
+/// Bytes of the fixed part, before the variable-length integers and the id.
+pub const RECORD_HEADER: usize = 1 + 8 + 4 + 2 * HASHES;
 
 /// A fingerprint record that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -162,18 +184,57 @@ pub struct RecordError {
     pub reason: &'static str,
 }
 
+/// LEB128: seven bits a byte, low first. Sequences stay small for years
+/// (3 bytes up to 2 million, 4 up to 268 million), which keeps the record
+/// at about the size it had before it carried the verifier's choice.
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7F) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
 impl Fingerprint {
-    /// The binary record: version, `source_seq`, exact key, shingle count,
-    /// the minima (all little-endian), then the id in UTF-8: 149 bytes plus
-    /// the id.
+    /// The binary record: version, exact key, shingle count, the minima
+    /// (little-endian), then as LEB128 integers `source_seq`, the stated
+    /// publication time in seconds (0: none), `decided_at`, and
+    /// `decided_at - link + 1` (0: no link), followed by `link_similarity`
+    /// (two bytes, only with a link), then the id in UTF-8: 141 bytes, 7 to
+    /// 20 more, plus the id.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(RECORD_HEADER + self.id.len());
+        let mut out = Vec::with_capacity(RECORD_HEADER + 24 + self.id.len());
         out.push(RECORD_VERSION);
-        out.extend_from_slice(&self.source_seq.to_le_bytes());
         out.extend_from_slice(&self.exact.to_le_bytes());
         out.extend_from_slice(&self.sketch.shingles.to_le_bytes());
         for m in self.sketch.mins {
             out.extend_from_slice(&m.to_le_bytes());
+        }
+        put_varint(&mut out, self.source_seq);
+        put_varint(
+            &mut out,
+            u64::try_from(self.published_ms / 1000).unwrap_or(0),
+        );
+        put_varint(&mut out, self.decided_at);
+        if self.link == 0 {
+            put_varint(&mut out, 0);
+        } else {
+            // A link is a candidate the replica had applied: never after decided_at.
+            put_varint(&mut out, self.decided_at.saturating_sub(self.link) + 1);
+            out.extend_from_slice(&self.link_similarity.to_le_bytes());
         }
         out.extend_from_slice(self.id.as_bytes());
         out
@@ -194,23 +255,43 @@ impl Fingerprint {
         if bytes[0] != RECORD_VERSION {
             return Err(err("unknown record version"));
         }
-        let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-        let source_seq = u64_at(1);
-        let exact = u64_at(9);
-        let shingles = u32::from_le_bytes(bytes[17..21].try_into().expect("4 bytes"));
+        let exact = u64::from_le_bytes(bytes[1..9].try_into().expect("8 bytes"));
+        let shingles = u32::from_le_bytes(bytes[9..13].try_into().expect("4 bytes"));
         let mut mins = [0u16; HASHES];
         for (i, m) in mins.iter_mut().enumerate() {
-            let at = 21 + 2 * i;
+            let at = 13 + 2 * i;
             *m = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
         }
-        let id = std::str::from_utf8(&bytes[RECORD_HEADER..])
+        let mut at = RECORD_HEADER;
+        let mut next = || take_varint(bytes, &mut at).ok_or_else(|| err("truncated integer"));
+        let source_seq = next()?;
+        let published_s = next()?;
+        let decided_at = next()?;
+        let link_delta = next()?;
+        let (link, link_similarity) = if link_delta == 0 {
+            (0, 0)
+        } else {
+            let similarity = bytes
+                .get(at..at + 2)
+                .ok_or_else(|| err("truncated link similarity"))?;
+            at += 2;
+            (
+                (decided_at + 1).saturating_sub(link_delta),
+                u16::from_le_bytes([similarity[0], similarity[1]]),
+            )
+        };
+        let id = std::str::from_utf8(&bytes[at..])
             .map_err(|_| err("id is not UTF-8"))?
             .to_string();
         Ok(Self {
             source_seq,
+            published_ms: i64::try_from(published_s).unwrap_or(0) * 1000,
             id,
             exact,
             sketch: Sketch { shingles, mins },
+            decided_at,
+            link,
+            link_similarity,
         })
     }
 }
@@ -257,13 +338,29 @@ mod tests {
     fn records_round_trip() {
         let fingerprint = Fingerprint {
             source_seq: 42,
+            published_ms: 0,
             id: "wire-٥".into(),
             exact: 0xDEAD_BEEF_0123_4567,
             sketch: Sketch::of_text(STORY),
+            decided_at: 41,
+            link: 7,
+            link_similarity: 875,
         };
         let bytes = fingerprint.encode();
-        assert_eq!(bytes.len(), RECORD_HEADER + "wire-٥".len());
+        // 42, 0 seconds, 41, 41 - 7 + 1 = 35: one byte each, then two of similarity.
+        assert_eq!(bytes.len(), RECORD_HEADER + 4 + 2 + "wire-٥".len());
         assert_eq!(Fingerprint::decode(&bytes).unwrap(), fingerprint);
         assert!(Fingerprint::decode(&bytes[..10]).is_err());
+        assert!(Fingerprint::decode(&bytes[..RECORD_HEADER + 2]).is_err());
+        // Large sequences and a stated time, no link.
+        let unlinked = Fingerprint {
+            source_seq: 7_000_000_123,
+            published_ms: 1_764_374_400_000,
+            decided_at: 6_999_999_999,
+            link: 0,
+            link_similarity: 0,
+            ..fingerprint
+        };
+        assert_eq!(Fingerprint::decode(&unlinked.encode()).unwrap(), unlinked);
     }
 }
