@@ -72,10 +72,14 @@ async fn run() -> anyhow::Result<()> {
             .await
             .context("rebuilding the duplicate index from the fingerprint stream")?;
         // Candidates' texts are read from NEWS_RAW: it must exist even when
-        // dedup starts before langid.
-        topology::ensure_stream(js, topology::stream_for(subjects::RAW), &streams)
-            .await
-            .context("creating NEWS_RAW, where candidates' texts are read")?;
+        // dedup starts before langid (or before an operator creates it).
+        if streams.manage {
+            topology::ensure_stream(js, topology::stream_for(subjects::RAW), &streams)
+                .await
+                .context("creating NEWS_RAW, where candidates' texts are read")?;
+        } else {
+            wait_for_stream(js, subjects::STREAM_RAW).await;
+        }
         let raw = js
             .get_stream(subjects::STREAM_RAW)
             .await
