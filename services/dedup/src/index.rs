@@ -450,10 +450,18 @@ impl DupIndex {
                 similarity: 1.0,
             }
         } else {
+            // A former head (replaced by an earlier-published copy) was stored
+            // with no link of its own: its similarity is the replacement's.
+            let (method, similarity) = match &self.groups[&holder.group].replaced {
+                Some(replaced) if *replaced.id == *holder.id => {
+                    (replaced.method, replaced.similarity)
+                }
+                _ => (holder.method, holder.similarity),
+            };
             IndexVerdict::Duplicate {
                 of: head_id.clone(),
-                method: holder.method,
-                similarity: holder.similarity,
+                method,
+                similarity,
             }
         }
     }
@@ -757,6 +765,14 @@ mod tests {
         // Later copies, of either, name the original.
         let third = stream.append(fp(12, "third", &copy.to_uppercase()), 0, 0);
         assert_eq!(duplicate_of(&third).map(|d| d.0), Some("orig"));
+        // An exact copy of the former head is as similar to the new head as
+        // the former head was, not 0 (that head was stored with no link).
+        match &third.verdict {
+            IndexVerdict::Duplicate { similarity, .. } => {
+                assert!(*similarity >= SETTINGS.threshold, "{third:?}");
+            }
+            other => panic!("a duplicate, not {other:?}"),
+        }
         let fourth = stream.append(fp(13, "fourth", &format!("{original} more")), 1, 0);
         assert_eq!(duplicate_of(&fourth).map(|d| d.0), Some("orig"));
         // The original's input redelivered (its outputs were lost): the same
