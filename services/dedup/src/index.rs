@@ -359,16 +359,7 @@ impl DupIndex {
                 return applied;
             }
             if published.before(head) {
-                let method = if *holder.id == *head_id {
-                    DuplicateMethod::Exact
-                } else {
-                    holder.method
-                };
-                let similarity = if *holder.id == *head_id {
-                    1.0
-                } else {
-                    holder.similarity
-                };
+                let (method, similarity) = self.link_to_head(holder);
                 return self.replace_head(group, fingerprint, published, method, similarity);
             }
             return Applied::new(self.duplicate_verdict(&fingerprint.exact));
@@ -439,30 +430,34 @@ impl DupIndex {
         applied
     }
 
+    /// How the text of an exact key's holder relates to its group's head:
+    /// the head itself (exact, 1.0), or the link the holder was stored
+    /// with. A former head (replaced by an earlier-published copy) was
+    /// stored with no link of its own: its link is the group's last
+    /// replacement's (exact when it was that head; after several
+    /// replacements an approximation, each having passed verification).
+    fn link_to_head(&self, holder: &ExactHolder) -> (DuplicateMethod, f64) {
+        let group = &self.groups[&holder.group];
+        if *holder.id == *group.head_id {
+            return (DuplicateMethod::Exact, 1.0);
+        }
+        match &group.replaced {
+            Some(replaced) if holder.was_head || *replaced.id == *holder.id => {
+                (replaced.method, replaced.similarity)
+            }
+            _ => (holder.method, holder.similarity),
+        }
+    }
+
     /// The verdict of a copy of the text holding `exact`.
     fn duplicate_verdict(&self, exact: &u64) -> IndexVerdict {
         let holder = &self.exact[exact];
         let (head_id, _) = self.head(holder.group);
-        if *holder.id == **head_id {
-            IndexVerdict::Duplicate {
-                of: head_id.clone(),
-                method: DuplicateMethod::Exact,
-                similarity: 1.0,
-            }
-        } else {
-            // A former head (replaced by an earlier-published copy) was stored
-            // with no link of its own: its similarity is the replacement's.
-            let (method, similarity) = match &self.groups[&holder.group].replaced {
-                Some(replaced) if *replaced.id == *holder.id => {
-                    (replaced.method, replaced.similarity)
-                }
-                _ => (holder.method, holder.similarity),
-            };
-            IndexVerdict::Duplicate {
-                of: head_id.clone(),
-                method,
-                similarity,
-            }
+        let (method, similarity) = self.link_to_head(holder);
+        IndexVerdict::Duplicate {
+            of: head_id.clone(),
+            method,
+            similarity,
         }
     }
 
@@ -791,6 +786,12 @@ mod tests {
         );
         let fifth = stream.append(fp(14, "fifth", &original), 0, 0);
         assert_eq!(duplicate_of(&fifth).map(|d| d.0), Some("first"));
+        // An exact copy of the first former head, published earliest of all,
+        // takes over with a similarity above the threshold, not 0.
+        let earliest = stream.append(fp(5, "earliest", &copy), 0, 0);
+        let replaced = earliest.replaced.expect("it takes the head over");
+        assert_eq!(&*replaced.id, "first");
+        assert!(replaced.similarity >= SETTINGS.threshold, "{replaced:?}");
     }
 
     #[test]
