@@ -471,6 +471,15 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
             Some(c) => (c.verification.threshold, Some(c.verification.evidence)),
             None => (self.threshold, None),
         };
+        // An exact copy is judged by its text alone: threshold 1, no evidence.
+        let threshold_for = |method| match method {
+            DuplicateMethod::Exact => 1.0,
+            DuplicateMethod::Near => threshold,
+        };
+        let evidence_for = |method| match method {
+            DuplicateMethod::Exact => None,
+            DuplicateMethod::Near => evidence.clone(),
+        };
         if let Some(Replaced {
             id,
             source_seq,
@@ -492,14 +501,8 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                     source_seq,
                     method,
                     similarity,
-                    threshold: match method {
-                        DuplicateMethod::Exact => 1.0,
-                        DuplicateMethod::Near => threshold,
-                    },
-                    evidence: match method {
-                        DuplicateMethod::Exact => None,
-                        DuplicateMethod::Near => evidence,
-                    },
+                    threshold: threshold_for(method),
+                    evidence: evidence_for(method),
                     url: stored.url,
                     source: stored.source,
                     title: stored.title,
@@ -517,14 +520,8 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 of: of.to_string(),
                 method,
                 similarity,
-                threshold: match method {
-                    DuplicateMethod::Exact => 1.0,
-                    DuplicateMethod::Near => threshold,
-                },
-                evidence: match method {
-                    DuplicateMethod::Exact => None,
-                    DuplicateMethod::Near => evidence,
-                },
+                threshold: threshold_for(method),
+                evidence: evidence_for(method),
             },
         })
     }

@@ -987,6 +987,13 @@ mod tests {
         );
     }
 
+    fn speaker_names(text: &str, entities: &[Entity]) -> Vec<Option<String>> {
+        quotes(text, entities)
+            .into_iter()
+            .map(|q| q.speaker)
+            .collect()
+    }
+
     /// A person whose mentions are every place `surname` stands in `text`.
     fn person_in(text: &str, name: &str, surname: &str) -> Entity {
         let mentions = text
@@ -1019,10 +1026,7 @@ mod tests {
             person_in(text, "Alisa Fulshtinsky", "Alisa Fulshtinsky"),
             person_in(text, "Natalia Timofeeva", "Timofeeva"),
         ];
-        let speakers: Vec<Option<String>> = quotes(text, &entities)
-            .into_iter()
-            .map(|q| q.speaker)
-            .collect();
+        let speakers = speaker_names(text, &entities);
         assert_eq!(
             speakers,
             [
@@ -1044,10 +1048,7 @@ mod tests {
             person_in(text, "Benjamin Boukpéti", "Boukpéti"),
             person_in(text, "Simone Biles", "Simone Biles"),
         ];
-        let speakers: Vec<Option<String>> = quotes(text, &entities)
-            .into_iter()
-            .map(|q| q.speaker)
-            .collect();
+        let speakers = speaker_names(text, &entities);
         assert_eq!(
             speakers,
             [
