@@ -42,11 +42,13 @@ struct Target {
     capitals: u16,
     /// Also a common first name: not a country before a capitalised word.
     given_name: bool,
+    /// A demonym, which is also the language's name (`en portugais`).
+    demonym: bool,
 }
 
 /// Country names that are also common first names in news (`Chad Smith`,
 /// `Jordan Bardella`, `Georgia Meloni` misspelt): folded.
-const GIVEN_NAMES: &[&str] = &["chad", "jordan", "georgia"];
+const GIVEN_NAMES: &[&str] = &["chad", "jordan", "georgia", "dominique"];
 
 /// The compiled table.
 pub struct CountryIndex {
@@ -108,6 +110,7 @@ impl CountryIndex {
                 capital: kind == Some("capital"),
                 capitals,
                 given_name: GIVEN_NAMES.contains(&folded.as_str()),
+                demonym: kind == Some("demonym"),
             };
             builder.add(alias, target, case);
         }
@@ -154,6 +157,16 @@ pub fn countries(
             continue;
         }
         if hit.target.given_name && before_a_surname(&text[be..]) {
+            continue;
+        }
+        // `the Gulf of Guinea`, `golfe de Guinée` is a sea; `وكالة الأنباء
+        // الألمانية` (dpa) is a news agency quoted, not a German story.
+        if after_a_body_of_water(&text[..bs]) || after_a_news_agency(&text[..bs]) {
+            continue;
+        }
+        // `en portugais`: a language, not a country. (English `in French`
+        // is also `in French newspapers`: left alone.)
+        if hit.target.demonym && word_before(&text[..bs]) == "en" {
             continue;
         }
         // A capital stands for its state (`Moscow denies`, `قرار واشنطن`),
@@ -207,13 +220,24 @@ pub fn countries(
 /// spaces, hyphens and apostrophes, as folding does) that starts with a
 /// capital letter and has four letters or more: articles and particles
 /// (`The Netherlands`, `Soudan du Sud`) are written either way.
+///
+/// A name whose capitalised words are all short (`Tô-gô`) requires them all,
+/// or `to go` would be Togo.
 fn capital_words(name: &str) -> u16 {
-    name.split(|c: char| c.is_whitespace() || matches!(c, '-' | '\'' | '’' | '‐' | '‑'))
-        .filter(|w| !w.is_empty())
-        .take(16)
-        .enumerate()
-        .filter(|(_, w)| w.starts_with(char::is_uppercase) && w.chars().nth(3).is_some())
-        .fold(0, |mask, (i, _)| mask | 1 << i)
+    let words = || {
+        name.split(|c: char| c.is_whitespace() || matches!(c, '-' | '\'' | '’' | '‐' | '‑'))
+            .filter(|w| !w.is_empty())
+            .take(16)
+            .enumerate()
+            .filter(|(_, w)| w.starts_with(char::is_uppercase))
+    };
+    let long = words()
+        .filter(|(_, w)| w.chars().nth(3).is_some())
+        .fold(0, |mask, (i, _)| mask | 1 << i);
+    if long != 0 {
+        return long;
+    }
+    words().fold(0, |mask, (i, _)| mask | 1 << i)
 }
 
 /// Whether `rest` (the text right after a name) goes on with a capitalised
@@ -225,6 +249,42 @@ fn before_a_surname(rest: &str) -> bool {
     };
     let mut chars = next.chars();
     chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_lowercase)
+}
+
+/// The last word before a name, lower case, without the spaces between.
+fn word_before(before: &str) -> String {
+    before
+        .trim_end()
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("")
+        .to_lowercase()
+}
+
+/// Words that, with `of`/`de` or as an Arabic construct, name a sea after
+/// the country it borders.
+const WATER_BODIES: &[&str] = &["gulf", "bay", "golfe", "baie", "golfo", "bahía", "خليج"];
+
+/// Whether the text before a name ends with `Gulf of`, `golfe de`, `خليج`.
+fn after_a_body_of_water(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    let (head, last) = match trimmed.rsplit_once(char::is_whitespace) {
+        Some((head, last)) => (head, last.to_lowercase()),
+        None => ("", trimmed.to_lowercase()),
+    };
+    if matches!(last.as_str(), "of" | "de" | "du" | "del") {
+        return WATER_BODIES.contains(&word_before(head).as_str());
+    }
+    WATER_BODIES.contains(&last.trim_start_matches(['و', 'ف', 'ب', 'ل']))
+}
+
+/// Whether the text before a demonym ends with an Arabic news agency's
+/// name (`وكالة الأنباء`, `وكالة الصحافة`): the agency is a source.
+fn after_a_news_agency(before: &str) -> bool {
+    matches!(
+        word_before(before).as_str(),
+        "الأنباء" | "الانباء" | "الصحافة"
+    )
 }
 
 /// Prepositions of place: a capital after one is where something happens.
@@ -250,13 +310,7 @@ fn after_a_locative(before: &str) -> bool {
         return LOCATIVES.contains(&attached.to_lowercase().as_str())
             || matches!(clitic, "ب" | "ل" | "من");
     }
-    let word = before
-        .trim_end()
-        .rsplit(|c: char| c.is_whitespace())
-        .next()
-        .unwrap_or("")
-        .to_lowercase();
-    LOCATIVES.contains(&word.as_str())
+    LOCATIVES.contains(&word_before(before).as_str())
 }
 
 #[cfg(test)]
@@ -412,6 +466,54 @@ mod tests {
             codes("Chad and Niger"),
             vec![("TD".into(), 1), ("NE".into(), 1)]
         );
+    }
+
+    #[test]
+    fn a_first_name_is_not_dominica() {
+        assert!(codes("IMF head Dominique Strauss-Kahn warned").is_empty());
+    }
+
+    #[test]
+    fn short_capitalised_words_must_be_capitalised() {
+        assert!(codes("someone asks to go off the record").is_empty());
+        assert_eq!(codes("Cộng hoà Tô-gô"), vec![("TG".into(), 1)]);
+    }
+
+    #[test]
+    fn a_sea_named_after_a_country_is_not_it() {
+        for text in [
+            "pirates in the Gulf of Guinea",
+            "les États côtiers bordant le golfe de Guinée",
+            "قبالة سواحل خليج عمان",
+        ] {
+            assert_eq!(codes(text), vec![], "{text}");
+        }
+        assert_eq!(codes("Guinea and the gulf"), vec![("GN".into(), 1)]);
+    }
+
+    #[test]
+    fn a_news_agency_quoted_is_not_its_country() {
+        assert!(codes("وقال المصدر لوكالة الأنباء الألمانية إن").is_empty());
+        assert_eq!(codes("الحكومة الألمانية"), vec![("DE".into(), 1)]);
+    }
+
+    #[test]
+    fn english_and_french_demonyms_and_arabic_nisba() {
+        assert_eq!(
+            codes("in French newspaper Le Parisien"),
+            vec![("FR".into(), 1)]
+        );
+        assert_eq!(
+            codes("le kimchi et la choucroute allemande"),
+            vec![("DE".into(), 1)]
+        );
+        assert_eq!(codes("la gymnaste américaine"), vec![("US".into(), 1)]);
+        assert!(codes("publié en portugais").is_empty());
+        assert_eq!(codes("les Américains"), vec![("US".into(), 1)]);
+        assert_eq!(codes("منها ما هو بريطاني"), vec![("GB".into(), 1)]);
+        assert_eq!(codes("سلاح الجو الملكي السعودي"), vec![("SA".into(), 1)]);
+        // مالي's adjective would be مالية, "financial".
+        assert!(codes("وزارة المالية").is_empty());
     }
 
     #[test]

