@@ -551,15 +551,18 @@ impl Context<'_> {
         self.quoted.iter().any(|q| start >= q.start && end <= q.end)
     }
 
-    /// The person a pronoun before character `before_char` (byte
-    /// `before_byte` of the text) refers to: walking back sentence by
-    /// sentence, across paragraphs, the person named first in the nearest
-    /// sentence that names one outside quotation marks. A sentence that
-    /// opens with a pronoun goes on about someone named earlier: it is
-    /// passed over.
+    /// The person (or, for `it`, the organization: `kind`) a pronoun
+    /// before character `before_char` (byte `before_byte` of the text)
+    /// refers to: walking back sentence by sentence, across paragraphs, the
+    /// nearest sentence that names one outside quotation marks, and in it
+    /// the one named last before its first speech verb (`Ms Begum's
+    /// ex-husband, Ehtasham Haque, said`), else the one named first. A
+    /// sentence that opens with a pronoun goes on about someone named
+    /// earlier: it is passed over.
     fn subject_before<'e>(
         &self,
         entities: &'e [Entity],
+        kind: newsflow_core::contracts::EntityType,
         before_byte: usize,
         before_char: usize,
     ) -> Option<&'e Entity> {
@@ -599,13 +602,25 @@ impl Context<'_> {
             if PRONOUN.is_match(sentence) {
                 continue;
             }
-            let first = entities
-                .iter()
-                .filter(|e| e.kind == newsflow_core::contracts::EntityType::Person)
-                .flat_map(|e| e.mentions.iter().map(move |m| (m, e)))
-                .filter(|(m, _)| m.start >= from && m.end <= to && !self.is_quoted(m.start, m.end))
-                .min_by_key(|(m, _)| m.start);
-            if let Some((_, e)) = first {
+            let named = || {
+                entities
+                    .iter()
+                    .filter(|e| e.kind == kind)
+                    .flat_map(|e| e.mentions.iter().map(move |m| (m, e)))
+                    .filter(|(m, _)| {
+                        m.start >= from && m.end <= to && !self.is_quoted(m.start, m.end)
+                    })
+            };
+            let verb = SPEECH_VERB
+                .starts(sentence)
+                .next()
+                .map(|b| from + sentence[..b].chars().count());
+            let subject = verb.and_then(|v| {
+                named()
+                    .filter(|(m, _)| m.end <= v)
+                    .max_by_key(|(m, _)| m.end)
+            });
+            if let Some((_, e)) = subject.or_else(|| named().min_by_key(|(m, _)| m.start)) {
                 return Some(e);
             }
         }
@@ -617,6 +632,15 @@ impl Context<'_> {
 static PRONOUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)^[\s,.]*(?:(?:he|she|they|il|elle|ils|elles|er|sie|él|ella|он|она|они)\b|\w+-t-(?:il|elle|ils|elles)\b|\w+-(?:il|elle|ils|elles)\b|(?:said|says|added|told|sagte|sagt|dijo|añadió)\s+(?:he|she|they|er|sie|él|ella)\b)",
+    )
+    .expect("valid regex")
+});
+
+/// An organization's pronoun attribution (`," it said`, `," a statement
+/// on its website said`).
+static IT_SAID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[\s,.]*(?:it|(?:a|the|its)\s+statement(?:\s+\w+){0,4}?)\s+(?:said|says|added|told|stated|explained|warned)\b",
     )
     .expect("valid regex")
 });
@@ -658,6 +682,17 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     let lead_start = ends.last().copied().unwrap_or(0);
     let char_of = |byte: usize| context.before_start + context.before[..byte].chars().count();
     let quote_start = char_of(context.before.len());
+    // `,'' it added`: the organization the sentences before name.
+    if IT_SAID.is_match(attribution) {
+        return context
+            .subject_before(
+                entities,
+                EntityType::Organization,
+                context.before_byte + lead_start,
+                char_of(lead_start),
+            )
+            .map(entity_named);
+    }
     if PRONOUN.is_match(attribution) {
         // `," she said`, `», a-t-il ajouté`: the person the sentence leading
         // into the quotation names first, else the subject of the sentences
@@ -671,6 +706,7 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
         return context
             .subject_before(
                 entities,
+                EntityType::Person,
                 context.before_byte + lead_start,
                 char_of(lead_start),
             )
@@ -695,6 +731,7 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
         return context
             .subject_before(
                 entities,
+                EntityType::Person,
                 context.before_byte + lead_start,
                 char_of(lead_start),
             )
@@ -715,7 +752,85 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     {
         return chosen(found);
     }
+    // Arabic names the tagger missed: the words after the verb, up to a
+    // preposition or the colon (`وقال وزير النقل بدر محمد باسلمه للصحافيين`).
+    if introduces && verb_first {
+        return words_after_arabic_verb(lead).map(|words| (words, None));
+    }
     None
+}
+
+/// Words that end the speaker's name after an Arabic speech verb:
+/// prepositions, conjunctions and complementisers.
+const ARABIC_NAME_STOPS: &[&str] = &[
+    "في",
+    "على",
+    "عن",
+    "إن",
+    "ان",
+    "أن",
+    "إنه",
+    "انه",
+    "أنه",
+    "إنها",
+    "انها",
+    "أنها",
+    "له",
+    "لها",
+    "خلال",
+    "أمام",
+    "امام",
+    "بعد",
+    "قبل",
+    "مع",
+    "من",
+    "إلى",
+    "الى",
+    "حول",
+    "عبر",
+    "لدى",
+    "عند",
+    "يوم",
+    "اليوم",
+    "أمس",
+    "امس",
+    "إنّ",
+    "أنّ",
+    "بأن",
+    "بان",
+    "ان",
+    "كما",
+    "الذي",
+    "التي",
+];
+
+/// The speaker named after the last Arabic speech verb of `lead`: at most
+/// six words, ending at a stop word, a word with the `لل` preposition
+/// (`للصحافيين`), a colon, comma or quotation mark. None when the verb is
+/// followed by no name (`وقال إن`) or by a description only.
+fn words_after_arabic_verb(lead: &str) -> Option<String> {
+    let verb = SPEECH_VERB.last_start(lead)?;
+    let rest = &lead[verb..];
+    let rest = rest.split_once(char::is_whitespace)?.1;
+    let mut words = Vec::new();
+    for word in rest.split_whitespace() {
+        let bare = word.trim_end_matches([':', '،', ',', '"', '«', '“', '.']);
+        if bare.is_empty()
+            || ARABIC_NAME_STOPS.contains(&bare)
+            || bare.starts_with("لل")
+            || !bare.chars().all(crate::fold::is_arabic)
+        {
+            break;
+        }
+        words.push(bare);
+        if bare.len() != word.len() || words.len() == 6 {
+            break;
+        }
+    }
+    // Words that all carry the article describe the speaker (`المتحدث
+    // الرسمي`, the spokesman): the caller looks further for the name.
+    let description = words.iter().all(|w| w.starts_with("ال"));
+    (!words.is_empty() && words.len() < 6 && !description).then(|| words.join(" "))
 }
 
 /// How far a quotation left open at its paragraph's end is followed to its
@@ -1034,6 +1149,62 @@ mod tests {
                 Some("Natalia Timofeeva".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn a_pronoun_refers_to_the_subject_of_the_speech_verb_before() {
+        let text = "Ms Begum's ex-husband, Ehtasham Haque, said he would defend himself.\n\"I am grateful to those who treat me as innocent,\" he said.";
+        let entities = vec![
+            person_in(text, "Ehtasham Haque", "Haque"),
+            person_in(text, "Begum", "Begum"),
+        ];
+        assert_eq!(
+            speaker_names(text, &entities),
+            vec![Some("Ehtasham Haque".to_string())]
+        );
+    }
+
+    #[test]
+    fn it_and_a_statement_refer_to_the_organization_named_before() {
+        let text = "A statement from Waitrose said the store would be rebuilt.\n\"We regret any inconvenience caused to the community,\" it added.\n\"We are working with the police on the matter,\" a statement on its website said.";
+        let start = text.find("Waitrose").unwrap();
+        let entities = vec![Entity {
+            id: None,
+            name: "Waitrose".into(),
+            kind: EntityType::Organization,
+            candidate: true,
+            part_of: None,
+            mentions: vec![Mention {
+                text: "Waitrose".into(),
+                start,
+                end: start + "Waitrose".len(),
+            }],
+        }];
+        assert_eq!(
+            speaker_names(text, &entities),
+            vec![Some("Waitrose".to_string()), Some("Waitrose".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_arabic_name_the_tagger_missed_is_the_words_after_the_verb() {
+        let speaker = |text: &str| speaker_names(text, &[]);
+        assert_eq!(
+            speaker(
+                "وقال وزير النقل بدر محمد باسلمه للصحافيين في المطار \"انها بداية العمليات في المطار\""
+            ),
+            vec![Some("وزير النقل بدر محمد باسلمه".to_string())]
+        );
+        assert_eq!(
+            speaker("قال وانتشوب: «كنت أشعر بالقلق من خبرة الحكم»"),
+            vec![Some("وانتشوب".to_string())]
+        );
+        // A description is not a name; `that` introduces no name.
+        assert_eq!(
+            speaker("وقال المتحدث الرسمي في قيادة حرس الحدود: \"إنه أثناء قيام الدورية بعملها\""),
+            vec![None]
+        );
+        assert_eq!(speaker("وقال إن «الأوضاع الأمنية مستقرة تماما»"), vec![None]);
     }
 
     #[test]
