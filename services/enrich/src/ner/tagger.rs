@@ -599,6 +599,7 @@ impl Model {
             &[seen_feature(BOUNDARY_AFTER.shape, false)],
             &mut boundary_after.own,
         );
+        let mut shape_scores: FxHashMap<(u64, u64), Scores> = FxHashMap::default();
         ids.iter()
             .map(|sentence| {
                 let word = |j: isize| -> (Form, &TypeScores) {
@@ -625,15 +626,28 @@ impl Model {
                             *t += p;
                         }
                     }
-                    self.add(&pair_features(b1, w, a1, i == 0), &mut total);
+                    let [shapes_around, bigram_before, bigram_after, first_shape] =
+                        pair_features(b1, w, a1, i == 0);
+                    self.add(&[bigram_before, bigram_after], &mut total);
                     let (before, before_2) = previous_labels(&labels, i);
-                    for (t, p) in total
+                    let [label_lower, label_shape] = label_word_features(w, before);
+                    self.add(&[label_lower], &mut total);
+                    // Features of word shapes and labels only recur all
+                    // through a document: their sums are looked up once.
+                    let shape_part = shape_scores
+                        .entry((mix(shapes_around, first_shape), label_shape))
+                        .or_insert_with(|| {
+                            let mut part = [0; N];
+                            self.add(&[shapes_around, first_shape, label_shape], &mut part);
+                            part
+                        });
+                    for ((t, p), l) in total
                         .iter_mut()
+                        .zip(shape_part.iter())
                         .zip(&self.by_labels[before_2 * (N + 1) + before])
                     {
-                        *t += p;
+                        *t += p + l;
                     }
-                    self.add(&label_word_features(w, before), &mut total);
                     labels.push(best(&total, before));
                 }
                 labels
