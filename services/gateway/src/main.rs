@@ -124,12 +124,7 @@ async fn run() -> anyhow::Result<()> {
     let spec = topology::stream_for(subjects::RAW);
     let mut stream_result = Ok(());
     while !shutdown.is_cancelled() {
-        let found = if settings.streams.manage {
-            topology::ensure_stream(&js, spec, &settings.streams).await
-        } else {
-            topology::check_stream(&js, spec.name).await
-        };
-        match found {
+        match topology::ensure_or_check_stream(&js, spec, &settings.streams).await {
             Ok(line) => {
                 tracing::info!("{line}");
                 gateway.stream_ready.store(true, Ordering::Relaxed);
