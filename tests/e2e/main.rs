@@ -10,6 +10,9 @@ mod dead_letters;
 mod dedup_order;
 mod dedup_replicas;
 mod flow;
+// issue 14: the HTTP ingest gateway and the Python, Node and Scrapy clients
+mod clients;
+mod gateway;
 mod nats_access;
 mod observability;
 mod readme_record;

@@ -833,3 +833,38 @@ fn the_kubernetes_nats_config_is_the_secured_one_and_valid() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// Issue 14: the HTTP gateway publishes as the `crawler` user of the
+/// secured configuration (news.raw only; the operator made the streams), and
+/// nothing it does is refused.
+#[tokio::test]
+async fn the_gateway_publishes_as_the_crawler_user() {
+    let secured = Secured::start();
+    let out = secured.cli("operator", &["setup"], None);
+    assert!(out.status.success(), "setup as operator: {}", stderr(&out));
+    let env = secured.env("crawler");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let gateway = crate::gateway::GatewayProcess::start(&secured.nats.url(), &env);
+    let article = json!({"id": "via-gateway", "text": STORY}).to_string();
+    let answer = crate::gateway::post(
+        &format!("{}/v1/articles", gateway.base),
+        Some("application/json"),
+        None,
+        &article,
+    );
+    assert_eq!(
+        answer.status,
+        202,
+        "{}; gateway log:\n{}",
+        answer.body,
+        gateway.service.log()
+    );
+    let operator = secured.js("operator").await;
+    let mut raw = operator.get_stream(subjects::STREAM_RAW).await.unwrap();
+    assert_eq!(raw.info().await.unwrap().state.messages, 1);
+    assert!(
+        !secured.nats.log().contains("Permissions Violation"),
+        "{}",
+        secured.nats.log()
+    );
+}

@@ -77,6 +77,8 @@ pub struct Settings {
     pub dedup: toml::Table,
     /// Settings of the enrich service (read by that service).
     pub enrich: toml::Table,
+    /// Settings of the HTTP ingest gateway (read by that service).
+    pub gateway: toml::Table,
 }
 
 impl Default for Settings {
@@ -93,12 +95,13 @@ impl Default for Settings {
             langid: toml::Table::new(),
             dedup: toml::Table::new(),
             enrich: toml::Table::new(),
+            gateway: toml::Table::new(),
         }
     }
 }
 
 impl Settings {
-    /// Reads one service's own section (`[langid]`, `[dedup]`, `[enrich]`).
+    /// Reads one service's own section (`[langid]`, `[dedup]`, `[enrich]`, `[gateway]`).
     ///
     /// # Errors
     /// When the section has unknown keys or values of the wrong type.
@@ -107,6 +110,7 @@ impl Settings {
             "langid" => &self.langid,
             "dedup" => &self.dedup,
             "enrich" => &self.enrich,
+            "gateway" => &self.gateway,
             _ => panic!("no config section named {name}"),
         };
         T::deserialize(toml::Value::Table(table.clone())).map_err(|source| ConfigError::Invalid {

@@ -115,12 +115,7 @@ pub async fn run_until<P: Processor>(
     for subject in stream_specs {
         let spec = topology::stream_for(subject);
         loop {
-            let ensured = if settings.streams.manage {
-                topology::ensure_stream(&js, spec, &settings.streams).await
-            } else {
-                topology::check_stream(&js, spec.name).await
-            };
-            match ensured {
+            match topology::ensure_or_check_stream(&js, spec, &settings.streams).await {
                 Ok(line) => {
                     tracing::debug!("{line}");
                     break;

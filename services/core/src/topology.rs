@@ -252,10 +252,6 @@ pub async fn ensure_stream(
     ))
 }
 
-/// Creates or updates a stage's durable consumer (its stream must exist).
-///
-/// # Errors
-/// When the server refuses the configuration.
 /// Checks that the stream `name` exists, for services that do not manage
 /// streams (`streams.manage = false`); says what exists.
 ///
@@ -274,6 +270,27 @@ pub async fn check_stream(js: &jetstream::Context, name: &str) -> Result<String,
     ))
 }
 
+/// Makes sure the stream of `spec` is there: creates or updates it when
+/// services manage streams (`streams.manage`), else only checks that it exists.
+///
+/// # Errors
+/// As [`ensure_stream`] or [`check_stream`].
+pub async fn ensure_or_check_stream(
+    js: &jetstream::Context,
+    spec: &StreamSpec,
+    settings: &StreamSettings,
+) -> Result<String, TopologyError> {
+    if settings.manage {
+        ensure_stream(js, spec, settings).await
+    } else {
+        check_stream(js, spec.name).await
+    }
+}
+
+/// Creates or updates a stage's durable consumer (its stream must exist).
+///
+/// # Errors
+/// When the server refuses the configuration.
 pub async fn ensure_consumer(
     js: &jetstream::Context,
     spec: &ConsumerSpec,

