@@ -2,8 +2,8 @@
 # Runs every test of newsflow: formatting, lints, unit tests, the end-to-end
 # suite against Debian's nats-server (2.9) and against a current release, and
 # the checks of the Prometheus alert rules and the NATS configs, and the
-# supply-chain policy (cargo deny). Installs nats-server, Prometheus and
-# cargo-deny when they are missing.
+# supply-chain policy (cargo deny). Installs nats-server, Prometheus,
+# PostgreSQL (for the sink's tests) and cargo-deny when they are missing.
 #
 # The workspace is compiled once for all steps: clippy only checks (no code
 # generation), one `cargo build --workspace --bins --tests --examples` builds the
@@ -21,6 +21,9 @@ debian_nats="$(debian_nats_server)"
 current_nats="$(current_nats_server || true)"
 cargo_deny="$(cargo_deny_bin || true)"
 export PROMETHEUS_BIN="$(prometheus_bin)"
+# issue 14 item 3: the sink's tests start a real PostgreSQL ----
+export POSTGRES_BIN_DIR="$(postgres_bin_dir)"
+# ---- end issue 14 item 3
 export RUST_BACKTRACE=0
 
 run_started=$SECONDS

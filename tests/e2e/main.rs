@@ -13,6 +13,10 @@ mod flow;
 mod nats_access;
 mod observability;
 mod readme_record;
+// issue 14 items 3-4 ----
+mod process;
+mod sink;
+// ---- end issue 14 items 3-4
 mod stalls;
 mod web_pages;
 
