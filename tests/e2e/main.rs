@@ -15,6 +15,7 @@ mod observability;
 mod readme_record;
 // issue 14 items 3-4 ----
 mod process;
+mod replay;
 mod sink;
 // ---- end issue 14 items 3-4
 mod stalls;

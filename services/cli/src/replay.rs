@@ -125,17 +125,24 @@ async fn replay(js: &jetstream::Context, args: &ReplayArgs, run: &str) -> anyhow
             Ok(None) | Err(_) => break,
         };
         let message = next.with_context(|| format!("reading {}", subjects::STREAM_RAW))?;
-        let sequence = message
-            .info()
-            .map_err(|err| {
-                anyhow::anyhow!(
-                    "a message of {} without metadata: {err}",
-                    subjects::STREAM_RAW
-                )
-            })?
-            .stream_sequence;
+        let info = message.info().map_err(|err| {
+            anyhow::anyhow!(
+                "a message of {} without metadata: {err}",
+                subjects::STREAM_RAW
+            )
+        })?;
+        let sequence = info.stream_sequence;
         if sequence > end {
             break;
+        }
+        // The server starts at the first message stored at or after
+        // --since; one stored earlier (a start time the server did not
+        // take, e.g. one in the future) is not in the range.
+        if args.since.is_some_and(|since| info.published < since) {
+            if sequence == end {
+                break;
+            }
+            continue;
         }
         match replayed_article(&message.payload, sequence, run) {
             Some((message_id, payload)) => items.push(Item::Article {
