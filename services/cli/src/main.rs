@@ -239,9 +239,12 @@ struct SinkPostgresArgs {
     /// Log format (level from RUST_LOG, default info).
     #[arg(long, env = "NEWSFLOW_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
-    /// Messages in flight at once per stream (they share transactions).
-    #[arg(long, env = "NEWSFLOW_CONCURRENCY")]
-    concurrency: Option<std::num::NonZeroUsize>,
+    /// Messages in flight at once per stream; they share transactions, so
+    /// more in flight means fewer, larger commits. It takes the place of
+    /// `consumer.concurrency` (256, set for the stages) for the sink; keep
+    /// it at most `consumer.max_ack_pending` (2048).
+    #[arg(long, env = "NEWSFLOW_CONCURRENCY", default_value = "1024")]
+    concurrency: std::num::NonZeroUsize,
 }
 
 /// `newsflow sink postgres`: a service, with the services' settings and logs.
@@ -253,7 +256,7 @@ async fn run_sink(cli: &Cli, target: &SinkTarget) -> anyhow::Result<()> {
         nats: cli.nats.clone(),
         metrics_addr: args.metrics_addr,
         log_format: args.log_format,
-        concurrency: args.concurrency,
+        concurrency: Some(args.concurrency),
     };
     let settings = common
         .load(newsflow_sink::DEFAULT_METRICS_ADDR)
