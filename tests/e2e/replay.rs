@@ -2,11 +2,13 @@
 //! articles are not dropped by the duplicate window, run again through
 //! every stage and give records marked `replay` that supersede the first
 //! ones; a replayed copy is a copy again; the same run started twice
-//! publishes nothing twice.
+//! publishes nothing twice. The PostgreSQL sink runs alongside: its table
+//! ends with the replayed records in place of the first ones.
 
 use std::time::Duration;
 
 use newsflow_core::subjects;
+use newsflow_tests::postgres::Postgres;
 use newsflow_tests::{newsflow_cli, publish, samples_dir};
 use serde_json::json;
 
@@ -26,6 +28,8 @@ fn replay(stack: &Stack, args: &[&str]) -> String {
 #[tokio::test]
 async fn replayed_articles_run_again_and_supersede_their_records() {
     let stack = Stack::start().await;
+    let pg = Postgres::start(&["fsync=off"]);
+    let mut sink = crate::sink::start_sink(&stack.nats, &pg);
     let story = std::fs::read_to_string(samples_dir().join("fr-inondations.txt")).unwrap();
     let other = std::fs::read_to_string(samples_dir().join("en-alliance.txt")).unwrap();
     let articles = [
@@ -97,4 +101,34 @@ async fn replayed_articles_run_again_and_supersede_their_records() {
         ],
         "the replayed copy is a copy of the same original again"
     );
+
+    // The sink's table: the replayed records superseded the first ones.
+    crate::sink::wait_until_consumed(&stack.js, Duration::from_secs(30)).await;
+    let client = pg.client().await;
+    let rows = client
+        .query(
+            "SELECT id, record #>> '{replay,run}', (record #>> '{replay,of_seq}')::bigint \
+             FROM newsflow_records ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let rows: Vec<(String, Option<String>, Option<i64>)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("rp-original".into(), Some("t1".into()), Some(1)),
+            ("rp-other".into(), Some("t1".into()), Some(3))
+        ]
+    );
+    let copies = client
+        .query("SELECT id, duplicate_of FROM newsflow_duplicates", &[])
+        .await
+        .unwrap();
+    let copies: Vec<(String, String)> = copies.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(copies, vec![("rp-copy".into(), "rp-original".into())]);
+    assert!(sink.terminate(Duration::from_secs(30)), "{}", sink.log());
 }

@@ -60,7 +60,7 @@ async fn count(client: &tokio_postgres::Client, sql: &str) -> i64 {
 }
 
 /// Waits until the sink's two consumers have nothing pending or unacked.
-async fn wait_until_consumed(js: &jetstream::Context, timeout: Duration) {
+pub async fn wait_until_consumed(js: &jetstream::Context, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     loop {
         let mut idle = true;
@@ -82,7 +82,7 @@ async fn wait_until_consumed(js: &jetstream::Context, timeout: Duration) {
     }
 }
 
-fn start_sink(nats: &NatsServer, pg: &Postgres) -> Service {
+pub fn start_sink(nats: &NatsServer, pg: &Postgres) -> Service {
     let dsn = pg.dsn();
     Service::start_with_args(
         "newsflow",
