@@ -104,11 +104,15 @@ async fn main() {
     let elapsed = started.elapsed() - ready;
     assert_eq!(rows as usize, total, "{}", sink.log());
     let transactions = sink.metric("newsflow_sink_transactions_total{outcome=\"committed\"}");
+    let in_transactions =
+        sink.metric("newsflow_sink_transaction_duration_seconds_sum{sink=\"postgres\"}");
     println!(
-        "sink started in {:.2}s, then wrote {total} rows in {:.2}s, {transactions} transactions ({:.0} messages each)",
+        "sink started in {:.2}s, then wrote {total} rows in {:.2}s, {transactions} transactions \
+         ({:.0} messages and {:.0} ms each on average)",
         ready.as_secs_f64(),
         elapsed.as_secs_f64(),
-        total as f64 / transactions.max(1.0)
+        total as f64 / transactions.max(1.0),
+        in_transactions * 1000.0 / transactions.max(1.0)
     );
     println!("sink {:.0} records/s", total as f64 / elapsed.as_secs_f64());
 }

@@ -7,11 +7,14 @@
 //! second row) or committed (acked or not: the redelivery changes nothing).
 //! Batching is what makes that cheap: the messages in flight while one
 //! transaction commits go into the next one, so the commits per second stay
-//! few however many records arrive.
+//! few however many records arrive. Two connections write in turn (see
+//! [`WRITERS`]).
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_postgres::{Client, NoTls};
 
 use crate::metrics;
@@ -19,6 +22,12 @@ use crate::rows::{Batch, Row};
 
 /// Most messages written in one transaction.
 pub const MAX_BATCH: usize = 1000;
+
+/// Connections writing at once: while one waits for its commit to reach
+/// the disk, the other sends the next batch, and PostgreSQL works on both.
+/// Their transactions lock the ids they write, so they never interleave on
+/// one id.
+pub const WRITERS: usize = 2;
 
 /// The tables and indexes, created when missing (run at every start, under
 /// an advisory lock so two replicas starting together do not collide).
@@ -130,7 +139,16 @@ impl Writer {
         let client = connect(dsn).await?;
         create_schema(&client).await?;
         let (jobs, receiver) = mpsc::channel(MAX_BATCH * 4);
-        tokio::spawn(write_batches(dsn.to_string(), Some(client), receiver));
+        let receiver = Arc::new(Mutex::new(receiver));
+        let mut client = Some(client);
+        for _ in 0..WRITERS {
+            // The others connect on their first batch.
+            tokio::spawn(write_batches(
+                dsn.to_string(),
+                client.take(),
+                receiver.clone(),
+            ));
+        }
         Ok(Self { jobs })
     }
 
@@ -212,13 +230,19 @@ fn is_data_error(err: &tokio_postgres::Error) -> bool {
     })
 }
 
-/// The writer task: takes every job waiting (up to [`MAX_BATCH`]), writes
+/// A writer task: takes every job waiting (up to [`MAX_BATCH`]), writes
 /// them in one transaction, tells each the outcome; reconnects after a
 /// broken connection.
-async fn write_batches(dsn: String, mut client: Option<Client>, mut jobs: mpsc::Receiver<Job>) {
+async fn write_batches(
+    dsn: String,
+    mut client: Option<Client>,
+    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     loop {
-        if jobs.recv_many(&mut waiting, MAX_BATCH).await == 0 {
+        // One writer waits for jobs at a time; it lets go once it has a batch.
+        let taken = jobs.lock().await.recv_many(&mut waiting, MAX_BATCH).await;
+        if taken == 0 {
             return;
         }
         if client.as_ref().is_none_or(Client::is_closed) {
