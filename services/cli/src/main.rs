@@ -39,8 +39,8 @@ use newsflow_core::{subjects, topology};
 #[command(version, about, long_about)]
 struct Cli {
     /// NATS server URL, or several comma-separated (used by setup, publish,
-    /// tail, wait and bench) [default: nats://127.0.0.1:4222, or `nats_url`
-    /// of the config file].
+    /// tail, wait, bench, replay and sink) [default: nats://127.0.0.1:4222,
+    /// or `nats_url` of the config file].
     #[arg(long, global = true, env = "NATS_URL", value_name = "URL[,URL...]")]
     nats_url: Option<String>,
     #[command(flatten)]
