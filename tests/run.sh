@@ -4,7 +4,8 @@
 # the checks of the Prometheus alert rules and the NATS configs, and the
 # supply-chain policy (cargo deny), the deploy files (docker-compose config,
 # kubernetes-validate) and the Python and Node clients. Installs nats-server,
-# Prometheus, cargo-deny, Python and Node and their packages when missing.
+# Prometheus, PostgreSQL (for the sink's tests), cargo-deny, Python and Node
+# and their packages when missing.
 #
 # The workspace is compiled once for all steps: clippy only checks (no code
 # generation), one `cargo build --workspace --bins --tests --examples` builds the
@@ -22,12 +23,13 @@ debian_nats="$(debian_nats_server)"
 current_nats="$(current_nats_server || true)"
 cargo_deny="$(cargo_deny_bin || true)"
 export PROMETHEUS_BIN="$(prometheus_bin)"
-# ---- issue 14: tools of the client and deploy-file tests ----
+# The client tests (Python, Scrapy, Node) and the deploy-file checks.
 ensure_python_and_node
 clients_python="$(clients_python || true)"
 node_clients="$(node_clients_dir || true)"
 deploy_check="$(deploy_check_bin || true)"
-# ---- end issue 14 ----
+# The sink's tests start a real PostgreSQL.
+export POSTGRES_BIN_DIR="$(postgres_bin_dir)"
 export RUST_BACKTRACE=0
 
 run_started=$SECONDS

@@ -64,6 +64,20 @@ prometheus_bin() {
   command -v prometheus
 }
 
+# issue 14 item 3 ----
+# Prints the bin directory of Debian's PostgreSQL (initdb, postgres), for the
+# sink's tests and benchmark; installs the package when missing.
+postgres_bin_dir() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -z "$dir" ] || [ ! -x "$dir/initdb" ]; then
+    apt_install postgresql >&2
+    dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  fi
+  echo "$dir"
+}
+# ---- end issue 14 item 3
+
 ensure_cargo() {
   if ! command -v cargo >/dev/null; then
     [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"

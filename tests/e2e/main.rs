@@ -16,6 +16,11 @@ mod gateway;
 mod nats_access;
 mod observability;
 mod readme_record;
+// issue 14 items 3-4 ----
+mod process;
+mod replay;
+mod sink;
+// ---- end issue 14 items 3-4
 mod stalls;
 mod web_pages;
 

@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 use futures::StreamExt;
 
+// issue 14 item 3 ----
+pub mod postgres;
+// ---- end issue 14 item 3
+
 /// The nats-server binary: `NATS_SERVER_BIN`, else `nats-server` on `PATH`.
 pub fn nats_server_bin() -> PathBuf {
     std::env::var_os("NATS_SERVER_BIN")
@@ -229,6 +233,8 @@ pub struct Service {
     pub metrics_addr: SocketAddr,
     nats_url: String,
     env: Vec<(String, String)>,
+    /// Command-line arguments (`newsflow sink postgres` is a subcommand).
+    args: Vec<String>,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -236,6 +242,16 @@ pub struct Service {
 impl Service {
     /// Starts `name` (e.g. `newsflow-langid`) against `nats_url`, with extra environment.
     pub fn start(name: &'static str, nats_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with_args(name, &[], nats_url, env)
+    }
+
+    /// Starts the binary `name` with `args`, as [`Service::start`].
+    pub fn start_with_args(
+        name: &'static str,
+        args: &[&str],
+        nats_url: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the service log");
         let mut service = Self {
             name,
@@ -246,6 +262,7 @@ impl Service {
                 .iter()
                 .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
                 .collect(),
+            args: args.iter().map(|a| (*a).to_string()).collect(),
             log: dir.path().join(format!("{name}.log")),
             _dir: dir,
         };
@@ -260,6 +277,7 @@ impl Service {
             .open(&self.log)
             .expect("service log file");
         let child = Command::new(binary(self.name))
+            .args(&self.args)
             .env("NATS_URL", &self.nats_url)
             .env("METRICS_ADDR", self.metrics_addr.to_string())
             .env(

@@ -4,6 +4,10 @@ mod bench;
 mod detect;
 mod extract;
 mod generate;
+// issue 14 items 4-5 ----
+mod process;
+mod replay;
+// ---- end issue 14 items 4-5
 mod publish;
 mod sources;
 mod table;
@@ -35,8 +39,8 @@ use newsflow_core::{subjects, topology};
 #[command(version, about, long_about)]
 struct Cli {
     /// NATS server URL, or several comma-separated (used by setup, publish,
-    /// tail, wait and bench) [default: nats://127.0.0.1:4222, or `nats_url`
-    /// of the config file].
+    /// tail, wait, bench, replay and sink) [default: nats://127.0.0.1:4222,
+    /// or `nats_url` of the config file].
     #[arg(long, global = true, env = "NATS_URL", value_name = "URL[,URL...]")]
     nats_url: Option<String>,
     #[command(flatten)]
@@ -164,11 +168,112 @@ enum Command {
     /// Exit status: 0 when every page was extracted; 1 when a line or page
     /// failed (the others are still printed) or a file cannot be read.
     Extract(extract::ExtractArgs),
+    // issue 14 items 3-5 ----
+    /// Store records and duplicate notices in a database, as a service.
+    ///
+    /// `newsflow sink postgres --dsn DSN` reads news.enriched and
+    /// news.duplicates on two durable consumers (`sink-postgres-records`,
+    /// `sink-postgres-duplicates`) and upserts into the tables
+    /// `newsflow_records` and `newsflow_duplicates` (created when missing;
+    /// README, "Records into PostgreSQL"). A message is acked only after its
+    /// transaction commits. Metrics on --metrics-addr (default
+    /// 127.0.0.1:9105); SIGTERM finishes the messages in flight and exits 0.
+    ///
+    /// Exit status: 0 after a SIGTERM or Ctrl-C; 1 when PostgreSQL or NATS
+    /// refuses it at start (the message says which and why).
+    Sink {
+        #[command(subcommand)]
+        target: SinkTarget,
+    },
+    /// Run langid, dedup and enrich on articles in this process, without NATS.
+    ///
+    /// Reads what `publish` reads (files, directories, `-` for JSON lines on
+    /// stdin) and runs each article, in input order, through the services'
+    /// own transforms, with dedup's index and the candidates' texts in
+    /// memory. Prints records and duplicate notices (they have
+    /// `duplicate_of`) as JSON lines on stdout, dead letters on stderr as
+    /// JSON lines `{"dead_letter": FILE:LINE, "stage", "code", "reason"}`,
+    /// and a summary line on stderr. For backfills, evaluation and trying
+    /// newsflow without a server.
+    ///
+    /// Exit status: 0 when every input became a record or a notice; 1 when
+    /// an input was dead-lettered (unless --allow-errors; the others are
+    /// still printed), the configuration is invalid or stdout fails.
+    Process(process::ProcessArgs),
+    /// Publish stored articles of NEWS_RAW to news.raw again, so they run
+    /// through the pipeline once more (after rules or lists changed).
+    ///
+    /// Each replayed article carries `replay: {"of_seq", "run"}` (its
+    /// original NEWS_RAW sequence and the run id), which its record keeps:
+    /// the new record supersedes the old one (consumers upsert by id).
+    /// Dedup sees a replayed article as a resend of itself (passed on as
+    /// unique with `resend: true`) or as a copy of its group's original,
+    /// as the first time. `Nats-Msg-Id` is `<id>@replay:<run>:<seq>`: a
+    /// replay is never dropped as a repeat of the original, and the same
+    /// run started again (--run-id) stores nothing twice.
+    ///
+    /// Exit status: 0 when every article in the range was republished (or
+    /// was already stored by this run); 1 when NATS or the stream fail, or
+    /// a publish was not acknowledged.
+    Replay(replay::ReplayArgs),
+    // ---- end issue 14 items 3-5
 }
+
+// issue 14 item 3 ----
+#[derive(Debug, Subcommand)]
+enum SinkTarget {
+    /// Records and notices into PostgreSQL.
+    Postgres(SinkPostgresArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SinkPostgresArgs {
+    /// PostgreSQL connection string, as a URL
+    /// (`postgres://user:password@host:5432/db`) or `key=value` pairs.
+    /// No TLS: use a loopback or private network address.
+    #[arg(long, env = "NEWSFLOW_SINK_DSN", hide_env_values = true)]
+    dsn: String,
+    /// Address to serve /metrics and /healthz on [default: 127.0.0.1:9105].
+    #[arg(long, env = "METRICS_ADDR", value_name = "HOST:PORT")]
+    metrics_addr: Option<std::net::SocketAddr>,
+    /// Log format (level from RUST_LOG, default info).
+    #[arg(long, env = "NEWSFLOW_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    /// Messages in flight at once per stream; they share transactions, so
+    /// more in flight means fewer, larger commits. It takes the place of
+    /// `consumer.concurrency` (256, set for the stages) for the sink; keep
+    /// it at most `consumer.max_ack_pending` (2048).
+    #[arg(long, env = "NEWSFLOW_CONCURRENCY", default_value = "1024")]
+    concurrency: std::num::NonZeroUsize,
+}
+
+/// `newsflow sink postgres`: a service, with the services' settings and logs.
+async fn run_sink(cli: &Cli, target: &SinkTarget) -> anyhow::Result<()> {
+    let SinkTarget::Postgres(args) = target;
+    let common = newsflow_core::config::CommonArgs {
+        config: cli.config.clone(),
+        nats_url: cli.nats_url.clone(),
+        nats: cli.nats.clone(),
+        metrics_addr: args.metrics_addr,
+        log_format: args.log_format,
+        concurrency: Some(args.concurrency),
+    };
+    let settings = common
+        .load(newsflow_sink::DEFAULT_METRICS_ADDR)
+        .context("loading configuration")?;
+    newsflow_core::telemetry::init(settings.log_format, "info");
+    newsflow_sink::run(settings, &args.dsn).await
+}
+// ---- end issue 14 item 3
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // issue 14 item 3 ----
+    if let Command::Sink { target } = &cli.command {
+        return run_sink(&cli, target).await;
+    }
+    // ---- end issue 14 item 3
     newsflow_core::telemetry::init(LogFormat::Human, "warn");
     if let Command::Extract(args) = &cli.command {
         return extract::run(args);
@@ -177,6 +282,27 @@ async fn main() -> anyhow::Result<()> {
     if let Command::Detect(args) = &cli.command {
         return detect::run(args, &settings);
     }
+    // issue 14 item 4 ----
+    if let Command::Process(args) = &cli.command {
+        let started = Instant::now();
+        let summary = process::run(args, &settings).await?;
+        eprintln!(
+            "processed: {} records, {} duplicate notices, {} dead letters in {:.1}s",
+            summary.records,
+            summary.duplicates,
+            summary.dead_letters,
+            started.elapsed().as_secs_f64()
+        );
+        if summary.dead_letters > 0 && !args.allow_errors {
+            anyhow::bail!(
+                "inputs dead-lettered: {} (reasons above); the others were printed \
+                 (--allow-errors exits 0 in that case)",
+                summary.dead_letters
+            );
+        }
+        return Ok(());
+    }
+    // ---- end issue 14 item 4
     let client =
         newsflow_core::nats::connect(&settings.nats_url, &settings.nats, "newsflow-cli", false)
             .await?;
@@ -253,7 +379,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(&js, &settings.nats_url, &settings, args).await?,
         Command::RelayHop(args) => bench::relay_hop(js.clone(), &settings, &args).await?,
+        // issue 14 item 5 ----
+        Command::Replay(args) => replay::run(&js, &args).await?,
+        // ---- end issue 14 item 5
         Command::Detect(_) | Command::Extract(_) => unreachable!("handled before connecting"),
+        Command::Sink { .. } | Command::Process(_) => unreachable!("handled before connecting"),
     }
     client
         .flush()

@@ -41,9 +41,23 @@ pub struct Article {
     /// Free metadata, passed through to the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
+    /// Set by `newsflow replay` on an article it publishes again; passed
+    /// through to the record. Crawlers leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
     /// Fields this version does not know; kept and passed through.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Marks an article published again by `newsflow replay`, and its record:
+/// the record supersedes the earlier one of the same id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replay {
+    /// The `NEWS_RAW` sequence of the stored article that was replayed.
+    pub of_seq: u64,
+    /// The replay run's id (`newsflow replay --run-id`).
+    pub run: String,
 }
 
 /// The language of an article, as langid decided it.
@@ -264,6 +278,10 @@ pub struct EnrichedRecord {
     /// The input's free metadata, unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
+    /// Present when the record comes from `newsflow replay`: it supersedes
+    /// the earlier record of the same id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
     /// Input fields newsflow does not know, unchanged.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,

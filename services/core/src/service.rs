@@ -80,6 +80,31 @@ pub async fn run_until<P: Processor>(
     build: impl AsyncFnOnce(&jetstream::Context) -> anyhow::Result<P>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let consumers = [binary.consumer];
+    run_consumers_until(
+        binary,
+        &consumers,
+        settings,
+        async |js| Ok(vec![build(js).await?]),
+        shutdown,
+    )
+    .await
+}
+
+/// Runs one loop per consumer in one process (the PostgreSQL sink reads two
+/// streams), each with its own processor from `build` (in the order of
+/// `consumers`), until `shutdown`; then drains as [`run`] does. Ready while
+/// every loop is consuming. A loop that stops with an error stops the others.
+///
+/// # Errors
+/// As [`run`], for any of the consumers.
+pub async fn run_consumers_until<P: Processor>(
+    binary: &StageBinary,
+    consumers: &[&'static ConsumerSpec],
+    settings: Settings,
+    build: impl AsyncFnOnce(&jetstream::Context) -> anyhow::Result<Vec<P>>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     pipeline()
         .build_info
         .with_label_values(&[binary.name, binary.version])
@@ -94,11 +119,11 @@ pub async fn run_until<P: Processor>(
     let client =
         crate::nats::connect(&settings.nats_url, &settings.nats, binary.name, true).await?;
     let health_client = client.clone();
-    let readiness = Readiness::default();
+    let readiness: Vec<Readiness> = consumers.iter().map(|_| Readiness::default()).collect();
     let ready = readiness.clone();
     let health: metrics::HealthCheck = Arc::new(move || {
         health_client.connection_state() == async_nats::connection::State::Connected
-            && ready.is_ready()
+            && ready.iter().all(Readiness::is_ready)
     });
     let (metrics_addr, metrics_task) =
         metrics::serve(settings.metrics_addr, health, shutdown.clone())
@@ -109,7 +134,9 @@ pub async fn run_until<P: Processor>(
     tracing::info!(%metrics_addr, "serving /metrics, /healthz and /livez");
 
     let js = crate::nats::jetstream(client.clone(), settings.consumer.concurrency.get() * 2);
-    let stream_specs = std::iter::once(binary.consumer.subject)
+    let stream_specs = consumers
+        .iter()
+        .map(|consumer| consumer.subject)
         .chain(binary.outputs.iter().copied())
         .chain(std::iter::once(crate::subjects::DLQ));
     for subject in stream_specs {
@@ -129,16 +156,30 @@ pub async fn run_until<P: Processor>(
         }
     }
 
-    let processor = build(&js).await?;
-    let result = run_stage(
-        js,
-        binary.consumer,
-        settings.consumer.clone(),
-        processor,
-        shutdown.clone(),
-        readiness,
-    )
-    .await;
+    let processors = build(&js).await?;
+    assert_eq!(
+        processors.len(),
+        consumers.len(),
+        "one processor per consumer"
+    );
+    let loops = processors.into_iter().zip(consumers).zip(readiness).map(
+        |((processor, spec), readiness)| {
+            let (js, settings, shutdown) =
+                (js.clone(), settings.consumer.clone(), shutdown.clone());
+            async move {
+                let result =
+                    run_stage(js, spec, settings, processor, shutdown.clone(), readiness).await;
+                // One loop refused by the server: the process stops as a whole.
+                shutdown.cancel();
+                result
+            }
+        },
+    );
+    let results = futures::future::join_all(loops).await;
+    let result = results
+        .into_iter()
+        .collect::<Result<Vec<()>, _>>()
+        .map(|_| ());
     shutdown.cancel();
     if let Err(err) = client.drain().await {
         tracing::warn!(error = %chain(&err), "draining the NATS connection failed");

@@ -12,7 +12,7 @@ use newsflow_core::contracts::{
     Article, Category, CountryCount, DateMention, DatePrecision, Dateline, DedupInfo,
     DuplicateEvidence, DuplicateMethod, DuplicateNotice, EnrichedRecord, Entity, EntityType,
     ExtractedPage, ExtractionMethod, Keyword, Language, Mention, NumberMention, PipelineStep,
-    Quote, RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
+    Quote, RECORD_SCHEMA_VERSION, Replay, STAGED_SCHEMA_VERSION, StagedArticle,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -233,7 +233,15 @@ fn full_article() -> Article {
         published_at: Some("2024-05-02T08:30:00+01:00".into()),
         lang_hint: Some("pt".into()),
         metadata: Some(metadata()),
+        replay: Some(replay()),
         extra,
+    }
+}
+
+fn replay() -> Replay {
+    Replay {
+        of_seq: 4711,
+        run: "r20240502T0915".into(),
     }
 }
 
@@ -327,6 +335,7 @@ fn full_record() -> EnrichedRecord {
         summary: Some("The historic line reopened on Thursday morning.".into()),
         reading_time_seconds: 2,
         metadata: Some(metadata()),
+        replay: Some(replay()),
         extra,
     }
 }
@@ -420,7 +429,8 @@ fn full_article_validates_and_declares_exactly_its_fields() {
 
 #[test]
 fn article_validates_with_each_optional_field_absent() {
-    let clears: [fn(&mut Article); 10] = [
+    let clears: [fn(&mut Article); 11] = [
+        |a| a.replay = None,
         |a| a.id = None,
         |a| a.url = None,
         |a| a.source = None,
@@ -521,7 +531,8 @@ fn full_record_validates_and_declares_exactly_its_fields() {
 
 #[test]
 fn record_validates_with_each_optional_field_absent() {
-    let clears: [fn(&mut EnrichedRecord); 28] = [
+    let clears: [fn(&mut EnrichedRecord); 29] = [
+        |r| r.replay = None,
         |r| r.published_precision = None,
         |r| r.domain = None,
         |r| r.canonical_url = None,

@@ -261,6 +261,7 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         summary: analysis.summary,
         reading_time_seconds: summary::reading_time_seconds(word_count),
         metadata: article.metadata,
+        replay: article.replay,
         extra: article.extra,
     }
 }
