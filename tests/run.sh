@@ -64,7 +64,6 @@ promtool check config deploy/prometheus/prometheus.yml >/dev/null
 promtool check rules deploy/prometheus/alerts.yml
 promtool test rules deploy/prometheus/alerts_test.yml
 
-# ---- issue 14: deploy files checked by real tools ----
 promtool check config deploy/compose/prometheus.yml >/dev/null
 if [ -n "$deploy_check" ]; then
   say "deploy files: docker-compose config, kubernetes-validate, KEDA types (tests/deploy_check.py)"
@@ -73,12 +72,10 @@ else
   echo "docker-compose and kubernetes-validate could not be installed (PyPI unreachable?)" >&2
   exit 1
 fi
-# ---- end issue 14 ----
 
 say "unit, contract and end-to-end tests (nats-server $("$debian_nats" --version | sed 's/.*v//'))"
 NATS_SERVER_BIN="$debian_nats" timed cargo test --workspace
 
-# ---- issue 14: the Python (nats-py, Scrapy) and Node (nats) clients ----
 if [ -z "$clients_python" ] || [ -z "$node_clients" ]; then
   echo "nats-py, scrapy or the nats npm package could not be installed (PyPI or npm unreachable?)" >&2
   exit 1
@@ -87,7 +84,6 @@ say "Python, Scrapy and Node clients through a live pipeline (ignored by plain c
 NATS_SERVER_BIN="$debian_nats" NEWSFLOW_CLIENTS_PYTHON="$clients_python" \
   NEWSFLOW_NODE_MODULES="$node_clients/node_modules" \
   timed cargo test --workspace --test e2e clients:: -- --ignored
-# ---- end issue 14 ----
 
 if [ -n "$current_nats" ]; then
   say "end-to-end tests again with nats-server $("$current_nats" --version | sed 's/.*v//')"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of the HTTP ingest gateway (issue 14): starts a private
+# Benchmark of the HTTP ingest gateway: starts a private
 # nats-server (free loopback port, store in a temporary folder, the shipped
 # limits) and newsflow-gateway (release build), then runs
 # newsflow-gateway-bench against it: NDJSON batches of 100 posted back to

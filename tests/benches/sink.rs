@@ -1,4 +1,4 @@
-//! Throughput of `newsflow sink postgres` (issue 14 item 3, target ≥ 2,000
+//! Throughput of `newsflow sink postgres` (target ≥ 2,000
 //! records/s): a real nats-server and a real PostgreSQL (default settings,
 //! fsync on), `news.enriched` filled beforehand with real records (the
 //! project's samples run through `newsflow process`, under new ids), then

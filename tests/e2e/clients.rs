@@ -1,4 +1,4 @@
-//! Clients in other languages through a live pipeline (issue 14, item 2): a
+//! Clients in other languages through a live pipeline: a
 //! Python crawler with nats-py and a Scrapy crawl through the gateway publish
 //! the project's samples, and a Node consumer with the `nats` package reads
 //! the records. The programs are the ones the README shows

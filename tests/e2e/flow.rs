@@ -212,7 +212,7 @@ async fn the_project_samples_flow_through_the_cli_and_match_the_contracts() {
         "{:?}",
         outcomes.dead_letters
     );
-    // issue 14 item 4: the offline mode gives the same records.
+    // The offline mode gives the same records.
     crate::process::compare_with_live(&outcomes);
     let mut records = outcomes.records();
     // The German story and its syndicated copy race through the concurrent

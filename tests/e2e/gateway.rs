@@ -1,4 +1,4 @@
-//! The HTTP ingest gateway (issue 14, item 1) against a real nats-server:
+//! The HTTP ingest gateway against a real nats-server:
 //! every answer `proto/gateway.openapi.json` documents is produced by a real
 //! request and checked against the file (status, headers, body schema), every
 //! route the gateway serves is documented, and what it accepted is in

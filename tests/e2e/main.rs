@@ -10,17 +10,15 @@ mod dead_letters;
 mod dedup_order;
 mod dedup_replicas;
 mod flow;
-// issue 14: the HTTP ingest gateway and the Python, Node and Scrapy clients
+// The HTTP ingest gateway and the Python, Node and Scrapy clients
 mod clients;
 mod gateway;
 mod nats_access;
 mod observability;
-mod readme_record;
-// issue 14 items 3-4 ----
 mod process;
+mod readme_record;
 mod replay;
 mod sink;
-// ---- end issue 14 items 3-4
 mod stalls;
 mod web_pages;
 

@@ -1,4 +1,4 @@
-//! `newsflow process` (issue 14 item 4) gives the live pipeline's records.
+//! `newsflow process` gives the live pipeline's records.
 //!
 //! The flow test runs the project's samples through the services and hands
 //! its outcomes here; `newsflow process` runs the same files in one process

@@ -1,4 +1,4 @@
-//! `newsflow replay` (issue 14 item 5) through the live pipeline: replayed
+//! `newsflow replay` through the live pipeline: replayed
 //! articles are not dropped by the duplicate window, run again through
 //! every stage and give records marked `replay` that supersede the first
 //! ones; a replayed copy is a copy again; the same run started twice

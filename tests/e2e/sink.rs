@@ -1,4 +1,4 @@
-//! `newsflow sink postgres` (issue 14 item 3) against a real PostgreSQL and
+//! `newsflow sink postgres` against a real PostgreSQL and
 //! a real nats-server: every record and notice lands once, the latest
 //! version of an id wins, withdrawn records go whatever order their record
 //! and notice come in, a SIGKILL mid-stream loses and doubles nothing, and

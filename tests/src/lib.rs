@@ -17,9 +17,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 use futures::StreamExt;
 
-// issue 14 item 3 ----
 pub mod postgres;
-// ---- end issue 14 item 3
 
 /// The nats-server binary: `NATS_SERVER_BIN`, else `nats-server` on `PATH`.
 pub fn nats_server_bin() -> PathBuf {

@@ -1,4 +1,4 @@
-//! A real PostgreSQL server per test (issue 14, the sink): `initdb` into a
+//! A real PostgreSQL server per test: `initdb` into a
 //! temporary directory and `postgres` on a free loopback port, stopped and
 //! removed on drop.
 //!

@@ -4,11 +4,9 @@ mod bench;
 mod detect;
 mod extract;
 mod generate;
-// issue 14 items 4-5 ----
 mod process;
-mod replay;
-// ---- end issue 14 items 4-5
 mod publish;
+mod replay;
 mod sources;
 mod table;
 mod tail;
@@ -168,7 +166,6 @@ enum Command {
     /// Exit status: 0 when every page was extracted; 1 when a line or page
     /// failed (the others are still printed) or a file cannot be read.
     Extract(extract::ExtractArgs),
-    // issue 14 items 3-5 ----
     /// Store records and duplicate notices in a database, as a service.
     ///
     /// `newsflow sink postgres --dsn DSN` reads news.enriched and
@@ -216,10 +213,8 @@ enum Command {
     /// was already stored by this run); 1 when NATS or the stream fail, or
     /// a publish was not acknowledged.
     Replay(replay::ReplayArgs),
-    // ---- end issue 14 items 3-5
 }
 
-// issue 14 item 3 ----
 #[derive(Debug, Subcommand)]
 enum SinkTarget {
     /// Records and notices into PostgreSQL.
@@ -264,16 +259,13 @@ async fn run_sink(cli: &Cli, target: &SinkTarget) -> anyhow::Result<()> {
     newsflow_core::telemetry::init(settings.log_format, "info");
     newsflow_sink::run(settings, &args.dsn).await
 }
-// ---- end issue 14 item 3
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    // issue 14 item 3 ----
     if let Command::Sink { target } = &cli.command {
         return run_sink(&cli, target).await;
     }
-    // ---- end issue 14 item 3
     newsflow_core::telemetry::init(LogFormat::Human, "warn");
     if let Command::Extract(args) = &cli.command {
         return extract::run(args);
@@ -282,7 +274,6 @@ async fn main() -> anyhow::Result<()> {
     if let Command::Detect(args) = &cli.command {
         return detect::run(args, &settings);
     }
-    // issue 14 item 4 ----
     if let Command::Process(args) = &cli.command {
         let started = Instant::now();
         let summary = process::run(args, &settings).await?;
@@ -302,7 +293,6 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    // ---- end issue 14 item 4
     let client =
         newsflow_core::nats::connect(&settings.nats_url, &settings.nats, "newsflow-cli", false)
             .await?;
@@ -379,9 +369,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(&js, &settings.nats_url, &settings, args).await?,
         Command::RelayHop(args) => bench::relay_hop(js.clone(), &settings, &args).await?,
-        // issue 14 item 5 ----
         Command::Replay(args) => replay::run(&js, &args).await?,
-        // ---- end issue 14 item 5
         Command::Detect(_) | Command::Extract(_) => unreachable!("handled before connecting"),
         Command::Sink { .. } | Command::Process(_) => unreachable!("handled before connecting"),
     }
