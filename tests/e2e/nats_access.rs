@@ -79,8 +79,8 @@ async fn a_server_list_whose_first_server_is_down_still_works() {
 }
 
 /// The users of `deploy/nats/auth.conf`.
-const USERS: [&str; 6] = [
-    "langid", "dedup", "enrich", "crawler", "consumer", "operator",
+const USERS: [&str; 7] = [
+    "langid", "dedup", "enrich", "sink", "crawler", "consumer", "operator",
 ];
 
 /// Every subject of the pipeline, and who may publish to it.
@@ -90,7 +90,7 @@ const SUBJECTS: [(&str, &[&str]); 7] = [
     (subjects::UNIQUE, &["dedup"]),
     (subjects::ENRICHED, &["enrich"]),
     (subjects::DUPLICATES, &["dedup"]),
-    (subjects::DLQ, &["langid", "dedup", "enrich"]),
+    (subjects::DLQ, &["langid", "dedup", "enrich", "sink"]),
     (subjects::DEDUP_FINGERPRINTS, &["dedup"]),
 ];
 
@@ -398,7 +398,7 @@ async fn the_pipeline_runs_under_per_service_users_and_every_other_operation_is_
     }
     let mut tried = 0;
     let mut allowed = Vec::new();
-    for user in ["langid", "dedup", "enrich", "crawler", "consumer"] {
+    for user in ["langid", "dedup", "enrich", "sink", "crawler", "consumer"] {
         use futures::FutureExt;
         use futures::future::BoxFuture;
         let js = secured.js(user).await;
@@ -862,6 +862,52 @@ async fn the_gateway_publishes_as_the_crawler_user() {
     let operator = secured.js("operator").await;
     let mut raw = operator.get_stream(subjects::STREAM_RAW).await.unwrap();
     assert_eq!(raw.info().await.unwrap().state.messages, 1);
+    assert!(
+        !secured.nats.log().contains("Permissions Violation"),
+        "{}",
+        secured.nats.log()
+    );
+}
+
+/// The PostgreSQL sink runs as its own user: it creates and reads its two
+/// durables and writes its rows with no permission refused.
+#[tokio::test]
+async fn the_sink_reads_as_its_own_user() {
+    let secured = Secured::start();
+    let out = secured.cli("operator", &["setup"], None);
+    assert!(out.status.success(), "setup as operator: {}", stderr(&out));
+    let enrich = secured.js("enrich").await;
+    let record = crate::sink::record("via-sink", 1, "2024-01-15T10:00:00Z");
+    publish(&enrich, subjects::ENRICHED, "via-sink", record).await;
+    let pg = newsflow_tests::postgres::Postgres::start(&["fsync=off"]);
+    let env = secured.env("sink");
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dsn = pg.dsn();
+    env.push(("NEWSFLOW_SINK_DSN", &dsn));
+    env.extend_from_slice(FAST_REDELIVERY);
+    let sink =
+        Service::start_with_args("newsflow", &["sink", "postgres"], &secured.nats.url(), &env);
+    let client = pg.client().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let rows: i64 = match client
+            .query_one("SELECT count(*) FROM newsflow_records", &[])
+            .await
+        {
+            Ok(row) => row.get(0),
+            Err(_) => 0,
+        };
+        if rows == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sink stored no row as user sink; its log:\n{}\nnats-server:\n{}",
+            sink.log(),
+            secured.nats.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(
         !secured.nats.log().contains("Permissions Violation"),
         "{}",
