@@ -67,7 +67,7 @@ fn article(i: usize) -> Vec<u8> {
         .into_bytes()
 }
 
-async fn publish_all(js: &jetstream::Context, count: usize) -> HashSet<String> {
+pub(crate) async fn publish_all(js: &jetstream::Context, count: usize) -> HashSet<String> {
     let mut acks = Vec::with_capacity(count);
     for i in 0..count {
         let publish = jetstream::message::PublishMessage::build()
@@ -84,7 +84,7 @@ async fn publish_all(js: &jetstream::Context, count: usize) -> HashSet<String> {
 /// Every id exactly once; the copies reported as duplicates of their source.
 /// A copy that reached dedup before its source has its record and a notice
 /// withdrawing it (`record_withdrawn`): one outcome, told twice.
-fn assert_exactly_once(outcomes: &Outcomes, ids: &HashSet<String>) {
+pub(crate) fn assert_exactly_once(outcomes: &Outcomes, ids: &HashSet<String>) {
     let mut counts = outcomes.id_counts();
     for notice in &outcomes.duplicates {
         let notice = notice.json();
@@ -142,7 +142,7 @@ fn assert_exactly_once(outcomes: &Outcomes, ids: &HashSet<String>) {
 }
 
 /// Waits until at least `n` outcomes are stored.
-async fn reach(js: &jetstream::Context, n: u64) {
+pub(crate) async fn reach(js: &jetstream::Context, n: u64) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while outcomes_len(js).await < n {
         assert!(

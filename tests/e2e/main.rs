@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod cli;
+mod cluster;
 mod crash;
 mod dead_letters;
 mod dedup_order;

@@ -246,6 +246,11 @@ pub struct ConsumerSettings {
     pub time_limit_ms: u64,
     /// Transforms run at once (within their time limit), 0 for one per CPU.
     pub transform_parallelism: usize,
+    /// How long publishing a message's outputs is retried in place, with
+    /// back-off, after a transient failure (no responders, a stream
+    /// electing its leader, a timeout), in milliseconds, before the message
+    /// is NAKed: a short cluster hiccup costs no delivery.
+    pub publish_retry_ms: u64,
 }
 
 impl Default for ConsumerSettings {
@@ -261,6 +266,7 @@ impl Default for ConsumerSettings {
             shutdown_grace_secs: 20,
             time_limit_ms: 5_000,
             transform_parallelism: 0,
+            publish_retry_ms: 30_000,
         }
     }
 }
@@ -293,6 +299,10 @@ impl ConsumerSettings {
     /// three times per `ack_wait`, so one lost report does not let it expire.
     pub fn progress_interval(&self) -> Duration {
         (self.ack_wait() / 3).max(Duration::from_millis(100))
+    }
+
+    pub fn publish_retry(&self) -> Duration {
+        Duration::from_millis(self.publish_retry_ms)
     }
 
     pub fn shutdown_grace(&self) -> Duration {

@@ -35,6 +35,7 @@ pub struct PipelineMetrics {
     pub publish_duplicates: IntCounterVec,
     pub dead_lettered: IntCounterVec,
     pub retried: IntCounterVec,
+    pub publish_retries: IntCounterVec,
     pub processing_seconds: HistogramVec,
     pub handling_seconds: HistogramVec,
     pub message_age_seconds: HistogramVec,
@@ -78,6 +79,11 @@ pub fn pipeline() -> &'static PipelineMetrics {
         retried: counter_vec(
             "newsflow_pipeline_messages_failed_total",
             "Transient failures that NAKed a message for redelivery, by error type.",
+            &["stage", "error_type"],
+        ),
+        publish_retries: counter_vec(
+            "newsflow_pipeline_publish_retries_total",
+            "Publishes retried in place after a transient failure (no responders, a stream electing its leader, a timeout), by error type: retries that cost no delivery.",
             &["stage", "error_type"],
         ),
         processing_seconds: histogram_vec(

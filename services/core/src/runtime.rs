@@ -729,15 +729,45 @@ async fn settle(message: &jetstream::Message, disposition: Disposition) {
 }
 
 /// Publishes every output and waits for all JetStream acknowledgements.
+/// A transient failure is retried in place, with back-off, for up to
+/// `publish_retry_ms` (the message stays in progress meanwhile): a leader
+/// election or a node restart then costs no delivery of the input.
+/// Publishing again is safe: each output's `Nats-Msg-Id` stores it once.
 async fn publish_all<P: Processor>(
     shared: &Shared<P>,
     outputs: Vec<Outgoing>,
+) -> Result<(), StageError> {
+    let deadline = Instant::now() + shared.settings.publish_retry();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match publish_once(shared, &outputs).await {
+            Err(err @ StageError::Transient { .. }) if Instant::now() + pause < deadline => {
+                let StageError::Transient { kind, .. } = &err else {
+                    unreachable!("matched as transient")
+                };
+                let stage = shared.processor.stage();
+                pipeline()
+                    .publish_retries
+                    .with_label_values(&[stage, kind])
+                    .inc();
+                debug!(stage, error_type = *kind, error = %chain(&err), retry_in_ms = pause.as_millis() as u64, "publish failed; retrying in place");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn publish_once<P: Processor>(
+    shared: &Shared<P>,
+    outputs: &[Outgoing],
 ) -> Result<(), StageError> {
     let stage = shared.processor.stage();
     let mut acks = Vec::with_capacity(outputs.len());
     for output in outputs {
         let publish = jetstream::message::PublishMessage::build()
-            .payload(output.payload)
+            .payload(output.payload.clone())
             .message_id(&output.message_id);
         let ack = shared
             .js

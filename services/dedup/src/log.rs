@@ -160,9 +160,13 @@ impl NatsLog {
     }
 }
 
+/// How long a failed append is retried in place before the input message is
+/// NAKed (the loop's `consumer.publish_retry_ms` default).
+const APPEND_RETRY: Duration = Duration::from_secs(30);
+
 /// How long an article waits for its own fingerprint to come back through the
 /// stream before the attempt counts as failed (and is retried).
-const OWN_VERDICT_WAIT: Duration = Duration::from_secs(10);
+const OWN_VERDICT_WAIT: Duration = Duration::from_secs(30);
 
 impl VerdictLog for NatsLog {
     fn lookup(&self, exact: u64, sketch: &Sketch) -> Lookup {
@@ -181,17 +185,34 @@ impl VerdictLog for NatsLog {
             source_seq,
             message,
         };
-        let started = Instant::now();
-        let ack = match self
-            .js
-            .publish(subjects::DEDUP_FINGERPRINTS, fingerprint.encode().into())
-            .await
-        {
-            Ok(ack) => ack.await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
+        // A failed append (no responders, the stream electing its leader
+        // after a node loss) is retried in place: the input message stays in
+        // progress and a cluster hiccup costs it no delivery. An append
+        // stored twice is harmless: the log keeps the first verdict of an
+        // article (a redelivery appends again too).
+        let deadline = Instant::now() + APPEND_RETRY;
+        let mut pause = Duration::from_millis(50);
+        let encoded: bytes::Bytes = fingerprint.encode().into();
+        let ack = loop {
+            let started = Instant::now();
+            let ack = match self
+                .js
+                .publish(subjects::DEDUP_FINGERPRINTS, encoded.clone())
+                .await
+            {
+                Ok(ack) => ack.await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            metrics::log_observe("append", started, ack.is_ok());
+            match ack {
+                Err(_) if Instant::now() + pause < deadline => {
+                    metrics::event("append_retried");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                ack => break ack.map_err(|e| err("append", e))?,
+            }
         };
-        metrics::log_observe("append", started, ack.is_ok());
-        let ack = ack.map_err(|e| err("append", e))?;
 
         let started = Instant::now();
         let caught_up = self.wait_applied(ack.sequence, OWN_VERDICT_WAIT).await;

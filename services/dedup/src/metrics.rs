@@ -127,7 +127,7 @@ fn new_metrics() -> DedupMetrics {
         ),
         events: counter_vec(
             "newsflow_dedup_events_total",
-            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head.",
+            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery.",
             &["event"],
         ),
     }
