@@ -144,6 +144,8 @@ async fn transient_failures_are_retried_then_dead_lettered_after_max_deliver() {
         ("NEWSFLOW__CONSUMER__ACK_WAIT_SECS", "4"),
         ("NEWSFLOW__CONSUMER__MAX_DELIVER", "3"),
         ("NEWSFLOW__CONSUMER__RETRY_BASE_DELAY_MS", "100"),
+        // A failure longer than the in-place retries (a stream gone for good).
+        ("NEWSFLOW__CONSUMER__PUBLISH_RETRY_MS", "300"),
     ];
     let stack = Stack::start_with(&env).await;
     let article = json!({"id": "before", "text": "A first article proves that the fingerprint stream works before it goes away, so that the failure that follows can only come from the missing stream."});

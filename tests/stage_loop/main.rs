@@ -244,6 +244,47 @@ async fn stream_messages(js: &jetstream::Context, subject: &str) -> Vec<Received
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_failing_for_a_moment_is_retried_in_place_without_a_redelivery() {
+    let (_nats, js) = setup().await;
+    // No stream holds the output subject for a moment (as while a stream
+    // elects its leader): the publish is retried in place.
+    js.delete_stream(OUT_STREAM)
+        .await
+        .expect("delete output stream");
+    publish_inputs(&js, 1).await;
+    let fake = Fake::new(Behaviour::Forward);
+    let running = start(&js, settings(4), fake.clone());
+    assert!(
+        wait_seen(&fake, Duration::from_secs(10), |s| !s.is_empty()).await,
+        "the input was never processed"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    js.create_stream(stream::Config {
+        name: OUT_STREAM.into(),
+        subjects: vec![OUT_SUBJECT.into()],
+        ..Default::default()
+    })
+    .await
+    .expect("output stream");
+    let acked = async {
+        loop {
+            let info = consumer_info(&js).await;
+            if info.ack_floor.stream_sequence == 1 && info.num_ack_pending == 0 {
+                return info;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let info = tokio::time::timeout(Duration::from_secs(15), acked)
+        .await
+        .expect("acked once the output stream exists");
+    running.stop().await.expect("clean stop");
+    assert_eq!(fake.seen().len(), 1, "processed once: {:?}", fake.seen());
+    assert_eq!(info.num_redelivered, 0, "no redelivery: {info:?}");
+    assert_eq!(stream_messages(&js, OUT_SUBJECT).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_input_is_acked_only_after_its_output_is_stored() {
     let (_nats, js) = setup().await;
     // No stream holds the output subject yet: every publish fails.
@@ -255,6 +296,8 @@ async fn an_input_is_acked_only_after_its_output_is_stored() {
     let patient = ConsumerSettings {
         max_deliver: 1000,
         retry_max_delay_ms: 300,
+        // No retries in place: the failure must reach the NAK.
+        publish_retry_ms: 0,
         ..settings(4)
     };
     let running = start(&js, patient, fake.clone());

@@ -88,6 +88,9 @@ struct Shared {
 /// The log on a JetStream stream, tailed by a background task.
 pub struct NatsLog {
     js: jetstream::Context,
+    /// How long a failed append is retried in place before the input
+    /// message is NAKed.
+    append_retry: Duration,
     shared: Arc<Shared>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -101,6 +104,14 @@ impl Drop for NatsLog {
 }
 
 impl NatsLog {
+    /// Sets how long a failed append is retried in place (the service
+    /// passes `consumer.publish_retry_ms`).
+    #[must_use]
+    pub fn with_append_retry(mut self, append_retry: Duration) -> Self {
+        self.append_retry = append_retry;
+        self
+    }
+
     /// Starts tailing the stream into `index` and returns once every
     /// fingerprint stored at start has been applied (the rebuild), so the
     /// first verdicts already see the whole window.
@@ -149,7 +160,12 @@ impl NatsLog {
             "duplicate index rebuilt from the fingerprint stream"
         );
         let tasks = vec![tailer, tokio::spawn(report_stream_size(stream))];
-        Ok(Self { js, shared, tasks })
+        Ok(Self {
+            js,
+            append_retry: APPEND_RETRY,
+            shared,
+            tasks,
+        })
     }
 
     async fn wait_applied(&self, sequence: u64, wait: Duration) -> bool {
@@ -161,7 +177,7 @@ impl NatsLog {
 }
 
 /// How long a failed append is retried in place before the input message is
-/// NAKed (the loop's `consumer.publish_retry_ms` default).
+/// NAKed, unless set (the loop's `consumer.publish_retry_ms` default).
 const APPEND_RETRY: Duration = Duration::from_secs(30);
 
 /// How long an article waits for its own fingerprint to come back through the
@@ -190,7 +206,7 @@ impl VerdictLog for NatsLog {
         // progress and a cluster hiccup costs it no delivery. An append
         // stored twice is harmless: the log keeps the first verdict of an
         // article (a redelivery appends again too).
-        let deadline = Instant::now() + APPEND_RETRY;
+        let deadline = Instant::now() + self.append_retry;
         let mut pause = Duration::from_millis(50);
         let encoded: bytes::Bytes = fingerprint.encode().into();
         let ack = loop {

@@ -53,6 +53,7 @@ async fn run() -> anyhow::Result<()> {
     let streams = settings.streams.clone();
     let dedup: DedupSettings = settings.section("dedup")?;
     let limits = settings.intake_limits();
+    let append_retry = settings.consumer.publish_retry();
     service::run(&BINARY, settings, async |js| {
         if streams.manage {
             topology::ensure_dedup_fingerprints(js, &streams)
@@ -70,7 +71,8 @@ async fn run() -> anyhow::Result<()> {
         });
         let log = NatsLog::start(js.clone(), index)
             .await
-            .context("rebuilding the duplicate index from the fingerprint stream")?;
+            .context("rebuilding the duplicate index from the fingerprint stream")?
+            .with_append_retry(append_retry);
         // Candidates' texts are read from NEWS_RAW: it must exist even when
         // dedup starts before langid (or before an operator creates it).
         if streams.manage {
