@@ -88,6 +88,11 @@ pub struct BenchArgs {
     /// start a deployment while NEWS_RAW holds messages.
     #[arg(long)]
     pub fresh: bool,
+    /// Write the generated articles (--articles, --duplicates) to FILE as
+    /// JSON lines and exit, without NATS: for profiling a stage on the
+    /// bench's articles with `newsflow process`.
+    #[arg(long, value_name = "FILE")]
+    pub write_articles: Option<PathBuf>,
 }
 
 /// A way of running the stages (`newsflow bench --deployments`).
@@ -226,8 +231,22 @@ pub async fn relay_hop(
     Ok(())
 }
 
+/// `--write-articles FILE`: the generated articles as JSON lines, no NATS.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_articles(args: &BenchArgs, path: &std::path::Path) -> anyhow::Result<()> {
+    let run_id = format!("{:x}", chrono::Utc::now().timestamp_millis());
+    let mut lines = Vec::new();
+    for article in generate::articles(&run_id, args.articles, args.duplicates) {
+        lines.extend_from_slice(&article.payload);
+        lines.push(b'\n');
+    }
+    std::fs::write(path, lines).with_context(|| format!("writing {}", path.display()))
+}
+
 /// Runs the benchmark and prints its report; the last line is
-/// `pipeline <X> articles/s, relay <Y> articles/s, ratio <X/Y>`.
+/// `separate <X> articles/s (ratio <X/R>), fused <Y> articles/s (ratio <Y/R>), relay <R> articles/s`.
 ///
 /// # Errors
 /// When the services are not running, or a run does not finish in time.

@@ -310,6 +310,11 @@ async fn main() -> anyhow::Result<()> {
     if let Command::Detect(args) = &cli.command {
         return detect::run(args, &settings);
     }
+    if let Command::Bench(args) = &cli.command
+        && let Some(path) = &args.write_articles
+    {
+        return bench::write_articles(args, path);
+    }
     if let Command::Process(args) = &cli.command {
         let started = Instant::now();
         let summary = process::run(args, &settings).await?;
