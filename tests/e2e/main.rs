@@ -80,6 +80,9 @@ impl Stack {
         let nats = NatsServer::start();
         let pipeline = Stages::start(deployment, &nats.url(), env);
         let js = nats.jetstream().await;
+        // The services create NEWS_RAW after their metrics port opens (the
+        // harness's sign of life); a publish before it would find no stream.
+        wait_for_stream(&js, subjects::STREAM_RAW).await;
         Self { nats, pipeline, js }
     }
 }
