@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark on this machine: builds release binaries, starts a private
-# nats-server and the three services, runs `newsflow bench` (pipeline versus
-# a no-op three-hop relay), prints the report and stops everything.
+# nats-server, runs `newsflow bench` (the separate services, then the fused
+# pipeline, each started and stopped by the bench, then a no-op three-hop
+# relay), prints the report and stops everything.
 #
-#   deploy/local/bench.sh [newsflow bench options, e.g. --articles 20000]
+#   deploy/local/bench.sh [newsflow bench options, e.g. --articles 20000 --rate 1000]
 #   deploy/local/bench.sh --stage dedup   # the dedup stage alone
 set -euo pipefail
 source "$(dirname "$0")/tools.sh"
@@ -11,7 +12,8 @@ source "$(dirname "$0")/tools.sh"
 nats_bin="${NATS_SERVER_BIN:-$(debian_nats_server)}"
 ensure_cargo
 say "building newsflow (release)"
-(cd "$NEWSFLOW_ROOT" && cargo build --release --bins --quiet)
+(cd "$NEWSFLOW_ROOT" && cargo build --release --quiet --bins \
+  -p newsflow-cli -p newsflow-langid -p newsflow-dedup -p newsflow-enrich)
 bin="$NEWSFLOW_ROOT/target/release"
 work="$(mktemp -d)"
 port=$(( 20000 + RANDOM % 20000 ))
@@ -30,14 +32,13 @@ trap cleanup EXIT
 pids+=($!)
 wait_for_port "$port"
 "$bin/newsflow" setup >/dev/null
-services=(langid dedup enrich)
 if [[ " $* " == *" --stage dedup "* ]]; then
-  services=(dedup) # the dedup stage alone: nothing else competes for the CPU
-fi
-for service in "${services[@]}"; do
-  METRICS_ADDR=127.0.0.1:0 "$bin/newsflow-$service" >"$work/$service.log" 2>&1 &
+  # The dedup stage alone: nothing else competes for the CPU.
+  METRICS_ADDR=127.0.0.1:0 "$bin/newsflow-dedup" >"$work/dedup.log" 2>&1 &
   pids=("$!" "${pids[@]}")
-done
-sleep 1
+  sleep 1
+fi
 say "nats-server $("$nats_bin" --version | sed 's/.*v//'), $(nproc) cores"
-"$bin/newsflow" bench --pids "$(IFS=,; echo "${pids[*]}")" "$@"
+# The server is this script's own: --fresh lets the bench empty the streams
+# between deployments.
+"$bin/newsflow" bench --fresh --pids "$(IFS=,; echo "${pids[*]}")" "$@"

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use newsflow_core::subjects;
-use newsflow_tests::Service;
+use newsflow_tests::{Deployment, Pipeline, Service, Stages};
 use serde_json::json;
 
 use crate::{FAST_REDELIVERY, Outcomes, Stack, outcomes_len, wait_for_outcomes};
@@ -161,21 +161,52 @@ async fn services_killed_mid_stream_lose_nothing_and_duplicate_nothing() {
     let ids = publish_all(&stack.js, ARTICLES).await;
 
     reach(&stack.js, 300).await;
-    stack.pipeline.langid.kill();
+    stack.pipeline.separate_mut().langid.kill();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    stack.pipeline.langid.restart();
+    stack.pipeline.separate_mut().langid.restart();
 
     reach(&stack.js, 1000).await;
-    stack.pipeline.dedup.kill();
+    stack.pipeline.separate_mut().dedup.kill();
     second_dedup.kill();
     second_dedup.restart();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    stack.pipeline.dedup.restart();
+    stack.pipeline.separate_mut().dedup.restart();
 
     reach(&stack.js, 1800).await;
-    stack.pipeline.enrich.kill();
+    stack.pipeline.separate_mut().enrich.kill();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    stack.pipeline.enrich.restart();
+    stack.pipeline.separate_mut().enrich.restart();
+
+    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    // Let any late redelivery land before counting.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let outcomes = Outcomes::read(&stack.js).await;
+    assert_exactly_once(&outcomes, &ids);
+}
+
+#[tokio::test]
+async fn the_fused_pipeline_killed_mid_stream_beside_the_separate_services_loses_nothing_and_duplicates_nothing()
+ {
+    const ARTICLES: usize = 2000;
+    let mut stack = Stack::start_as(Deployment::Fused).await;
+    // The separate services on the same streams: both deployments append to
+    // one fingerprint stream and publish the same message ids, so each
+    // article still has one outcome.
+    let _separate = Pipeline::start(&stack.nats.url(), FAST_REDELIVERY);
+    let ids = publish_all(&stack.js, ARTICLES).await;
+
+    reach(&stack.js, 300).await;
+    let Stages::Fused(fused) = &mut stack.pipeline else {
+        unreachable!("started fused")
+    };
+    fused.kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    fused.restart();
+
+    reach(&stack.js, 1200).await;
+    fused.kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    fused.restart();
 
     wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
     // Let any late redelivery land before counting.
@@ -211,18 +242,28 @@ async fn nats_killed_and_restarted_mid_stream_loses_nothing_and_duplicates_nothi
     }
 }
 
-#[tokio::test]
-async fn sigterm_drains_in_flight_messages_and_exits_cleanly() {
+/// SIGTERM to enrich, or to the fused pipeline.
+async fn sigterm_drains_in_flight_messages_and_exits_cleanly(deployment: Deployment) {
     const ARTICLES: usize = 1500;
-    let mut stack = Stack::start().await;
+    let mut stack = Stack::start_as(deployment).await;
     let ids = publish_all(&stack.js, ARTICLES).await;
     reach(&stack.js, 200).await;
-    let clean = stack.pipeline.enrich.terminate(Duration::from_secs(25));
-    let log = stack.pipeline.enrich.log();
-    assert!(clean, "enrich did not exit cleanly on SIGTERM:\n{log}");
+    let stopped = match &mut stack.pipeline {
+        Stages::Separate(pipeline) => &mut pipeline.enrich,
+        Stages::Fused(fused) => fused,
+    };
+    let clean = stopped.terminate(Duration::from_secs(25));
+    let log = stopped.log();
+    assert!(
+        clean,
+        "{} did not exit cleanly on SIGTERM:\n{log}",
+        stopped.name
+    );
     assert!(log.contains("in-flight messages finished"), "{log}");
-    stack.pipeline.enrich.restart();
+    stopped.restart();
     wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_exactly_once(&Outcomes::read(&stack.js).await, &ids);
 }
+
+for_each_deployment!(sigterm_drains_in_flight_messages_and_exits_cleanly);

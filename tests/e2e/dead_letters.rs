@@ -3,14 +3,15 @@
 use std::time::Duration;
 
 use newsflow_core::subjects;
-use newsflow_tests::publish;
+use newsflow_tests::{Deployment, publish};
 use serde_json::json;
 
 use crate::{Outcomes, Stack, wait_for_outcomes};
 
-#[tokio::test]
-async fn malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_flows() {
-    let stack = Stack::start().await;
+async fn malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_flows(
+    deployment: Deployment,
+) {
+    let stack = Stack::start_as(deployment).await;
     // Over the 4 MiB default of max_article_bytes.
     let huge = json!({"id": "huge-1", "text": "a".repeat(4 * 1024 * 1024 + 1)}).to_string();
     let bad: Vec<(&str, Vec<u8>, &str, &str)> = vec![
@@ -98,10 +99,14 @@ async fn malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_
         );
     }
 
-    let langid = &stack.pipeline.langid;
+    // The loop's metrics carry the stage running it: langid, or the fused pipeline.
+    let (langid, stage) = match deployment {
+        Deployment::Separate => (&stack.pipeline.separate().langid, "langid"),
+        Deployment::Fused => (stack.pipeline.services()[0], "pipeline"),
+    };
     let metric = |reason: &str| {
         langid.metric(&format!(
-            "newsflow_pipeline_messages_dead_lettered_total{{reason=\"{reason}\",stage=\"langid\"}}"
+            "newsflow_pipeline_messages_dead_lettered_total{{reason=\"{reason}\",stage=\"{stage}\"}}"
         ))
     };
     assert_eq!(metric("invalid_json"), 2.0);
@@ -109,7 +114,9 @@ async fn malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_
     assert_eq!(metric("too_large"), 1.0);
     assert_eq!(metric("no_text"), 1.0);
     assert_eq!(
-        langid.metric("newsflow_pipeline_messages_received_total{stage=\"langid\"}"),
+        langid.metric(&format!(
+            "newsflow_pipeline_messages_received_total{{stage=\"{stage}\"}}"
+        )),
         9.0
     );
     assert_eq!(
@@ -187,7 +194,7 @@ async fn transient_failures_are_retried_then_dead_lettered_after_max_deliver() {
         staged["article"]["id"], "stuck",
         "the dead letter holds the stage's input"
     );
-    let dedup = &stack.pipeline.dedup;
+    let dedup = &stack.pipeline.separate().dedup;
     assert_eq!(
         dedup.metric(
             "newsflow_pipeline_messages_failed_total{error_type=\"fingerprints\",stage=\"dedup\"}"
@@ -201,3 +208,5 @@ async fn transient_failures_are_retried_then_dead_lettered_after_max_deliver() {
         2.0
     );
 }
+
+for_each_deployment!(malformed_messages_are_dead_lettered_with_reason_and_the_next_good_one_flows);

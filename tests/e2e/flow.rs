@@ -8,6 +8,7 @@ use newsflow_tests::{publish, samples_dir, shared_dir};
 use serde_json::json;
 
 use crate::{Outcomes, Stack, wait_for_outcomes};
+use newsflow_tests::Deployment;
 
 /// Publishes a directory of .txt seeds as `newsflow publish` would: id = file stem.
 async fn publish_text_files(stack: &Stack, dir: &Path) -> Vec<String> {
@@ -34,13 +35,14 @@ async fn publish_text_files(stack: &Stack, dir: &Path) -> Vec<String> {
     ids
 }
 
-#[tokio::test]
-async fn the_five_seeds_become_five_records_with_languages_and_the_dateline() {
+async fn the_five_seeds_become_five_records_with_languages_and_the_dateline(
+    deployment: Deployment,
+) {
     let Some(shared) = shared_dir() else {
         eprintln!("../shared is not beside the checkout; the seed test needs it (CI has it)");
         return;
     };
-    let stack = Stack::start().await;
+    let stack = Stack::start_as(deployment).await;
     let ids = publish_text_files(&stack, &shared.join("seeds")).await;
     assert_eq!(ids.len(), 5);
     wait_for_outcomes(&stack.js, 5, Duration::from_secs(30)).await;
@@ -80,6 +82,17 @@ async fn the_five_seeds_become_five_records_with_languages_and_the_dateline() {
             .map(|s| s["stage"].as_str().unwrap())
             .collect();
         assert_eq!(stages, ["langid", "dedup", "enrich"]);
+    }
+
+    // Both deployments give a record the id `<article id>@<NEWS_RAW sequence>`,
+    // so a redelivery, or the other deployment beside it, cannot store it twice.
+    for message in &outcomes.enriched {
+        let id = message.json()["id"].as_str().unwrap().to_string();
+        let sequence = ids.iter().position(|i| *i == id).unwrap() + 1;
+        assert_eq!(
+            message.header("Nats-Msg-Id"),
+            Some(format!("{id}@{sequence}").as_str())
+        );
     }
 
     // Enrichment: one identity across languages and scripts, countries, numbers.
@@ -126,9 +139,10 @@ async fn the_five_seeds_become_five_records_with_languages_and_the_dateline() {
     );
 }
 
-#[tokio::test]
-async fn a_copy_under_another_id_gives_a_duplicate_notice_naming_the_original() {
-    let stack = Stack::start().await;
+async fn a_copy_under_another_id_gives_a_duplicate_notice_naming_the_original(
+    deployment: Deployment,
+) {
+    let stack = Stack::start_as(deployment).await;
     let text = std::fs::read_to_string(samples_dir().join("fr-inondations.txt")).unwrap();
     let original = json!({"id": "orig-1", "text": text, "source": "a"});
     publish(
@@ -179,9 +193,8 @@ const SAMPLE_LANGUAGES: &[(&str, &str)] = &[
     ("feed-pt-1", "por"),
 ];
 
-#[tokio::test]
-async fn the_project_samples_flow_through_the_cli_and_match_the_contracts() {
-    let stack = Stack::start().await;
+async fn the_project_samples_flow_through_the_cli_and_match_the_contracts(deployment: Deployment) {
+    let stack = Stack::start_as(deployment).await;
     let status = std::process::Command::new(newsflow_tests::binary("newsflow"))
         .arg("publish")
         .arg(samples_dir())
@@ -354,3 +367,7 @@ async fn the_project_samples_flow_through_the_cli_and_match_the_contracts() {
         );
     }
 }
+
+for_each_deployment!(the_five_seeds_become_five_records_with_languages_and_the_dateline);
+for_each_deployment!(a_copy_under_another_id_gives_a_duplicate_notice_naming_the_original);
+for_each_deployment!(the_project_samples_flow_through_the_cli_and_match_the_contracts);

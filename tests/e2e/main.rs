@@ -3,6 +3,24 @@
 //! One test binary (modules below) so the harness is shared. Each test starts
 //! its own nats-server on a free loopback port with a temporary store.
 
+/// Runs the end-to-end test `async fn $name(Deployment)` against each
+/// deployment, as the tests `$name::separate` and `$name::fused`.
+macro_rules! for_each_deployment {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn separate() {
+                super::$name(newsflow_tests::Deployment::Separate).await;
+            }
+
+            #[tokio::test]
+            async fn fused() {
+                super::$name(newsflow_tests::Deployment::Fused).await;
+            }
+        }
+    };
+}
+
 mod bad_input;
 mod cli;
 mod cluster;
@@ -28,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use newsflow_core::subjects;
-use newsflow_tests::{NatsServer, Pipeline, Received, collect};
+use newsflow_tests::{Deployment, NatsServer, Received, Stages, collect};
 
 /// Settings that make redelivery after a crash quick in tests.
 pub const FAST_REDELIVERY: &[(&str, &str)] = &[
@@ -38,22 +56,34 @@ pub const FAST_REDELIVERY: &[(&str, &str)] = &[
     ("NEWSFLOW__STREAMS__DEDUP_WINDOW_HOURS", "1"),
 ];
 
-/// A nats-server with the three services running against it.
+/// A nats-server with the stages running against it.
 pub struct Stack {
     pub nats: NatsServer,
-    pub pipeline: Pipeline,
+    pub pipeline: Stages,
     pub js: jetstream::Context,
 }
 
 impl Stack {
+    /// The three separate services.
     pub async fn start() -> Self {
-        Self::start_with(FAST_REDELIVERY).await
+        Self::start_as(Deployment::Separate).await
+    }
+
+    pub async fn start_as(deployment: Deployment) -> Self {
+        Self::start_deployment(deployment, FAST_REDELIVERY).await
     }
 
     pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        Self::start_deployment(Deployment::Separate, env).await
+    }
+
+    pub async fn start_deployment(deployment: Deployment, env: &[(&str, &str)]) -> Self {
         let nats = NatsServer::start();
-        let pipeline = Pipeline::start(&nats.url(), env);
+        let pipeline = Stages::start(deployment, &nats.url(), env);
         let js = nats.jetstream().await;
+        // The services create NEWS_RAW after their metrics port opens (the
+        // harness's sign of life); a publish before it would find no stream.
+        wait_for_stream(&js, subjects::STREAM_RAW).await;
         Self { nats, pipeline, js }
     }
 }

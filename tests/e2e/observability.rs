@@ -103,7 +103,7 @@ async fn health_and_metrics_endpoints_answer() {
         assert_eq!(status, 200);
         assert!(body.contains("# TYPE newsflow_pipeline_processing_duration_seconds histogram"));
     }
-    let (_, dedup) = stack.pipeline.dedup.http_get("/metrics");
+    let (_, dedup) = stack.pipeline.separate().dedup.http_get("/metrics");
     assert!(
         dedup.contains("newsflow_dedup_verdicts_total{verdict=\"duplicate\"} 1"),
         "{dedup}"
@@ -117,7 +117,7 @@ async fn health_and_metrics_endpoints_answer() {
 async fn healthz_reports_a_lost_nats_connection() {
     let mut stack = Stack::start().await;
     stack.nats.kill();
-    let langid = &stack.pipeline.langid;
+    let langid = &stack.pipeline.separate().langid;
     assert!(
         eventually(Duration::from_secs(15), || langid.http_get("/healthz").0
             == 503)

@@ -198,7 +198,7 @@ async fn deeply_nested_and_huge_pages_do_not_hold_up_the_articles_behind_them() 
         "the good articles took {took:?} behind the hostile pages"
     );
     assert_eq!(
-        received(&stack.pipeline.langid, "langid"),
+        received(&stack.pipeline.separate().langid, "langid"),
         (good + 3) as f64
     );
 }
@@ -241,7 +241,7 @@ async fn a_page_over_the_time_limit_is_dead_lettered_once_and_the_stage_goes_on(
     // Several ack_waits later the thread still parses the page in the
     // background; the message was not handed out again.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let langid = &stack.pipeline.langid;
+    let langid = &stack.pipeline.separate().langid;
     assert_eq!(
         received(langid, "langid"),
         (good + 2) as f64,

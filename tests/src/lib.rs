@@ -409,6 +409,60 @@ impl Pipeline {
     }
 }
 
+/// How the stages are deployed: the reference architecture (three
+/// services) or the fused one (`newsflow pipeline`); the end-to-end tests
+/// that hold for both run against each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deployment {
+    Separate,
+    Fused,
+}
+
+/// The stage processes of one deployment.
+pub enum Stages {
+    Separate(Box<Pipeline>),
+    /// `newsflow pipeline`: langid, dedup and enrich in one process.
+    Fused(Service),
+}
+
+impl Stages {
+    pub fn start(deployment: Deployment, nats_url: &str, env: &[(&str, &str)]) -> Self {
+        match deployment {
+            Deployment::Separate => Self::Separate(Box::new(Pipeline::start(nats_url, env))),
+            Deployment::Fused => Self::Fused(Service::start_with_args(
+                "newsflow",
+                &["pipeline"],
+                nats_url,
+                env,
+            )),
+        }
+    }
+
+    /// Every stage process.
+    pub fn services(&self) -> Vec<&Service> {
+        match self {
+            Self::Separate(pipeline) => pipeline.services().to_vec(),
+            Self::Fused(service) => vec![service],
+        }
+    }
+
+    /// The three services, for tests of the reference architecture.
+    pub fn separate(&self) -> &Pipeline {
+        match self {
+            Self::Separate(pipeline) => pipeline,
+            Self::Fused(_) => panic!("this test needs the separate services"),
+        }
+    }
+
+    /// As [`Stages::separate`], to kill or restart one.
+    pub fn separate_mut(&mut self) -> &mut Pipeline {
+        match self {
+            Self::Separate(pipeline) => pipeline,
+            Self::Fused(_) => panic!("this test needs the separate services"),
+        }
+    }
+}
+
 /// A message read back from a stream.
 #[derive(Debug, Clone)]
 pub struct Received {

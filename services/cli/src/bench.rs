@@ -1,12 +1,17 @@
-//! `newsflow bench`: end-to-end throughput and latency of the running
-//! services, next to a no-op relay with the same number of JetStream hops, in
-//! one run, with the CPU time per article of every process.
+//! `newsflow bench`: end-to-end throughput and latency of the deployments
+//! (the separate services, the fused `newsflow pipeline`), next to a no-op
+//! relay with the same number of JetStream hops as the separate services, in
+//! one run, with the CPU time per article and peak memory of every process.
 //!
-//! Both runs publish the same articles the same way and wait for one outcome
-//! per article (record, duplicate notice or dead letter for the pipeline; the
-//! relayed message for the relay). The relay runs the same consume → publish →
-//! ack loop as the services with a transform that does nothing, as three
-//! separate processes, so the ratio shows what the services' own work costs.
+//! The bench starts each deployment itself, one after the other, from the
+//! binaries beside it, and stops it after its runs. Every run publishes
+//! generated articles the same way and waits for one outcome per article
+//! (record, duplicate notice or dead letter for a deployment; the relayed
+//! message for the relay): first everything at once (throughput), then with
+//! `--rate` at a steady offered rate (the latency an article sees when the
+//! pipeline keeps up). The relay runs the same consume → publish → ack loop
+//! as the services with a transform that does nothing, as three separate
+//! processes, so the ratio shows what the services' own work costs.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -58,6 +63,73 @@ pub struct BenchArgs {
     /// (comma-separated); by default every process with their names.
     #[arg(long, value_delimiter = ',')]
     pub pids: Vec<u32>,
+    /// Deployments to measure one after the other, each started by the bench
+    /// from the binaries beside it and stopped after its runs: `separate`
+    /// (newsflow-langid, -dedup, -enrich) and `fused` (newsflow pipeline).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "separate,fused"
+    )]
+    pub deployments: Vec<Deployment>,
+    /// After each throughput run, offer articles at this steady rate
+    /// (articles/s) for --rate-seconds and report the end-to-end latency at
+    /// that rate.
+    #[arg(long, value_name = "ARTICLES_PER_SECOND")]
+    pub rate: Option<f64>,
+    /// Length of each steady-rate run.
+    #[arg(long, default_value_t = 10.0)]
+    pub rate_seconds: f64,
+    /// Purge the pipeline's streams (NEWS_RAW, the internal and outcome
+    /// streams, DEDUP_FINGERPRINTS) before each deployment starts, so each
+    /// begins with an empty store. For a private server only
+    /// (deploy/local/bench.sh passes it); without it the bench refuses to
+    /// start a deployment while NEWS_RAW holds messages.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Write the generated articles (--articles, --duplicates) to FILE as
+    /// JSON lines and exit, without NATS: for profiling a stage on the
+    /// bench's articles with `newsflow process`.
+    #[arg(long, value_name = "FILE")]
+    pub write_articles: Option<PathBuf>,
+}
+
+/// A way of running the stages (`newsflow bench --deployments`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Deployment {
+    /// The three services, one process each (the reference architecture).
+    Separate,
+    /// `newsflow pipeline`: the three stages in one process.
+    Fused,
+}
+
+impl Deployment {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Separate => "separate",
+            Self::Fused => "fused",
+        }
+    }
+
+    /// The processes it runs: binary name beside `newsflow`, arguments.
+    fn processes(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            Self::Separate => &[
+                ("newsflow-langid", &[]),
+                ("newsflow-dedup", &[]),
+                ("newsflow-enrich", &[]),
+            ],
+            Self::Fused => &[("newsflow", &["pipeline"])],
+        }
+    }
+
+    fn consumers(self) -> &'static [ConsumerSpec] {
+        match self {
+            Self::Separate => topology::CONSUMERS,
+            Self::Fused => std::slice::from_ref(&topology::PIPELINE),
+        }
+    }
 }
 
 /// What `newsflow bench` measures.
@@ -159,8 +231,22 @@ pub async fn relay_hop(
     Ok(())
 }
 
+/// `--write-articles FILE`: the generated articles as JSON lines, no NATS.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_articles(args: &BenchArgs, path: &std::path::Path) -> anyhow::Result<()> {
+    let run_id = format!("{:x}", chrono::Utc::now().timestamp_millis());
+    let mut lines = Vec::new();
+    for article in generate::articles(&run_id, args.articles, args.duplicates) {
+        lines.extend_from_slice(&article.payload);
+        lines.push(b'\n');
+    }
+    std::fs::write(path, lines).with_context(|| format!("writing {}", path.display()))
+}
+
 /// Runs the benchmark and prints its report; the last line is
-/// `pipeline <X> articles/s, relay <Y> articles/s, ratio <X/Y>`.
+/// `separate <X> articles/s (ratio <X/R>), fused <Y> articles/s (ratio <Y/R>), relay <R> articles/s`.
 ///
 /// # Errors
 /// When the services are not running, or a run does not finish in time.
@@ -192,83 +278,202 @@ pub async fn run(
     if args.stage == Target::Dedup {
         return run_dedup_stage(&client, js, &articles, &warmup, timeout, &args.pids).await;
     }
-    ensure_services_running(js, topology::CONSUMERS).await?;
-    let pipeline_outputs = [subjects::ENRICHED, subjects::DUPLICATES, subjects::DLQ];
-    run_measured(
-        &client,
-        js,
-        subjects::RAW,
-        &pipeline_outputs,
-        &warmup,
-        timeout,
-    )
-    .await?;
-    let processes = find_processes(
-        &[
-            "newsflow-langid",
-            "newsflow-dedup",
-            "newsflow-enrich",
-            "nats-server",
-        ],
-        &args.pids,
-    );
-    let before = cpu_snapshot(&processes);
-    let pipeline = run_measured(
-        &client,
-        js,
-        subjects::RAW,
-        &pipeline_outputs,
-        &articles,
-        timeout,
-    )
-    .await?;
-    let after = cpu_snapshot(&processes);
-    println!("{}", pipeline.describe("pipeline"));
-    print_cpu(&before, &after, articles.len());
+    let mut measured = Vec::new();
+    for (index, deployment) in args.deployments.iter().enumerate() {
+        // Fresh articles for each deployment: the same ones again would all
+        // be copies of the first deployment's (in DEDUP_FINGERPRINTS).
+        let tag = format!("{run_id}{index}");
+        let (articles, warmup) = match &args.input {
+            Some(_) if index == 0 => (articles.clone(), warmup.clone()),
+            Some(path) => (
+                read_input(path, &tag, args.articles)?,
+                read_input(path, &format!("{tag}w"), args.warmup)?,
+            ),
+            None => (
+                generate::articles(&tag, args.articles, args.duplicates),
+                generate::articles(&format!("{tag}w"), args.warmup, args.duplicates),
+            ),
+        };
+        let mut services =
+            DeploymentProcesses::start(js, *deployment, nats_url, args.fresh).await?;
+        let result = measure(
+            &client,
+            js,
+            &Route::pipeline(),
+            &services.labelled(&args.pids),
+            &articles,
+            &warmup,
+            &args,
+            &format!("{} deployment", deployment.name()),
+        )
+        .await;
+        services.stop().await;
+        measured.push((deployment.name(), result?));
+    }
 
     if args.skip_relay {
-        println!(
-            "pipeline {:.0} articles/s, relay not measured",
-            pipeline.rate()
-        );
+        for (name, (run, _)) in &measured {
+            println!("{name} {:.0} articles/s, relay not measured", run.rate());
+        }
         return Ok(());
     }
     let relay = {
         let mut hops = RelayProcesses::start(js, nats_url, settings).await?;
-        run_measured(
-            &client,
-            js,
-            RELAY_SUBJECTS[0],
-            &[RELAY_SUBJECTS[RELAY_HOPS]],
-            &warmup,
-            timeout,
-        )
-        .await?;
         let mut processes = find_processes(&["nats-server"], &args.pids);
         processes.extend(hops.children.iter().filter_map(tokio::process::Child::id));
-        let before = cpu_snapshot(&processes);
-        let relay = run_measured(
+        let relay = measure(
             &client,
             js,
-            RELAY_SUBJECTS[0],
-            &[RELAY_SUBJECTS[RELAY_HOPS]],
+            &Route::relay(),
+            &processes,
             &articles,
-            timeout,
+            &warmup,
+            &args,
+            "relay",
         )
-        .await?;
-        let after = cpu_snapshot(&processes);
-        println!("{}", relay.describe("relay"));
-        print_cpu(&before, &after, articles.len());
+        .await;
         hops.stop(js).await;
-        relay
+        relay?
     };
+    println!();
     println!(
-        "pipeline {:.0} articles/s, relay {:.0} articles/s, ratio {:.2}",
-        pipeline.rate(),
-        relay.rate(),
-        pipeline.rate() / relay.rate()
+        "side by side (throughput with everything published at once; latency at the steady rate):"
+    );
+    for (name, (run, at_rate)) in measured
+        .iter()
+        .chain(std::iter::once(&("relay", relay.clone())))
+    {
+        let latency = at_rate.as_ref().map_or_else(
+            || "no --rate run".to_string(),
+            |r| format!("at {:.0}/s: {}", r.offered, r.run.latency()),
+        );
+        println!(
+            "  {name:<9} {:>6.0} articles/s, ratio to the relay {:.2}; {latency}",
+            run.rate(),
+            run.rate() / relay.0.rate(),
+        );
+    }
+    let line: Vec<String> = measured
+        .iter()
+        .map(|(name, (run, _))| {
+            format!(
+                "{name} {:.0} articles/s (ratio {:.2})",
+                run.rate(),
+                run.rate() / relay.0.rate()
+            )
+        })
+        .collect();
+    println!(
+        "{}, relay {:.0} articles/s",
+        line.join(", "),
+        relay.0.rate()
     );
     Ok(())
+}
+
+/// Where a run publishes and where its outcomes arrive.
+struct Route {
+    input: &'static str,
+    outputs: Vec<&'static str>,
+}
+
+impl Route {
+    fn pipeline() -> Self {
+        Self {
+            input: subjects::RAW,
+            outputs: vec![subjects::ENRICHED, subjects::DUPLICATES, subjects::DLQ],
+        }
+    }
+
+    fn relay() -> Self {
+        Self {
+            input: RELAY_SUBJECTS[0],
+            outputs: vec![RELAY_SUBJECTS[RELAY_HOPS]],
+        }
+    }
+}
+
+/// A steady-rate run: the rate offered and what came of it.
+#[derive(Clone)]
+struct AtRate {
+    offered: f64,
+    run: RunResult,
+}
+
+/// Warm-up, a throughput run (everything published at once) with the CPU
+/// per article of `processes`, then with --rate a steady-rate run; prints
+/// each as it ends.
+#[allow(clippy::too_many_arguments)]
+async fn measure(
+    client: &async_nats::Client,
+    js: &jetstream::Context,
+    route: &Route,
+    processes: &[u32],
+    articles: &[generate::Generated],
+    warmup: &[generate::Generated],
+    args: &BenchArgs,
+    name: &str,
+) -> anyhow::Result<(RunResult, Option<AtRate>)> {
+    let timeout = Duration::from_secs(args.timeout);
+    run_measured(
+        client,
+        js,
+        route.input,
+        &route.outputs,
+        warmup,
+        timeout,
+        None,
+    )
+    .await?;
+    let before = cpu_snapshot(processes);
+    let run = run_measured(
+        client,
+        js,
+        route.input,
+        &route.outputs,
+        articles,
+        timeout,
+        None,
+    )
+    .await?;
+    let after = cpu_snapshot(processes);
+    println!("{}", run.describe(name));
+    print_cpu(&before, &after, articles.len());
+    let Some(rate) = args.rate else {
+        return Ok((run, None));
+    };
+    // Ids of their own, distinct from the throughput run's.
+    let count = (rate * args.rate_seconds).round().max(1.0) as usize;
+    let steady = generate::articles(
+        &format!("{:x}r", chrono::Utc::now().timestamp_millis()),
+        count,
+        args.duplicates,
+    );
+    let before = cpu_snapshot(processes);
+    let at_rate = run_measured(
+        client,
+        js,
+        route.input,
+        &route.outputs,
+        &steady,
+        timeout,
+        Some(rate),
+    )
+    .await?;
+    let after = cpu_snapshot(processes);
+    println!(
+        "{} at a steady {rate:.0} articles/s: {}",
+        name,
+        at_rate.latency()
+    );
+    print_cpu(&before, &after, steady.len());
+    Ok((
+        run,
+        Some(AtRate {
+            offered: rate,
+            run: at_rate,
+        }),
+    ))
 }
 
 fn read_input(
@@ -369,10 +574,28 @@ async fn run_dedup_stage(
             .context("storing articles in news.raw")?,
     )?;
     let outputs = [subjects::UNIQUE, subjects::DUPLICATES, subjects::DLQ];
-    run_measured(client, js, subjects::DETECTED, &outputs, &warmup, timeout).await?;
+    run_measured(
+        client,
+        js,
+        subjects::DETECTED,
+        &outputs,
+        &warmup,
+        timeout,
+        None,
+    )
+    .await?;
     let processes = find_processes(&["newsflow-dedup", "nats-server"], pids);
     let before = cpu_snapshot(&processes);
-    let run = run_measured(client, js, subjects::DETECTED, &outputs, &articles, timeout).await?;
+    let run = run_measured(
+        client,
+        js,
+        subjects::DETECTED,
+        &outputs,
+        &articles,
+        timeout,
+        None,
+    )
+    .await?;
     let after = cpu_snapshot(&processes);
     println!("{}", run.describe("dedup stage"));
     print_cpu(&before, &after, articles.len());
@@ -410,6 +633,7 @@ async fn pull_requests_waiting(js: &jetstream::Context, spec: &ConsumerSpec) -> 
 }
 
 /// Timing of one run.
+#[derive(Clone)]
 struct RunResult {
     articles: usize,
     elapsed: Duration,
@@ -421,7 +645,8 @@ impl RunResult {
         self.articles as f64 / self.elapsed.as_secs_f64()
     }
 
-    fn describe(&self, name: &str) -> String {
+    /// `end-to-end latency p50 … ms, p99 … ms, max … ms`.
+    fn latency(&self) -> String {
         let mut sorted = self.latencies.clone();
         sorted.sort_unstable();
         let pick = |q: f64| {
@@ -431,13 +656,20 @@ impl RunResult {
                 .unwrap_or_default()
         };
         format!(
-            "{name}: {} articles in {:.2}s = {:.0} articles/s; end-to-end latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            self.articles,
-            self.elapsed.as_secs_f64(),
-            self.rate(),
+            "end-to-end latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             pick(0.5).as_secs_f64() * 1e3,
             pick(0.99).as_secs_f64() * 1e3,
             pick(1.0).as_secs_f64() * 1e3,
+        )
+    }
+
+    fn describe(&self, name: &str) -> String {
+        format!(
+            "{name}: {} articles in {:.2}s = {:.0} articles/s; {}",
+            self.articles,
+            self.elapsed.as_secs_f64(),
+            self.rate(),
+            self.latency()
         )
     }
 }
@@ -461,8 +693,8 @@ impl IdOnly {
     }
 }
 
-/// Publishes the articles to `input` and waits for one message per article
-/// on the output subjects.
+/// Publishes the articles to `input`, all at once or at a steady `rate`
+/// (articles/s), and waits for one message per article on the output subjects.
 async fn run_measured(
     client: &async_nats::Client,
     js: &jetstream::Context,
@@ -470,6 +702,7 @@ async fn run_measured(
     outputs: &[&str],
     articles: &[generate::Generated],
     timeout: Duration,
+    rate: Option<f64>,
 ) -> anyhow::Result<RunResult> {
     if articles.is_empty() {
         return Ok(RunResult {
@@ -516,7 +749,22 @@ async fn run_measured(
     };
     let started = Instant::now();
     let mut acks = FuturesUnordered::new();
-    for article in articles {
+    for (index, article) in articles.iter().enumerate() {
+        if let Some(rate) = rate {
+            // On a schedule, not after a pause per article: a late publish
+            // does not push back the ones after it.
+            let due = started + Duration::from_secs_f64(index as f64 / rate);
+            loop {
+                // Collect acknowledgements while waiting, so they do not pile up.
+                tokio::select! {
+                    () = tokio::time::sleep_until(due.into()) => break,
+                    Some(ack) = acks.next(), if !acks.is_empty() => {
+                        let ack: Result<jetstream::publish::PublishAck, _> = ack;
+                        ack.context("publish not acknowledged")?;
+                    }
+                }
+            }
+        }
         sent.lock()
             .expect("lock")
             .insert(article.id.clone(), Instant::now());
@@ -550,6 +798,128 @@ async fn run_measured(
         elapsed,
         latencies,
     })
+}
+
+/// The processes of one deployment, started by the bench.
+struct DeploymentProcesses {
+    children: Vec<tokio::process::Child>,
+}
+
+impl DeploymentProcesses {
+    /// Starts `deployment` from the binaries beside this one and waits until
+    /// it pulls from each of its consumers.
+    async fn start(
+        js: &jetstream::Context,
+        deployment: Deployment,
+        nats_url: &str,
+        fresh: bool,
+    ) -> anyhow::Result<Self> {
+        for spec in topology::CONSUMERS.iter().chain([&topology::PIPELINE]) {
+            if pull_requests_waiting(js, spec).await > 0 {
+                bail!(
+                    "a process already pulls from the consumer {} on {}: stop the running \
+                     services, the bench starts the deployments it measures itself",
+                    spec.durable,
+                    spec.stream
+                );
+            }
+        }
+        if fresh {
+            purge_pipeline_streams(js).await?;
+        } else {
+            let held = match js.get_stream(subjects::STREAM_RAW).await {
+                Ok(mut stream) => stream.info().await.map_or(0, |i| i.state.messages),
+                Err(_) => 0,
+            };
+            if held > 0 {
+                bail!(
+                    "{} holds {held} messages, which the {} deployment would process first: \
+                     run the bench on a server of its own (deploy/local/bench.sh), or pass \
+                     --fresh to purge the pipeline's streams",
+                    subjects::STREAM_RAW,
+                    deployment.name()
+                );
+            }
+        }
+        let exe = std::env::current_exe().context("locating the newsflow binary")?;
+        let dir = exe
+            .parent()
+            .context("the directory of the newsflow binary")?;
+        let mut children = Vec::new();
+        for (binary, args) in deployment.processes() {
+            let path = dir.join(binary);
+            let child = tokio::process::Command::new(&path)
+                .args(*args)
+                .env("NATS_URL", nats_url)
+                .env("METRICS_ADDR", "127.0.0.1:0")
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .with_context(|| format!("starting {}", path.display()))?;
+            children.push(child);
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        for spec in deployment.consumers() {
+            while pull_requests_waiting(js, spec).await == 0 {
+                if Instant::now() > deadline {
+                    bail!(
+                        "the {} deployment did not start pulling from {} within 60 s",
+                        deployment.name(),
+                        spec.durable
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Ok(Self { children })
+    }
+
+    /// Its process ids, with nats-server's, to charge CPU to.
+    fn labelled(&self, pids: &[u32]) -> Vec<u32> {
+        let mut processes = find_processes(&["nats-server"], pids);
+        processes.extend(self.children.iter().filter_map(tokio::process::Child::id));
+        processes
+    }
+
+    /// Stops the processes with SIGTERM (they drain) and waits for them.
+    async fn stop(&mut self) {
+        for child in &self.children {
+            if let Some(pid) = child.id() {
+                let _ = tokio::process::Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .await;
+            }
+        }
+        for child in &mut self.children {
+            if tokio::time::timeout(Duration::from_secs(30), child.wait())
+                .await
+                .is_err()
+            {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+            }
+        }
+    }
+}
+
+/// Empties every stream of the pipeline, so the next deployment starts as on
+/// a new server (its consumers then have nothing pending).
+async fn purge_pipeline_streams(js: &jetstream::Context) -> anyhow::Result<()> {
+    let names = topology::STREAMS
+        .iter()
+        .map(|spec| spec.name)
+        .chain([subjects::STREAM_DEDUP_FINGERPRINTS]);
+    for name in names {
+        if let Ok(stream) = js.get_stream(name).await {
+            stream
+                .purge()
+                .await
+                .with_context(|| format!("purging the stream {name}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Three relay hops as child processes, with their streams.

@@ -322,6 +322,7 @@ impl Rng {
 }
 
 /// One generated article as its JSON payload and id.
+#[derive(Clone)]
 pub struct Generated {
     pub id: String,
     pub payload: Vec<u8>,

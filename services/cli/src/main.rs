@@ -4,6 +4,7 @@ mod bench;
 mod detect;
 mod extract;
 mod generate;
+mod pipeline;
 mod process;
 mod publish;
 mod replay;
@@ -37,7 +38,7 @@ use newsflow_core::{subjects, topology};
 #[command(version, about, long_about)]
 struct Cli {
     /// NATS server URL, or several comma-separated (used by setup, publish,
-    /// tail, wait, bench, replay and sink) [default: nats://127.0.0.1:4222,
+    /// tail, wait, bench, replay, sink and pipeline) [default: nats://127.0.0.1:4222,
     /// or `nats_url` of the config file].
     #[arg(long, global = true, env = "NATS_URL", value_name = "URL[,URL...]")]
     nats_url: Option<String>,
@@ -136,6 +137,10 @@ enum Command {
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 60.0)]
         timeout: f64,
+        /// Wait for the fused deployment's consumer (`pipeline`, of
+        /// `newsflow pipeline`) instead of the three services' ones.
+        #[arg(long)]
+        fused: bool,
     },
     /// Measure throughput and latency of the running services against a no-op relay.
     ///
@@ -213,6 +218,26 @@ enum Command {
     /// was already stored by this run); 1 when NATS or the stream fail, or
     /// a publish was not acknowledged.
     Replay(replay::ReplayArgs),
+    /// Run langid, dedup and enrich in this one process, as a service.
+    ///
+    /// The fused deployment, for small installations and a box shared with
+    /// its broker: reads news.raw on one durable consumer (`pipeline`) and
+    /// publishes to news.enriched, news.duplicates and news.dlq with the
+    /// separate services' guarantees: an article is acked only after every
+    /// output is stored, outputs carry the same Nats-Msg-Id as the separate
+    /// services give them, a dead letter names the stage that refused the
+    /// article, and dedup shares DEDUP_FINGERPRINTS with separate dedup
+    /// replicas (both kinds can run against one NATS). Settings as the
+    /// services read them ([langid], [dedup], [enrich], [consumer], ...).
+    /// Metrics on --metrics-addr (default 127.0.0.1:9106), with
+    /// stage="pipeline" on the loop's metrics and the stages' own metrics as
+    /// the services export them. SIGTERM or Ctrl-C finishes the articles in
+    /// flight and exits.
+    ///
+    /// Exit status: 0 after a SIGTERM or Ctrl-C; 1 when the configuration is
+    /// invalid or NATS refuses a stream or the consumer (the message says
+    /// which and why).
+    Pipeline(pipeline::PipelineArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +291,17 @@ async fn main() -> anyhow::Result<()> {
     if let Command::Sink { target } = &cli.command {
         return run_sink(&cli, target).await;
     }
+    if let Command::Pipeline(args) = &cli.command {
+        return pipeline::run(newsflow_core::config::CommonArgs {
+            config: cli.config.clone(),
+            nats_url: cli.nats_url.clone(),
+            nats: cli.nats.clone(),
+            metrics_addr: args.metrics_addr,
+            log_format: args.log_format,
+            concurrency: args.concurrency,
+        })
+        .await;
+    }
     newsflow_core::telemetry::init(LogFormat::Human, "warn");
     if let Command::Extract(args) = &cli.command {
         return extract::run(args);
@@ -273,6 +309,11 @@ async fn main() -> anyhow::Result<()> {
     let settings = load_settings(&cli)?;
     if let Command::Detect(args) = &cli.command {
         return detect::run(args, &settings);
+    }
+    if let Command::Bench(args) = &cli.command
+        && let Some(path) = &args.write_articles
+    {
+        return bench::write_articles(args, path);
     }
     if let Command::Process(args) = &cli.command {
         let started = Instant::now();
@@ -364,14 +405,21 @@ async fn main() -> anyhow::Result<()> {
                 eprintln!("({printed} {noun} on {subject})");
             }
         }
-        Command::Wait { timeout } => {
-            wait::until_idle(&js, Duration::from_secs_f64(timeout.max(0.0))).await?;
+        Command::Wait { timeout, fused } => {
+            let consumers: &[topology::ConsumerSpec] = if fused {
+                &[topology::PIPELINE]
+            } else {
+                topology::CONSUMERS
+            };
+            wait::until_idle(&js, consumers, Duration::from_secs_f64(timeout.max(0.0))).await?;
         }
         Command::Bench(args) => bench::run(&js, &settings.nats_url, &settings, args).await?,
         Command::RelayHop(args) => bench::relay_hop(js.clone(), &settings, &args).await?,
         Command::Replay(args) => replay::run(&js, &args).await?,
         Command::Detect(_) | Command::Extract(_) => unreachable!("handled before connecting"),
-        Command::Sink { .. } | Command::Process(_) => unreachable!("handled before connecting"),
+        Command::Sink { .. } | Command::Process(_) | Command::Pipeline(_) => {
+            unreachable!("handled before connecting")
+        }
     }
     client
         .flush()

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use async_nats::jetstream;
-use newsflow_core::topology::{CONSUMERS, ConsumerSpec};
+use newsflow_core::topology::ConsumerSpec;
 
 /// Messages a stage's consumer has not finished: not yet delivered plus
 /// delivered and not acknowledged.
@@ -27,8 +27,8 @@ async fn unfinished(js: &jetstream::Context, spec: &ConsumerSpec) -> anyhow::Res
     Ok(info.num_pending + info.num_ack_pending as u64)
 }
 
-/// Returns once langid, dedup and enrich have nothing pending or
-/// unacknowledged on two polls in a row.
+/// Returns once the `consumers` (langid, dedup and enrich, or the fused
+/// pipeline's) have nothing pending or unacknowledged on two polls in a row.
 ///
 /// The consumers are read in flow order: a stage publishes its output before
 /// it acks its input, so a message that left one stage is already counted by
@@ -37,12 +37,16 @@ async fn unfinished(js: &jetstream::Context, spec: &ConsumerSpec) -> anyhow::Res
 /// # Errors
 /// When a stream or consumer cannot be read, or `timeout` passes first; the
 /// message names each stage with unfinished messages.
-pub async fn until_idle(js: &jetstream::Context, timeout: Duration) -> anyhow::Result<()> {
+pub async fn until_idle(
+    js: &jetstream::Context,
+    consumers: &[ConsumerSpec],
+    timeout: Duration,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     let mut idle_polls = 0;
     loop {
         let mut busy = Vec::new();
-        for spec in CONSUMERS {
+        for spec in consumers {
             let count = unfinished(js, spec).await?;
             if count > 0 {
                 busy.push(format!("{} has {count}", spec.durable));
@@ -55,7 +59,8 @@ pub async fn until_idle(js: &jetstream::Context, timeout: Duration) -> anyhow::R
         if Instant::now() >= deadline {
             bail!(
                 "after {timeout:?} the pipeline still has unfinished messages ({}): \
-                 are the newsflow-langid, -dedup and -enrich services running?",
+                 are the newsflow-langid, -dedup and -enrich services (or newsflow \
+                 pipeline, with --fused) running?",
                 busy.join(", ")
             );
         }

@@ -18,6 +18,9 @@ pub struct Rejection {
     pub code: &'static str,
     /// Names what failed and where (field, byte offset, line and column).
     pub reason: String,
+    /// The stage that refused the message, when it is not the one running
+    /// the loop (the fused pipeline runs three): its dead letter names it.
+    pub stage: Option<&'static str>,
 }
 
 /// Bounded rejection codes.
@@ -55,6 +58,16 @@ impl Rejection {
         Self {
             code,
             reason: reason.into(),
+            stage: None,
+        }
+    }
+
+    /// The same rejection, made by `stage`.
+    #[must_use]
+    pub fn in_stage(self, stage: &'static str) -> Self {
+        Self {
+            stage: Some(stage),
+            ..self
         }
     }
 }

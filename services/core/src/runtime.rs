@@ -8,7 +8,8 @@
 //! * every output carries a deterministic `Nats-Msg-Id`, so a redelivered input
 //!   republishes the same ids and the stream's duplicate window drops them;
 //! * a permanent error ([`StageError::Rejected`]) sends the original payload to
-//!   `news.dlq` with the stage and reason in headers, then acks;
+//!   `news.dlq` with the stage and reason in headers, then acks (the fused
+//!   pipeline names the stage inside it that refused the message);
 //! * a transient error NAKs with a delay that doubles per delivery, and on the
 //!   last allowed delivery (`max_deliver`) dead-letters instead;
 //! * the server never gives up on a message by itself (its `max_deliver` is
@@ -18,8 +19,9 @@
 //! * the CPU-bound part of a transform runs on a pool of `concurrency`
 //!   blocking threads, never on the async workers that pull, publish and ack,
 //!   at most as many at once as there are CPUs (`transform_parallelism`);
-//!   past `time_limit_ms` its message is dead-lettered with code `timeout`
-//!   (see [`transform`] for what becomes of the thread);
+//!   past `time_limit_ms` its message is dead-lettered with code `timeout`;
+//!   (see [`on_cpu`] for what becomes of the thread); a stage's optional
+//!   second CPU step ([`Processor::complete`]) runs the same way;
 //! * a message being worked on is reported in progress three times per
 //!   `ack_wait`, so slow work is never redelivered to a second worker while
 //!   it runs;
@@ -125,6 +127,16 @@ impl StageError {
         }
     }
 
+    /// The same error, a rejection marked as made by `stage` (see
+    /// [`Rejection::stage`]); transient errors are retried, so they stay as they are.
+    #[must_use]
+    pub fn in_stage(self, stage: &'static str) -> Self {
+        match self {
+            Self::Rejected(rejection) => Self::Rejected(rejection.in_stage(stage)),
+            transient @ Self::Transient { .. } => transient,
+        }
+    }
+
     /// A transient error that keeps its cause, so logs show the whole chain.
     pub fn transient_caused(
         kind: &'static str,
@@ -168,6 +180,20 @@ pub trait Processor: Send + Sync + 'static {
         &self,
         transformed: Self::Transformed,
     ) -> impl Future<Output = Result<Processed, StageError>> + Send;
+
+    /// Whether [`Processor::complete`] has work to do: only then the loop
+    /// runs it, so the separate stages pay nothing for it.
+    const COMPLETES: bool = false;
+
+    /// CPU-bound work on what `finish` returned, run as `transform` is (on
+    /// the blocking pool, held to `consumer.time_limit_ms` on its own). The
+    /// fused pipeline enriches here, after dedup's verdict came from NATS.
+    ///
+    /// # Errors
+    /// A [`StageError`] when an output cannot be made.
+    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
+    }
 }
 
 /// Errors that stop a stage.
@@ -538,6 +564,15 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
                 Ok(transformed) => shared.processor.finish(transformed).await,
                 Err(err) => Err(err),
             };
+            let processed = match processed {
+                Ok(processed) if P::COMPLETES => {
+                    on_cpu(shared, message.payload.len(), stream_sequence, move |processor| {
+                        processor.complete(processed)
+                    })
+                    .await
+                }
+                other => other,
+            };
             metrics.processing.observe(started.elapsed().as_secs_f64());
             match processed {
                 Ok(processed) => publish_all(shared, processed.messages).await,
@@ -601,14 +636,8 @@ const RUNNING: u8 = 0;
 const FINISHED: u8 = 1;
 const OVERDUE: u8 = 2;
 
-/// Runs the stage's transform on a blocking thread, within the time limit.
-///
-/// The thread of a transform past its limit cannot be stopped (Rust has no
-/// safe way to kill a thread): it is left to finish in the background,
-/// holding its thread of the pool (not a CPU slot) and counted by
-/// `newsflow_pipeline_transforms_overdue`, while the message is dead-lettered
-/// with code `timeout` and the stage goes on. The input caps (payload size,
-/// HTML depth and element count) bound how long such a thread can run.
+/// Runs the stage's transform on a blocking thread, within the time limit
+/// (see [`on_cpu`]).
 async fn transform<P: Processor>(
     shared: &Arc<Shared<P>>,
     message: &jetstream::Message,
@@ -616,6 +645,35 @@ async fn transform<P: Processor>(
     delivered: i64,
     stored_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<P::Transformed, StageError> {
+    let payload = message.payload.clone();
+    let subject = message.subject.clone();
+    on_cpu(shared, payload.len(), stream_sequence, move |processor| {
+        processor.transform(Incoming {
+            payload: &payload,
+            subject: subject.as_str(),
+            stream_sequence,
+            delivered,
+            stored_at,
+        })
+    })
+    .await
+}
+
+/// Runs CPU-bound `work` of the stage on a blocking thread, within the time
+/// limit: the transform, and [`Processor::complete`] where a stage has one.
+///
+/// The thread of work past its limit cannot be stopped (Rust has no
+/// safe way to kill a thread): it is left to finish in the background,
+/// holding its thread of the pool (not a CPU slot) and counted by
+/// `newsflow_pipeline_transforms_overdue`, while the message is dead-lettered
+/// with code `timeout` and the stage goes on. The input caps (payload size,
+/// HTML depth and element count) bound how long such a thread can run.
+async fn on_cpu<P: Processor, T: Send + 'static>(
+    shared: &Arc<Shared<P>>,
+    payload_len: usize,
+    stream_sequence: u64,
+    work: impl FnOnce(&P) -> Result<T, StageError> + Send + 'static,
+) -> Result<T, StageError> {
     let stage = shared.processor.stage();
     let thread = shared
         .transform_threads
@@ -623,8 +681,8 @@ async fn transform<P: Processor>(
         .acquire_owned()
         .await
         .expect("the transform thread semaphore is never closed");
-    // Released when the transform returns or goes past its limit: an overdue
-    // transform no longer holds back the messages behind it.
+    // Released when the work returns or goes past its limit: overdue work
+    // no longer holds back the messages behind it.
     let _cpu = shared
         .transform_cpus
         .acquire()
@@ -634,21 +692,13 @@ async fn transform<P: Processor>(
     let mut task = {
         let shared = shared.clone();
         let state = state.clone();
-        let payload = message.payload.clone();
-        let subject = message.subject.clone();
         tokio::task::spawn_blocking(move || {
             let _done = TransformDone {
                 state,
                 overdue: shared.metrics.transforms_overdue.clone(),
                 _thread: thread,
             };
-            shared.processor.transform(Incoming {
-                payload: &payload,
-                subject: subject.as_str(),
-                stream_sequence,
-                delivered,
-                stored_at,
-            })
+            work(&shared.processor)
         })
     };
     let limit = shared.settings.time_limit();
@@ -671,7 +721,7 @@ async fn transform<P: Processor>(
                     format!(
                         "the {stage} stage's transform did not finish within the time limit of {} ms (consumer.time_limit_ms); the message was {} bytes",
                         limit.as_millis(),
-                        message.payload.len()
+                        payload_len
                     ),
                 )
                 .into());
@@ -812,8 +862,11 @@ async fn dead_letter<P: Processor>(
     rejection: &Rejection,
 ) -> Disposition {
     let stage = shared.processor.stage();
+    // The fused pipeline names the stage inside it that refused the message,
+    // so its dead letters read (and are deduplicated) as the separate stage's.
+    let failed_stage = rejection.stage.unwrap_or(stage);
     let mut headers = HeaderMap::new();
-    headers.insert(subjects::HEADER_STAGE, stage);
+    headers.insert(subjects::HEADER_STAGE, failed_stage);
     headers.insert(
         subjects::HEADER_ERROR,
         header_safe(&rejection.reason).as_str(),
@@ -828,7 +881,10 @@ async fn dead_letter<P: Processor>(
     let publish = jetstream::message::PublishMessage::build()
         .payload(message.payload.clone())
         .headers(headers)
-        .message_id(format!("{stage}:{}:{stream_sequence}", message.subject));
+        .message_id(format!(
+            "{failed_stage}:{}:{stream_sequence}",
+            message.subject
+        ));
     let result = match shared.js.send_publish(subjects::DLQ, publish).await {
         Ok(ack) => ack.await,
         Err(err) => Err(err),
@@ -844,7 +900,7 @@ async fn dead_letter<P: Processor>(
                 .with_label_values(&[stage, "dlq"])
                 .inc();
             shared.metrics.dead_lettered_outcome.inc();
-            warn!(stage, source_subject = %message.subject, stream_sequence, delivered, reason_code = rejection.code, reason = %rejection.reason, "message dead-lettered to {}", subjects::DLQ);
+            warn!(stage, failed_stage, source_subject = %message.subject, stream_sequence, delivered, reason_code = rejection.code, reason = %rejection.reason, "message dead-lettered to {}", subjects::DLQ);
             Disposition::Ack
         }
         Err(err) => {

@@ -178,6 +178,14 @@ pub const ENRICH: ConsumerSpec = ConsumerSpec {
     subject: subjects::UNIQUE,
 };
 
+/// The durable consumer of the fused pipeline (`newsflow pipeline`: langid,
+/// dedup and enrich in one process), beside the separate stages' ones.
+pub const PIPELINE: ConsumerSpec = ConsumerSpec {
+    durable: "pipeline",
+    stream: subjects::STREAM_RAW,
+    subject: subjects::RAW,
+};
+
 /// The durable consumer of each stage, in flow order.
 pub const CONSUMERS: &[ConsumerSpec] = &[LANGID, DEDUP, ENRICH];
 

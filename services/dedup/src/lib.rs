@@ -21,6 +21,8 @@
 //!   reads from `NEWS_RAW`; only articles with candidates pay for it.
 //! * [`log`]: the stream `DEDUP_FINGERPRINTS` every replica appends to and
 //!   tails into its index; its order settles races between replicas.
+//! * [`nats`]: the stage built on those streams, for the service and the
+//!   fused pipeline alike.
 //!
 //! Every article looks up its candidates in its replica's index, verifies
 //! them, appends its fingerprint with the candidate it copies (if any) and
@@ -39,6 +41,7 @@
 pub mod index;
 pub mod log;
 mod metrics;
+pub mod nats;
 pub mod shingle;
 pub mod sketch;
 pub mod texts;

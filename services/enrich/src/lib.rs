@@ -22,6 +22,7 @@ pub mod keywords;
 pub mod ner;
 pub mod numbers;
 pub mod quotes;
+pub mod service;
 pub mod summary;
 pub mod watchlist;
 

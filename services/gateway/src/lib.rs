@@ -178,7 +178,7 @@ pub fn validate_body(
             id: article.id.unwrap_or_default(),
             payload,
         }),
-        Err(Rejection { code, reason }) => refused.push(Refused {
+        Err(Rejection { code, reason, .. }) => refused.push(Refused {
             line,
             code: code.to_string(),
             reason,

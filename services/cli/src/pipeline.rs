@@ -1,0 +1,278 @@
+//! `newsflow pipeline`: langid, dedup and enrich in one service process,
+//! from `news.raw` to `news.enriched`, `news.duplicates` and `news.dlq`.
+//!
+//! The fused deployment for small installations and a box shared with its
+//! broker: one durable consumer (`pipeline` on `NEWS_RAW`) instead of three
+//! hops through `NEWS_DETECTED` and `NEWS_UNIQUE`. It runs the services'
+//! own processors (their `transform`, `finish`) inside the services' loop
+//! (`newsflow_core::runtime`), so the guarantees are theirs: the input is
+//! acked only after every output's PubAck, outputs carry the same
+//! `Nats-Msg-Id`s as the separate stages give them (so a record is the
+//! separate pipeline's, apart from its stamps' times), and dedup reads and
+//! appends the same `DEDUP_FINGERPRINTS` stream as separate dedup replicas.
+//! A dead letter carries the raw article and names the stage inside that
+//! refused it.
+//!
+//! The CPU work runs on the loop's blocking pool in two steps, each held to
+//! `consumer.time_limit_ms`: langid and dedup's fingerprint in `transform`,
+//! enrich in `complete`, after dedup's verdict came back from NATS in
+//! `finish`.
+
+use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
+use newsflow_core::subjects;
+use newsflow_dedup::DedupStage;
+use newsflow_dedup::log::VerdictLog;
+use newsflow_dedup::sketch::Fingerprint;
+use newsflow_dedup::texts::ArticleTexts;
+use newsflow_enrich::EnrichStage;
+use newsflow_langid::LangidStage;
+
+/// Stage name of the fused loop: its metrics' `stage` label.
+pub const STAGE: &str = "pipeline";
+
+/// The three stages as one processor.
+pub struct FusedStage<L, T> {
+    pub langid: LangidStage,
+    pub dedup: DedupStage<L, T>,
+    pub enrich: EnrichStage,
+}
+
+/// Runs one stage's transform, its rejection marked with the stage.
+fn transform_in<P: Processor>(
+    stage: &P,
+    input: Incoming<'_>,
+) -> Result<P::Transformed, StageError> {
+    stage
+        .transform(input)
+        .map_err(|err| err.in_stage(stage.stage()))
+}
+
+/// `input` as the next stage would receive it from `subject`. The stream
+/// sequence stays the `NEWS_RAW` one: the stages take their ids from the
+/// article's own `source_seq`, never from their input's position.
+fn handed_on<'a>(input: &Incoming<'a>, payload: &'a [u8], subject: &'a str) -> Incoming<'a> {
+    Incoming {
+        payload,
+        subject,
+        ..*input
+    }
+}
+
+impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
+    /// Dedup's article and fingerprint; the verdict needs NATS.
+    type Transformed = Vec<(newsflow_core::contracts::StagedArticle, Option<Fingerprint>)>;
+
+    const COMPLETES: bool = true;
+
+    fn stage(&self) -> &'static str {
+        STAGE
+    }
+
+    fn init_metrics(&self) {
+        self.langid.init_metrics();
+        self.dedup.init_metrics();
+        self.enrich.init_metrics();
+    }
+
+    fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError> {
+        let detected = transform_in(&self.langid, input)?;
+        detected
+            .messages
+            .iter()
+            .map(|staged| {
+                transform_in(
+                    &self.dedup,
+                    handed_on(&input, &staged.payload, staged.subject),
+                )
+            })
+            .collect()
+    }
+
+    async fn finish(&self, transformed: Self::Transformed) -> Result<Processed, StageError> {
+        let mut messages = Vec::new();
+        for fingerprinted in transformed {
+            let processed = self
+                .dedup
+                .finish(fingerprinted)
+                .await
+                .map_err(|err| err.in_stage(self.dedup.stage()))?;
+            messages.extend(processed.messages);
+        }
+        Ok(messages.into())
+    }
+
+    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
+        let mut messages: Vec<Outgoing> = Vec::with_capacity(processed.messages.len());
+        for message in processed.messages {
+            if message.subject != subjects::UNIQUE {
+                messages.push(message);
+                continue;
+            }
+            // Enrich's `finish` only hands its transform's result on (no
+            // NATS lookups), so it is not awaited here.
+            let input = Incoming {
+                payload: &message.payload,
+                subject: message.subject,
+                // Not read by enrich (see `handed_on`).
+                stream_sequence: 0,
+                delivered: 1,
+                stored_at: chrono::Utc::now(),
+            };
+            messages.extend(transform_in(&self.enrich, input)?.messages);
+        }
+        Ok(messages.into())
+    }
+}
+
+/// Flags of `newsflow pipeline` beside the global ones (`--nats-url`,
+/// `--config`, credentials).
+#[derive(Debug, clap::Args)]
+pub struct PipelineArgs {
+    /// Address to serve /metrics, /healthz and /livez on [default: 127.0.0.1:9106].
+    #[arg(long, env = "METRICS_ADDR", value_name = "HOST:PORT")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Log format (level from RUST_LOG, default info).
+    #[arg(long, env = "NEWSFLOW_LOG_FORMAT", value_enum)]
+    pub log_format: Option<newsflow_core::config::LogFormat>,
+    /// Articles processed at once by this replica [default: consumer.concurrency].
+    #[arg(long, env = "NEWSFLOW_CONCURRENCY")]
+    pub concurrency: Option<std::num::NonZeroUsize>,
+}
+
+const BINARY: newsflow_core::service::StageBinary = newsflow_core::service::StageBinary {
+    name: "newsflow-pipeline",
+    version: env!("CARGO_PKG_VERSION"),
+    default_metrics_addr: std::net::SocketAddr::new(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        9106,
+    ),
+    consumer: &newsflow_core::topology::PIPELINE,
+    outputs: &[subjects::ENRICHED, subjects::DUPLICATES],
+};
+
+/// Runs the fused pipeline until SIGTERM or Ctrl-C, then drains as the
+/// services do.
+///
+/// # Errors
+/// When the configuration is invalid, a stage cannot be built, or the server
+/// refuses a stream or the consumer.
+pub async fn run(common: newsflow_core::config::CommonArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let settings = newsflow_core::service::load_settings(&BINARY, &common)?;
+    let langid_config: newsflow_langid::LangidConfig = settings
+        .section("langid")
+        .context("reading the [langid] settings")?;
+    let langid = LangidStage::new(&langid_config, settings.intake_limits())
+        .context("building the language detector")?;
+    let dedup_settings: newsflow_dedup::DedupSettings = settings
+        .section("dedup")
+        .context("reading the [dedup] settings")?;
+    let enrich_config: newsflow_enrich::service::EnrichConfig = settings
+        .section("enrich")
+        .context("reading the [enrich] settings")?;
+    let enrich = newsflow_enrich::service::start(&enrich_config, settings.intake_limits().html)?;
+    let streams = settings.streams.clone();
+    let limits = settings.intake_limits();
+    let append_retry = settings.consumer.publish_retry();
+    newsflow_core::service::run(&BINARY, settings, async |js| {
+        let dedup =
+            newsflow_dedup::nats::connect(js, &streams, &dedup_settings, limits, append_retry)
+                .await?;
+        Ok(FusedStage {
+            langid,
+            dedup,
+            enrich,
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use newsflow_core::intake::IntakeLimits;
+    use newsflow_dedup::index::{DupIndex, IndexSettings};
+    use newsflow_dedup::log::MemoryLog;
+    use newsflow_dedup::texts::MemoryTexts;
+
+    use super::*;
+
+    fn fused() -> FusedStage<MemoryLog, MemoryTexts> {
+        let limits = IntakeLimits::default();
+        FusedStage {
+            langid: LangidStage::new(&newsflow_langid::LangidConfig::default(), limits).unwrap(),
+            dedup: DedupStage {
+                log: MemoryLog::new(DupIndex::new(IndexSettings {
+                    near: true,
+                    threshold: newsflow_dedup::DEFAULT_THRESHOLD,
+                    window_ms: i64::MAX / 4,
+                    capacity: 1000,
+                })),
+                texts: MemoryTexts::default(),
+                threshold: newsflow_dedup::DEFAULT_THRESHOLD,
+                limits,
+            },
+            enrich: EnrichStage::new(None, limits.html),
+        }
+    }
+
+    fn raw(payload: &[u8], sequence: u64) -> Incoming<'_> {
+        Incoming {
+            payload,
+            subject: subjects::RAW,
+            stream_sequence: sequence,
+            delivered: 1,
+            stored_at: chrono::Utc::now(),
+        }
+    }
+
+    async fn run(
+        stage: &FusedStage<MemoryLog, MemoryTexts>,
+        payload: &[u8],
+        sequence: u64,
+    ) -> Result<Vec<Outgoing>, StageError> {
+        let transformed = stage.transform(raw(payload, sequence))?;
+        let finished = stage.finish(transformed).await?;
+        Ok(stage.complete(finished)?.messages)
+    }
+
+    const STORY: &str = "The port authority said on Monday that the new container terminal \
+        would open in the spring, two years later than planned, after a dispute over the \
+        dredging contract delayed the work. Shipping companies had expected to move their \
+        services to the terminal this year and will now stay at the old quays.";
+
+    #[tokio::test]
+    async fn an_article_becomes_a_record_and_its_copy_a_notice_with_the_stages_ids() {
+        let stage = fused();
+        let article = serde_json::json!({"id": "a1", "text": STORY}).to_string();
+        let outputs = run(&stage, article.as_bytes(), 7).await.unwrap();
+        assert_eq!(outputs.len(), 1);
+        assert_eq!(outputs[0].subject, subjects::ENRICHED);
+        assert_eq!(outputs[0].message_id, "a1@7");
+        let record: serde_json::Value = serde_json::from_slice(&outputs[0].payload).unwrap();
+        let stages: Vec<&str> = record["pipeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(stages, ["langid", "dedup", "enrich"]);
+
+        let copy = serde_json::json!({"id": "b1", "text": STORY}).to_string();
+        let outputs = run(&stage, copy.as_bytes(), 8).await.unwrap();
+        assert_eq!(outputs.len(), 1);
+        assert_eq!(outputs[0].subject, subjects::DUPLICATES);
+        assert_eq!(outputs[0].message_id, "b1@8");
+    }
+
+    #[tokio::test]
+    async fn a_refused_article_names_the_stage_inside_that_refused_it() {
+        let stage = fused();
+        let Err(StageError::Rejected(rejection)) =
+            run(&stage, b"{\"id\": \"x\", \"text\": ", 1).await
+        else {
+            panic!("invalid JSON is refused");
+        };
+        assert_eq!(rejection.stage, Some("langid"));
+        assert_eq!(rejection.code, "invalid_json");
+    }
+}
