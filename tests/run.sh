@@ -58,7 +58,7 @@ say "config checks: nats-server -t, promtool check and test rules"
 "$debian_nats" -c deploy/nats/nats-server.conf -t
 "$debian_nats" -c deploy/nats/limits.conf -t
 # The secured config refers to one password variable per user.
-env $(for u in LANGID DEDUP ENRICH SINK CRAWLER CONSUMER OPERATOR; do echo "NEWSFLOW_${u}_PASSWORD=check"; done) \
+env $(for u in LANGID DEDUP ENRICH PIPELINE SINK CRAWLER CONSUMER OPERATOR; do echo "NEWSFLOW_${u}_PASSWORD=check"; done) \
   "$debian_nats" -c deploy/nats/nats-server-secured.conf -t
 promtool check config deploy/prometheus/prometheus.yml >/dev/null
 promtool check rules deploy/prometheus/alerts.yml

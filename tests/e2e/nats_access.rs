@@ -79,8 +79,8 @@ async fn a_server_list_whose_first_server_is_down_still_works() {
 }
 
 /// The users of `deploy/nats/auth.conf`.
-const USERS: [&str; 7] = [
-    "langid", "dedup", "enrich", "sink", "crawler", "consumer", "operator",
+const USERS: [&str; 8] = [
+    "langid", "dedup", "enrich", "pipeline", "sink", "crawler", "consumer", "operator",
 ];
 
 /// Every subject of the pipeline, and who may publish to it.
@@ -88,10 +88,13 @@ const SUBJECTS: [(&str, &[&str]); 7] = [
     (subjects::RAW, &["crawler", "operator"]),
     (subjects::DETECTED, &["langid"]),
     (subjects::UNIQUE, &["dedup"]),
-    (subjects::ENRICHED, &["enrich"]),
-    (subjects::DUPLICATES, &["dedup"]),
-    (subjects::DLQ, &["langid", "dedup", "enrich", "sink"]),
-    (subjects::DEDUP_FINGERPRINTS, &["dedup"]),
+    (subjects::ENRICHED, &["enrich", "pipeline"]),
+    (subjects::DUPLICATES, &["dedup", "pipeline"]),
+    (
+        subjects::DLQ,
+        &["langid", "dedup", "enrich", "pipeline", "sink"],
+    ),
+    (subjects::DEDUP_FINGERPRINTS, &["dedup", "pipeline"]),
 ];
 
 /// A nats-server running the shipped secured configuration, with a fresh
@@ -398,7 +401,9 @@ async fn the_pipeline_runs_under_per_service_users_and_every_other_operation_is_
     }
     let mut tried = 0;
     let mut allowed = Vec::new();
-    for user in ["langid", "dedup", "enrich", "sink", "crawler", "consumer"] {
+    for user in [
+        "langid", "dedup", "enrich", "pipeline", "sink", "crawler", "consumer",
+    ] {
         use futures::FutureExt;
         use futures::future::BoxFuture;
         let js = secured.js(user).await;
@@ -908,6 +913,59 @@ async fn the_sink_reads_as_its_own_user() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert!(
+        !secured.nats.log().contains("Permissions Violation"),
+        "{}",
+        secured.nats.log()
+    );
+}
+
+/// The fused deployment runs as its own user: its durable on news.raw, the
+/// three outputs and the fingerprint stream, with no permission refused.
+#[tokio::test]
+async fn the_fused_pipeline_runs_as_its_own_user() {
+    let secured = Secured::start();
+    let out = secured.cli("operator", &["setup"], None);
+    assert!(out.status.success(), "setup as operator: {}", stderr(&out));
+    let env = secured.env("pipeline");
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    env.extend_from_slice(FAST_REDELIVERY);
+    let fused = Service::start_with_args("newsflow", &["pipeline"], &secured.nats.url(), &env);
+    let crawler = secured.js("crawler").await;
+    publish(
+        &crawler,
+        subjects::RAW,
+        "fused-1",
+        json!({"id": "fused-1", "text": STORY})
+            .to_string()
+            .into_bytes(),
+    )
+    .await;
+    publish(
+        &crawler,
+        subjects::RAW,
+        "fused-2",
+        json!({"id": "fused-2", "text": STORY})
+            .to_string()
+            .into_bytes(),
+    )
+    .await;
+    let operator = secured.js("operator").await;
+    wait_for_outcomes(&operator, 2, Duration::from_secs(30)).await;
+    let outcomes = Outcomes::read(&operator).await;
+    // One copy of the other: a notice, and a record for the first (or for
+    // both, the later withdrawn, when the copy was decided first).
+    assert_eq!(
+        outcomes.duplicates.len(),
+        1,
+        "one duplicate notice; log:\n{}",
+        fused.log()
+    );
+    assert!(
+        !outcomes.enriched.is_empty(),
+        "a record; log:\n{}",
+        fused.log()
+    );
     assert!(
         !secured.nats.log().contains("Permissions Violation"),
         "{}",
