@@ -183,12 +183,16 @@ ensure_python_and_node() {
 tools_venv() {
   local venv="$NEWSFLOW_STATE/tools/$1"
   shift
-  if [ ! -f "$venv/.installed" ]; then
+  # A venv's scripts name its path in their first line: one made elsewhere
+  # (a moved checkout, a state folder reached through a link) cannot run
+  # here, so `.installed` records where it was made and a mismatch rebuilds it.
+  if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$venv" ]; then
     say "installing $* (pip, into $venv)"
+    rm -rf "$venv"
     python3 -m venv "$venv" >/dev/null 2>&1 &&
-      "$venv/bin/pip" install -q "$@" >&2 && touch "$venv/.installed" || true
+      "$venv/bin/pip" install -q "$@" >&2 && echo "$venv" >"$venv/.installed" || true
   fi
-  [ -f "$venv/.installed" ] && echo "$venv"
+  [ "$(cat "$venv/.installed" 2>/dev/null)" = "$venv" ] && echo "$venv"
 }
 
 # Prints the python of a private virtualenv holding nats-py and Scrapy (the
