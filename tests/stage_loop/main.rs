@@ -239,6 +239,33 @@ async fn consumer_info(js: &jetstream::Context) -> consumer::Info {
     consumer.info().await.expect("consumer info").clone()
 }
 
+/// Creates the output stream (taken away by a test to make publishes fail).
+async fn create_output_stream(js: &jetstream::Context) {
+    js.create_stream(stream::Config {
+        name: OUT_STREAM.into(),
+        subjects: vec![OUT_SUBJECT.into()],
+        ..Default::default()
+    })
+    .await
+    .expect("output stream");
+}
+
+/// Waits (up to 15 s) until the first input is acked and nothing is pending.
+async fn wait_until_first_acked(js: &jetstream::Context) -> consumer::Info {
+    let acked = async {
+        loop {
+            let info = consumer_info(js).await;
+            if info.ack_floor.stream_sequence == 1 && info.num_ack_pending == 0 {
+                return info;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(15), acked)
+        .await
+        .expect("acked once the output stream exists")
+}
+
 async fn stream_messages(js: &jetstream::Context, subject: &str) -> Vec<Received> {
     collect(js, subject, usize::MAX, Duration::from_secs(1)).await
 }
@@ -259,25 +286,8 @@ async fn a_publish_failing_for_a_moment_is_retried_in_place_without_a_redelivery
         "the input was never processed"
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    js.create_stream(stream::Config {
-        name: OUT_STREAM.into(),
-        subjects: vec![OUT_SUBJECT.into()],
-        ..Default::default()
-    })
-    .await
-    .expect("output stream");
-    let acked = async {
-        loop {
-            let info = consumer_info(&js).await;
-            if info.ack_floor.stream_sequence == 1 && info.num_ack_pending == 0 {
-                return info;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    let info = tokio::time::timeout(Duration::from_secs(15), acked)
-        .await
-        .expect("acked once the output stream exists");
+    create_output_stream(&js).await;
+    let info = wait_until_first_acked(&js).await;
     running.stop().await.expect("clean stop");
     assert_eq!(fake.seen().len(), 1, "processed once: {:?}", fake.seen());
     assert_eq!(info.num_redelivered, 0, "no redelivery: {info:?}");
@@ -309,25 +319,8 @@ async fn an_input_is_acked_only_after_its_output_is_stored() {
     let info = consumer_info(&js).await;
     assert_eq!(info.ack_floor.stream_sequence, 0, "not acked: {info:?}");
 
-    js.create_stream(stream::Config {
-        name: OUT_STREAM.into(),
-        subjects: vec![OUT_SUBJECT.into()],
-        ..Default::default()
-    })
-    .await
-    .expect("output stream");
-    let acked = async {
-        loop {
-            let info = consumer_info(&js).await;
-            if info.ack_floor.stream_sequence == 1 && info.num_ack_pending == 0 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(15), acked)
-        .await
-        .expect("acked once the output stream exists");
+    create_output_stream(&js).await;
+    wait_until_first_acked(&js).await;
     running.stop().await.expect("clean stop");
     let out = stream_messages(&js, OUT_SUBJECT).await;
     assert_eq!(out.len(), 1);
