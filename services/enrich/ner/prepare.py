@@ -155,6 +155,13 @@ CORPORA = [
     # 4.0).  Its train.conllu is over 4 MiB; the val and test files (not our evaluation data) are
     # used as training data.  HIPE-2020 v0.9 train fr (human, historical newspapers, CC BY-NC-SA
     # 4.0): the only HIPE train file under 4 MiB; documents of any HIPE dev/test file are dropped.
+    # German: WikiNEuRal de val+test (silver, as for French): the news sets German lacks here
+    # (GermEval, CoNLL deu.train) are over 4 MiB; Wikipedia sentences teach names that German's
+    # capitalised nouns hide.
+    ("de", "wikineural", "wikineural",
+     dict(repo=WIKINEURAL, path="data/wikineural/de/{val,test}.conllu",
+          files=[("data/wikineural/de/val.conllu", "c56da0e130dcaeaf929e3a20d949d8bcf2aebf50"),
+                 ("data/wikineural/de/test.conllu", "3cdc18dca2256b1dc5762fc5d9ac67e794bbaf01")])),
     ("fr", "wikineural", "wikineural",
      dict(repo=WIKINEURAL, path="data/wikineural/fr/{val,test}.conllu",
           files=[("data/wikineural/fr/val.conllu", "0424bfd15048393350a6c4a7d06d23fdf80dfa4f"),
