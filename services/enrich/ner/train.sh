@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 train_dir="${NER_TRAIN:-.newsflow/ner-train}"
 models=services/enrich/data/ner
-languages=(${NER_LANGUAGES:-ar de en es fr nl ru})
+languages=(${NER_LANGUAGES:-ar de en es fr it nl pl pt ru})
 
 # Other languages' news added to a language's own training set. German has
 # no news training set reachable here (SOURCES.md): Dutch and English news

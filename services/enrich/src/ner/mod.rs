@@ -1,6 +1,7 @@
 //! Names of persons, organizations and places that are in no list: a
 //! sequence tagger per language, trained by the project on public
-//! human-annotated news (see `services/enrich/ner/README.md` for the data,
+//! annotated corpora: human-annotated news, and silver Wikipedia sentences
+//! where no news set is reachable (see `services/enrich/ner/README.md` for the data,
 //! licences and the commands that rebuild the weights in `data/ner/`).
 //!
 //! [`names`] tags a text sentence by sentence and returns the spans of the
@@ -26,7 +27,10 @@ const SHIPPED: &[(&str, &[u8])] = &[
     ("en", include_bytes!("../../data/ner/en.model")),
     ("es", include_bytes!("../../data/ner/es.model")),
     ("fr", include_bytes!("../../data/ner/fr.model")),
+    ("it", include_bytes!("../../data/ner/it.model")),
     ("nl", include_bytes!("../../data/ner/nl.model")),
+    ("pl", include_bytes!("../../data/ner/pl.model")),
+    ("pt", include_bytes!("../../data/ner/pt.model")),
     ("ru", include_bytes!("../../data/ner/ru.model")),
 ];
 
@@ -108,4 +112,83 @@ pub fn names(text: &str, sentences: &[Range<usize>], model: &Model) -> Vec<Name>
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One plain news sentence per shipped language, written for this test,
+    /// with the person it names.
+    const SENTENCES: &[(&str, &str, &str)] = &[
+        (
+            "ar",
+            "وقال الرئيس محمد بن عبد الله في مؤتمر صحفي إن المفاوضات مستمرة.",
+            "محمد بن عبد الله",
+        ),
+        (
+            "de",
+            "Die Ministerin Katharina Berger sagte am Montag in Berlin, die Gespräche gingen weiter.",
+            "Katharina Berger",
+        ),
+        (
+            "en",
+            "Foreign minister Daniel Morgan said on Monday that the talks would continue.",
+            "Daniel Morgan",
+        ),
+        (
+            "es",
+            "El ministro Javier Morales dijo el lunes en Madrid que las negociaciones continúan.",
+            "Javier Morales",
+        ),
+        (
+            "fr",
+            "Le ministre Julien Mercier a déclaré lundi à Paris que les négociations continuaient.",
+            "Julien Mercier",
+        ),
+        (
+            "it",
+            "Il ministro Marco Bianchi ha detto lunedì a Roma che i negoziati continuano.",
+            "Marco Bianchi",
+        ),
+        (
+            "nl",
+            "Minister Pieter de Groot zei maandag in Den Haag dat de gesprekken doorgaan.",
+            "Pieter de Groot",
+        ),
+        (
+            "pl",
+            "Minister Tomasz Nowak powiedział w poniedziałek w Warszawie, że rozmowy będą kontynuowane.",
+            "Tomasz Nowak",
+        ),
+        (
+            "pt",
+            "O ministro João Almeida disse na segunda-feira em Lisboa que as negociações continuam.",
+            "João Almeida",
+        ),
+        (
+            "ru",
+            "Министр Сергей Волков заявил в понедельник в Москве, что переговоры продолжаются.",
+            "Сергей Волков",
+        ),
+    ];
+
+    #[test]
+    fn every_shipped_model_loads_and_finds_a_person() {
+        let tested: Vec<&str> = SENTENCES.iter().map(|(lang, _, _)| *lang).collect();
+        assert_eq!(tested, languages(), "a sentence for each shipped model");
+        for (lang, text, person) in SENTENCES {
+            let model = model_for(lang).unwrap_or_else(|| panic!("the {lang} model loads"));
+            let found = names(text, &[0..text.len()], model);
+            let persons: Vec<&str> = found
+                .iter()
+                .filter(|n| n.kind == EntityType::Person)
+                .map(|n| &text[n.start..n.end])
+                .collect();
+            assert!(
+                persons.contains(person),
+                "{lang}: expected {person} among the persons {persons:?}"
+            );
+        }
+    }
 }
