@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(tested, languages(), "a sentence for each shipped model");
         for (lang, text, person) in SENTENCES {
             let model = model_for(lang).unwrap_or_else(|| panic!("the {lang} model loads"));
-            let found = names(text, &[0..text.len()], model);
+            let found = names(text, &crate::summary::sentences(text), model);
             let persons: Vec<&str> = found
                 .iter()
                 .filter(|n| n.kind == EntityType::Person)
