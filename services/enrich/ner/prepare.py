@@ -96,6 +96,35 @@ MOBIE_SPEC = dict(repo=MOBIE, path="v1_20210811/ner_conll03_formatted.zip",
                   blob="f341310f5da0f358e476dd74cd93cc8b54e9661f",
                   heldout_members=["dev.conll2003", "test.conll2003"])
 
+# WikiNEuRal (Tedeschi et al. 2021, silver, sentence-level Wikipedia, CC BY-NC-SA 4.0): the val
+# and test files of each language (train.conllu is over 4 MiB; neither is an evaluation corpus
+# here), by language: (val blob, test blob, joined).  They join the German and Russian sets (dev
+# scores rose) and are the French (with HIPE), Italian, Polish and Portuguese sets (for pt far
+# better than WikiANN); for en, es and nl they lowered the dev scores, so those files are written
+# but not joined (fallback).
+WIKINEURAL_FILES = {
+    "de": ("c56da0e130dcaeaf929e3a20d949d8bcf2aebf50", "3cdc18dca2256b1dc5762fc5d9ac67e794bbaf01", True),
+    "en": ("a53bc9d4f943e89b8590155a5f7ee7d9a7e1e812", "9cedb1ca583debc671f9d12127602e09097a9509", False),
+    "es": ("02261e78fab97c9e85735a6948ae50d4df25673d", "ee328188edc6b375cf9428ebc65bbfc7b0e68e3a", False),
+    "nl": ("84a72acd59c4f0b24ef5d5b5d8ad5d5d553f24a9", "4f397ab1dfad35342523967c81df023217b5f4af", False),
+    "ru": ("21ee3a63dbf217a9dcdb4bf0be42e9314297174f", "58f8fe26dae208e0cb092c1769b76cc82a849e96", True),
+    "it": ("23d16eb75633e841bc3067e3cc4e1c555d7f83b7", "fa97febe3aca8eca3439120cfdc5825cc1c0732f", True),
+    "pl": ("1a9c667a4afb7e77986a646960be2fb79e5cf50d", "cf539d3c86c03805f71152a64104f8c86b2ab223", True),
+    "pt": ("a463898526fd13bffdb87a3e9803f1ce13d6764b", "3eabb3bbec52113591187eb757ce062df013db7b", True),
+    "fr": ("0424bfd15048393350a6c4a7d06d23fdf80dfa4f", "0e90b230b6ff9f2d17ee811f46dad34172f585ee", True),
+}
+
+
+def wikineural(lang):
+    """The CORPORA entry of one language's WikiNEuRal val and test files."""
+    val, test, joined = WIKINEURAL_FILES[lang]
+    folder = "data/wikineural/%s/" % lang
+    return (lang, "wikineural", "wikineural",
+            dict(repo=WIKINEURAL, path=folder + "{val,test}.conllu",
+                 files=[(folder + "val.conllu", val), (folder + "test.conllu", test)],
+                 fallback=not joined))
+
+
 # (lang, corpus, loader, source spec)
 # spec keys: repo, path, blob (git blob id, checked), encoding, tokens (expected token
 # count before the dev-overlap filter, checked), optional (a missing file is reported
@@ -151,51 +180,10 @@ CORPORA = [
     ("de", "wikiann", "wikiann",
      dict(repo=NERDS, path="WikiANN/de/train",
           blob="885501a73e9a63b450e640259b92b6c7fcbba9aa", encoding="utf-8", fallback=True)),
-    # French: WikiNEuRal fr (Tedeschi et al. 2021, silver, sentence-level Wikipedia, CC BY-NC-SA
-    # 4.0).  Its train.conllu is over 4 MiB; the val and test files (not our evaluation data) are
-    # used as training data.  HIPE-2020 v0.9 train fr (human, historical newspapers, CC BY-NC-SA
-    # 4.0): the only HIPE train file under 4 MiB; documents of any HIPE dev/test file are dropped.
-    # WikiNEuRal (Tedeschi et al. 2021, silver, sentence-level Wikipedia, CC BY-NC-SA 4.0): the
-    # val and test files of each language (train.conllu is over 4 MiB; neither is an evaluation
-    # corpus here).  They join the German and Russian sets (dev scores rose) and are the Italian,
-    # Polish and Portuguese sets (no other; for pt far better than WikiANN); for en, es and nl they
-    # lowered the dev scores, so those files are written but not joined (fallback).
-    ("de", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/de/{val,test}.conllu",
-          files=[("data/wikineural/de/val.conllu", "c56da0e130dcaeaf929e3a20d949d8bcf2aebf50"),
-                 ("data/wikineural/de/test.conllu", "3cdc18dca2256b1dc5762fc5d9ac67e794bbaf01")])),
-    ("en", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/en/{val,test}.conllu",
-          files=[("data/wikineural/en/val.conllu", "a53bc9d4f943e89b8590155a5f7ee7d9a7e1e812"),
-                 ("data/wikineural/en/test.conllu", "9cedb1ca583debc671f9d12127602e09097a9509")], fallback=True)),
-    ("es", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/es/{val,test}.conllu",
-          files=[("data/wikineural/es/val.conllu", "02261e78fab97c9e85735a6948ae50d4df25673d"),
-                 ("data/wikineural/es/test.conllu", "ee328188edc6b375cf9428ebc65bbfc7b0e68e3a")], fallback=True)),
-    ("nl", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/nl/{val,test}.conllu",
-          files=[("data/wikineural/nl/val.conllu", "84a72acd59c4f0b24ef5d5b5d8ad5d5d553f24a9"),
-                 ("data/wikineural/nl/test.conllu", "4f397ab1dfad35342523967c81df023217b5f4af")], fallback=True)),
-    ("ru", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/ru/{val,test}.conllu",
-          files=[("data/wikineural/ru/val.conllu", "21ee3a63dbf217a9dcdb4bf0be42e9314297174f"),
-                 ("data/wikineural/ru/test.conllu", "58f8fe26dae208e0cb092c1769b76cc82a849e96")])),
-    ("it", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/it/{val,test}.conllu",
-          files=[("data/wikineural/it/val.conllu", "23d16eb75633e841bc3067e3cc4e1c555d7f83b7"),
-                 ("data/wikineural/it/test.conllu", "fa97febe3aca8eca3439120cfdc5825cc1c0732f")])),
-    ("pl", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/pl/{val,test}.conllu",
-          files=[("data/wikineural/pl/val.conllu", "1a9c667a4afb7e77986a646960be2fb79e5cf50d"),
-                 ("data/wikineural/pl/test.conllu", "cf539d3c86c03805f71152a64104f8c86b2ab223")])),
-    ("pt", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/pt/{val,test}.conllu",
-          files=[("data/wikineural/pt/val.conllu", "a463898526fd13bffdb87a3e9803f1ce13d6764b"),
-                 ("data/wikineural/pt/test.conllu", "3eabb3bbec52113591187eb757ce062df013db7b")])),
-    ("fr", "wikineural", "wikineural",
-     dict(repo=WIKINEURAL, path="data/wikineural/fr/{val,test}.conllu",
-          files=[("data/wikineural/fr/val.conllu", "0424bfd15048393350a6c4a7d06d23fdf80dfa4f"),
-                 ("data/wikineural/fr/test.conllu", "0e90b230b6ff9f2d17ee811f46dad34172f585ee")])),
+    # WikiNEuRal (see WIKINEURAL_FILES).  HIPE-2020 v0.9 train fr (human, historical newspapers,
+    # CC BY-NC-SA 4.0): the only HIPE train file under 4 MiB; documents of any HIPE dev/test file
+    # are dropped.
+    *[wikineural(lang) for lang in ("de", "en", "es", "nl", "ru", "it", "pl", "pt", "fr")],
     ("fr", "hipe2020", "hipe",
      dict(repo=HIPE2020, path="data/training-v0.9/fr/HIPE-data-v0.9-train-fr.tsv",
           blob="f556529c796bc0c398f97d8c09c3f8bfefbd0632", encoding="utf-8", documents=98,
