@@ -6,6 +6,8 @@
 #
 #   deploy/local/bench.sh [newsflow bench options, e.g. --articles 20000 --rate 1000]
 #   deploy/local/bench.sh --stage dedup   # the dedup stage alone
+#   deploy/local/bench.sh --secured       # each deployment also against the
+#       secured config with TLS (deploy/nats/nats-server-secured.conf), side by side
 set -euo pipefail
 source "$(dirname "$0")/tools.sh"
 
@@ -41,4 +43,14 @@ fi
 say "nats-server $("$nats_bin" --version | sed 's/.*v//'), $(nproc) cores"
 # The server is this script's own: --fresh lets the bench empty the streams
 # between deployments.
-"$bin/newsflow" bench --fresh --pids "$(IFS=,; echo "${pids[*]}")" "$@"
+# A bare --secured means the shipped secured config (--secured=FILE another);
+# the bench starts that server itself, with the same nats-server binary.
+args=()
+for arg in "$@"; do
+  if [[ "$arg" == "--secured" ]]; then
+    arg="--secured=$NEWSFLOW_ROOT/deploy/nats/nats-server-secured.conf"
+  fi
+  args+=("$arg")
+done
+NATS_SERVER_BIN="$nats_bin" \
+  "$bin/newsflow" bench --fresh --pids "$(IFS=,; echo "${pids[*]}")" "${args[@]}"

@@ -157,8 +157,7 @@ impl Secured {
                 )
             })
             .collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let nats = NatsServer::start_with_config(config, &env);
+        let nats = NatsServer::start_with_config(config, &as_refs(&env));
         Self {
             nats,
             passwords,
@@ -223,22 +222,49 @@ impl Secured {
             .build(self.connect(user).await)
     }
 
+    /// The shipped secured server with the pipeline's streams, made by the
+    /// operator as a deployment's setup step does (users may not).
+    fn start_set_up() -> Self {
+        let secured = Self::start();
+        let out = secured.cli("operator", &["setup"], None);
+        assert!(out.status.success(), "setup as operator: {}", stderr(&out));
+        secured
+    }
+
     fn service(&self, name: &'static str, user: &str) -> Service {
-        let mut env = self.env(user);
-        env.extend(
-            FAST_REDELIVERY
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string())),
-        );
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Service::start(name, &self.nats.url(), &env)
+        self.run_as(user, name, &[], &[])
+    }
+
+    /// Starts the binary `name` with `args` as `user` (with the tests' fast
+    /// redelivery and `extra` environment).
+    fn run_as(
+        &self,
+        user: &str,
+        name: &'static str,
+        args: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Service {
+        let env = self.env(user);
+        let mut env = as_refs(&env);
+        env.extend_from_slice(FAST_REDELIVERY);
+        env.extend_from_slice(extra);
+        Service::start_with_args(name, args, &self.nats.url(), &env)
     }
 
     fn cli(&self, user: &str, args: &[&str], input: Option<&str>) -> Output {
-        let env = self.env(user);
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        newsflow_cli(args, &env, input)
+        newsflow_cli(args, &as_refs(&self.env(user)), input)
     }
+
+    /// Panics, with the server's log, when it refused any operation.
+    fn assert_nothing_refused(&self) {
+        let log = self.nats.log();
+        assert!(!log.contains("Permissions Violation"), "{log}");
+    }
+}
+
+/// Environment pairs as [`Service::start`] takes them.
+fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 /// Whether a JetStream publish to `subject` is stored.
@@ -786,6 +812,187 @@ async fn a_token_an_nkey_seed_and_credentials_in_the_url_are_sent() {
     assert!(with_token.status.success(), "{}", stderr(&with_token));
 }
 
+/// Base64url without padding, as JWTs encode their parts.
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// A NATS JWT (what `nsc` writes): `claims` about `subject`, signed by
+/// `issuer`'s key.
+fn nats_jwt(issuer: &nkeys::KeyPair, subject: &str, name: &str, nats: serde_json::Value) -> String {
+    let header = base64url(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#);
+    let claims = json!({
+        "jti": format!("{name}-{}", free_port()),
+        "iat": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+        "iss": issuer.public_key(),
+        "name": name,
+        "sub": subject,
+        "nats": nats,
+    });
+    let signed = format!("{header}.{}", base64url(claims.to_string().as_bytes()));
+    let signature = issuer.sign(signed.as_bytes()).unwrap();
+    format!("{signed}.{}", base64url(&signature))
+}
+
+/// A `.creds` file's text: the user's JWT and its NKey seed.
+fn creds(user_jwt: &str, user: &nkeys::KeyPair) -> String {
+    format!(
+        "-----BEGIN NATS USER JWT-----\n{user_jwt}\n------END NATS USER JWT------\n\n\
+         -----BEGIN USER NKEY SEED-----\n{}\n------END USER NKEY SEED------\n",
+        user.seed().unwrap()
+    )
+}
+
+/// Item 1, `.creds` files: an operator-mode nats-server (operator, account
+/// and user JWTs made here, the account preloaded into a memory resolver)
+/// accepts the CLI with the user's `.creds` file (NATS_CREDS or
+/// --nats-creds),
+/// and refuses it without, or with a user its account did not sign.
+#[tokio::test]
+async fn a_creds_file_logs_in_to_an_operator_mode_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let operator = nkeys::KeyPair::new_operator();
+    let account = nkeys::KeyPair::new_account();
+    let operator_jwt = nats_jwt(
+        &operator,
+        &operator.public_key(),
+        "newsflow-test",
+        json!({"type": "operator", "version": 2}),
+    );
+    let account_jwt = nats_jwt(
+        &operator,
+        &account.public_key(),
+        "pipeline",
+        json!({
+            "type": "account",
+            "version": 2,
+            "limits": {
+                "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
+                "wildcards": true, "conn": -1, "leaf": -1,
+                "mem_storage": -1, "disk_storage": -1, "streams": -1, "consumer": -1
+            }
+        }),
+    );
+    let user_claims = json!({
+        "type": "user", "version": 2, "pub": {}, "sub": {},
+        "subs": -1, "data": -1, "payload": -1
+    });
+    let user = nkeys::KeyPair::new_user();
+    let user_creds = dir.path().join("crawler.creds");
+    std::fs::write(
+        &user_creds,
+        creds(
+            &nats_jwt(&account, &user.public_key(), "crawler", user_claims.clone()),
+            &user,
+        ),
+    )
+    .unwrap();
+    // The same user signed by an account the server does not know.
+    let stranger = nkeys::KeyPair::new_account();
+    let stranger_creds = dir.path().join("stranger.creds");
+    std::fs::write(
+        &stranger_creds,
+        creds(
+            &nats_jwt(&stranger, &user.public_key(), "crawler", user_claims),
+            &user,
+        ),
+    )
+    .unwrap();
+    // JetStream needs a system account too.
+    let system = nkeys::KeyPair::new_account();
+    let system_jwt = nats_jwt(
+        &operator,
+        &system.public_key(),
+        "SYS",
+        json!({"type": "account", "version": 2}),
+    );
+    let config = dir.path().join("operator.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "max_payload: 8MB\noperator: {operator_jwt}\nsystem_account: {system}\n\
+             resolver: MEMORY\nresolver_preload: {{\n  {system}: {system_jwt}\n  {}: {account_jwt}\n}}\n",
+            account.public_key(),
+            system = system.public_key(),
+        ),
+    )
+    .unwrap();
+    let server = NatsServer::start_with_config(&config, &[]);
+    let url = server.url();
+    let creds_path = user_creds.display().to_string();
+
+    let refused = newsflow(&["setup"], &[("NATS_URL", &url)]);
+    assert!(
+        !refused.status.success(),
+        "setup without credentials accepted"
+    );
+    let stranger = newsflow(
+        &["setup"],
+        &[
+            ("NATS_URL", &url),
+            ("NATS_CREDS", &stranger_creds.display().to_string()),
+        ],
+    );
+    assert!(
+        !stranger.status.success(),
+        "a user of an unknown account was accepted"
+    );
+    assert!(
+        !stderr(&stranger).contains(&user.seed().unwrap()),
+        "the seed was printed: {}",
+        stderr(&stranger)
+    );
+
+    let setup = newsflow(
+        &["setup"],
+        &[("NATS_URL", &url), ("NATS_CREDS", &creds_path)],
+    );
+    assert!(
+        setup.status.success(),
+        "setup with a .creds file: {}\nnats-server:\n{}",
+        stderr(&setup),
+        server.log()
+    );
+    let line = format!("{}\n", json!({"id": "by-creds", "text": STORY}));
+    let publish = newsflow_cli(
+        &[
+            "--nats-creds",
+            &creds_path,
+            "--nats-url",
+            &url,
+            "publish",
+            "-",
+        ],
+        &[],
+        Some(&line),
+    );
+    assert!(publish.status.success(), "{}", stderr(&publish));
+    let js = jetstream::new(
+        async_nats::ConnectOptions::with_credentials_file(&user_creds)
+            .await
+            .unwrap()
+            .connect(&url)
+            .await
+            .unwrap(),
+    );
+    let mut raw = js.get_stream(subjects::STREAM_RAW).await.unwrap();
+    assert_eq!(raw.info().await.unwrap().state.messages, 1);
+}
+
 /// A `key: |` block of a Kubernetes ConfigMap, unindented.
 fn config_map_entry(yaml: &str, key: &str) -> String {
     let marker = format!("  {key}: |\n");
@@ -844,12 +1051,11 @@ fn the_kubernetes_nats_config_is_the_secured_one_and_valid() {
 /// nothing it does is refused.
 #[tokio::test]
 async fn the_gateway_publishes_as_the_crawler_user() {
-    let secured = Secured::start();
-    let out = secured.cli("operator", &["setup"], None);
-    assert!(out.status.success(), "setup as operator: {}", stderr(&out));
-    let env = secured.env("crawler");
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let gateway = crate::gateway::GatewayProcess::start(&secured.nats.url(), &env);
+    let secured = Secured::start_set_up();
+    let gateway = crate::gateway::GatewayProcess::start(
+        &secured.nats.url(),
+        &as_refs(&secured.env("crawler")),
+    );
     let article = json!({"id": "via-gateway", "text": STORY}).to_string();
     let answer = crate::gateway::post(
         &format!("{}/v1/articles", gateway.base),
@@ -867,31 +1073,24 @@ async fn the_gateway_publishes_as_the_crawler_user() {
     let operator = secured.js("operator").await;
     let mut raw = operator.get_stream(subjects::STREAM_RAW).await.unwrap();
     assert_eq!(raw.info().await.unwrap().state.messages, 1);
-    assert!(
-        !secured.nats.log().contains("Permissions Violation"),
-        "{}",
-        secured.nats.log()
-    );
+    secured.assert_nothing_refused();
 }
 
 /// The PostgreSQL sink runs as its own user: it creates and reads its two
 /// durables and writes its rows with no permission refused.
 #[tokio::test]
 async fn the_sink_reads_as_its_own_user() {
-    let secured = Secured::start();
-    let out = secured.cli("operator", &["setup"], None);
-    assert!(out.status.success(), "setup as operator: {}", stderr(&out));
+    let secured = Secured::start_set_up();
     let enrich = secured.js("enrich").await;
     let record = crate::sink::record("via-sink", 1, "2024-01-15T10:00:00Z");
     publish(&enrich, subjects::ENRICHED, "via-sink", record).await;
     let pg = newsflow_tests::postgres::Postgres::start(&["fsync=off"]);
-    let env = secured.env("sink");
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let dsn = pg.dsn();
-    env.push(("NEWSFLOW_SINK_DSN", &dsn));
-    env.extend_from_slice(FAST_REDELIVERY);
-    let sink =
-        Service::start_with_args("newsflow", &["sink", "postgres"], &secured.nats.url(), &env);
+    let sink = secured.run_as(
+        "sink",
+        "newsflow",
+        &["sink", "postgres"],
+        &[("NEWSFLOW_SINK_DSN", &pg.dsn())],
+    );
     let client = pg.client().await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -913,24 +1112,15 @@ async fn the_sink_reads_as_its_own_user() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(
-        !secured.nats.log().contains("Permissions Violation"),
-        "{}",
-        secured.nats.log()
-    );
+    secured.assert_nothing_refused();
 }
 
 /// The fused deployment runs as its own user: its durable on news.raw, the
 /// three outputs and the fingerprint stream, with no permission refused.
 #[tokio::test]
 async fn the_fused_pipeline_runs_as_its_own_user() {
-    let secured = Secured::start();
-    let out = secured.cli("operator", &["setup"], None);
-    assert!(out.status.success(), "setup as operator: {}", stderr(&out));
-    let env = secured.env("pipeline");
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    env.extend_from_slice(FAST_REDELIVERY);
-    let fused = Service::start_with_args("newsflow", &["pipeline"], &secured.nats.url(), &env);
+    let secured = Secured::start_set_up();
+    let fused = secured.run_as("pipeline", "newsflow", &["pipeline"], &[]);
     let crawler = secured.js("crawler").await;
     publish(
         &crawler,
@@ -966,9 +1156,5 @@ async fn the_fused_pipeline_runs_as_its_own_user() {
         "a record; log:\n{}",
         fused.log()
     );
-    assert!(
-        !secured.nats.log().contains("Permissions Violation"),
-        "{}",
-        secured.nats.log()
-    );
+    secured.assert_nothing_refused();
 }

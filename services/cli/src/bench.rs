@@ -29,10 +29,11 @@ use newsflow_core::subjects;
 use newsflow_core::topology::{self, ConsumerSpec, StreamRole, StreamSpec};
 use serde::Deserialize;
 
+use crate::bench_secured::{self, SecuredServer};
 use crate::generate;
 
 /// Arguments of `newsflow bench`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     /// Articles per run (pipeline and relay each).
     #[arg(long, default_value_t = 20_000)]
@@ -93,6 +94,13 @@ pub struct BenchArgs {
     /// bench's articles with `newsflow process`.
     #[arg(long, value_name = "FILE")]
     pub write_articles: Option<PathBuf>,
+    /// Measure each deployment a second time, right after its unsecured
+    /// runs, against a nats-server the bench starts (NATS_SERVER_BIN) from
+    /// this secured config (deploy/nats/nats-server-secured.conf, with its
+    /// auth.conf beside it) with TLS on, each service as its own user; both
+    /// figures are printed side by side.
+    #[arg(long, value_name = "CONFIG")]
+    pub secured: Option<PathBuf>,
 }
 
 /// A way of running the stages (`newsflow bench --deployments`).
@@ -278,7 +286,12 @@ pub async fn run(
     if args.stage == Target::Dedup {
         return run_dedup_stage(&client, js, &articles, &warmup, timeout, &args.pids).await;
     }
+    let secured = match &args.secured {
+        Some(config) => Some(SecuredServer::start(config, settings).await?),
+        None => None,
+    };
     let mut measured = Vec::new();
+    let mut secured_rates = Vec::new();
     for (index, deployment) in args.deployments.iter().enumerate() {
         // Fresh articles for each deployment: the same ones again would all
         // be copies of the first deployment's (in DEDUP_FINGERPRINTS).
@@ -295,7 +308,7 @@ pub async fn run(
             ),
         };
         let mut services =
-            DeploymentProcesses::start(js, *deployment, nats_url, args.fresh).await?;
+            DeploymentProcesses::start(js, *deployment, nats_url, args.fresh, None).await?;
         let result = measure(
             &client,
             js,
@@ -308,7 +321,15 @@ pub async fn run(
         )
         .await;
         services.stop().await;
-        measured.push((deployment.name(), result?));
+        let result = result?;
+        if let Some(server) = &secured {
+            let rate = measure_secured(server, *deployment, &articles, &warmup, &args).await?;
+            secured_rates.push((deployment.name(), result.0.rate(), rate));
+        }
+        measured.push((deployment.name(), result));
+    }
+    if let Some(server) = secured {
+        bench_secured::print_comparison(&secured_rates, server.violations());
     }
 
     if args.skip_relay {
@@ -369,6 +390,44 @@ pub async fn run(
         relay.0.rate()
     );
     Ok(())
+}
+
+/// Throughput of `deployment` on the secured server, its processes running
+/// as their users over TLS: the same articles as its unsecured run (the
+/// server has a store of its own), without the steady-rate run.
+async fn measure_secured(
+    server: &SecuredServer,
+    deployment: Deployment,
+    articles: &[generate::Generated],
+    warmup: &[generate::Generated],
+    args: &BenchArgs,
+) -> anyhow::Result<f64> {
+    let js = server.client("bench").await?;
+    let mut services =
+        DeploymentProcesses::start(&js, deployment, &server.url(), true, Some(server)).await?;
+    let mut processes = vec![server.pid()];
+    processes.extend(
+        services
+            .children
+            .iter()
+            .filter_map(tokio::process::Child::id),
+    );
+    let result = measure(
+        &js.client(),
+        &js,
+        &Route::pipeline(),
+        &processes,
+        articles,
+        warmup,
+        &BenchArgs {
+            rate: None,
+            ..args.clone()
+        },
+        &format!("{} deployment, authenticated, over TLS", deployment.name()),
+    )
+    .await;
+    services.stop().await;
+    Ok(result?.0.rate())
 }
 
 /// Where a run publishes and where its outcomes arrive.
@@ -813,6 +872,7 @@ impl DeploymentProcesses {
         deployment: Deployment,
         nats_url: &str,
         fresh: bool,
+        secured: Option<&SecuredServer>,
     ) -> anyhow::Result<Self> {
         for spec in topology::CONSUMERS.iter().chain([&topology::PIPELINE]) {
             if pull_requests_waiting(js, spec).await > 0 {
@@ -848,8 +908,13 @@ impl DeploymentProcesses {
         let mut children = Vec::new();
         for (binary, args) in deployment.processes() {
             let path = dir.join(binary);
+            let env = match secured {
+                Some(server) => server.env_for(binary)?,
+                None => Vec::new(),
+            };
             let child = tokio::process::Command::new(&path)
                 .args(*args)
+                .envs(env)
                 .env("NATS_URL", nats_url)
                 .env("METRICS_ADDR", "127.0.0.1:0")
                 .env("RUST_LOG", "warn")

@@ -1,6 +1,7 @@
 //! `newsflow`: the command line of the newsflow pipeline.
 
 mod bench;
+mod bench_secured;
 mod detect;
 mod extract;
 mod generate;

@@ -27,6 +27,10 @@ pub const AGE_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
 ];
 
+/// Buckets for the delivery attempt of a message: the first delivery, one
+/// redelivery, and on to far past `max_deliver`.
+pub const DELIVERY_BUCKETS: &[f64] = &[1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 16.0, 32.0];
+
 /// The metric families of the consume → process → publish → ack loop.
 pub struct PipelineMetrics {
     pub received: IntCounterVec,
@@ -39,6 +43,7 @@ pub struct PipelineMetrics {
     pub processing_seconds: HistogramVec,
     pub handling_seconds: HistogramVec,
     pub message_age_seconds: HistogramVec,
+    pub deliveries: HistogramVec,
     pub in_flight: IntGaugeVec,
     pub consumer_pending: IntGaugeVec,
     pub transforms_overdue: IntGaugeVec,
@@ -103,6 +108,12 @@ pub fn pipeline() -> &'static PipelineMetrics {
             "Age of a message when the stage takes it (time since it was stored in its stream).",
             &["stage"],
             AGE_BUCKETS,
+        ),
+        deliveries: histogram_vec(
+            "newsflow_pipeline_message_deliveries",
+            "Delivery attempt of each message a stage takes (1: first delivery): how many deliveries crashes, NAKs and node losses cost.",
+            &["stage"],
+            DELIVERY_BUCKETS,
         ),
         in_flight: gauge_vec(
             "newsflow_pipeline_messages_in_flight",

@@ -247,6 +247,7 @@ struct StageMetrics {
     processing: Histogram,
     handling: Histogram,
     age: Histogram,
+    deliveries: Histogram,
     in_flight: IntGauge,
     pending: IntGauge,
     transforms_overdue: IntGauge,
@@ -276,6 +277,7 @@ impl StageMetrics {
             processing: m.processing_seconds.with_label_values(&[stage]),
             handling: m.handling_seconds.with_label_values(&[stage]),
             age: m.message_age_seconds.with_label_values(&[stage]),
+            deliveries: m.deliveries.with_label_values(&[stage]),
             in_flight: m.in_flight.with_label_values(&[stage]),
             pending: m.consumer_pending.with_label_values(&[stage]),
             transforms_overdue: m.transforms_overdue.with_label_values(&[stage]),
@@ -543,6 +545,7 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
         metrics.pending.set(i64::try_from(pending).unwrap_or(i64::MAX));
         let age = chrono::Utc::now() - stored_at;
         metrics.age.observe(age.num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
+        metrics.deliveries.observe(delivered as f64);
 
         if delivered > shared.settings.abandon_after_deliveries() {
             // Delivered this often without ever finishing: the stage probably
@@ -779,28 +782,50 @@ async fn settle(message: &jetstream::Message, disposition: Disposition) {
 }
 
 /// Publishes every output and waits for all JetStream acknowledgements.
-/// A transient failure is retried in place, with back-off, for up to
-/// `publish_retry_ms` (the message stays in progress meanwhile): a leader
-/// election or a node restart then costs no delivery of the input.
+/// A transient failure is retried in place (see [`retry_in_place`]): a
+/// leader election or a node restart then costs no delivery of the input.
 /// Publishing again is safe: each output's `Nats-Msg-Id` stores it once.
 async fn publish_all<P: Processor>(
     shared: &Shared<P>,
     outputs: Vec<Outgoing>,
 ) -> Result<(), StageError> {
+    retry_in_place(
+        shared,
+        || publish_once(shared, &outputs),
+        |err| match err {
+            StageError::Transient { kind, .. } => Some(*kind),
+            StageError::Rejected(_) => None,
+        },
+    )
+    .await
+}
+
+/// Runs `attempt` until it succeeds or fails for good, retrying an error
+/// `retriable` names (the `error_type` label) with back-off from 50 ms to
+/// 2 s for up to `publish_retry_ms`, while the message stays in progress.
+async fn retry_in_place<P: Processor, T, E, Attempt>(
+    shared: &Shared<P>,
+    mut attempt: impl FnMut() -> Attempt,
+    retriable: impl Fn(&E) -> Option<&'static str>,
+) -> Result<T, E>
+where
+    Attempt: Future<Output = Result<T, E>>,
+    E: std::error::Error + 'static,
+{
     let deadline = Instant::now() + shared.settings.publish_retry();
     let mut pause = Duration::from_millis(50);
     loop {
-        match publish_once(shared, &outputs).await {
-            Err(err @ StageError::Transient { .. }) if Instant::now() + pause < deadline => {
-                let StageError::Transient { kind, .. } = &err else {
-                    unreachable!("matched as transient")
+        match attempt().await {
+            Err(err) if Instant::now() + pause < deadline => {
+                let Some(kind) = retriable(&err) else {
+                    return Err(err);
                 };
                 let stage = shared.processor.stage();
                 pipeline()
                     .publish_retries
                     .with_label_values(&[stage, kind])
                     .inc();
-                debug!(stage, error_type = *kind, error = %chain(&err), retry_in_ms = pause.as_millis() as u64, "publish failed; retrying in place");
+                debug!(stage, error_type = kind, error = %chain(&err), retry_in_ms = pause.as_millis() as u64, "publish failed; retrying in place");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
@@ -885,10 +910,19 @@ async fn dead_letter<P: Processor>(
             "{failed_stage}:{}:{stream_sequence}",
             message.subject
         ));
-    let result = match shared.js.send_publish(subjects::DLQ, publish).await {
-        Ok(ack) => ack.await,
-        Err(err) => Err(err),
-    };
+    // Retried in place like the outputs, so a cluster hiccup costs the
+    // message no delivery here either.
+    let result = retry_in_place(
+        shared,
+        || async {
+            match shared.js.send_publish(subjects::DLQ, publish.clone()).await {
+                Ok(ack) => ack.await,
+                Err(err) => Err(err),
+            }
+        },
+        |_| Some("dead_letter_publish"),
+    )
+    .await;
     match result {
         Ok(_) => {
             pipeline()

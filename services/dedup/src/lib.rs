@@ -88,6 +88,11 @@ pub struct DedupSettings {
     /// exact and near lookups; beyond it the oldest are no longer compared
     /// against. See deploy/README.md for the memory this takes.
     pub index_capacity: usize,
+    /// How long an article waits for its own fingerprint to come back
+    /// through the fingerprint stream before the attempt counts as failed
+    /// (NAKed, redelivered). Covers a replica's tail catching up after a
+    /// node loss.
+    pub verdict_wait_ms: u64,
 }
 
 impl Default for DedupSettings {
@@ -96,6 +101,7 @@ impl Default for DedupSettings {
             near: true,
             threshold: DEFAULT_THRESHOLD,
             index_capacity: DEFAULT_CAPACITY,
+            verdict_wait_ms: 30_000,
         }
     }
 }

@@ -17,6 +17,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -79,10 +80,15 @@ impl Tail {
     }
 }
 
-/// The tail behind a lock, and how far it has read the stream.
+/// The tail behind a lock, how far it has read the stream, and how far it
+/// must read for the appends waiting on it.
 struct Shared {
     tail: Mutex<Tail>,
     applied: watch::Sender<u64>,
+    /// The highest sequence an append of this replica waits to read back:
+    /// while the tail is below it, the stream holds records the tail has not
+    /// delivered, so a silent subscription is a broken one.
+    awaited: AtomicU64,
 }
 
 /// The log on a JetStream stream, tailed by a background task.
@@ -91,6 +97,9 @@ pub struct NatsLog {
     /// How long a failed append is retried in place before the input
     /// message is NAKed.
     append_retry: Duration,
+    /// How long an article waits for its own fingerprint to come back
+    /// through the stream before the attempt counts as failed.
+    verdict_wait: Duration,
     shared: Arc<Shared>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -109,6 +118,14 @@ impl NatsLog {
     #[must_use]
     pub fn with_append_retry(mut self, append_retry: Duration) -> Self {
         self.append_retry = append_retry;
+        self
+    }
+
+    /// Sets how long an article waits for its own fingerprint to come back
+    /// through the stream (the service passes `dedup.verdict_wait_ms`).
+    #[must_use]
+    pub fn with_verdict_wait(mut self, verdict_wait: Duration) -> Self {
+        self.verdict_wait = verdict_wait;
         self
     }
 
@@ -143,6 +160,7 @@ impl NatsLog {
                 recent: VecDeque::new(),
             }),
             applied,
+            awaited: AtomicU64::new(0),
         });
         let tailer = tokio::spawn(tail(js.clone(), shared.clone()));
         let started = Instant::now();
@@ -163,6 +181,7 @@ impl NatsLog {
         Ok(Self {
             js,
             append_retry: APPEND_RETRY,
+            verdict_wait: VERDICT_WAIT,
             shared,
             tasks,
         })
@@ -181,8 +200,9 @@ impl NatsLog {
 const APPEND_RETRY: Duration = Duration::from_secs(30);
 
 /// How long an article waits for its own fingerprint to come back through the
-/// stream before the attempt counts as failed (and is retried).
-const OWN_VERDICT_WAIT: Duration = Duration::from_secs(30);
+/// stream before the attempt counts as failed (and is retried), unless set
+/// (the `dedup.verdict_wait_ms` default).
+const VERDICT_WAIT: Duration = Duration::from_secs(30);
 
 impl VerdictLog for NatsLog {
     fn lookup(&self, exact: u64, sketch: &Sketch) -> Lookup {
@@ -230,15 +250,18 @@ impl VerdictLog for NatsLog {
             }
         };
 
+        self.shared
+            .awaited
+            .fetch_max(ack.sequence, Ordering::Relaxed);
         let started = Instant::now();
-        let caught_up = self.wait_applied(ack.sequence, OWN_VERDICT_WAIT).await;
+        let caught_up = self.wait_applied(ack.sequence, self.verdict_wait).await;
         metrics::log_observe("wait", started, caught_up);
         if !caught_up {
             return Err(err(
                 "wait",
                 format!(
-                    "fingerprint {} not read back within {OWN_VERDICT_WAIT:?}",
-                    ack.sequence
+                    "fingerprint {} not read back within {:?}",
+                    ack.sequence, self.verdict_wait
                 ),
             ));
         }
@@ -275,8 +298,22 @@ async fn report_stream_size(mut stream: jetstream::stream::Stream) {
     }
 }
 
+/// How often the tail checks that its subscription still delivers.
+const TAIL_CHECK: Duration = Duration::from_secs(1);
+
+/// Checks in a row that find the tail below an awaited record with nothing
+/// delivered, after which the subscription counts as broken. The ordered
+/// consumer behind it is a single replica in memory on one server: when
+/// that server is lost, its client notices only after two missed idle
+/// heartbeats (30 s and more, and then it recreates it under a name of its
+/// own, which a secured dedup user may not create), while every article
+/// waits for its own record. A new subscription from the last applied
+/// record is made within seconds instead.
+const TAIL_SILENT_CHECKS: u32 = 3;
+
 /// Applies the stream to the index in order, for ever, resuming after the
-/// last applied fingerprint when the subscription breaks.
+/// last applied fingerprint when the subscription breaks or falls silent
+/// while records it has not delivered are awaited.
 async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
     let mut failures: u32 = 0;
     loop {
@@ -284,7 +321,7 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
             tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(failures.min(5)))).await;
         }
         let next = *shared.applied.borrow() + 1;
-        let messages = async {
+        let subscription = async {
             let stream = js
                 .get_stream(subjects::STREAM_DEDUP_FINGERPRINTS)
                 .await
@@ -299,11 +336,13 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
                 })
                 .await
                 .map_err(|e| e.to_string())?;
-            consumer.messages().await.map_err(|e| e.to_string())
+            let name = consumer.cached_info().name.clone();
+            let messages = consumer.messages().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((stream, name, messages))
         }
         .await;
-        let mut messages = match messages {
-            Ok(messages) => messages,
+        let (stream, name, mut messages) = match subscription {
+            Ok(subscription) => subscription,
             Err(error) => {
                 failures += 1;
                 metrics::log_error("tail");
@@ -311,20 +350,46 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
                 continue;
             }
         };
-        while let Some(message) = messages.next().await {
-            let message = match message {
-                Ok(message) => message,
-                Err(error) => {
+        let mut silent_checks = 0;
+        loop {
+            let message = match tokio::time::timeout(TAIL_CHECK, messages.next()).await {
+                Err(_) => {
+                    let applied = *shared.applied.borrow();
+                    if shared.awaited.load(Ordering::Relaxed) <= applied {
+                        silent_checks = 0;
+                        continue;
+                    }
+                    silent_checks += 1;
+                    if silent_checks < TAIL_SILENT_CHECKS {
+                        continue;
+                    }
+                    metrics::event("tail_resubscribed");
+                    tracing::warn!(
+                        consumer = %name,
+                        applied,
+                        "the fingerprint stream's subscription delivers nothing while records are awaited; resubscribing"
+                    );
+                    break;
+                }
+                Ok(None) => break,
+                Ok(Some(Err(error))) => {
                     metrics::log_error("tail");
                     tracing::warn!(%error, "reading the fingerprint stream failed; resubscribing");
                     break;
                 }
+                Ok(Some(Ok(message))) => message,
             };
+            silent_checks = 0;
             failures = 0;
             let Ok(info) = message.info() else {
                 continue;
             };
             let (sequence, at_ms) = (info.stream_sequence, info.published.timestamp_millis());
+            // An ordered consumer that recreates itself before delivering
+            // anything starts again from the stream's first record.
+            if sequence <= *shared.applied.borrow() {
+                continue;
+            }
             match Fingerprint::decode(&message.payload) {
                 Ok(fingerprint) => {
                     let (near, exact) = {
@@ -340,6 +405,13 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
             }
             shared.applied.send_replace(sequence);
         }
+        // The old consumer may live on, on a server that is still up:
+        // removed rather than left to its inactivity limit.
+        drop(messages);
+        tokio::spawn(async move {
+            let _ =
+                tokio::time::timeout(Duration::from_secs(5), stream.delete_consumer(&name)).await;
+        });
         failures += 1;
     }
 }

@@ -51,7 +51,7 @@ fn get() -> &'static DedupMetrics {
         for step in ["read", "compare"] {
             metrics.verify_seconds.with_label_values(&[step]);
         }
-        for event in ["stale", "head_replaced"] {
+        for event in ["stale", "head_replaced", "tail_resubscribed"] {
             metrics.events.with_label_values(&[event]);
         }
         metrics
@@ -127,7 +127,7 @@ fn new_metrics() -> DedupMetrics {
         ),
         events: counter_vec(
             "newsflow_dedup_events_total",
-            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery.",
+            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery; tail_resubscribed: this replica's subscription to the fingerprint stream fell silent while records were awaited (its server lost) and was made again.",
             &["event"],
         ),
     }

@@ -18,7 +18,8 @@ use crate::{DedupSettings, DedupStage};
 /// stream and `NEWS_RAW`, rebuilds the index from the fingerprints and
 /// returns the stage, tailing the stream from then on. A failed append to
 /// the fingerprint stream is retried in place for `append_retry` (the
-/// loop's `consumer.publish_retry_ms`).
+/// loop's `consumer.publish_retry_ms`); an article waits for its own record
+/// to come back for `dedup.verdict_wait_ms`.
 ///
 /// # Errors
 /// When a stream cannot be created or opened, or the index cannot be rebuilt.
@@ -46,7 +47,8 @@ pub async fn connect(
     let log = NatsLog::start(js.clone(), index)
         .await
         .context("rebuilding the duplicate index from the fingerprint stream")?
-        .with_append_retry(append_retry);
+        .with_append_retry(append_retry)
+        .with_verdict_wait(std::time::Duration::from_millis(dedup.verdict_wait_ms));
     // Candidates' texts are read from NEWS_RAW: it must exist even when
     // dedup starts before langid (or before an operator creates it).
     if streams.manage {

@@ -1,0 +1,306 @@
+//! `newsflow bench --secured CONFIG`: the deployments measured a second
+//! time against a nats-server of the bench's own that runs the shipped
+//! secured configuration (`deploy/nats/nats-server-secured.conf` and its
+//! `auth.conf`: every client authenticates, each with its role's
+//! permissions) with its TLS block turned on, for certificates of a CA made
+//! for the run (client certificates verified). Each service runs as its own
+//! user with TLS, as in production; the figures are printed beside the
+//! unsecured ones of the same invocation, so the cost of authentication,
+//! authorization and TLS reads off directly.
+//!
+//! The bench itself publishes to `news.raw` and watches the output subjects
+//! (core subscriptions, as in the unsecured runs), which no shipped user may
+//! do both of: the config the bench writes adds a `bench` user for that,
+//! and leaves the shipped users as they are.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use async_nats::jetstream;
+use newsflow_core::config::Settings;
+use newsflow_core::{subjects, topology};
+
+/// The users of the shipped `auth.conf` the measured processes run as, by
+/// binary (and the bench's own user).
+const USERS: [&str; 8] = [
+    "langid", "dedup", "enrich", "pipeline", "sink", "crawler", "consumer", "operator",
+];
+
+/// The secured nats-server the bench started, and what its clients need.
+pub struct SecuredServer {
+    child: std::process::Child,
+    port: u16,
+    dir: PathBuf,
+    passwords: HashMap<&'static str, String>,
+}
+
+impl Drop for SecuredServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl SecuredServer {
+    /// Makes a CA and certificates, writes `config` with its TLS block on
+    /// (and the `bench` user added), starts `NATS_SERVER_BIN` (or
+    /// `nats-server` from `PATH`) on a free loopback port and creates the
+    /// pipeline's streams and consumers as the operator would.
+    ///
+    /// # Errors
+    /// When openssl or nats-server cannot run, the config has no TLS block
+    /// or no user list, or the server does not start.
+    pub async fn start(config: &Path, settings: &Settings) -> anyhow::Result<Self> {
+        let dir = std::env::temp_dir().join(format!(
+            "newsflow-bench-secured-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_millis()
+        ));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        make_ca(&dir)?;
+        let bench_password = random_password();
+        write_config(config, &dir, &bench_password)?;
+        let mut passwords: HashMap<&'static str, String> = USERS
+            .iter()
+            .map(|user| (*user, random_password()))
+            .collect();
+        passwords.insert("bench", bench_password);
+        let port = free_port()?;
+        let binary = std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| "nats-server".into());
+        let child = Command::new(&binary)
+            // The config's monitoring port, moved to a free one.
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-m", &free_port()?.to_string()])
+            .arg("-sd")
+            .arg(dir.join("store"))
+            .arg("-l")
+            .arg(dir.join("nats.log"))
+            .arg("-c")
+            .arg(dir.join("nats-server-secured.conf"))
+            .envs(
+                USERS
+                    .iter()
+                    .map(|user| (password_variable(user), passwords[user].clone())),
+            )
+            .spawn()
+            .with_context(|| format!("starting {binary} (set NATS_SERVER_BIN)"))?;
+        let server = Self {
+            child,
+            port,
+            dir,
+            passwords,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let js = loop {
+            match server.client("bench").await {
+                Ok(js) => break js,
+                Err(err) if Instant::now() > deadline => {
+                    return Err(err.context(format!(
+                        "the secured nats-server did not accept the bench; its log:\n{}",
+                        std::fs::read_to_string(server.dir.join("nats.log")).unwrap_or_default()
+                    )));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        topology::ensure_all(&js, &settings.streams, &settings.consumer)
+            .await
+            .context("creating the streams on the secured server")?;
+        Ok(server)
+    }
+
+    /// Its URL: TLS is required, so clients need the CA and a certificate.
+    pub fn url(&self) -> String {
+        format!("tls://127.0.0.1:{}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Operations the server refused so far ("Permissions Violation" in its
+    /// log): none, when every process ran with what its user may do.
+    pub fn violations(&self) -> usize {
+        std::fs::read_to_string(self.dir.join("nats.log"))
+            .unwrap_or_default()
+            .matches("Permissions Violation")
+            .count()
+    }
+
+    /// A JetStream context of `user`, over TLS with the run's certificates.
+    ///
+    /// # Errors
+    /// When the server refuses the connection.
+    pub async fn client(&self, user: &str) -> anyhow::Result<jetstream::Context> {
+        let client = async_nats::ConnectOptions::with_user_and_password(
+            user.into(),
+            self.passwords[user].clone(),
+        )
+        .custom_inbox_prefix(format!("_INBOX_{user}"))
+        .add_root_certificates(self.dir.join("ca.pem"))
+        .add_client_certificate(self.dir.join("client.pem"), self.dir.join("client-key.pem"))
+        .require_tls(true)
+        .connect(self.url())
+        .await
+        .with_context(|| format!("connecting to the secured server as {user}"))?;
+        Ok(jetstream::new(client))
+    }
+
+    /// The environment a process of the deployment runs with: the user of
+    /// its binary (`newsflow` is the fused pipeline), TLS, and streams
+    /// managed by the operator (services may not create them).
+    pub fn env_for(&self, binary: &str) -> anyhow::Result<Vec<(String, String)>> {
+        let user = match binary {
+            "newsflow-langid" => "langid",
+            "newsflow-dedup" => "dedup",
+            "newsflow-enrich" => "enrich",
+            "newsflow" => "pipeline",
+            other => bail!("no user of the secured config runs {other}"),
+        };
+        let file = |name: &str| self.dir.join(name).display().to_string();
+        Ok(vec![
+            ("NATS_USER".into(), user.into()),
+            ("NATS_PASSWORD".into(), self.passwords[user].clone()),
+            (
+                "NEWSFLOW__NATS__INBOX_PREFIX".into(),
+                format!("_INBOX_{user}"),
+            ),
+            ("NEWSFLOW__STREAMS__MANAGE".into(), "false".into()),
+            ("NATS_CA".into(), file("ca.pem")),
+            ("NATS_CERT".into(), file("client.pem")),
+            ("NATS_KEY".into(), file("client-key.pem")),
+            ("NEWSFLOW__NATS__TLS_REQUIRED".into(), "true".into()),
+        ])
+    }
+}
+
+/// `NEWSFLOW_<USER>_PASSWORD`, the variable auth.conf reads a password from.
+fn password_variable(user: &str) -> String {
+    format!("NEWSFLOW_{}_PASSWORD", user.to_uppercase())
+}
+
+/// A password for one run: the standard library's randomly keyed hasher
+/// is random enough for a server that lives as long as the bench, on
+/// loopback.
+fn random_password() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    (0..2)
+        .map(|_| {
+            let hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            format!("{:016x}", hasher.finish())
+        })
+        .collect()
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").context("finding a free loopback port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Writes the shipped secured config into `dir` with its commented `tls`
+/// block turned on for the certificates in `dir`, and its `auth.conf` with
+/// the bench's own user added: it publishes articles and watches the outputs.
+fn write_config(config: &Path, dir: &Path, bench_password: &str) -> anyhow::Result<()> {
+    let shipped =
+        std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
+    let mut in_tls = false;
+    let mut out = String::new();
+    for line in shipped.lines() {
+        in_tls |= line.starts_with("# tls {");
+        let line = if in_tls {
+            line.trim_start_matches('#')
+                .trim_start()
+                .replace("/etc/nats/tls", &dir.display().to_string())
+        } else {
+            line.to_string()
+        };
+        in_tls &= line != "}";
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if !out.contains("\ntls {") {
+        bail!("{} has no `# tls {{` block to turn on", config.display());
+    }
+    std::fs::write(dir.join("nats-server-secured.conf"), out)?;
+
+    let auth_path = config.with_file_name("auth.conf");
+    let auth = std::fs::read_to_string(&auth_path)
+        .with_context(|| format!("reading {}", auth_path.display()))?;
+    let outputs = [subjects::ENRICHED, subjects::DUPLICATES, subjects::DLQ]
+        .map(|s| format!("\"{s}\""))
+        .join(", ");
+    let bench_user = format!(
+        "  users = [\n    {{\n      user: bench\n      password: \"{bench_password}\"\n      permissions: {{\n        publish: {{ allow: [\"{}\", \"$JS.API.>\"] }}\n        subscribe: {{ allow: [{outputs}, \"_INBOX_bench.>\"] }}\n      }}\n    }}\n",
+        subjects::RAW
+    );
+    if !auth.contains("  users = [\n") {
+        bail!("{} has no `users = [` list", auth_path.display());
+    }
+    std::fs::write(
+        dir.join("auth.conf"),
+        auth.replacen("  users = [\n", &bench_user, 1),
+    )?;
+    Ok(())
+}
+
+/// Writes a CA and a server (127.0.0.1) and client certificate it signs
+/// into `dir`, with the openssl command line (as tests/e2e/nats_access.rs).
+fn make_ca(dir: &Path) -> anyhow::Result<()> {
+    let openssl = |args: &[&str]| -> anyhow::Result<()> {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .context("running openssl (apt-get install openssl)")?;
+        if !out.status.success() {
+            bail!(
+                "openssl {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    };
+    let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    let split = |command: &str| command.split(' ').map(str::to_string).collect::<Vec<_>>();
+    let run = |command: String| {
+        let args = split(&command);
+        openssl(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    run(format!(
+        "req -x509 {key} -keyout ca-key.pem -out ca.pem -days 1 -subj /CN=newsflow-bench-CA"
+    ))?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )?;
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n")?;
+    for name in ["server", "client"] {
+        run(format!(
+            "req {key} -keyout {name}-key.pem -out {name}.csr -subj /CN=newsflow-bench-{name}"
+        ))?;
+        run(format!(
+            "x509 -req -in {name}.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out {name}.pem -days 1 -extfile {name}.ext"
+        ))?;
+    }
+    Ok(())
+}
+
+/// Prints each deployment's throughput without and with auth and TLS, and
+/// the secured one as a share of the other.
+pub fn print_comparison(rows: &[(&str, f64, f64)], violations: usize) {
+    println!();
+    println!(
+        "with authentication, per-service permissions and TLS (same invocation; {violations} operations refused by the secured server):"
+    );
+    for (name, plain, secured) in rows {
+        println!(
+            "  {name:<9} {plain:>6.0} articles/s unsecured, {secured:>6.0} articles/s secured: {:.1} % of unsecured",
+            secured / plain * 100.0
+        );
+    }
+}
