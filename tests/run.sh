@@ -65,8 +65,9 @@ promtool check rules deploy/prometheus/alerts.yml
 promtool test rules deploy/prometheus/alerts_test.yml
 
 promtool check config deploy/compose/prometheus.yml >/dev/null
+promtool check config deploy/compose/prometheus-fused.yml >/dev/null
 if [ -n "$deploy_check" ]; then
-  say "deploy files: docker-compose config, kubernetes-validate, KEDA types (tests/deploy_check.py)"
+  say "deploy files: docker-compose config, kustomize, kubernetes-validate, KEDA types (tests/deploy_check.py)"
   "$deploy_check/python" tests/deploy_check.py "$deploy_check"
 else
   echo "docker-compose and kubernetes-validate could not be installed (PyPI unreachable?)" >&2

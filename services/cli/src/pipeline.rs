@@ -4,7 +4,8 @@
 //! The fused deployment for small installations and a box shared with its
 //! broker: one durable consumer (`pipeline` on `NEWS_RAW`) instead of three
 //! hops through `NEWS_DETECTED` and `NEWS_UNIQUE`. It runs the services'
-//! own processors (their `transform`, `finish`) inside the services' loop
+//! own code (langid's staging of a message, dedup's fingerprint and
+//! `finish`, enrich's `transform`) inside the services' loop
 //! (`newsflow_core::runtime`), so the guarantees are theirs: the input is
 //! acked only after every output's PubAck, outputs carry the same
 //! `Nats-Msg-Id`s as the separate stages give them (so a record is the
@@ -16,8 +17,11 @@
 //! The CPU work runs on the loop's blocking pool in two steps, each held to
 //! `consumer.time_limit_ms`: langid and dedup's fingerprint in `transform`,
 //! enrich in `complete`, after dedup's verdict came back from NATS in
-//! `finish`.
+//! `finish`. Langid's staged article reaches dedup as a value; enrich still
+//! reads dedup's output as the encoded message the separate dedup would
+//! publish (its transform takes bytes).
 
+use newsflow_core::contracts::StagedArticle;
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::subjects;
 use newsflow_dedup::DedupStage;
@@ -47,20 +51,9 @@ fn transform_in<P: Processor>(
         .map_err(|err| err.in_stage(stage.stage()))
 }
 
-/// `input` as the next stage would receive it from `subject`. The stream
-/// sequence stays the `NEWS_RAW` one: the stages take their ids from the
-/// article's own `source_seq`, never from their input's position.
-fn handed_on<'a>(input: &Incoming<'a>, payload: &'a [u8], subject: &'a str) -> Incoming<'a> {
-    Incoming {
-        payload,
-        subject,
-        ..*input
-    }
-}
-
 impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
     /// Dedup's article and fingerprint; the verdict needs NATS.
-    type Transformed = Vec<(newsflow_core::contracts::StagedArticle, Option<Fingerprint>)>;
+    type Transformed = (StagedArticle, Option<Fingerprint>);
 
     const COMPLETES: bool = true;
 
@@ -74,31 +67,24 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
         self.enrich.init_metrics();
     }
 
+    /// Langid's staged article goes to dedup as it is: encoding it for
+    /// dedup's transform to decode again is what the separate services pay
+    /// for their hop. Dedup's transform does nothing else to it (langid
+    /// already read the page), so only its fingerprint is taken.
     fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError> {
-        let detected = transform_in(&self.langid, input)?;
-        detected
-            .messages
-            .iter()
-            .map(|staged| {
-                transform_in(
-                    &self.dedup,
-                    handed_on(&input, &staged.payload, staged.subject),
-                )
-            })
-            .collect()
+        let staged = self
+            .langid
+            .stage_message(input)
+            .map_err(|rejection| rejection.in_stage(self.langid.stage()))?;
+        let fingerprint = self.dedup.fingerprint(&staged);
+        Ok((staged, fingerprint))
     }
 
     async fn finish(&self, transformed: Self::Transformed) -> Result<Processed, StageError> {
-        let mut messages = Vec::new();
-        for fingerprinted in transformed {
-            let processed = self
-                .dedup
-                .finish(fingerprinted)
-                .await
-                .map_err(|err| err.in_stage(self.dedup.stage()))?;
-            messages.extend(processed.messages);
-        }
-        Ok(messages.into())
+        self.dedup
+            .finish(transformed)
+            .await
+            .map_err(|err| err.in_stage(self.dedup.stage()))
     }
 
     fn complete(&self, processed: Processed) -> Result<Processed, StageError> {

@@ -236,16 +236,36 @@ pub fn decode_staged(payload: &[u8]) -> Result<StagedArticle, Rejection> {
 fn decode_json<T: DeserializeOwned>(payload: &[u8], what: &str) -> Result<T, Rejection> {
     // RFC 8259 lets a parser ignore a byte order mark; Windows tools write one.
     let payload = payload.strip_prefix(b"\xef\xbb\xbf").unwrap_or(payload);
-    if let Err(err) = std::str::from_utf8(payload) {
-        return Err(Rejection::new(
-            reject_code::INVALID_UTF8,
-            format!(
-                "payload is not valid UTF-8: invalid byte at offset {}",
-                err.valid_up_to()
-            ),
-        ));
+    let json = match std::str::from_utf8(payload) {
+        Ok(json) => json,
+        Err(err) => {
+            return Err(Rejection::new(
+                reject_code::INVALID_UTF8,
+                format!(
+                    "payload is not valid UTF-8: invalid byte at offset {}",
+                    err.valid_up_to()
+                ),
+            ));
+        }
+    };
+    // Read from the validated `str`, so serde_json does not check every
+    // string's UTF-8 once more. Valid messages, nearly all of them, are
+    // decoded without tracking the path: the tracker copies every field name
+    // into a new string. A message that fails is decoded again with it, for
+    // a reason that names the field.
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    if let Ok(value) = T::deserialize(&mut deserializer)
+        && deserializer.end().is_ok()
+    {
+        return Ok(value);
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(payload);
+    decode_json_tracked(json, what)
+}
+
+/// [`decode_json`] of a message known to fail, tracking the path to the
+/// field at fault.
+fn decode_json_tracked<T: DeserializeOwned>(json: &str, what: &str) -> Result<T, Rejection> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     let value = result.map_err(|err| {
         let path = err.path().to_string();

@@ -22,6 +22,14 @@
 //! * [`metrics`]: Prometheus metrics and the `/metrics` + `/healthz` endpoint.
 //! * [`service`]: what every stage binary does around its transform.
 //! * [`nats`], [`telemetry`], [`shutdown`]: connection, logs, signals.
+//!
+//! # Allocator
+//! Every binary that links this crate (the services, the CLI, their tests
+//! and benches) allocates with mimalloc instead of the C library's
+//! `malloc`: the stages allocate and free many small strings and vectors per
+//! article on several threads, and glibc's allocator took 28 % of all CPU
+//! samples in the benchmark's profile (README.md, "Benchmark"). Set here
+//! once, so no binary can be forgotten; a crate may only have one.
 
 pub mod chars;
 pub mod config;
@@ -39,6 +47,9 @@ pub mod text;
 pub mod topology;
 
 pub use chrono;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use contracts::PipelineStep;
 
