@@ -185,15 +185,17 @@ fn password_variable(user: &str) -> String {
 
 /// A password for one run: the standard library's randomly keyed hasher
 /// is random enough for a server that lives as long as the bench, on
-/// loopback.
+/// loopback. It starts with letters: nats-server reads a variable's value
+/// as a config value, and one starting with a digit as a number.
 fn random_password() -> String {
     use std::hash::{BuildHasher, Hasher};
-    (0..2)
+    let random: String = (0..2)
         .map(|_| {
             let hasher = std::collections::hash_map::RandomState::new().build_hasher();
             format!("{:016x}", hasher.finish())
         })
-        .collect()
+        .collect();
+    format!("pw{random}")
 }
 
 fn free_port() -> anyhow::Result<u16> {
