@@ -22,7 +22,6 @@ use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageErro
 use newsflow_core::subjects;
 use newsflow_dedup::DedupStage;
 use newsflow_dedup::log::VerdictLog;
-use newsflow_dedup::sketch::Fingerprint;
 use newsflow_dedup::texts::ArticleTexts;
 use newsflow_enrich::EnrichStage;
 use newsflow_langid::LangidStage;
@@ -60,7 +59,7 @@ fn handed_on<'a>(input: &Incoming<'a>, payload: &'a [u8], subject: &'a str) -> I
 
 impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
     /// Dedup's article and fingerprint; the verdict needs NATS.
-    type Transformed = Vec<(newsflow_core::contracts::StagedArticle, Option<Fingerprint>)>;
+    type Transformed = Vec<<DedupStage<L, T> as Processor>::Transformed>;
 
     const COMPLETES: bool = true;
 

@@ -66,13 +66,23 @@ fn fold_case_and_space(chars: impl Iterator<Item = char>, out: &mut String) {
 /// the table of [`crate::chars`]: `char::is_alphanumeric` searches the
 /// Unicode tables for every letter beyond ASCII.
 pub fn word_count(s: &str) -> usize {
-    count_words(s, crate::chars::is_alphanumeric)
+    count_words(s, crate::chars::is_alphanumeric, usize::MAX)
 }
 
-fn count_words(s: &str, is_alphanumeric: fn(char) -> bool) -> usize {
+/// Whether `s` has at least `n` words as [`word_count`] counts them,
+/// reading it only up to the `n`th.
+pub fn has_words(s: &str, n: usize) -> bool {
+    count_words(s, crate::chars::is_alphanumeric, n) >= n
+}
+
+/// Words of `s`, counted up to `limit`.
+fn count_words(s: &str, is_alphanumeric: fn(char) -> bool, limit: usize) -> usize {
     let mut count = 0;
     let mut in_word = false;
     for c in s.chars() {
+        if count >= limit {
+            break;
+        }
         if is_unspaced_script(c) {
             count += 1;
             in_word = false;
@@ -149,7 +159,7 @@ mod tests {
         for text in varied_texts() {
             assert_eq!(
                 word_count(&text),
-                count_words(&text, char::is_alphanumeric),
+                count_words(&text, char::is_alphanumeric, usize::MAX),
                 "{text}"
             );
         }
@@ -174,5 +184,15 @@ mod tests {
         assert_eq!(word_count("قال كلابر إن"), 3);
         assert_eq!(word_count("東京都"), 3);
         assert_eq!(word_count(""), 0);
+    }
+
+    #[test]
+    fn has_words_agrees_with_word_count() {
+        for text in varied_texts() {
+            let words = word_count(&text);
+            for n in [0, 1, words.saturating_sub(1), words, words + 1] {
+                assert_eq!(has_words(&text, n), words >= n, "{n} in {text:?}");
+            }
+        }
     }
 }
