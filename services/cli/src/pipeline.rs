@@ -21,12 +21,10 @@
 //! reads dedup's output as the encoded message the separate dedup would
 //! publish (its transform takes bytes).
 
-use newsflow_core::contracts::StagedArticle;
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::subjects;
 use newsflow_dedup::DedupStage;
 use newsflow_dedup::log::VerdictLog;
-use newsflow_dedup::sketch::Fingerprint;
 use newsflow_dedup::texts::ArticleTexts;
 use newsflow_enrich::EnrichStage;
 use newsflow_langid::LangidStage;
@@ -53,7 +51,7 @@ fn transform_in<P: Processor>(
 
 impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
     /// Dedup's article and fingerprint; the verdict needs NATS.
-    type Transformed = (StagedArticle, Option<Fingerprint>);
+    type Transformed = <DedupStage<L, T> as Processor>::Transformed;
 
     const COMPLETES: bool = true;
 
@@ -70,14 +68,14 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
     /// Langid's staged article goes to dedup as it is: encoding it for
     /// dedup's transform to decode again is what the separate services pay
     /// for their hop. Dedup's transform does nothing else to it (langid
-    /// already read the page), so only its fingerprint is taken.
+    /// already read the page), so only its fingerprint and words are taken.
     fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError> {
         let staged = self
             .langid
             .stage_message(input)
             .map_err(|rejection| rejection.in_stage(self.langid.stage()))?;
-        let fingerprint = self.dedup.fingerprint(&staged);
-        Ok((staged, fingerprint))
+        let prepared = self.dedup.prepare(&staged);
+        Ok((staged, prepared))
     }
 
     async fn finish(&self, transformed: Self::Transformed) -> Result<Processed, StageError> {

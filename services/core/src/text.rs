@@ -66,6 +66,17 @@ fn fold_case_and_space(chars: impl Iterator<Item = char>, out: &mut String) {
 /// the table of [`crate::chars`]: `char::is_alphanumeric` searches the
 /// Unicode tables for every letter beyond ASCII.
 pub fn word_count(s: &str) -> usize {
+    words_up_to(s, usize::MAX)
+}
+
+/// Whether `s` has at least `n` words as [`word_count`] counts them,
+/// reading it only up to the `n`th.
+pub fn has_words(s: &str, n: usize) -> bool {
+    words_up_to(s, n) >= n
+}
+
+/// Words of `s`, counted up to `limit`.
+fn words_up_to(s: &str, limit: usize) -> usize {
     // ASCII bytes, most of the text in Latin-script news, are classified
     // straight from the byte; only the others are decoded into a `char`.
     // Every stage counts the words of every article, so this is worth it.
@@ -74,6 +85,9 @@ pub fn word_count(s: &str) -> usize {
     let mut in_word = false;
     let mut at = 0;
     while let Some(&byte) = bytes.get(at) {
+        if count >= limit {
+            break;
+        }
         if byte.is_ascii() {
             at += 1;
             if byte.is_ascii_alphanumeric() {
@@ -206,5 +220,15 @@ mod tests {
         assert_eq!(word_count("قال كلابر إن"), 3);
         assert_eq!(word_count("東京都"), 3);
         assert_eq!(word_count(""), 0);
+    }
+
+    #[test]
+    fn has_words_agrees_with_word_count() {
+        for text in varied_texts() {
+            let words = word_count(&text);
+            for n in [0, 1, words.saturating_sub(1), words, words + 1] {
+                assert_eq!(has_words(&text, n), words >= n, "{n} in {text:?}");
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Prints the verifier's evidence for every labelled pair (eval/pairs.tsv):
-//! `cargo run -p newsflow-dedup --example pair_features -- [split]`.
+//! `cargo run -p newsflow-dedup --example pair_features -- [split]`, or for
+//! any two articles: `... -- ID_A ID_B`.
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -28,7 +29,16 @@ fn main() {
             );
         }
     }
-    let pairs = std::fs::read_to_string(root.join("eval/pairs.tsv")).unwrap();
+    let pairs = match std::env::args().nth(2) {
+        // Two ids: one unlabelled pair, in the columns of pairs.tsv.
+        Some(id_b) => format!("header\n-\t-\t{split}\t{id_b}\t-\t-\tany"),
+        None => std::fs::read_to_string(root.join("eval/pairs.tsv")).unwrap(),
+    };
+    let split = if std::env::args().nth(2).is_some() {
+        "all".to_string()
+    } else {
+        split
+    };
     for line in pairs.lines().skip(1) {
         let c: Vec<&str> = line.split('\t').collect();
         if split != "all" && c[6] != split {

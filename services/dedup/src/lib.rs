@@ -55,14 +55,16 @@ use newsflow_core::contracts::{
 use newsflow_core::html;
 use newsflow_core::intake::{IntakeLimits, decode_staged};
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
-use newsflow_core::text::word_count;
+use newsflow_core::text::has_words;
 use newsflow_core::{stamp, subjects};
 use serde::Deserialize;
+
+use std::sync::Arc;
 
 use index::{Applied, Candidate, IndexVerdict, Replaced};
 use log::VerdictLog;
 use sketch::{Fingerprint, Sketch};
-use texts::ArticleTexts;
+use texts::{ArticleTexts, KnownText};
 use verify::{Text, Verification};
 
 pub const STAGE: &str = "dedup";
@@ -74,6 +76,9 @@ pub const DEFAULT_THRESHOLD: f64 = 0.7;
 /// Default number of texts the in-memory index holds, for each of the exact
 /// and near lookups: a 7-day window of 1 million articles a day fits.
 pub const DEFAULT_CAPACITY: usize = 8_000_000;
+/// Default memory for the latest texts a replica keeps tokenized for the
+/// verifier ([`texts::RecentTexts`]), in MiB: about 15,000 news articles.
+pub const DEFAULT_TEXT_CACHE_MB: usize = 64;
 
 /// The `[dedup]` section of the configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -93,6 +98,10 @@ pub struct DedupSettings {
     /// (NAKed, redelivered). Covers a replica's tail catching up after a
     /// node loss.
     pub verdict_wait_ms: u64,
+    /// MiB of memory for the latest texts this replica decided or read,
+    /// kept tokenized so that a candidate among them is verified without
+    /// reading it from `NEWS_RAW` again (0 keeps none).
+    pub text_cache_mb: usize,
 }
 
 impl Default for DedupSettings {
@@ -102,6 +111,7 @@ impl Default for DedupSettings {
             threshold: DEFAULT_THRESHOLD,
             index_capacity: DEFAULT_CAPACITY,
             verdict_wait_ms: 30_000,
+            text_cache_mb: DEFAULT_TEXT_CACHE_MB,
         }
     }
 }
@@ -151,8 +161,7 @@ pub struct ReplacedHead {
     pub title: Option<String>,
 }
 
-fn passed_on(staged: &StagedArticle, verdict: &Verdict) -> Outgoing {
-    let mut staged = staged.clone();
+fn passed_on(mut staged: StagedArticle, verdict: &Verdict) -> Outgoing {
     let message_id = staged.message_id();
     staged.dedup = Some(DedupInfo {
         status: if *verdict == Verdict::Unchecked {
@@ -178,7 +187,7 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
     staged.pipeline.push(stamp(STAGE, VERSION));
     match verdict {
         Verdict::Unique { .. } | Verdict::Resend | Verdict::Unchecked => {
-            vec![passed_on(&staged, verdict)]
+            vec![passed_on(staged, verdict)]
         }
         Verdict::Original { replaced } => {
             let notice = DuplicateNotice {
@@ -197,7 +206,7 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
                 pipeline: vec![stamp(STAGE, VERSION)],
             };
             vec![
-                passed_on(&staged, verdict),
+                passed_on(staged, verdict),
                 Outgoing {
                     subject: subjects::DUPLICATES,
                     output: "duplicates",
@@ -251,6 +260,15 @@ const VERIFY_ROUNDS: usize = 8;
 /// Texts of other groups the template guard compares a candidate pair with.
 const TEMPLATE_WITNESSES: usize = 3;
 
+/// What the transform makes of an article with enough text: its
+/// fingerprint, and its text tokenized once for the verifier (for its own
+/// candidates, and for later articles that find it a candidate).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub fingerprint: Fingerprint,
+    pub text: Arc<KnownText>,
+}
+
 /// The candidate a text was found a copy of.
 struct Chosen {
     candidate: Candidate,
@@ -287,7 +305,7 @@ pub fn published_ms(staged: &StagedArticle) -> i64 {
 }
 
 /// One source: the same `source`, else the same host of `url`.
-fn same_source(a_source: Option<&str>, a_url: Option<&str>, b: &texts::StoredText) -> bool {
+fn same_source(a_source: Option<&str>, a_url: Option<&str>, b: &KnownText) -> bool {
     let host = |url: &str| {
         let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -305,21 +323,37 @@ fn same_source(a_source: Option<&str>, a_url: Option<&str>, b: &texts::StoredTex
 }
 
 impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
-    /// The article's fingerprint: CPU work on its text, no NATS. `None` for
-    /// a text too short to judge (`text.min_words`).
-    pub fn fingerprint(&self, staged: &StagedArticle) -> Option<Fingerprint> {
+    /// The article's fingerprint and its text for the verifier: CPU work on
+    /// its text, no NATS. `None` for a text too short to judge
+    /// (`text.min_words`).
+    pub fn prepare(&self, staged: &StagedArticle) -> Option<Prepared> {
         let body = staged.body();
-        if word_count(body) < self.limits.min_text_words {
+        if !has_words(body, self.limits.min_text_words) {
             return None;
         }
         let analysis = shingle::analyze(body);
-        Some(Fingerprint {
+        let fingerprint = Fingerprint {
             source_seq: staged.source_seq,
             published_ms: published_ms(staged),
             id: staged.id().to_string(),
             exact: analysis.exact,
             sketch: Sketch::of_shingles(&analysis.shingles),
             ..Fingerprint::default()
+        };
+        let title = staged
+            .article
+            .title
+            .as_deref()
+            .or(staged.page.as_ref().and_then(|p| p.title.as_deref()));
+        let text = KnownText {
+            text: Text::from_words(title, analysis.words),
+            title: title.map(str::to_string),
+            source: staged.article.source.clone(),
+            url: staged.article.url.clone(),
+        };
+        Some(Prepared {
+            fingerprint,
+            text: Arc::new(text),
         })
     }
 
@@ -328,43 +362,39 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     /// # Errors
     /// Transient errors of the fingerprint log or of reading candidates.
     pub async fn verdict(&self, staged: &StagedArticle) -> Result<Verdict, StageError> {
-        self.decide(staged, self.fingerprint(staged)).await
+        self.decide(staged, self.prepare(staged)).await
     }
 
-    /// The verdict for an article and its fingerprint: candidates from the
-    /// fingerprint log, verified on their texts, and the decision appended.
+    /// The verdict for an article, its fingerprint and text: candidates
+    /// from the fingerprint log, verified on their texts, and the decision
+    /// appended.
     ///
     /// # Errors
     /// Transient errors of the fingerprint log or of reading candidates.
     pub async fn decide(
         &self,
         staged: &StagedArticle,
-        fingerprint: Option<Fingerprint>,
+        prepared: Option<Prepared>,
     ) -> Result<Verdict, StageError> {
-        let Some(mut fingerprint) = fingerprint else {
+        let Some(Prepared {
+            mut fingerprint,
+            text,
+        }) = prepared
+        else {
             return Ok(Verdict::Unchecked);
         };
-        let body = staged.body();
-        let title = staged
-            .article
-            .title
-            .as_deref()
-            .or(staged.page.as_ref().and_then(|p| p.title.as_deref()));
-        // Read only when there is a candidate: most articles have none.
-        let mut text: Option<Text> = None;
+        // Kept before the record is appended: from then on, articles
+        // deciding at the same time may find it a candidate.
+        self.texts.remember(staged.source_seq, &text);
         for _ in 0..VERIFY_ROUNDS {
             let lookup = self.log.lookup(fingerprint.exact, &fingerprint.sketch);
-            let chosen = if lookup.exact_held || lookup.candidates.is_empty() {
-                None
-            } else {
-                let text = text.get_or_insert_with(|| Text::new(title, body));
-                if text.judgeable() {
-                    self.verify_candidates(staged, text, &lookup.candidates)
-                        .await?
-                } else {
+            let chosen =
+                if lookup.exact_held || lookup.candidates.is_empty() || !text.text.judgeable() {
                     None
-                }
-            };
+                } else {
+                    self.verify_candidates(staged, &text.text, &lookup.candidates)
+                        .await?
+                };
             fingerprint.decided_at = lookup.applied;
             fingerprint.link = chosen.as_ref().map_or(0, |c| c.candidate.seq);
             fingerprint.link_similarity = chosen.as_ref().map_or(0, |c| {
@@ -418,23 +448,20 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 StageError::transient_caused("candidates", "reading a candidate's text", err)
             })?;
             match stored {
-                Some(stored) => {
-                    let candidate_text = Text::new(stored.title.as_deref(), &stored.body);
-                    read.push((candidate, candidate_text, stored));
-                }
+                Some(stored) => read.push((candidate, stored)),
                 None => metrics::verification("unreadable"),
             }
         }
         metrics::verify_observe("read", started);
         let started = std::time::Instant::now();
         let mut best: Option<Chosen> = None;
-        for (candidate, candidate_text, stored) in &read {
+        for (candidate, stored) in &read {
             // The most similar texts of other groups: three are enough to
             // tell a template, and keep the cost linear in the candidates.
             let others: Vec<&Text> = read
                 .iter()
-                .filter(|(other, ..)| other.group != candidate.group)
-                .map(|(_, t, _)| t)
+                .filter(|(other, _)| other.group != candidate.group)
+                .map(|(_, t)| &t.text)
                 .take(TEMPLATE_WITNESSES)
                 .collect();
             let same = same_source(
@@ -442,7 +469,7 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 staged.article.url.as_deref(),
                 stored,
             );
-            let mut verification = verify::verify(text, candidate_text, &others, same);
+            let mut verification = verify::verify(text, &stored.text, &others, same);
             metrics::verification(if verification.copy {
                 "copy"
             } else {
@@ -512,9 +539,9 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                     similarity,
                     threshold: threshold_for(method),
                     evidence: evidence_for(method),
-                    url: stored.url,
-                    source: stored.source,
-                    title: stored.title,
+                    url: stored.url.clone(),
+                    source: stored.source.clone(),
+                    title: stored.title.clone(),
                 },
             });
         }
@@ -539,7 +566,7 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
 impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
     /// The article and its fingerprint; the verdict needs the fingerprint
     /// log and the candidates' texts.
-    type Transformed = (StagedArticle, Option<Fingerprint>);
+    type Transformed = (StagedArticle, Option<Prepared>);
 
     fn stage(&self) -> &'static str {
         STAGE
@@ -552,15 +579,12 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
     fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError> {
         let mut staged = decode_staged(input.payload)?;
         html::attach_page(&mut staged, &self.limits.html);
-        let fingerprint = self.fingerprint(&staged);
-        Ok((staged, fingerprint))
+        let prepared = self.prepare(&staged);
+        Ok((staged, prepared))
     }
 
-    async fn finish(
-        &self,
-        (staged, fingerprint): Self::Transformed,
-    ) -> Result<Processed, StageError> {
-        let verdict = self.decide(&staged, fingerprint).await?;
+    async fn finish(&self, (staged, prepared): Self::Transformed) -> Result<Processed, StageError> {
+        let verdict = self.decide(&staged, prepared).await?;
         match &verdict {
             Verdict::Unique { redelivered: false } => metrics::verdict("unique"),
             Verdict::Unique { redelivered: true } => metrics::verdict("redelivered"),
@@ -828,7 +852,7 @@ mod tests {
         // Two captions of one photo, a word apart: 20 words, under verify::MIN_WORDS.
         let caption = "The governor speaks to reporters outside the central bank in the capital \
             on Tuesday after the board raised its main rate";
-        assert!(word_count(caption) < verify::MIN_WORDS);
+        assert!(newsflow_core::text::word_count(caption) < verify::MIN_WORDS);
         decide(&stage, &staged("a", 1, caption)).await;
         let edited = caption.replace("Tuesday", "Wednesday");
         assert_eq!(

@@ -21,6 +21,7 @@ struct DedupMetrics {
     stream_bytes: IntGauge,
     verifications: IntCounterVec,
     verify_seconds: HistogramVec,
+    text_reads: IntCounterVec,
     events: IntCounterVec,
 }
 
@@ -47,6 +48,9 @@ fn get() -> &'static DedupMetrics {
         }
         for outcome in ["copy", "different", "unreadable"] {
             metrics.verifications.with_label_values(&[outcome]);
+        }
+        for from in ["kept", "stream"] {
+            metrics.text_reads.with_label_values(&[from]);
         }
         for step in ["read", "compare"] {
             metrics.verify_seconds.with_label_values(&[step]);
@@ -125,6 +129,11 @@ fn new_metrics() -> DedupMetrics {
             &["step"],
             DURATION_BUCKETS,
         ),
+        text_reads: counter_vec(
+            "newsflow_dedup_candidate_texts_total",
+            "Candidates' texts the verifier got: kept (this replica still held the text, tokenized) or stream (read from NEWS_RAW).",
+            &["from"],
+        ),
         events: counter_vec(
             "newsflow_dedup_events_total",
             "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery; tail_resubscribed: this replica's subscription to the fingerprint stream fell silent while records were awaited (its server lost) and was made again.",
@@ -197,6 +206,10 @@ pub fn verify_observe(step: &str, started: Instant) {
         .verify_seconds
         .with_label_values(&[step])
         .observe(started.elapsed().as_secs_f64());
+}
+
+pub fn text_read(from: &str) {
+    get().text_reads.with_label_values(&[from]).inc();
 }
 
 pub fn event(event: &str) {

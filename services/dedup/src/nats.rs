@@ -1,5 +1,6 @@
 //! The dedup stage as a service builds it: its index rebuilt from
-//! `DEDUP_FINGERPRINTS` and the candidates' texts read from `NEWS_RAW`.
+//! `DEDUP_FINGERPRINTS` and the candidates' texts read from `NEWS_RAW`
+//! (unless this replica still keeps them).
 //! Shared by `newsflow-dedup` and the fused pipeline (`newsflow pipeline`),
 //! so replicas of both read and append the same fingerprint stream.
 
@@ -11,7 +12,7 @@ use newsflow_core::{subjects, topology};
 
 use crate::index::{DupIndex, IndexSettings};
 use crate::log::NatsLog;
-use crate::texts::NatsTexts;
+use crate::texts::{NatsTexts, RecentTexts};
 use crate::{DedupSettings, DedupStage};
 
 /// Creates (or, when `streams.manage` is off, waits for) the fingerprint
@@ -29,7 +30,7 @@ pub async fn connect(
     dedup: &DedupSettings,
     limits: IntakeLimits,
     append_retry: std::time::Duration,
-) -> anyhow::Result<DedupStage<NatsLog, NatsTexts>> {
+) -> anyhow::Result<DedupStage<NatsLog, RecentTexts<NatsTexts>>> {
     if streams.manage {
         topology::ensure_dedup_fingerprints(js, streams)
             .await
@@ -64,10 +65,13 @@ pub async fn connect(
         .context("opening NEWS_RAW, where candidates' texts are read")?;
     Ok(DedupStage {
         log,
-        texts: NatsTexts {
-            stream: raw,
-            html: limits.html,
-        },
+        texts: RecentTexts::new(
+            NatsTexts {
+                stream: raw,
+                html: limits.html,
+            },
+            dedup.text_cache_mb.saturating_mul(1 << 20),
+        ),
         threshold: dedup.threshold,
         limits,
     })

@@ -47,9 +47,13 @@ fn normalize_char(c: char, mut emit: impl FnMut(char)) {
     }
     let plain_arabic = matches!(c as u32, 0x0627..=0x063A | 0x0641..=0x064A);
     if plain_arabic {
-        if let Some(c) = fold(c) {
-            emit(c);
-        }
+        // No marks, digits or decompositions here: only the two folds of
+        // `fold` that apply to these letters.
+        emit(match c {
+            'ى' => 'ي',
+            'ة' => 'ه',
+            _ => c,
+        });
         return;
     }
     unicode_normalization::char::decompose_compatible(c, |d| {
@@ -103,15 +107,10 @@ fn is_word_char(c: char) -> bool {
     matches!(c as u32, 0x0621..=0x063A | 0x0641..=0x064A) || c.is_alphanumeric()
 }
 
-/// Hashes of the normalized word tokens of one line.
-fn line_tokens(line: &str, out: &mut Vec<u64>) {
-    for_each_word(line, |hash, _| out.push(hash));
-}
-
 /// Calls `emit` with the hash of each normalized word of one line and
 /// whether the word is a number (only digits once folded).
 pub(crate) fn for_each_word(line: &str, mut emit: impl FnMut(u64, bool)) {
-    let mut word = String::new();
+    let mut word = String::with_capacity(64);
     let mut flush = |word: &mut String| {
         if !word.is_empty() {
             emit(
@@ -121,20 +120,18 @@ pub(crate) fn for_each_word(line: &str, mut emit: impl FnMut(u64, bool)) {
             word.clear();
         }
     };
-    let mut folded = Vec::with_capacity(line.len());
     for c in line.chars() {
-        normalize_char(c, |n| folded.push(n));
-    }
-    for c in folded {
-        if is_unspaced(c) {
-            flush(&mut word);
-            word.push(c);
-            flush(&mut word);
-        } else if is_word_char(c) {
-            word.push(c);
-        } else {
-            flush(&mut word);
-        }
+        normalize_char(c, |c| {
+            if is_unspaced(c) {
+                flush(&mut word);
+                word.push(c);
+                flush(&mut word);
+            } else if is_word_char(c) {
+                word.push(c);
+            } else {
+                flush(&mut word);
+            }
+        });
     }
     flush(&mut word);
 }
@@ -146,9 +143,63 @@ pub(crate) fn is_furniture(line: &str) -> bool {
         || line.contains("https://")
         || line.contains("www.")
         || line.contains('©')
-        || line
-            .split_whitespace()
-            .any(|w| w.contains('@') && w.contains('.') && !w.starts_with('@') && !w.ends_with('@'))
+        || (line.contains('@')
+            && line.split_whitespace().any(|w| {
+                w.contains('@') && w.contains('.') && !w.starts_with('@') && !w.ends_with('@')
+            }))
+}
+
+/// The normalized words of a text, as the sketch and the verifier read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words {
+    /// Hash of every normalized word in order, furniture lines included.
+    pub all: Vec<u64>,
+    /// The words compared, in order: furniture lines (shorter than
+    /// `MIN_LINE_WORDS` words, links, addresses, copyright) left out,
+    /// unless that leaves less than half of the text.
+    pub compared: Vec<u64>,
+    /// The numbers among the compared words (digits of every script folded).
+    pub numbers: Vec<u64>,
+}
+
+/// Normalizes and tokenizes a text once, for the exact key, the shingles
+/// and the verifier alike.
+pub fn words(text: &str) -> Words {
+    // About one word in six bytes of news text (fewer in Arabic).
+    let mut all = Vec::with_capacity(text.len() / 6);
+    let mut kept = Vec::with_capacity(text.len() / 6);
+    let mut all_numbers = Vec::new();
+    let mut kept_numbers = Vec::new();
+    let mut line = Vec::new();
+    for text_line in text.lines() {
+        line.clear();
+        for_each_word(text_line, |hash, numeric| line.push((hash, numeric)));
+        let keep = line.len() >= MIN_LINE_WORDS && !is_furniture(text_line);
+        for &(hash, numeric) in &line {
+            all.push(hash);
+            if numeric {
+                all_numbers.push(hash);
+            }
+            if keep {
+                kept.push(hash);
+                if numeric {
+                    kept_numbers.push(hash);
+                }
+            }
+        }
+    }
+    // A short text made only of short lines is all furniture by the rule
+    // above; then its words are all there is to compare.
+    let (compared, numbers) = if kept.len() < all.len() / 2 {
+        (all.clone(), all_numbers)
+    } else {
+        (kept, kept_numbers)
+    };
+    Words {
+        all,
+        compared,
+        numbers,
+    }
 }
 
 /// What the stage compares of a text.
@@ -160,27 +211,20 @@ pub struct Analysis {
     pub exact: u64,
     /// The distinct shingle hashes, sorted (see [`shingles`]).
     pub shingles: Vec<u64>,
+    /// The words the shingles are made of, kept for the verifier
+    /// ([`crate::verify::Text::from_words`]) so a text is tokenized once.
+    pub words: Words,
 }
 
 /// Normalizes and tokenizes a text once, for both the exact key and the shingles.
 pub fn analyze(text: &str) -> Analysis {
-    let mut all = Vec::new();
-    let mut kept = Vec::new();
-    let mut line_buf = Vec::new();
-    for line in text.lines() {
-        line_buf.clear();
-        line_tokens(line, &mut line_buf);
-        all.extend_from_slice(&line_buf);
-        if line_buf.len() >= MIN_LINE_WORDS && !is_furniture(line) {
-            kept.extend_from_slice(&line_buf);
-        }
-    }
+    let words = words(text);
     let mut hasher = blake3::Hasher::new();
-    if all.is_empty() {
+    if words.all.is_empty() {
         // No words at all (symbols, emoji): the text itself tells copies apart.
         hasher.update(newsflow_core::text::normalize_for_identity(text).as_bytes());
     }
-    for token in &all {
+    for token in &words.all {
         hasher.update(&token.to_le_bytes());
     }
     // 64 bits: among the 7 million texts of a week at a million a day, the
@@ -190,23 +234,21 @@ pub fn analyze(text: &str) -> Analysis {
             .try_into()
             .expect("8 bytes"),
     );
-    // A short text made only of short lines is all furniture by the rule
-    // above; then its words are all there is to compare.
-    let tokens = if kept.len() < all.len() / 2 {
-        all
-    } else {
-        kept
-    };
+    let tokens = &words.compared;
     let mut shingles: Vec<u64> = if tokens.is_empty() {
         Vec::new()
     } else if tokens.len() < SHINGLE_WORDS {
-        vec![combine(&tokens)]
+        vec![combine(tokens)]
     } else {
         tokens.windows(SHINGLE_WORDS).map(combine).collect()
     };
     shingles.sort_unstable();
     shingles.dedup();
-    Analysis { exact, shingles }
+    Analysis {
+        exact,
+        shingles,
+        words,
+    }
 }
 
 /// The distinct shingle hashes of a text, sorted: every run of
@@ -229,7 +271,7 @@ mod tests {
 
     fn words(text: &str) -> Vec<u64> {
         let mut out = Vec::new();
-        line_tokens(text, &mut out);
+        for_each_word(text, |hash, _| out.push(hash));
         out
     }
 
@@ -242,6 +284,20 @@ mod tests {
         );
         assert_eq!(words("آمن ٱلله"), words("امن الله"));
         assert_eq!(words("مُؤتَمَر"), words("موتمر"));
+    }
+
+    #[test]
+    fn the_plain_arabic_letters_fold_as_every_other_character() {
+        for c in (0x0627..=0x063A)
+            .chain(0x0641..=0x064A)
+            .filter_map(char::from_u32)
+        {
+            let mut fast = Vec::new();
+            normalize_char(c, |n| fast.push(n));
+            let mut slow = Vec::new();
+            unicode_normalization::char::decompose_compatible(c, |d| slow.extend(fold(d)));
+            assert_eq!(fast, slow, "{c}");
+        }
     }
 
     #[test]

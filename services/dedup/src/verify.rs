@@ -26,7 +26,7 @@
 use newsflow_core::contracts::DuplicateEvidence;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::shingle::{MIN_LINE_WORDS, for_each_word, is_furniture};
+use crate::shingle::{self, Words, for_each_word};
 
 /// Words in a seed of the alignment: a run shorter than this is not counted.
 pub const SEED_WORDS: usize = 4;
@@ -85,34 +85,16 @@ fn weekday_hashes() -> &'static FxHashMap<u64, u8> {
 impl Text {
     /// Reads a title and a body with the normalization of [`crate::shingle`].
     pub fn new(title: Option<&str>, body: &str) -> Self {
-        let mut all = Vec::new();
-        let mut kept = Vec::new();
-        let mut all_numbers = FxHashSet::default();
-        let mut kept_numbers = FxHashSet::default();
-        let mut line_words = Vec::new();
-        for line in body.lines() {
-            line_words.clear();
-            for_each_word(line, |hash, numeric| line_words.push((hash, numeric)));
-            let keep = line_words.len() >= MIN_LINE_WORDS && !is_furniture(line);
-            for &(hash, numeric) in &line_words {
-                all.push(hash);
-                if numeric {
-                    all_numbers.insert(hash);
-                }
-                if keep {
-                    kept.push(hash);
-                    if numeric {
-                        kept_numbers.insert(hash);
-                    }
-                }
-            }
-        }
-        // As for shingles: a text of short lines only is all there is.
-        let (words, numbers) = if kept.len() < all.len() / 2 {
-            (all, all_numbers)
-        } else {
-            (kept, kept_numbers)
-        };
+        Self::from_words(title, shingle::words(body))
+    }
+
+    /// The text of a body already tokenized (for its fingerprint), and its title.
+    pub fn from_words(title: Option<&str>, body: Words) -> Self {
+        let Words {
+            compared: words,
+            numbers,
+            ..
+        } = body;
         let weekdays = weekday_hashes();
         let days = words
             .iter()
@@ -128,10 +110,18 @@ impl Text {
         }
         Self {
             words,
-            numbers,
+            numbers: numbers.into_iter().collect(),
             title: title_words,
             days,
         }
+    }
+
+    /// Bytes the text takes in memory, roughly (for caches of texts).
+    pub fn heap_bytes(&self) -> usize {
+        // A hash set takes about twice its entries' size.
+        std::mem::size_of::<Self>()
+            + self.words.capacity() * 8
+            + (self.numbers.capacity() + self.title.capacity()) * 16
     }
 
     /// Words compared (furniture lines left out).
