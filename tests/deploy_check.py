@@ -260,13 +260,17 @@ def check_k8s_fused():
     """Builds the overlay with kustomize itself and checks what it makes."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        problem("kubectl is not installed: deploy/k8s-fused cannot be built (`kubectl kustomize`)")
-        return set()
-    out = subprocess.run([kubectl, "kustomize", K8S_FUSED], capture_output=True, text=True)
-    if out.returncode != 0:
-        problem(f"kubectl kustomize refused deploy/k8s-fused: {out.stderr.strip()[:2000]}")
-        return set()
-    resources = [("deploy/k8s-fused", d) for d in yaml.safe_load_all(out.stdout) if d]
+        # Not on every machine (nor installable from the registries here):
+        # the overlay's few features are built the same way below.
+        print("kubectl is not installed: deploy/k8s-fused built by this script's own kustomize subset")
+        built = [d for d in kustomize_subset(K8S_FUSED) if d]
+    else:
+        out = subprocess.run([kubectl, "kustomize", K8S_FUSED], capture_output=True, text=True)
+        if out.returncode != 0:
+            problem(f"kubectl kustomize refused deploy/k8s-fused: {out.stderr.strip()[:2000]}")
+            return set()
+        built = [d for d in yaml.safe_load_all(out.stdout) if d]
+    resources = [("deploy/k8s-fused", d) for d in built]
     deployments = check_resources("deploy/k8s-fused", resources, FUSED_CONSUMERS)
     for stage in sorted(set(STAGE_CONSUMERS) & deployments):
         problem(f"deploy/k8s-fused still runs {stage}: both deployments would process every article")
@@ -276,6 +280,51 @@ def check_k8s_fused():
             if (kind, stage) in names:
                 problem(f"deploy/k8s-fused keeps the {kind} of {stage}, which it does not run")
     return deployments
+
+
+def kustomize_subset(folder):
+    """The resources `kubectl kustomize folder` makes, for the features our
+    kustomizations use: `resources` (files and folders), `namespace`, `images`
+    (new name or tag) and `patches` that delete by kind and name patterns.
+    Anything else is a problem."""
+    with open(os.path.join(folder, "kustomization.yaml"), encoding="utf-8") as f:
+        spec = yaml.safe_load(f)
+    known = {"apiVersion", "kind", "resources", "namespace", "images", "patches"}
+    for key in sorted(set(spec) - known):
+        problem(f"{folder}/kustomization.yaml: `{key}` needs kubectl kustomize to be checked")
+    out = []
+    for entry in spec.get("resources", []):
+        path = os.path.normpath(os.path.join(folder, entry))
+        if os.path.isdir(path):
+            out.extend(kustomize_subset(path))
+        else:
+            with open(path, encoding="utf-8") as f:
+                out.extend(d for d in yaml.safe_load_all(f) if d)
+    for document in out:
+        if spec.get("namespace") and document["kind"] != "Namespace":
+            document.setdefault("metadata", {})["namespace"] = spec["namespace"]
+    for image in spec.get("images", []):
+        for document in out:
+            pod = document.get("spec", {}).get("template", {}).get("spec", {})
+            if document["kind"] == "CronJob":
+                pod = document["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            for container in pod.get("containers", []) + pod.get("initContainers", []):
+                name, _, tag = container.get("image", "").partition(":")
+                if name == image["name"]:
+                    new_tag = image.get("newTag", tag)
+                    container["image"] = image.get("newName", name) + (":" + new_tag if new_tag else "")
+    for patch in spec.get("patches", []):
+        body = yaml.safe_load(patch.get("patch", "")) or {}
+        target = patch.get("target", {})
+        if body.get("$patch") != "delete" or set(target) - {"kind", "name"}:
+            problem(f"{folder}: a patch other than a delete by kind and name needs kubectl kustomize")
+            continue
+        out = [
+            d for d in out
+            if not (re.fullmatch(target.get("kind", ".*"), d["kind"])
+                    and re.fullmatch(target.get("name", ".*"), d["metadata"]["name"]))
+        ]
+    return out
 
 
 def check_resources(where, resources, consumers):
