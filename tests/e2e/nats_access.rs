@@ -1122,24 +1122,10 @@ async fn the_fused_pipeline_runs_as_its_own_user() {
     let secured = Secured::start_set_up();
     let fused = secured.run_as("pipeline", "newsflow", &["pipeline"], &[]);
     let crawler = secured.js("crawler").await;
-    publish(
-        &crawler,
-        subjects::RAW,
-        "fused-1",
-        json!({"id": "fused-1", "text": STORY})
-            .to_string()
-            .into_bytes(),
-    )
-    .await;
-    publish(
-        &crawler,
-        subjects::RAW,
-        "fused-2",
-        json!({"id": "fused-2", "text": STORY})
-            .to_string()
-            .into_bytes(),
-    )
-    .await;
+    for id in ["fused-1", "fused-2"] {
+        let article = json!({"id": id, "text": STORY}).to_string().into_bytes();
+        publish(&crawler, subjects::RAW, id, article).await;
+    }
     let operator = secured.js("operator").await;
     wait_for_outcomes(&operator, 2, Duration::from_secs(30)).await;
     let outcomes = Outcomes::read(&operator).await;

@@ -270,16 +270,22 @@ async fn stream_messages(js: &jetstream::Context, subject: &str) -> Vec<Received
     collect(js, subject, usize::MAX, Duration::from_secs(1)).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_publish_failing_for_a_moment_is_retried_in_place_without_a_redelivery() {
-    let (_nats, js) = setup().await;
-    // No stream holds the output subject for a moment (as while a stream
-    // elects its leader): the publish is retried in place.
+/// One input published while no stream holds the output subject, and a
+/// processor that forwards it.
+async fn one_input_without_output_stream() -> (NatsServer, jetstream::Context, Fake) {
+    let (nats, js) = setup().await;
     js.delete_stream(OUT_STREAM)
         .await
         .expect("delete output stream");
     publish_inputs(&js, 1).await;
-    let fake = Fake::new(Behaviour::Forward);
+    (nats, js, Fake::new(Behaviour::Forward))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_failing_for_a_moment_is_retried_in_place_without_a_redelivery() {
+    // No stream holds the output subject for a moment (as while a stream
+    // elects its leader): the publish is retried in place.
+    let (_nats, js, fake) = one_input_without_output_stream().await;
     let running = start(&js, settings(4), fake.clone());
     assert!(
         wait_seen(&fake, Duration::from_secs(10), |s| !s.is_empty()).await,
@@ -296,13 +302,8 @@ async fn a_publish_failing_for_a_moment_is_retried_in_place_without_a_redelivery
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_input_is_acked_only_after_its_output_is_stored() {
-    let (_nats, js) = setup().await;
     // No stream holds the output subject yet: every publish fails.
-    js.delete_stream(OUT_STREAM)
-        .await
-        .expect("delete output stream");
-    publish_inputs(&js, 1).await;
-    let fake = Fake::new(Behaviour::Forward);
+    let (_nats, js, fake) = one_input_without_output_stream().await;
     let patient = ConsumerSettings {
         max_deliver: 1000,
         retry_max_delay_ms: 300,
