@@ -800,32 +800,53 @@ async fn publish_all<P: Processor>(
     .await
 }
 
-/// Runs `attempt` until it succeeds or fails for good, retrying an error
-/// `retriable` names (the `error_type` label) with back-off from 50 ms to
-/// 2 s for up to `publish_retry_ms`, while the message stays in progress.
+/// [`retry_with_backoff`] for up to `publish_retry_ms`, counting each retry
+/// of an error `retriable` names (the `error_type` label).
 async fn retry_in_place<P: Processor, T, E, Attempt>(
     shared: &Shared<P>,
-    mut attempt: impl FnMut() -> Attempt,
+    attempt: impl FnMut() -> Attempt,
     retriable: impl Fn(&E) -> Option<&'static str>,
 ) -> Result<T, E>
 where
     Attempt: Future<Output = Result<T, E>>,
     E: std::error::Error + 'static,
 {
-    let deadline = Instant::now() + shared.settings.publish_retry();
+    let stage = shared.processor.stage();
+    retry_with_backoff(shared.settings.publish_retry(), attempt, |err: &E, pause| {
+        let Some(kind) = retriable(err) else {
+            return false;
+        };
+        pipeline()
+            .publish_retries
+            .with_label_values(&[stage, kind])
+            .inc();
+        debug!(stage, error_type = kind, error = %chain(err), retry_in_ms = pause.as_millis() as u64, "publish failed; retrying in place");
+        true
+    })
+    .await
+}
+
+/// Runs `attempt` until it succeeds, fails with an error `retry` declines
+/// (it is told the error and the pause before the next attempt), or `budget`
+/// is spent; pauses double from 50 ms to 2 s. For NATS operations that fail
+/// for a moment (no responders, a stream electing its leader) while the
+/// message they serve stays in progress.
+pub async fn retry_with_backoff<T, E, Attempt>(
+    budget: Duration,
+    mut attempt: impl FnMut() -> Attempt,
+    mut retry: impl FnMut(&E, Duration) -> bool,
+) -> Result<T, E>
+where
+    Attempt: Future<Output = Result<T, E>>,
+{
+    let deadline = Instant::now() + budget;
     let mut pause = Duration::from_millis(50);
     loop {
         match attempt().await {
             Err(err) if Instant::now() + pause < deadline => {
-                let Some(kind) = retriable(&err) else {
+                if !retry(&err, pause) {
                     return Err(err);
-                };
-                let stage = shared.processor.stage();
-                pipeline()
-                    .publish_retries
-                    .with_label_values(&[stage, kind])
-                    .inc();
-                debug!(stage, error_type = kind, error = %chain(&err), retry_in_ms = pause.as_millis() as u64, "publish failed; retrying in place");
+                }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }

@@ -226,29 +226,29 @@ impl VerdictLog for NatsLog {
         // progress and a cluster hiccup costs it no delivery. An append
         // stored twice is harmless: the log keeps the first verdict of an
         // article (a redelivery appends again too).
-        let deadline = Instant::now() + self.append_retry;
-        let mut pause = Duration::from_millis(50);
         let encoded: bytes::Bytes = fingerprint.encode().into();
-        let ack = loop {
-            let started = Instant::now();
-            let ack = match self
-                .js
-                .publish(subjects::DEDUP_FINGERPRINTS, encoded.clone())
-                .await
-            {
-                Ok(ack) => ack.await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            metrics::log_observe("append", started, ack.is_ok());
-            match ack {
-                Err(_) if Instant::now() + pause < deadline => {
-                    metrics::event("append_retried");
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(2));
-                }
-                ack => break ack.map_err(|e| err("append", e))?,
-            }
-        };
+        let ack = newsflow_core::runtime::retry_with_backoff(
+            self.append_retry,
+            || async {
+                let started = Instant::now();
+                let ack = match self
+                    .js
+                    .publish(subjects::DEDUP_FINGERPRINTS, encoded.clone())
+                    .await
+                {
+                    Ok(ack) => ack.await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                metrics::log_observe("append", started, ack.is_ok());
+                ack
+            },
+            |_, _| {
+                metrics::event("append_retried");
+                true
+            },
+        )
+        .await
+        .map_err(|e| err("append", e))?;
 
         self.shared
             .awaited
