@@ -392,7 +392,9 @@ pub fn numbers_in(text: &str, folded: &Folded, lang: Option<&str>) -> Vec<Number
         // The phrase runs from a hedge or casualty verb to the unit or casualty word.
         let mut phrase_end = whole.end();
         if percent {
-            phrase_end = whole.end() + after.find(['%', '٪']).unwrap_or(0) + '%'.len_utf8();
+            // The Arabic percent sign `٪` is two bytes.
+            let sign = after.char_indices().find(|(_, c)| matches!(c, '%' | '٪'));
+            phrase_end = whole.end() + sign.map_or(0, |(i, c)| i + c.len_utf8());
         }
         if let Some(i) = unit_index.filter(|_| unit.is_some()) {
             phrase_end = whole.end() + word_end(after, i + 1);
@@ -861,5 +863,14 @@ mod tests {
         );
         let n = found("soit 12,5% des voix");
         assert_eq!((n[0].0, n[0].2.as_deref()), (12.5, Some("%")));
+        // A real Arabic article's `٪` (two bytes) once cut the phrase
+        // inside the sign and panicked.
+        let n = found("ارتفعت النسبة إلى 40٪ من السكان");
+        assert_eq!(
+            (n[0].0, n[0].2.as_deref(), n[0].4.as_str()),
+            (40.0, Some("%"), "40٪")
+        );
+        let n = found("ارتفعت النسبة إلى 40 ٪ من السكان");
+        assert_eq!(n[0].4.as_str(), "40 ٪");
     }
 }
