@@ -19,10 +19,24 @@ use newsflow_core::contracts::{Article, Language, STAGED_SCHEMA_VERSION, StagedA
 fn staged(text: String, iso: &str, i: usize) -> StagedArticle {
     let (code, script) = match iso {
         "ar" => ("ara", "Arabic"),
-        "fr" => ("fra", "Latin"),
         "de" => ("deu", "Latin"),
         "es" => ("spa", "Latin"),
+        "fa" => ("pes", "Arabic"),
+        "fr" => ("fra", "Latin"),
+        "he" => ("heb", "Hebrew"),
+        "hi" => ("hin", "Devanagari"),
+        "id" => ("ind", "Latin"),
+        "it" => ("ita", "Latin"),
+        "ja" => ("jpn", "Katakana"),
+        "ko" => ("kor", "Hangul"),
+        "nl" => ("nld", "Latin"),
+        "pl" => ("pol", "Latin"),
+        "pt" => ("por", "Latin"),
         "ru" => ("rus", "Cyrillic"),
+        "tr" => ("tur", "Latin"),
+        "uk" => ("ukr", "Cyrillic"),
+        "ur" => ("urd", "Arabic"),
+        "zh" => ("cmn", "Mandarin"),
         _ => ("eng", "Latin"),
     };
     StagedArticle {

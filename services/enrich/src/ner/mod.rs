@@ -81,13 +81,10 @@ pub fn names(text: &str, sentences: &[Range<usize>], model: &Model) -> Vec<Name>
     let tokenized: Vec<Vec<tokens::Token>> = sentences
         .iter()
         .map(|range| {
-            tokens::tokenize(&text[range.clone()])
-                .into_iter()
-                .map(|t| tokens::Token {
-                    start: t.start + range.start,
-                    end: t.end + range.start,
-                })
-                .collect()
+            // About one token every five bytes: rarely grown.
+            let mut sentence = Vec::with_capacity(range.len() / 5 + 4);
+            tokens::tokenize_into(&text[range.clone()], range.start, &mut sentence);
+            sentence
         })
         .collect();
     let words: Vec<Vec<&str>> = tokenized

@@ -62,6 +62,14 @@ const ELISIONS: &[&str] = &[
 /// The tokens of `text`.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
+    tokenize_into(text, 0, &mut out);
+    out
+}
+
+/// Appends the tokens of `text`, their offsets moved by `offset` (where
+/// `text` starts in the document), to `out`.
+pub fn tokenize_into(text: &str, offset: usize, out: &mut Vec<Token>) {
+    let first = out.len();
     let mut chunk_start = None;
     for (i, c) in text
         .char_indices()
@@ -69,16 +77,21 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     {
         if c.is_whitespace() {
             if let Some(start) = chunk_start.take() {
-                split_chunk(text, start, i, &mut out);
+                split_chunk(text, start, i, out);
             }
         } else if chunk_start.is_none() {
             chunk_start = Some(i);
         }
     }
-    out
+    if offset > 0 {
+        for token in &mut out[first..] {
+            token.start += offset;
+            token.end += offset;
+        }
+    }
 }
 
-fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Token>) {
+fn split_chunk(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
     // Opening punctuation, one token each.
     while let Some(c) = text[start..end].chars().next() {
         if !opens(c) || start + c.len_utf8() == end {
@@ -90,25 +103,33 @@ fn split_chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Token
         });
         start += c.len_utf8();
     }
-    // Closing punctuation, kept aside to push after the core.
-    let mut closing = Vec::new();
-    while let Some(c) = text[start..end].chars().next_back() {
-        if !closes(c) || end - c.len_utf8() == start {
+    // Closing punctuation: found from the end, pushed after the core.
+    let mut core_end = end;
+    while let Some(c) = text[start..core_end].chars().next_back() {
+        if !closes(c) || core_end - c.len_utf8() == start {
             break;
         }
-        if c == '.' && keeps_period(&text[start..end - 1]) {
+        if c == '.' && keeps_period(&text[start..core_end - 1]) {
             break;
         }
-        let at = end - c.len_utf8();
-        // A run of periods (`...`) is one token.
-        match closing.last_mut() {
-            Some(Token { start: s, .. }) if c == '.' && text[*s..].starts_with('.') => *s = at,
-            _ => closing.push(Token { start: at, end }),
-        }
-        end = at;
+        core_end -= c.len_utf8();
     }
-    split_core(text, start, end, out);
-    out.extend(closing.into_iter().rev());
+    split_core(text, start, core_end, out);
+    // One token each, but a run of periods (`...`) is one token.
+    let mut at = core_end;
+    while at < end {
+        let c = text[at..end].chars().next().expect("not at the end");
+        let len = if c == '.' {
+            text[at..end].len() - text[at..end].trim_start_matches('.').len()
+        } else {
+            c.len_utf8()
+        };
+        out.push(Token {
+            start: at,
+            end: at + len,
+        });
+        at += len;
+    }
 }
 
 /// Splits English `'s` and Romance elisions off a word.
