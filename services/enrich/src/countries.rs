@@ -123,6 +123,42 @@ impl CountryIndex {
     }
 }
 
+/// What a name stands for in the country table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A country's name (`Israël`, `Deutschlands`).
+    Country,
+    /// A capital (`Jeruzalem`).
+    Capital,
+    /// A people (`Palestinians`): neither a place nor a person.
+    Demonym,
+}
+
+impl CountryIndex {
+    /// What the whole of `name` is in the table, if it is in it, written
+    /// with the capitals the table asks for. Names that are also common
+    /// first names (`Chad`, `Jordan`) are never reported.
+    pub fn place(&self, name: &str) -> Option<Place> {
+        let folded = Folded::new(name);
+        let whole = folded.original_chars();
+        let hit = self
+            .gazetteer
+            .find(name, &folded)
+            .into_iter()
+            .find(|hit| hit.start == 0 && hit.end == whole)?;
+        if hit.target.given_name || hit.target.capitals & !capital_words(name) != 0 {
+            return None;
+        }
+        Some(if hit.target.demonym {
+            Place::Demonym
+        } else if hit.target.capital {
+            Place::Capital
+        } else {
+            Place::Country
+        })
+    }
+}
+
 /// Countries named in `text`, with mention counts, the main country first.
 ///
 /// The main country is the one with the most weight: a mention by name or

@@ -271,6 +271,7 @@ pub fn find_entities(
             let names = crate::ner::names(text, sentences, model);
             add_tagged_names(text, folded, &names, index, &mut entities);
             give_surnames_to_the_article_s_own_persons(&mut entities);
+            correct_places(&mut entities, &crate::countries::COUNTRIES);
         }
         None => {
             let candidates = candidate_entities(text, folded, &entities);
@@ -304,6 +305,9 @@ pub fn add_tagged_names(
         chars
     };
     let mut candidate_keys: Vec<(usize, String)> = Vec::new();
+    // The kinds the tagger gave each candidate's mentions: a name tagged
+    // a person once and an organization three times is an organization.
+    let mut votes: Vec<KindVotes> = Vec::new();
     for name in names {
         // A title is not part of a person's name (`Mr Waters`, `Dr. Bogoch`),
         // and what follows one is a person whatever the tagger said.
@@ -314,7 +318,8 @@ pub fn add_tagged_names(
             .rsplit(char::is_whitespace)
             .next()
             .unwrap_or("");
-        if PERSON_TITLES.contains(&word_before.trim_end_matches('.')) {
+        let mut titled = PERSON_TITLES.contains(&word_before.trim_end_matches('.'));
+        if titled {
             kind = EntityType::Person;
         }
         // A person's name ends before an apposition (`Chandramohan, un
@@ -336,6 +341,7 @@ pub fn add_tagged_names(
         {
             name_start = name_end - rest.len();
             kind = EntityType::Person;
+            titled = true;
         }
         if PERSON_TITLES.contains(&text[name_start..name_end].trim_end_matches('.')) {
             continue;
@@ -396,10 +402,23 @@ pub fn add_tagged_names(
                     && k.ends_with(&key)
                     && k[..k.len() - key.len()].ends_with(' '))
         });
-        match same {
-            Some(&(i, _)) => entities[i].mentions.push(mention),
+        // A title makes a person more surely than the tagger does.
+        let weight = if titled { 2 } else { 1 };
+        match same.map(|&(i, _)| i) {
+            Some(i) => {
+                entities[i].mentions.push(mention);
+                let n = candidate_keys
+                    .iter()
+                    .position(|(j, _)| *j == i)
+                    .expect("a candidate");
+                votes[n].add(kind, weight);
+                entities[i].kind = votes[n].winner();
+            }
             None => {
                 candidate_keys.push((entities.len(), key));
+                let mut vote = KindVotes::default();
+                vote.add(kind, weight);
+                votes.push(vote);
                 entities.push(Entity {
                     id: None,
                     name: candidate_name(written),
@@ -413,6 +432,67 @@ pub fn add_tagged_names(
     }
     entities.retain(|e| !e.mentions.is_empty());
     add_repeated_surnames(text, entities);
+}
+
+/// A candidate the tagger took for a person whose name is a country or a
+/// capital in the country table is a location (`Israël` next to `Arafat`
+/// and `Barak`); one that names a people (`Palestijnen`) is no person,
+/// organization or location at all and is dropped. Organizations stay:
+/// a country's name is also its team or its government.
+fn correct_places(entities: &mut Vec<Entity>, countries: &crate::countries::CountryIndex) {
+    use crate::countries::Place;
+    entities.retain_mut(|entity| {
+        if !entity.candidate || entity.kind != EntityType::Person {
+            return true;
+        }
+        match countries.place(&entity.name) {
+            Some(Place::Country | Place::Capital) => {
+                entity.kind = EntityType::Location;
+                true
+            }
+            Some(Place::Demonym) => false,
+            None => true,
+        }
+    });
+}
+
+/// How often the tagger gave each kind to one candidate's mentions.
+#[derive(Debug, Default)]
+struct KindVotes {
+    /// Person, organization, location; the first kind given wins a tie.
+    counts: [u32; 3],
+    first: Option<EntityType>,
+}
+
+impl KindVotes {
+    fn slot(kind: EntityType) -> usize {
+        match kind {
+            EntityType::Person => 0,
+            EntityType::Organization => 1,
+            EntityType::Location => 2,
+        }
+    }
+
+    fn add(&mut self, kind: EntityType, weight: u32) {
+        self.counts[Self::slot(kind)] += weight;
+        self.first.get_or_insert(kind);
+    }
+
+    fn winner(&self) -> EntityType {
+        let first = self.first.unwrap_or(EntityType::Person);
+        let best = self.counts.iter().copied().max().unwrap_or(0);
+        if self.counts[Self::slot(first)] == best {
+            return first;
+        }
+        [
+            EntityType::Person,
+            EntityType::Organization,
+            EntityType::Location,
+        ]
+        .into_iter()
+        .find(|&k| self.counts[Self::slot(k)] == best)
+        .unwrap_or(first)
+    }
 }
 
 /// A listed person named only by a surname (`Scholz`, listed as Olaf
@@ -699,6 +779,66 @@ mod tests {
             ids("وقال جيمس كلابر إن صلات بـ\"داعش\" والدواعش، وأضاف كلابر"),
             vec![("nf:james-clapper".into(), 2), ("Q2429253".into(), 2)]
         );
+    }
+
+    fn candidate(name: &str, kind: EntityType) -> Entity {
+        Entity {
+            id: None,
+            name: name.into(),
+            kind,
+            candidate: true,
+            part_of: None,
+            mentions: vec![Mention {
+                text: name.into(),
+                start: 0,
+                end: name.chars().count(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_country_or_capital_taken_for_a_person_is_a_location_and_a_people_is_dropped() {
+        use crate::countries::{COUNTRIES, Place};
+        assert_eq!(COUNTRIES.place("Israël"), Some(Place::Country));
+        assert_eq!(COUNTRIES.place("Jeruzalem"), Some(Place::Capital));
+        assert_eq!(COUNTRIES.place("Palestinians"), Some(Place::Demonym));
+        // A first name that is also a country, and names that are no place.
+        assert_eq!(COUNTRIES.place("Chad"), None);
+        assert_eq!(COUNTRIES.place("Israël Katz"), None);
+        assert_eq!(COUNTRIES.place("Barak"), None);
+        let mut entities = vec![
+            candidate("Israël", EntityType::Person),
+            candidate("Palestinians", EntityType::Person),
+            candidate("Barak", EntityType::Person),
+            // A country's team or government stays an organization.
+            candidate("Germany", EntityType::Organization),
+        ];
+        correct_places(&mut entities, &COUNTRIES);
+        let kinds: Vec<(&str, EntityType)> =
+            entities.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("Israël", EntityType::Location),
+                ("Barak", EntityType::Person),
+                ("Germany", EntityType::Organization)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_candidate_s_kind_is_the_one_its_mentions_were_given_most() {
+        let mut votes = KindVotes::default();
+        votes.add(EntityType::Person, 1);
+        assert_eq!(votes.winner(), EntityType::Person);
+        votes.add(EntityType::Organization, 1);
+        // A tie goes to the first kind given.
+        assert_eq!(votes.winner(), EntityType::Person);
+        votes.add(EntityType::Organization, 1);
+        assert_eq!(votes.winner(), EntityType::Organization);
+        // A title counts twice.
+        votes.add(EntityType::Person, 2);
+        assert_eq!(votes.winner(), EntityType::Person);
     }
 
     #[test]

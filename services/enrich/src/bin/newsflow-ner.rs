@@ -59,6 +59,11 @@ enum Command {
         /// Only files whose name starts with one of these languages.
         #[arg(long, value_delimiter = ',')]
         lang: Vec<String>,
+        /// Also print every error of this kind (PER, ORG or LOC): names
+        /// found that are not in the gold file (`extra`) and gold names not
+        /// found exactly (`missed`), each with its sentence.
+        #[arg(long, value_parser = ["PER", "ORG", "LOC"])]
+        errors: Option<String>,
     },
     /// Print the entities, quotes and countries the enrich stage finds in a text read
     /// from stdin (one article), as JSON.
@@ -106,7 +111,7 @@ fn main() -> anyhow::Result<()> {
             },
             dev.as_deref(),
         ),
-        Command::Eval { data, lang } => eval(&data, &lang),
+        Command::Eval { data, lang, errors } => eval(&data, &lang, errors.as_deref()),
         Command::Tag { lang } => tag(&lang),
         Command::Articles {
             annotations,
@@ -309,7 +314,34 @@ impl Overlap {
     }
 }
 
-fn eval(data: &Path, languages: &[String]) -> anyhow::Result<()> {
+/// Prints the names of kind `kind` that `predicted` and `gold` disagree on
+/// in one sentence.
+fn print_errors(kind: &str, sentence: &LabelledSentence, predicted: &[usize]) {
+    let kind = tagger::KINDS
+        .iter()
+        .position(|k| *k == kind)
+        .expect("a kind");
+    let of_kind = |labels: &[usize]| -> Vec<(usize, usize)> {
+        conll::spans(labels)
+            .into_iter()
+            .filter(|s| s.0 == kind)
+            .map(|s| (s.1, s.2))
+            .collect()
+    };
+    let (gold, found) = (of_kind(&sentence.labels), of_kind(predicted));
+    let words = |(a, b): (usize, usize)| sentence.tokens[a..b].join(" ");
+    for (what, spans, other) in [("extra", &found, &gold), ("missed", &gold, &found)] {
+        for span in spans.iter().filter(|s| !other.contains(s)) {
+            println!(
+                "  {what:<6} {:<30} | {}",
+                words(*span),
+                sentence.tokens.join(" ")
+            );
+        }
+    }
+}
+
+fn eval(data: &Path, languages: &[String], errors: Option<&str>) -> anyhow::Result<()> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(data)
         .with_context(|| {
             format!(
@@ -362,6 +394,9 @@ fn eval(data: &Path, languages: &[String]) -> anyhow::Result<()> {
             let predicted = predict(document, Some(lang), &index);
             let listed = predict(document, None, &index);
             for ((sentence, p), l) in document.iter().zip(&predicted).zip(&listed) {
+                if let Some(kind) = errors {
+                    print_errors(kind, sentence, p);
+                }
                 score.add_sentence(&sentence.labels, p);
                 list.add_sentence(&sentence.labels, l);
                 overlap.add(&sentence.labels, p);
