@@ -19,7 +19,10 @@
 //!   evidence is borderline;
 //! * **the template guard**: text the candidate also shares with other
 //!   articles of the index that are not copies of each other (other groups)
-//!   is boilerplate or template, and is left out of the shared share.
+//!   is boilerplate or template, and is left out of the shared share;
+//! * **the roundup guard**: a text found well inside a longer one, after
+//!   its main story, is an item of a roundup or feature, not a copy: else
+//!   the roundup joins the item's group and its other items follow it.
 //!
 //! Everything here is a pure function of the texts, unit-tested without NATS.
 
