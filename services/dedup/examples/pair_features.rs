@@ -52,10 +52,11 @@ fn main() {
             &[],
             sa == sb && !sa.is_empty(),
         );
-        let s = Sketch::of_text(ba).compare(&Sketch::of_text(bb)).score();
+        let estimate = Sketch::of_text(ba).compare(&Sketch::of_text(bb));
+        let s = estimate.score();
         let e = &v.evidence;
         println!(
-            "{:2} {:5} {:13} {} {} sk {:.2} pass {:.2} al {:.2} long {:4} lead {:.2}/{:.2} num {:2}/{:2} title {:.2} sub {:.2} w {:4}/{:5} {} {} | {}",
+            "{:2} {:5} {:13} {} {} sk {:.2} j {:.2} c {:.2} pass {:.2} al {:.2} long {:4} lead {:.2}/{:.2} num {:2}/{:2} title {:.2} sub {:.2} rank {:.2} start {:.2} w {:4}/{:5} {} {} | {}",
             c[0],
             c[6],
             c[4],
@@ -70,6 +71,8 @@ fn main() {
                 "xsrc"
             },
             s,
+            estimate.jaccard,
+            estimate.containment,
             e.passage_share,
             e.aligned_share,
             e.longest_passage,
@@ -79,6 +82,8 @@ fn main() {
             e.numbers,
             e.title_similarity.unwrap_or(-1.0),
             e.substituted_share,
+            v.rank,
+            v.longer_start,
             e.shorter_words,
             e.longer_words,
             c[2],

@@ -17,8 +17,9 @@
 //!   over the sketches proposing candidates; groups headed by their
 //!   earliest-published article.
 //! * [`verify`]: the verdict on a candidate pair from both texts (aligned
-//!   passages, lead, numbers, title, a template guard), which [`texts`]
-//!   reads from `NEWS_RAW`; only articles with candidates pay for it.
+//!   passages, lead, numbers, title, a template guard, a roundup guard),
+//!   which [`texts`] reads from `NEWS_RAW`; only articles with candidates
+//!   pay for it.
 //! * [`log`]: the stream `DEDUP_FINGERPRINTS` every replica appends to and
 //!   tails into its index; its order settles races between replicas.
 //! * [`nats`]: the stage built on those streams, for the service and the
