@@ -225,7 +225,12 @@ impl Readiness {
 }
 
 /// Transient error types of the loop itself (stages add their own, e.g. `fingerprints`).
-const ERROR_TYPES: &[&str] = &["publish", "publish_ack", "dead_letter_publish"];
+const ERROR_TYPES: &[&str] = &[
+    "publish",
+    "publish_ack",
+    "publish_refused",
+    "dead_letter_publish",
+];
 
 /// Kinds of pull-consumer errors (see [`pull_error_kind`]).
 const CONSUMER_ERROR_KINDS: &[&str] = &[
@@ -793,11 +798,57 @@ async fn publish_all<P: Processor>(
         shared,
         || publish_once(shared, &outputs),
         |err| match err {
-            StageError::Transient { kind, .. } => Some(*kind),
-            StageError::Rejected(_) => None,
+            StageError::Transient {
+                kind: kind @ ("publish" | "publish_ack"),
+                ..
+            } => Some(*kind),
+            _ => None,
         },
     )
     .await
+}
+
+/// Whether a failed JetStream publish is worth retrying in place: a state
+/// of the server or the cluster that passes within seconds (no responders
+/// or no leader while a stream elects one, a timeout, a lost connection,
+/// the client's own cap on publishes awaiting their acks). A refusal of the
+/// message itself (too large for the stream or the server, a stream full
+/// with discard-new, a sealed stream, a broken expectation) fails the same
+/// way on every try: it goes to the NAK and its back-off at once instead of
+/// holding a worker for `publish_retry_ms`.
+pub fn publish_error_is_transient(err: &jetstream::context::PublishError) -> bool {
+    use jetstream::ErrorCode;
+    use jetstream::context::PublishErrorKind as Kind;
+    match err.kind() {
+        Kind::StreamNotFound | Kind::TimedOut | Kind::BrokenPipe | Kind::MaxAckPending => true,
+        Kind::WrongLastMessageId | Kind::WrongLastSequence | Kind::MaxPayloadExceeded => false,
+        // The server's answer is an API error: only the cluster's passing
+        // states are retried. Other causes are the client's own (an invalid
+        // subject, a closed connection) and do not pass either.
+        Kind::Other => std::error::Error::source(err)
+            .and_then(|source| source.downcast_ref::<jetstream::Error>())
+            .is_some_and(|api| {
+                [
+                    ErrorCode::CLUSTER_NOT_AVAILABLE,
+                    ErrorCode::CLUSTER_NOT_LEADER,
+                    ErrorCode::CLUSTER_NOT_ASSIGNED,
+                ]
+                .contains(&api.error_code())
+            }),
+    }
+}
+
+/// The `error_type` of a failed publish of an output: `transient_kind` if
+/// it is worth retrying in place, else `publish_refused`.
+fn publish_error_type(
+    err: &jetstream::context::PublishError,
+    transient_kind: &'static str,
+) -> &'static str {
+    if publish_error_is_transient(err) {
+        transient_kind
+    } else {
+        "publish_refused"
+    }
 }
 
 /// [`retry_with_backoff`] for up to `publish_retry_ms`, counting each retry
@@ -871,7 +922,7 @@ async fn publish_once<P: Processor>(
             .await
             .map_err(|err| {
                 StageError::transient_caused(
-                    "publish",
+                    publish_error_type(&err, "publish"),
                     format!("publish to {} failed", output.subject),
                     err,
                 )
@@ -881,7 +932,7 @@ async fn publish_once<P: Processor>(
     for (subject, output, ack) in acks {
         let ack = ack.await.map_err(|err| {
             StageError::transient_caused(
-                "publish_ack",
+                publish_error_type(&err, "publish_ack"),
                 format!("no acknowledgement for publish to {subject}"),
                 err,
             )
@@ -932,7 +983,8 @@ async fn dead_letter<P: Processor>(
             message.subject
         ));
     // Retried in place like the outputs, so a cluster hiccup costs the
-    // message no delivery here either.
+    // message no delivery here either; a refusal is not (see
+    // `publish_error_is_transient`).
     let result = retry_in_place(
         shared,
         || async {
@@ -941,7 +993,7 @@ async fn dead_letter<P: Processor>(
                 Err(err) => Err(err),
             }
         },
-        |_| Some("dead_letter_publish"),
+        |err| publish_error_is_transient(err).then_some("dead_letter_publish"),
     )
     .await;
     match result {
@@ -989,7 +1041,64 @@ fn header_safe(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::header_safe;
+    use super::{header_safe, publish_error_is_transient};
+    use async_nats::jetstream::context::{PublishError, PublishErrorKind};
+
+    /// A publish refused by the server with JetStream error `err_code`.
+    fn refused(err_code: u64, description: &str) -> PublishError {
+        let api: async_nats::jetstream::Error = serde_json::from_value(serde_json::json!({
+            "code": 400, "err_code": err_code, "description": description
+        }))
+        .expect("a JetStream API error");
+        PublishError::with_source(PublishErrorKind::Other, api)
+    }
+
+    #[test]
+    fn only_passing_cluster_and_connection_states_are_retried_in_place() {
+        for kind in [
+            PublishErrorKind::StreamNotFound,
+            PublishErrorKind::TimedOut,
+            PublishErrorKind::BrokenPipe,
+            PublishErrorKind::MaxAckPending,
+        ] {
+            assert!(
+                publish_error_is_transient(&PublishError::new(kind)),
+                "{kind}"
+            );
+        }
+        assert!(publish_error_is_transient(&refused(
+            10008,
+            "JetStream system temporarily unavailable"
+        )));
+        assert!(publish_error_is_transient(&refused(
+            10009,
+            "JetStream cluster can not handle request"
+        )));
+
+        for kind in [
+            PublishErrorKind::MaxPayloadExceeded,
+            PublishErrorKind::WrongLastMessageId,
+            PublishErrorKind::WrongLastSequence,
+            PublishErrorKind::Other,
+        ] {
+            assert!(
+                !publish_error_is_transient(&PublishError::new(kind)),
+                "{kind}"
+            );
+        }
+        assert!(!publish_error_is_transient(&refused(
+            10054,
+            "message size exceeds maximum allowed"
+        )));
+        assert!(!publish_error_is_transient(&refused(
+            10109,
+            "stream is sealed"
+        )));
+        assert!(!publish_error_is_transient(&refused(
+            10077,
+            "maximum messages exceeded"
+        )));
+    }
 
     #[test]
     fn header_values_lose_line_breaks_and_stay_bounded() {
