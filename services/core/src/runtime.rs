@@ -589,7 +589,7 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
         };
         let result = tokio::select! {
             result = work => result,
-            never = keep_in_progress(&message, shared.settings.progress_interval()) => match never {},
+            never = keep_in_progress(&message, shared.settings.progress_interval(), stage, stream_sequence) => match never {},
         };
         let disposition = match result {
             Ok(()) => {
@@ -625,16 +625,35 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
     .await;
 }
 
+/// In-progress acks after which a message still worked on is reported, and
+/// again after as many more: three `ack_wait`s. Every wait of the work is
+/// bounded, so a message held longer points at a wait that is not (the
+/// server would never redeliver it while its in-progress acks go on).
+const PROGRESS_ACKS_BEFORE_REPORT: u64 = 9;
+
 /// Tells the server every `interval` that the message is still being worked
 /// on (each in-progress ack restarts its `ack_wait`); runs until dropped.
 async fn keep_in_progress(
     message: &jetstream::Message,
     interval: Duration,
+    stage: &'static str,
+    stream_sequence: u64,
 ) -> std::convert::Infallible {
+    let started = Instant::now();
+    let mut sent: u64 = 0;
     loop {
         tokio::time::sleep(interval).await;
+        sent += 1;
         if let Err(err) = message.ack_with(AckKind::Progress).await {
             debug!(error = %chain(&*err), "in-progress ack failed");
+        }
+        if sent.is_multiple_of(PROGRESS_ACKS_BEFORE_REPORT) {
+            warn!(
+                stage,
+                stream_sequence,
+                in_progress_secs = started.elapsed().as_secs(),
+                "message still being worked on"
+            );
         }
     }
 }
