@@ -14,6 +14,10 @@
 //! appends a second record, which finds the first one's exact key and gets
 //! its verdict: an article never becomes a copy of itself. Records carry no
 //! `Nats-Msg-Id`, which would cost a header per record for this rare case.
+//!
+//! The tail is an ordered consumer; when it brings nothing while records
+//! are awaited (its server was lost), it is made again, and meanwhile the
+//! awaited records are read by sequence (see [`read_awaited_by_sequence`]).
 
 use std::collections::VecDeque;
 use std::future::Future;
