@@ -28,6 +28,7 @@ mod crash;
 mod dead_letters;
 mod dedup_order;
 mod dedup_replicas;
+mod dedup_tail;
 mod flow;
 // The HTTP ingest gateway and the Python, Node and Scrapy clients
 mod clients;
