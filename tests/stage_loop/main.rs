@@ -154,6 +154,17 @@ fn settings(concurrency: usize) -> ConsumerSettings {
     }
 }
 
+/// Settings for a message that keeps failing: redelivered soon and often,
+/// a failed publish retried in place for `publish_retry_ms`.
+fn patient(publish_retry_ms: u64) -> ConsumerSettings {
+    ConsumerSettings {
+        max_deliver: 1000,
+        retry_max_delay_ms: 300,
+        publish_retry_ms,
+        ..settings(4)
+    }
+}
+
 /// A server with the input, output and dead-letter streams.
 async fn setup() -> (NatsServer, jetstream::Context) {
     let nats = NatsServer::start();
@@ -310,14 +321,8 @@ async fn a_publish_failing_for_a_moment_is_retried_in_place_without_a_redelivery
 async fn an_input_is_acked_only_after_its_output_is_stored() {
     // No stream holds the output subject yet: every publish fails.
     let (_nats, js, fake) = one_input_without_output_stream().await;
-    let patient = ConsumerSettings {
-        max_deliver: 1000,
-        retry_max_delay_ms: 300,
-        // No retries in place: the failure must reach the NAK.
-        publish_retry_ms: 0,
-        ..settings(4)
-    };
-    let running = start(&js, patient, fake.clone());
+    // No retries in place: the failure must reach the NAK.
+    let running = start(&js, patient(0), fake.clone());
     assert!(
         wait_seen(&fake, Duration::from_secs(10), |s| s.len() >= 2).await,
         "a failed publish leaves the input to be delivered again: {:?}",
@@ -435,14 +440,8 @@ async fn a_dead_letter_the_stream_refuses_is_naked_at_once_not_retried_in_place(
         .expect("a dead-letter stream for small messages only");
     publish_inputs(&js, 1).await;
     let fake = Fake::new(Behaviour::Reject);
-    let patient = ConsumerSettings {
-        max_deliver: 1000,
-        retry_max_delay_ms: 300,
-        // A retry in place would hold the first delivery this long.
-        publish_retry_ms: 30_000,
-        ..settings(4)
-    };
-    let running = start(&js, patient, fake.clone());
+    // A retry in place would hold the first delivery 30 s.
+    let running = start(&js, patient(30_000), fake.clone());
     // Each refusal NAKs at once, with the back-off of 200-300 ms.
     assert!(
         wait_seen(&fake, Duration::from_secs(8), |s| s.len() >= 3).await,

@@ -1074,49 +1074,34 @@ mod tests {
 
     #[test]
     fn only_passing_cluster_and_connection_states_are_retried_in_place() {
-        for kind in [
-            PublishErrorKind::StreamNotFound,
-            PublishErrorKind::TimedOut,
-            PublishErrorKind::BrokenPipe,
-            PublishErrorKind::MaxAckPending,
-        ] {
-            assert!(
-                publish_error_is_transient(&PublishError::new(kind)),
-                "{kind}"
-            );
+        use PublishErrorKind::*;
+        let cases = [
+            (PublishError::new(StreamNotFound), true),
+            (PublishError::new(TimedOut), true),
+            (PublishError::new(BrokenPipe), true),
+            (PublishError::new(MaxAckPending), true),
+            (
+                refused(10008, "JetStream system temporarily unavailable"),
+                true,
+            ),
+            (
+                refused(10009, "JetStream cluster can not handle request"),
+                true,
+            ),
+            (PublishError::new(MaxPayloadExceeded), false),
+            (PublishError::new(WrongLastMessageId), false),
+            (PublishError::new(WrongLastSequence), false),
+            (PublishError::new(Other), false),
+            (
+                refused(10054, "message size exceeds maximum allowed"),
+                false,
+            ),
+            (refused(10109, "stream is sealed"), false),
+            (refused(10077, "maximum messages exceeded"), false),
+        ];
+        for (error, transient) in cases {
+            assert_eq!(publish_error_is_transient(&error), transient, "{error}");
         }
-        assert!(publish_error_is_transient(&refused(
-            10008,
-            "JetStream system temporarily unavailable"
-        )));
-        assert!(publish_error_is_transient(&refused(
-            10009,
-            "JetStream cluster can not handle request"
-        )));
-
-        for kind in [
-            PublishErrorKind::MaxPayloadExceeded,
-            PublishErrorKind::WrongLastMessageId,
-            PublishErrorKind::WrongLastSequence,
-            PublishErrorKind::Other,
-        ] {
-            assert!(
-                !publish_error_is_transient(&PublishError::new(kind)),
-                "{kind}"
-            );
-        }
-        assert!(!publish_error_is_transient(&refused(
-            10054,
-            "message size exceeds maximum allowed"
-        )));
-        assert!(!publish_error_is_transient(&refused(
-            10109,
-            "stream is sealed"
-        )));
-        assert!(!publish_error_is_transient(&refused(
-            10077,
-            "maximum messages exceeded"
-        )));
     }
 
     #[test]
