@@ -28,6 +28,7 @@ mod crash;
 mod dead_letters;
 mod dedup_order;
 mod dedup_replicas;
+mod dedup_tail;
 mod flow;
 // The HTTP ingest gateway and the Python, Node and Scrapy clients
 mod clients;
@@ -136,6 +137,16 @@ async fn read_all(js: &jetstream::Context, subject: &str) -> Vec<Received> {
     }
 }
 
+/// The article id of a message of any stream: raw articles and outcomes
+/// carry `id`, stage inputs `article.id`.
+pub fn article_id(payload: &[u8]) -> Option<String> {
+    let value = serde_json::from_slice::<serde_json::Value>(payload).ok()?;
+    value["id"]
+        .as_str()
+        .or(value["article"]["id"].as_str())
+        .map(str::to_string)
+}
+
 /// Every outcome message, by subject.
 pub struct Outcomes {
     pub enriched: Vec<Received>,
@@ -163,15 +174,7 @@ impl Outcomes {
             *counts.entry(id).or_default() += 1;
         }
         for message in &self.dead_letters {
-            let id = serde_json::from_slice::<serde_json::Value>(&message.payload)
-                .ok()
-                .and_then(|v| {
-                    // Raw articles carry `id`; stage inputs carry `article.id`.
-                    v["id"]
-                        .as_str()
-                        .or(v["article"]["id"].as_str())
-                        .map(str::to_string)
-                })
+            let id = article_id(&message.payload)
                 .unwrap_or_else(|| String::from_utf8_lossy(&message.payload).into_owned());
             *counts.entry(id).or_default() += 1;
         }

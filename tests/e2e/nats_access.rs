@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer};
 use bytes::Bytes;
-use newsflow_core::subjects;
+use newsflow_core::{subjects, test_tls};
 use newsflow_tests::{
     NatsServer, Pipeline, Service, free_port, nats_config, newsflow_cli, publish,
 };
@@ -115,27 +115,10 @@ impl Secured {
     /// certificates of a CA made here (server and client verified).
     fn start_tls() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        make_test_ca(dir.path());
+        test_tls::write_test_ca(dir.path()).expect("a test CA");
         let shipped = std::fs::read_to_string(nats_config("nats-server-secured.conf")).unwrap();
-        let mut in_tls = false;
-        let mut config = String::new();
-        for line in shipped.lines() {
-            in_tls |= line.starts_with("# tls {");
-            let line = if in_tls {
-                line.trim_start_matches('#')
-                    .trim_start()
-                    .replace("/etc/nats/tls", &dir.path().display().to_string())
-            } else {
-                line.to_string()
-            };
-            in_tls &= line != "}";
-            config.push_str(&line);
-            config.push('\n');
-        }
-        assert!(
-            config.contains("\ntls {"),
-            "the shipped config has no tls block to turn on"
-        );
+        let config = test_tls::with_tls_on(&shipped, dir.path())
+            .expect("the shipped config has a tls block to turn on");
         std::fs::copy(nats_config("auth.conf"), dir.path().join("auth.conf")).unwrap();
         let path = dir.path().join("nats-server-tls.conf");
         std::fs::write(&path, config).unwrap();
@@ -180,9 +163,9 @@ impl Secured {
         if let Some(dir) = &self.tls {
             let file = |name: &str| dir.path().join(name).display().to_string();
             env.extend([
-                ("NATS_CA".into(), file("ca.pem")),
-                ("NATS_CERT".into(), file("client.pem")),
-                ("NATS_KEY".into(), file("client-key.pem")),
+                ("NATS_CA".into(), file(test_tls::CA_FILE)),
+                ("NATS_CERT".into(), file(test_tls::CLIENT_CERT_FILE)),
+                ("NATS_KEY".into(), file(test_tls::CLIENT_KEY_FILE)),
                 ("NEWSFLOW__NATS__TLS_REQUIRED".into(), "true".into()),
             ]);
         }
@@ -197,10 +180,10 @@ impl Secured {
         .custom_inbox_prefix(format!("_INBOX_{user}"));
         if let Some(dir) = &self.tls {
             options = options
-                .add_root_certificates(dir.path().join("ca.pem"))
+                .add_root_certificates(dir.path().join(test_tls::CA_FILE))
                 .add_client_certificate(
-                    dir.path().join("client.pem"),
-                    dir.path().join("client-key.pem"),
+                    dir.path().join(test_tls::CLIENT_CERT_FILE),
+                    dir.path().join(test_tls::CLIENT_KEY_FILE),
                 )
                 .require_tls(true);
         }
@@ -599,89 +582,6 @@ async fn the_pipeline_runs_under_per_service_users_and_every_other_operation_is_
     drop((langid, dedup, enrich));
 }
 
-/// Writes a test CA and a server (127.0.0.1, localhost) and client
-/// certificate it signs into `dir`, with the openssl command line.
-fn make_test_ca(dir: &std::path::Path) {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl runs (apt-get install openssl)");
-        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
-    };
-    let key = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &["req", "-x509"],
-            &key[..],
-            &[
-                "-keyout",
-                "ca-key.pem",
-                "-out",
-                "ca.pem",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=newsflow test CA",
-            ],
-        ]
-        .concat(),
-    );
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-    for name in ["server", "client"] {
-        let (key_file, csr, pem, ext) = (
-            format!("{name}-key.pem"),
-            format!("{name}.csr"),
-            format!("{name}.pem"),
-            format!("{name}.ext"),
-        );
-        openssl(
-            &[
-                &["req"],
-                &key[..],
-                &[
-                    "-keyout",
-                    &key_file,
-                    "-out",
-                    &csr,
-                    "-subj",
-                    &format!("/CN=newsflow {name}"),
-                ],
-            ]
-            .concat(),
-        );
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca-key.pem",
-            "-CAcreateserial",
-            "-out",
-            &pem,
-            "-days",
-            "1",
-            "-extfile",
-            &ext,
-        ]);
-    }
-}
-
 /// Item 2, TLS: the shipped secured config with its `tls` block on (server
 /// certificate from a CA made by the test, client certificates verified).
 /// The pipeline runs over TLS with per-service users; a client without TLS,
@@ -698,7 +598,7 @@ async fn the_pipeline_runs_over_tls_with_verified_clients() {
         .await;
     assert!(plain.is_err(), "a client without TLS was accepted");
     let no_cert = async_nats::ConnectOptions::with_user_and_password(user.into(), password.clone())
-        .add_root_certificates(dir.join("ca.pem"))
+        .add_root_certificates(dir.join(test_tls::CA_FILE))
         .require_tls(true)
         .connect(&url)
         .await;
@@ -707,7 +607,10 @@ async fn the_pipeline_runs_over_tls_with_verified_clients() {
         "a client without a certificate was accepted"
     );
     let untrusting = async_nats::ConnectOptions::with_user_and_password(user.into(), password)
-        .add_client_certificate(dir.join("client.pem"), dir.join("client-key.pem"))
+        .add_client_certificate(
+            dir.join(test_tls::CLIENT_CERT_FILE),
+            dir.join(test_tls::CLIENT_KEY_FILE),
+        )
         .require_tls(true)
         .connect(&url)
         .await;

@@ -106,7 +106,7 @@ impl NatsServer {
                 },
             )
             .arg("-sd")
-            .arg(self.dir.path().join("store"))
+            .arg(self.store_dir())
             .arg("-l")
             .arg(&log)
             .arg("-c")
@@ -143,6 +143,34 @@ impl NatsServer {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+    }
+
+    /// Where its JetStream store is (`-sd`): a configuration that is to be
+    /// reloaded must name the same one.
+    pub fn store_dir(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// Makes the server read its configuration file again (SIGHUP), and
+    /// waits until it says it did.
+    pub fn reload(&self) {
+        let child = self.child.as_ref().expect("the server runs");
+        let reloads = |log: &str| log.matches("Reloaded server configuration").count();
+        let before = reloads(&self.log());
+        let status = Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "SIGHUP to nats-server failed");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while reloads(&self.log()) == before {
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not reload its configuration; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -12,6 +12,7 @@ use async_nats::jetstream::{self, consumer, stream};
 use bytes::Bytes;
 use newsflow_core::config::Settings;
 use newsflow_core::config::{ConsumerSettings, StreamSettings};
+use newsflow_core::intake::{Rejection, reject_code};
 use newsflow_core::runtime::{
     Incoming, Outgoing, Processed, Processor, Readiness, StageError, run_stage,
 };
@@ -54,6 +55,8 @@ enum Behaviour {
     AlwaysFail,
     /// Panics.
     Panic,
+    /// Rejects the message as invalid (it is dead-lettered).
+    Reject,
     /// Holds its thread for the given time on messages whose payload is
     /// `slow` (a CPU-bound transform that will not finish soon), forwards others.
     BlockOnSlow(Duration),
@@ -117,6 +120,9 @@ impl Processor for Fake {
             Behaviour::FailFirst(_) => Ok(forward()),
             Behaviour::AlwaysFail => Err(StageError::transient("fake", "scripted failure")),
             Behaviour::Panic => panic!("scripted panic on {}", input.stream_sequence),
+            Behaviour::Reject => {
+                Err(Rejection::new(reject_code::INVALID_JSON, "scripted rejection").into())
+            }
             Behaviour::BlockOnSlow(pause) => {
                 if input.payload == b"slow" {
                     std::thread::sleep(pause);
@@ -145,6 +151,17 @@ fn settings(concurrency: usize) -> ConsumerSettings {
         retry_base_delay_ms: 200,
         shutdown_grace_secs: 20,
         ..ConsumerSettings::default()
+    }
+}
+
+/// Settings for a message that keeps failing: redelivered soon and often,
+/// a failed publish retried in place for `publish_retry_ms`.
+fn patient(publish_retry_ms: u64) -> ConsumerSettings {
+    ConsumerSettings {
+        max_deliver: 1000,
+        retry_max_delay_ms: 300,
+        publish_retry_ms,
+        ..settings(4)
     }
 }
 
@@ -304,14 +321,8 @@ async fn a_publish_failing_for_a_moment_is_retried_in_place_without_a_redelivery
 async fn an_input_is_acked_only_after_its_output_is_stored() {
     // No stream holds the output subject yet: every publish fails.
     let (_nats, js, fake) = one_input_without_output_stream().await;
-    let patient = ConsumerSettings {
-        max_deliver: 1000,
-        retry_max_delay_ms: 300,
-        // No retries in place: the failure must reach the NAK.
-        publish_retry_ms: 0,
-        ..settings(4)
-    };
-    let running = start(&js, patient, fake.clone());
+    // No retries in place: the failure must reach the NAK.
+    let running = start(&js, patient(0), fake.clone());
     assert!(
         wait_seen(&fake, Duration::from_secs(10), |s| s.len() >= 2).await,
         "a failed publish leaves the input to be delivered again: {:?}",
@@ -409,6 +420,52 @@ async fn the_last_allowed_delivery_dead_letters_a_failing_message() {
     let info = consumer_info(&js).await;
     assert_eq!((info.num_ack_pending, info.num_pending), (0, 0));
     assert!(stream_messages(&js, OUT_SUBJECT).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_the_stream_refuses_is_naked_at_once_not_retried_in_place() {
+    // The dead-letter stream takes messages of at most 8 bytes: the dead
+    // letter of "message 0" (9 bytes and its headers) is refused on every try.
+    let (_nats, js) = setup().await;
+    let mut dlq_config = topology::stream_config(
+        topology::stream_for(subjects::DLQ),
+        &StreamSettings::default(),
+    );
+    js.delete_stream(&dlq_config.name)
+        .await
+        .expect("delete the dead-letter stream");
+    dlq_config.max_message_size = 8;
+    js.create_stream(dlq_config.clone())
+        .await
+        .expect("a dead-letter stream for small messages only");
+    publish_inputs(&js, 1).await;
+    let fake = Fake::new(Behaviour::Reject);
+    // A retry in place would hold the first delivery 30 s.
+    let running = start(&js, patient(30_000), fake.clone());
+    // Each refusal NAKs at once, with the back-off of 200-300 ms.
+    assert!(
+        wait_seen(&fake, Duration::from_secs(8), |s| s.len() >= 3).await,
+        "a refused dead letter was not NAKed at once (retried in place?): deliveries {:?}",
+        fake.seen()
+    );
+    assert_eq!(
+        consumer_info(&js).await.ack_floor.stream_sequence,
+        0,
+        "a message whose dead letter was refused is not acked"
+    );
+    // Once the stream takes it, the message is dead-lettered and acked.
+    dlq_config.max_message_size = -1;
+    js.update_stream(dlq_config)
+        .await
+        .expect("lift the dead-letter stream's size limit");
+    wait_until_first_acked(&js).await;
+    running.stop().await.expect("clean stop");
+    let dlq = stream_messages(&js, subjects::DLQ).await;
+    assert_eq!(dlq.len(), 1);
+    assert_eq!(
+        dlq[0].header(subjects::HEADER_ERROR_CODE),
+        Some(reject_code::INVALID_JSON)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

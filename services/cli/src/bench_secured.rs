@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use async_nats::jetstream;
 use newsflow_core::config::Settings;
-use newsflow_core::{subjects, topology};
+use newsflow_core::{subjects, test_tls, topology};
 
 /// The users of the shipped `auth.conf` the measured processes run as, by
 /// binary (and the bench's own user).
@@ -61,7 +61,7 @@ impl SecuredServer {
             chrono::Utc::now().timestamp_millis()
         ));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        make_ca(&dir)?;
+        test_tls::write_test_ca(&dir)?;
         let bench_password = random_password();
         write_config(config, &dir, &bench_password)?;
         let mut passwords: HashMap<&'static str, String> = USERS
@@ -141,8 +141,11 @@ impl SecuredServer {
             self.passwords[user].clone(),
         )
         .custom_inbox_prefix(format!("_INBOX_{user}"))
-        .add_root_certificates(self.dir.join("ca.pem"))
-        .add_client_certificate(self.dir.join("client.pem"), self.dir.join("client-key.pem"))
+        .add_root_certificates(self.dir.join(test_tls::CA_FILE))
+        .add_client_certificate(
+            self.dir.join(test_tls::CLIENT_CERT_FILE),
+            self.dir.join(test_tls::CLIENT_KEY_FILE),
+        )
         .require_tls(true)
         .connect(self.url())
         .await
@@ -170,9 +173,9 @@ impl SecuredServer {
                 format!("_INBOX_{user}"),
             ),
             ("NEWSFLOW__STREAMS__MANAGE".into(), "false".into()),
-            ("NATS_CA".into(), file("ca.pem")),
-            ("NATS_CERT".into(), file("client.pem")),
-            ("NATS_KEY".into(), file("client-key.pem")),
+            ("NATS_CA".into(), file(test_tls::CA_FILE)),
+            ("NATS_CERT".into(), file(test_tls::CLIENT_CERT_FILE)),
+            ("NATS_KEY".into(), file(test_tls::CLIENT_KEY_FILE)),
             ("NEWSFLOW__NATS__TLS_REQUIRED".into(), "true".into()),
         ])
     }
@@ -210,24 +213,8 @@ fn free_port() -> anyhow::Result<u16> {
 fn write_config(config: &Path, dir: &Path, bench_password: &str) -> anyhow::Result<()> {
     let shipped =
         std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
-    let mut in_tls = false;
-    let mut out = String::new();
-    for line in shipped.lines() {
-        in_tls |= line.starts_with("# tls {");
-        let line = if in_tls {
-            line.trim_start_matches('#')
-                .trim_start()
-                .replace("/etc/nats/tls", &dir.display().to_string())
-        } else {
-            line.to_string()
-        };
-        in_tls &= line != "}";
-        out.push_str(&line);
-        out.push('\n');
-    }
-    if !out.contains("\ntls {") {
-        bail!("{} has no `# tls {{` block to turn on", config.display());
-    }
+    let out = test_tls::with_tls_on(&shipped, dir)
+        .with_context(|| format!("turning on the tls block of {}", config.display()))?;
     std::fs::write(dir.join("nats-server-secured.conf"), out)?;
 
     let auth_path = config.with_file_name("auth.conf");
@@ -247,48 +234,6 @@ fn write_config(config: &Path, dir: &Path, bench_password: &str) -> anyhow::Resu
         dir.join("auth.conf"),
         auth.replacen("  users = [\n", &bench_user, 1),
     )?;
-    Ok(())
-}
-
-/// Writes a CA and a server (127.0.0.1) and client certificate it signs
-/// into `dir`, with the openssl command line (as tests/e2e/nats_access.rs).
-fn make_ca(dir: &Path) -> anyhow::Result<()> {
-    let openssl = |args: &[&str]| -> anyhow::Result<()> {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .context("running openssl (apt-get install openssl)")?;
-        if !out.status.success() {
-            bail!(
-                "openssl {args:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(())
-    };
-    let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    let split = |command: &str| command.split(' ').map(str::to_string).collect::<Vec<_>>();
-    let run = |command: String| {
-        let args = split(&command);
-        openssl(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    run(format!(
-        "req -x509 {key} -keyout ca-key.pem -out ca.pem -days 1 -subj /CN=newsflow-bench-CA"
-    ))?;
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
-    )?;
-    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n")?;
-    for name in ["server", "client"] {
-        run(format!(
-            "req {key} -keyout {name}-key.pem -out {name}.csr -subj /CN=newsflow-bench-{name}"
-        ))?;
-        run(format!(
-            "x509 -req -in {name}.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out {name}.pem -days 1 -extfile {name}.ext"
-        ))?;
-    }
     Ok(())
 }
 

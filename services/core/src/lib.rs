@@ -22,6 +22,7 @@
 //! * [`metrics`]: Prometheus metrics and the `/metrics` + `/healthz` endpoint.
 //! * [`service`]: what every stage binary does around its transform.
 //! * [`nats`], [`telemetry`], [`shutdown`]: connection, logs, signals.
+//! * [`test_tls`]: a throwaway CA and TLS config for the secured bench and tests.
 //!
 //! # Allocator
 //! With the cargo feature `mimalloc` (`cargo build --release --features
@@ -44,6 +45,7 @@ pub mod service;
 pub mod shutdown;
 pub mod subjects;
 pub mod telemetry;
+pub mod test_tls;
 pub mod text;
 pub mod topology;
 

@@ -225,7 +225,12 @@ impl Readiness {
 }
 
 /// Transient error types of the loop itself (stages add their own, e.g. `fingerprints`).
-const ERROR_TYPES: &[&str] = &["publish", "publish_ack", "dead_letter_publish"];
+const ERROR_TYPES: &[&str] = &[
+    "publish",
+    "publish_ack",
+    "publish_refused",
+    "dead_letter_publish",
+];
 
 /// Kinds of pull-consumer errors (see [`pull_error_kind`]).
 const CONSUMER_ERROR_KINDS: &[&str] = &[
@@ -584,7 +589,7 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
         };
         let result = tokio::select! {
             result = work => result,
-            never = keep_in_progress(&message, shared.settings.progress_interval()) => match never {},
+            never = keep_in_progress(&message, shared.settings.progress_interval(), stage, stream_sequence) => match never {},
         };
         let disposition = match result {
             Ok(()) => {
@@ -620,16 +625,35 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
     .await;
 }
 
+/// In-progress acks after which a message still worked on is reported, and
+/// again after as many more: three `ack_wait`s. Every wait of the work is
+/// bounded, so a message held longer points at a wait that is not (the
+/// server would never redeliver it while its in-progress acks go on).
+const PROGRESS_ACKS_BEFORE_REPORT: u64 = 9;
+
 /// Tells the server every `interval` that the message is still being worked
 /// on (each in-progress ack restarts its `ack_wait`); runs until dropped.
 async fn keep_in_progress(
     message: &jetstream::Message,
     interval: Duration,
+    stage: &'static str,
+    stream_sequence: u64,
 ) -> std::convert::Infallible {
+    let started = Instant::now();
+    let mut sent: u64 = 0;
     loop {
         tokio::time::sleep(interval).await;
+        sent += 1;
         if let Err(err) = message.ack_with(AckKind::Progress).await {
             debug!(error = %chain(&*err), "in-progress ack failed");
+        }
+        if sent.is_multiple_of(PROGRESS_ACKS_BEFORE_REPORT) {
+            warn!(
+                stage,
+                stream_sequence,
+                in_progress_secs = started.elapsed().as_secs(),
+                "message still being worked on"
+            );
         }
     }
 }
@@ -793,11 +817,57 @@ async fn publish_all<P: Processor>(
         shared,
         || publish_once(shared, &outputs),
         |err| match err {
-            StageError::Transient { kind, .. } => Some(*kind),
-            StageError::Rejected(_) => None,
+            StageError::Transient {
+                kind: kind @ ("publish" | "publish_ack"),
+                ..
+            } => Some(*kind),
+            _ => None,
         },
     )
     .await
+}
+
+/// Whether a failed JetStream publish is worth retrying in place: a state
+/// of the server or the cluster that passes within seconds (no responders
+/// or no leader while a stream elects one, a timeout, a lost connection,
+/// the client's own cap on publishes awaiting their acks). A refusal of the
+/// message itself (too large for the stream or the server, a stream full
+/// with discard-new, a sealed stream, a broken expectation) fails the same
+/// way on every try: it goes to the NAK and its back-off at once instead of
+/// holding a worker for `publish_retry_ms`.
+pub fn publish_error_is_transient(err: &jetstream::context::PublishError) -> bool {
+    use jetstream::ErrorCode;
+    use jetstream::context::PublishErrorKind as Kind;
+    match err.kind() {
+        Kind::StreamNotFound | Kind::TimedOut | Kind::BrokenPipe | Kind::MaxAckPending => true,
+        Kind::WrongLastMessageId | Kind::WrongLastSequence | Kind::MaxPayloadExceeded => false,
+        // The server's answer is an API error: only the cluster's passing
+        // states are retried. Other causes are the client's own (an invalid
+        // subject, a closed connection) and do not pass either.
+        Kind::Other => std::error::Error::source(err)
+            .and_then(|source| source.downcast_ref::<jetstream::Error>())
+            .is_some_and(|api| {
+                [
+                    ErrorCode::CLUSTER_NOT_AVAILABLE,
+                    ErrorCode::CLUSTER_NOT_LEADER,
+                    ErrorCode::CLUSTER_NOT_ASSIGNED,
+                ]
+                .contains(&api.error_code())
+            }),
+    }
+}
+
+/// The `error_type` of a failed publish of an output: `transient_kind` if
+/// it is worth retrying in place, else `publish_refused`.
+fn publish_error_type(
+    err: &jetstream::context::PublishError,
+    transient_kind: &'static str,
+) -> &'static str {
+    if publish_error_is_transient(err) {
+        transient_kind
+    } else {
+        "publish_refused"
+    }
 }
 
 /// [`retry_with_backoff`] for up to `publish_retry_ms`, counting each retry
@@ -871,7 +941,7 @@ async fn publish_once<P: Processor>(
             .await
             .map_err(|err| {
                 StageError::transient_caused(
-                    "publish",
+                    publish_error_type(&err, "publish"),
                     format!("publish to {} failed", output.subject),
                     err,
                 )
@@ -881,7 +951,7 @@ async fn publish_once<P: Processor>(
     for (subject, output, ack) in acks {
         let ack = ack.await.map_err(|err| {
             StageError::transient_caused(
-                "publish_ack",
+                publish_error_type(&err, "publish_ack"),
                 format!("no acknowledgement for publish to {subject}"),
                 err,
             )
@@ -932,7 +1002,8 @@ async fn dead_letter<P: Processor>(
             message.subject
         ));
     // Retried in place like the outputs, so a cluster hiccup costs the
-    // message no delivery here either.
+    // message no delivery here either; a refusal is not (see
+    // `publish_error_is_transient`).
     let result = retry_in_place(
         shared,
         || async {
@@ -941,7 +1012,7 @@ async fn dead_letter<P: Processor>(
                 Err(err) => Err(err),
             }
         },
-        |_| Some("dead_letter_publish"),
+        |err| publish_error_is_transient(err).then_some("dead_letter_publish"),
     )
     .await;
     match result {
@@ -989,7 +1060,49 @@ fn header_safe(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::header_safe;
+    use super::{header_safe, publish_error_is_transient};
+    use async_nats::jetstream::context::{PublishError, PublishErrorKind};
+
+    /// A publish refused by the server with JetStream error `err_code`.
+    fn refused(err_code: u64, description: &str) -> PublishError {
+        let api: async_nats::jetstream::Error = serde_json::from_value(serde_json::json!({
+            "code": 400, "err_code": err_code, "description": description
+        }))
+        .expect("a JetStream API error");
+        PublishError::with_source(PublishErrorKind::Other, api)
+    }
+
+    #[test]
+    fn only_passing_cluster_and_connection_states_are_retried_in_place() {
+        use PublishErrorKind::*;
+        let cases = [
+            (PublishError::new(StreamNotFound), true),
+            (PublishError::new(TimedOut), true),
+            (PublishError::new(BrokenPipe), true),
+            (PublishError::new(MaxAckPending), true),
+            (
+                refused(10008, "JetStream system temporarily unavailable"),
+                true,
+            ),
+            (
+                refused(10009, "JetStream cluster can not handle request"),
+                true,
+            ),
+            (PublishError::new(MaxPayloadExceeded), false),
+            (PublishError::new(WrongLastMessageId), false),
+            (PublishError::new(WrongLastSequence), false),
+            (PublishError::new(Other), false),
+            (
+                refused(10054, "message size exceeds maximum allowed"),
+                false,
+            ),
+            (refused(10109, "stream is sealed"), false),
+            (refused(10077, "maximum messages exceeded"), false),
+        ];
+        for (error, transient) in cases {
+            assert_eq!(publish_error_is_transient(&error), transient, "{error}");
+        }
+    }
 
     #[test]
     fn header_values_lose_line_breaks_and_stay_bounded() {

@@ -14,6 +14,10 @@
 //! appends a second record, which finds the first one's exact key and gets
 //! its verdict: an article never becomes a copy of itself. Records carry no
 //! `Nats-Msg-Id`, which would cost a header per record for this rare case.
+//!
+//! The tail is an ordered consumer; when it brings nothing while records
+//! are awaited (its server was lost), it is made again, and meanwhile the
+//! awaited records are read by sequence (see [`read_awaited_by_sequence`]).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -163,6 +167,7 @@ impl NatsLog {
             awaited: AtomicU64::new(0),
         });
         let tailer = tokio::spawn(tail(js.clone(), shared.clone()));
+        let reader = tokio::spawn(read_awaited_by_sequence(stream.clone(), shared.clone()));
         let started = Instant::now();
         let _ = watcher.wait_for(|&applied| applied >= last).await;
         let (near, exact) = {
@@ -177,7 +182,7 @@ impl NatsLog {
             seconds = started.elapsed().as_secs_f64(),
             "duplicate index rebuilt from the fingerprint stream"
         );
-        let tasks = vec![tailer, tokio::spawn(report_stream_size(stream))];
+        let tasks = vec![tailer, reader, tokio::spawn(report_stream_size(stream))];
         Ok(Self {
             js,
             append_retry: APPEND_RETRY,
@@ -236,19 +241,23 @@ impl VerdictLog for NatsLog {
                     .publish(subjects::DEDUP_FINGERPRINTS, encoded.clone())
                     .await
                 {
-                    Ok(ack) => ack.await.map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
+                    Ok(ack) => ack.await,
+                    Err(e) => Err(e),
                 };
                 metrics::log_observe("append", started, ack.is_ok());
                 ack
             },
-            |_, _| {
-                metrics::event("append_retried");
-                true
+            // A refusal of the record fails the same way on every try.
+            |e, _| {
+                let transient = newsflow_core::runtime::publish_error_is_transient(e);
+                if transient {
+                    metrics::event("append_retried");
+                }
+                transient
             },
         )
         .await
-        .map_err(|e| err("append", e))?;
+        .map_err(|e| err("append", e.to_string()))?;
 
         self.shared
             .awaited
@@ -384,26 +393,15 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
             let Ok(info) = message.info() else {
                 continue;
             };
-            let (sequence, at_ms) = (info.stream_sequence, info.published.timestamp_millis());
             // An ordered consumer that recreates itself before delivering
-            // anything starts again from the stream's first record.
-            if sequence <= *shared.applied.borrow() {
-                continue;
-            }
-            match Fingerprint::decode(&message.payload) {
-                Ok(fingerprint) => {
-                    let (near, exact) = {
-                        let mut tail = shared.tail.lock().expect("lock is never poisoned");
-                        tail.apply(sequence, fingerprint, at_ms);
-                        (tail.index.members(), tail.index.exact_keys())
-                    };
-                    metrics::index_size(near, exact);
-                }
-                Err(error) => {
-                    tracing::warn!(sequence, %error, "skipping unreadable fingerprint record");
-                }
-            }
-            shared.applied.send_replace(sequence);
+            // anything starts again from the stream's first record, and
+            // records read by sequence meanwhile come again: both skipped.
+            apply_record(
+                &shared,
+                info.stream_sequence,
+                &message.payload,
+                info.published.timestamp_millis(),
+            );
         }
         // The old consumer may live on, on a server that is still up:
         // removed rather than left to its inactivity limit.
@@ -413,6 +411,87 @@ async fn tail(js: jetstream::Context, shared: Arc<Shared>) {
                 tokio::time::timeout(Duration::from_secs(5), stream.delete_consumer(&name)).await;
         });
         failures += 1;
+    }
+}
+
+/// Applies the record stored at `sequence` unless it is applied already
+/// (the subscription and the reads by sequence may both bring it), and
+/// moves the applied mark: under the lock, so the mark only grows.
+fn apply_record(shared: &Shared, sequence: u64, payload: &[u8], at_ms: i64) -> bool {
+    let mut tail = shared.tail.lock().expect("lock is never poisoned");
+    if sequence <= *shared.applied.borrow() {
+        return false;
+    }
+    match Fingerprint::decode(payload) {
+        Ok(fingerprint) => {
+            tail.apply(sequence, fingerprint, at_ms);
+            metrics::index_size(tail.index.members(), tail.index.exact_keys());
+        }
+        Err(error) => {
+            tracing::warn!(sequence, %error, "skipping unreadable fingerprint record");
+        }
+    }
+    shared.applied.send_replace(sequence);
+    true
+}
+
+/// Reads awaited records by sequence when the subscription brings none:
+/// checks every [`TAIL_CHECK`], and after [`TAIL_SILENT_CHECKS`] in a row
+/// with the tail below an awaited record and not moving, gets the records
+/// after the last applied one from the stream's leader, one by one, up to
+/// the highest awaited. After a node loss the subscription has to be made
+/// again, and making a consumer needs the cluster's meta leader: on
+/// nats-server 2.9 under load that took over 40 s in the cluster test,
+/// while every waiting article's verdict wait (30 s) ran out. The stream's
+/// leader, which the appends need anyway, is back within seconds.
+async fn read_awaited_by_sequence(stream: jetstream::stream::Stream, shared: Arc<Shared>) {
+    let mut stalled_checks = 0;
+    let mut last_seen = 0;
+    loop {
+        tokio::time::sleep(TAIL_CHECK).await;
+        let applied = *shared.applied.borrow();
+        let awaited = shared.awaited.load(Ordering::Relaxed);
+        if awaited <= applied || applied != last_seen {
+            stalled_checks = 0;
+            last_seen = applied;
+            continue;
+        }
+        stalled_checks += 1;
+        if stalled_checks < TAIL_SILENT_CHECKS {
+            continue;
+        }
+        let mut read = 0u64;
+        let mut next = applied + 1;
+        while next <= shared.awaited.load(Ordering::Relaxed) {
+            match stream.get_raw_message(next).await {
+                Ok(message) => {
+                    if apply_record(
+                        &shared,
+                        message.sequence,
+                        &message.payload,
+                        message.time.timestamp_millis(),
+                    ) {
+                        read += 1;
+                    }
+                    next = (*shared.applied.borrow()).max(next) + 1;
+                }
+                // Not there (yet): the leader may still be applying what
+                // it has; tried again at the next check, never skipped.
+                Err(error) => {
+                    metrics::log_error("read_by_sequence");
+                    tracing::debug!(sequence = next, %error, "cannot read a fingerprint record by sequence");
+                    break;
+                }
+            }
+        }
+        if read > 0 {
+            metrics::events_by(read, "tail_read_by_sequence");
+            tracing::warn!(
+                read,
+                applied = *shared.applied.borrow(),
+                "the fingerprint stream's subscription brought no awaited record; read them by sequence"
+            );
+        }
     }
 }
 

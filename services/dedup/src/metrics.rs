@@ -42,7 +42,9 @@ fn get() -> &'static DedupMetrics {
             metrics.log_seconds.with_label_values(&[operation]);
             metrics.log_errors.with_label_values(&[operation]);
         }
-        metrics.log_errors.with_label_values(&["tail"]);
+        for operation in ["tail", "read_by_sequence"] {
+            metrics.log_errors.with_label_values(&[operation]);
+        }
         for kind in ["near", "exact"] {
             metrics.index.with_label_values(&[kind]);
         }
@@ -55,7 +57,12 @@ fn get() -> &'static DedupMetrics {
         for step in ["read", "compare"] {
             metrics.verify_seconds.with_label_values(&[step]);
         }
-        for event in ["stale", "head_replaced", "tail_resubscribed"] {
+        for event in [
+            "stale",
+            "head_replaced",
+            "tail_resubscribed",
+            "tail_read_by_sequence",
+        ] {
             metrics.events.with_label_values(&[event]);
         }
         metrics
@@ -93,7 +100,7 @@ fn new_metrics() -> DedupMetrics {
         ),
         log_errors: counter_vec(
             "newsflow_dedup_fingerprint_errors_total",
-            "Failed operations on the fingerprint stream: append, wait, tail (reading it).",
+            "Failed operations on the fingerprint stream: append, wait, tail (reading it), read_by_sequence (getting an awaited record the subscription did not bring).",
             &["operation"],
         ),
         index: gauge_vec(
@@ -136,7 +143,7 @@ fn new_metrics() -> DedupMetrics {
         ),
         events: counter_vec(
             "newsflow_dedup_events_total",
-            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery; tail_resubscribed: this replica's subscription to the fingerprint stream fell silent while records were awaited (its server lost) and was made again.",
+            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery; tail_resubscribed: this replica's subscription to the fingerprint stream fell silent while records were awaited (its server lost) and was made again; tail_read_by_sequence: a record the subscription did not bring while awaited, read by sequence from the stream's leader (while no new subscription could be made).",
             &["event"],
         ),
     }
@@ -213,5 +220,9 @@ pub fn text_read(from: &str) {
 }
 
 pub fn event(event: &str) {
-    get().events.with_label_values(&[event]).inc();
+    events_by(1, event);
+}
+
+pub fn events_by(count: u64, event: &str) {
+    get().events.with_label_values(&[event]).inc_by(count);
 }
