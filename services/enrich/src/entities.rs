@@ -239,10 +239,26 @@ const NAME_OPENERS: &[&str] = &[
 ];
 
 /// Titles the tagger may take into a person's name.
-const PERSON_TITLES: &[&str] = &[
-    "Mr", "Mrs", "Ms", "Dr", "Prof", "Sir", "Dame", "M", "Mme", "Mlle", "Herr", "Frau", "Sr",
-    "Sra", "Dña", "Don", "г-н", "г-жа",
+const PERSON_TITLES: &[&str] = &["Mr", "Mrs", "Ms", "Dr", "Prof", "Sir", "Dame"];
+
+/// Titles of one language only: elsewhere they are an initial (`M. Waugh`)
+/// or a first name (`Don King`).
+const PERSON_TITLES_BY_LANGUAGE: &[(&str, &[&str])] = &[
+    ("fr", &["M", "Mme", "Mlle"]),
+    ("de", &["Herr", "Frau"]),
+    ("es", &["Sr", "Sra", "Dña", "Don"]),
+    ("it", &["Don"]),
+    ("ru", &["г-н", "г-жа"]),
 ];
+
+/// Whether `word` (without its final period) is a person's title in `lang`.
+fn is_person_title(word: &str, lang: &str) -> bool {
+    let word = word.trim_end_matches('.');
+    PERSON_TITLES.contains(&word)
+        || PERSON_TITLES_BY_LANGUAGE
+            .iter()
+            .any(|(l, titles)| *l == lang && titles.contains(&word))
+}
 
 /// The name of a candidate as written, without an Arabic conjunction glued
 /// to its article (`والولايات المتحدة` → `الولايات المتحدة`): a conjunction
@@ -266,10 +282,10 @@ pub fn find_entities(
     index: &EntityIndex,
 ) -> Vec<Entity> {
     let mut entities = known_entities(text, folded, index);
-    match lang.and_then(crate::ner::model_for) {
-        Some(model) => {
+    match lang.and_then(|lang| Some((lang, crate::ner::model_for(lang)?))) {
+        Some((lang, model)) => {
             let names = crate::ner::names(text, sentences, model);
-            add_tagged_names(text, folded, &names, index, &mut entities);
+            add_tagged_names(text, folded, &names, lang, index, &mut entities);
             give_surnames_to_the_article_s_own_persons(&mut entities);
             correct_places(&mut entities, &crate::countries::COUNTRIES);
         }
@@ -290,6 +306,7 @@ pub fn add_tagged_names(
     text: &str,
     folded: &Folded,
     names: &[crate::ner::Name],
+    lang: &str,
     index: &EntityIndex,
     entities: &mut Vec<Entity>,
 ) {
@@ -318,7 +335,7 @@ pub fn add_tagged_names(
             .rsplit(char::is_whitespace)
             .next()
             .unwrap_or("");
-        let mut titled = PERSON_TITLES.contains(&word_before.trim_end_matches('.'));
+        let mut titled = is_person_title(word_before, lang);
         if titled {
             kind = EntityType::Person;
         }
@@ -337,13 +354,13 @@ pub fn add_tagged_names(
             name_start = name_end - rest.len();
         }
         while let Some((first, rest)) = text[name_start..name_end].split_once(' ')
-            && PERSON_TITLES.contains(&first.trim_end_matches('.'))
+            && is_person_title(first, lang)
         {
             name_start = name_end - rest.len();
             kind = EntityType::Person;
             titled = true;
         }
-        if PERSON_TITLES.contains(&text[name_start..name_end].trim_end_matches('.')) {
+        if is_person_title(&text[name_start..name_end], lang) {
             continue;
         }
         let start = char_at(name_start);
@@ -824,6 +841,15 @@ mod tests {
                 ("Germany", EntityType::Organization)
             ]
         );
+    }
+
+    #[test]
+    fn titles_of_one_language_are_initials_or_names_in_another() {
+        assert!(is_person_title("M.", "fr"));
+        assert!(!is_person_title("M.", "en"), "M. Waugh");
+        assert!(!is_person_title("Don", "en"), "Don King");
+        assert!(is_person_title("Don", "es"));
+        assert!(is_person_title("Mr.", "de"));
     }
 
     #[test]
