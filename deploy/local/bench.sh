@@ -19,7 +19,10 @@ say "building newsflow (release)"
 bin="$NEWSFLOW_ROOT/target/release"
 work="$(mktemp -d)"
 port=$(( 20000 + RANDOM % 20000 ))
+monitor_port=$(( port + 1 ))
 export NATS_URL="nats://127.0.0.1:$port"
+# The bench reads the server's counters (messages, API calls per article).
+export NATS_MONITOR="127.0.0.1:$monitor_port"
 
 pids=()
 cleanup() {
@@ -29,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$nats_bin" -js -a 127.0.0.1 -p "$port" -sd "$work/jetstream" -l "$work/nats.log" \
+"$nats_bin" -js -a 127.0.0.1 -p "$port" -m "$monitor_port" -sd "$work/jetstream" -l "$work/nats.log" \
   -c "$NEWSFLOW_ROOT/deploy/nats/limits.conf" &
 pids+=($!)
 wait_for_port "$port"

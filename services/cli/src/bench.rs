@@ -29,6 +29,7 @@ use newsflow_core::subjects;
 use newsflow_core::topology::{self, ConsumerSpec, StreamRole, StreamSpec};
 use serde::Deserialize;
 
+use crate::bench_broker;
 use crate::bench_secured::{self, SecuredServer};
 use crate::generate;
 
@@ -101,6 +102,17 @@ pub struct BenchArgs {
     /// figures are printed side by side.
     #[arg(long, value_name = "CONFIG")]
     pub secured: Option<PathBuf>,
+    /// nats-server's monitoring address (its `-m` port, HOST:PORT): the
+    /// server's messages, bytes and JetStream API calls per article, and each
+    /// client's, are read from it before and after each throughput run.
+    #[arg(long, value_name = "HOST:PORT", env = "NATS_MONITOR")]
+    pub nats_monitor: Option<String>,
+    /// Sort every message through the server during each throughput run by
+    /// what it is (pull requests, deliveries, acks, publishes, PubAcks, API
+    /// calls) and print them per article. It subscribes to `>`, so the
+    /// run's speed and CPU figures are not comparable with a run without it.
+    #[arg(long)]
+    pub count_operations: bool,
 }
 
 /// A way of running the stages (`newsflow bench --deployments`).
@@ -290,6 +302,10 @@ pub async fn run(
         Some(config) => Some(SecuredServer::start(config, settings).await?),
         None => None,
     };
+    let probe = BrokerProbe {
+        monitor: args.nats_monitor.as_deref().map(bench_broker::Monitor::new),
+        watch_url: args.count_operations.then(|| nats_url.to_string()),
+    };
     let mut measured = Vec::new();
     let mut secured_rates = Vec::new();
     for (index, deployment) in args.deployments.iter().enumerate() {
@@ -318,6 +334,7 @@ pub async fn run(
             &warmup,
             &args,
             &format!("{} deployment", deployment.name()),
+            &probe,
         )
         .await;
         services.stop().await;
@@ -351,6 +368,7 @@ pub async fn run(
             &warmup,
             &args,
             "relay",
+            &probe,
         )
         .await;
         hops.stop(js).await;
@@ -424,6 +442,7 @@ async fn measure_secured(
             ..args.clone()
         },
         &format!("{} deployment, authenticated, over TLS", deployment.name()),
+        &BrokerProbe::default(),
     )
     .await;
     services.stop().await;
@@ -452,6 +471,15 @@ impl Route {
     }
 }
 
+/// What is read of the broker around each throughput run.
+#[derive(Default)]
+struct BrokerProbe {
+    /// nats-server's counters, before and after.
+    monitor: Option<bench_broker::Monitor>,
+    /// Every message sorted by kind (a subscriber to `>` on this server).
+    watch_url: Option<String>,
+}
+
 /// A steady-rate run: the rate offered and what came of it.
 #[derive(Clone)]
 struct AtRate {
@@ -472,6 +500,7 @@ async fn measure(
     warmup: &[generate::Generated],
     args: &BenchArgs,
     name: &str,
+    probe: &BrokerProbe,
 ) -> anyhow::Result<(RunResult, Option<AtRate>)> {
     let timeout = Duration::from_secs(args.timeout);
     run_measured(
@@ -484,6 +513,14 @@ async fn measure(
         None,
     )
     .await?;
+    let watcher = match &probe.watch_url {
+        Some(url) => Some(bench_broker::Watcher::start(url).await?),
+        None => None,
+    };
+    let broker_before = match &probe.monitor {
+        Some(monitor) => Some(monitor.snapshot().await?),
+        None => None,
+    };
     let before = cpu_snapshot(processes);
     let run = run_measured(
         client,
@@ -498,6 +535,15 @@ async fn measure(
     let after = cpu_snapshot(processes);
     println!("{}", run.describe(name));
     print_cpu(&before, &after, articles.len());
+    if let (Some(monitor), Some(broker_before)) = (&probe.monitor, broker_before) {
+        // The last acks follow the last outcome by a moment.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let broker_after = monitor.snapshot().await?;
+        bench_broker::print_per_article(&broker_before, &broker_after, articles.len());
+    }
+    if let Some(watcher) = watcher {
+        watcher.finish(articles.len()).await;
+    }
     let Some(rate) = args.rate else {
         return Ok((run, None));
     };

@@ -1,6 +1,7 @@
 //! `newsflow`: the command line of the newsflow pipeline.
 
 mod bench;
+mod bench_broker;
 mod bench_secured;
 mod detect;
 mod extract;
@@ -335,9 +336,15 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    // The relay hops by a name of their own, so the bench's per-connection
+    // counters tell them from the bench itself.
+    let name = if matches!(cli.command, Command::RelayHop(_)) {
+        "newsflow-relay-hop"
+    } else {
+        "newsflow-cli"
+    };
     let client =
-        newsflow_core::nats::connect(&settings.nats_url, &settings.nats, "newsflow-cli", false)
-            .await?;
+        newsflow_core::nats::connect(&settings.nats_url, &settings.nats, name, false).await?;
     let js = newsflow_core::nats::jetstream(client.clone(), 4096);
     match cli.command {
         Command::Setup => {

@@ -251,6 +251,11 @@ pub struct ConsumerSettings {
     /// electing its leader, a timeout), in milliseconds, before the message
     /// is NAKed: a short cluster hiccup costs no delivery.
     pub publish_retry_ms: u64,
+    /// While most workers are busy (fewer than a quarter of `batch` free),
+    /// how long the loop waits for more to finish before it asks for
+    /// messages, in milliseconds; 0 asks for each freed worker at once. A
+    /// loaded stage then sends one pull request per several messages.
+    pub pull_gather_ms: u64,
 }
 
 impl Default for ConsumerSettings {
@@ -267,6 +272,7 @@ impl Default for ConsumerSettings {
             time_limit_ms: 5_000,
             transform_parallelism: 0,
             publish_retry_ms: 30_000,
+            pull_gather_ms: 20,
         }
     }
 }
@@ -299,6 +305,10 @@ impl ConsumerSettings {
     /// three times per `ack_wait`, so one lost report does not let it expire.
     pub fn progress_interval(&self) -> Duration {
         (self.ack_wait() / 3).max(Duration::from_millis(100))
+    }
+
+    pub fn pull_gather(&self) -> Duration {
+        Duration::from_millis(self.pull_gather_ms)
     }
 
     pub fn publish_retry(&self) -> Duration {

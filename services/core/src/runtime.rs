@@ -31,6 +31,9 @@
 //!   every message it receives starts at once: none waits in a client buffer
 //!   while its `ack_wait` runs, and a stop has nothing to hand back (each
 //!   hand-back would count a delivery against a message never started);
+//!   while most workers are busy it lets a few more finish before it asks
+//!   (at most `pull_gather_ms`), so a loaded stage sends one pull request per
+//!   several messages, not one per message;
 //! * on shutdown it stops asking, reads its last pull request to the end
 //!   (at most [`PULL_EXPIRES`], every message of it has a worker), finishes
 //!   in-flight messages within the grace period, and returns;
@@ -402,9 +405,7 @@ async fn consume<P: Processor>(
         while errors_in_a_row < PULL_ERRORS_BEFORE_RECONNECT {
             // Ask only for as many messages as there are free workers, so every
             // message the server hands out starts at once.
-            let Some(mut free) =
-                free_workers(&workers, shared.settings.batch.get(), shutdown).await
-            else {
+            let Some(mut free) = free_workers(&workers, &shared.settings, shutdown).await else {
                 break;
             };
             let batch = consumer
@@ -466,26 +467,50 @@ async fn consume<P: Processor>(
     Ok(())
 }
 
-/// Waits for a free worker, then takes every free one up to `max`; `None`
-/// once `shutdown` fires.
+/// Waits for a free worker, then takes every free one up to `batch`; `None`
+/// once `shutdown` fires. When most workers are busy (fewer than a quarter
+/// of `batch` free), it waits up to `pull_gather_ms` for more to finish
+/// first: under load the workers finish one by one, and a pull request per
+/// freed worker would cost the server a request (and the client a
+/// subscription) per message. With the stage keeping up, most workers are
+/// free and the request goes out at once.
 async fn free_workers(
     workers: &Arc<Semaphore>,
-    max: usize,
+    settings: &ConsumerSettings,
     shutdown: &CancellationToken,
 ) -> Option<Vec<OwnedSemaphorePermit>> {
+    let max = settings.batch.get();
+    let enough = (max.min(settings.concurrency.get()) / 4).max(1);
     let first = tokio::select! {
         biased;
         () = shutdown.cancelled() => return None,
         permit = workers.clone().acquire_owned() => permit.expect("the worker semaphore is never closed"),
     };
     let mut free = vec![first];
+    take_free(workers, max, &mut free);
+    let gathered_until = tokio::time::Instant::now() + settings.pull_gather();
+    while free.len() < enough {
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return None,
+            () = tokio::time::sleep_until(gathered_until) => break,
+            permit = workers.clone().acquire_owned() => {
+                free.push(permit.expect("the worker semaphore is never closed"));
+                take_free(workers, max, &mut free);
+            }
+        }
+    }
+    Some(free)
+}
+
+/// Adds free workers to `free` without waiting, up to `max` in all.
+fn take_free(workers: &Arc<Semaphore>, max: usize, free: &mut Vec<OwnedSemaphorePermit>) {
     while free.len() < max {
         match workers.clone().try_acquire_owned() {
             Ok(permit) => free.push(permit),
             Err(_) => break,
         }
     }
-    Some(free)
 }
 
 /// The `kind` label of an error the server sent in answer to a pull request
