@@ -19,11 +19,12 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use newsflow_core::contracts::{Article, Language, STAGED_SCHEMA_VERSION, StagedArticle};
+use newsflow_core::contracts::{Article, StagedArticle};
 use newsflow_core::html::HtmlLimits;
 use newsflow_enrich::fold::Folded;
 use newsflow_enrich::{
-    Knowledge, categories, countries, dates, enrich, entities, keywords, numbers, quotes, summary,
+    Knowledge, categories, countries, dates, enrich, entities, keywords, numbers, quotes,
+    staged_with_language, summary,
 };
 
 fn samples() -> &'static Path {
@@ -33,39 +34,8 @@ fn samples() -> &'static Path {
     ))
 }
 
-/// A staged article in language `iso` (ISO 639-1).
-fn staged_in(article: Article, iso: &str) -> StagedArticle {
-    let (code, script) = match iso {
-        "ar" => ("ara", "Arabic"),
-        "de" => ("deu", "Latin"),
-        "es" => ("spa", "Latin"),
-        "fr" => ("fra", "Latin"),
-        "hi" => ("hin", "Devanagari"),
-        "ru" => ("rus", "Cyrillic"),
-        "zh" => ("zho", "Han"),
-        _ => ("eng", "Latin"),
-    };
-    StagedArticle {
-        schema_version: STAGED_SCHEMA_VERSION,
-        article,
-        source_seq: 1,
-        received_at: "2025-09-19T06:00:00.000Z".into(),
-        language: Some(Language {
-            code: code.into(),
-            iso639_1: Some(iso.into()),
-            script: Some(script.into()),
-            confidence: 1.0,
-            reliable: true,
-            method: "trigram".into(),
-        }),
-        dedup: None,
-        page: None,
-        pipeline: vec![],
-    }
-}
-
 fn staged(article: Article) -> StagedArticle {
-    staged_in(article, "en")
+    staged_with_language(article, "en")
 }
 
 /// Best per-iteration time over `batches` batches of `n` runs.
@@ -209,7 +179,10 @@ fn main() {
             let bytes = article.text.as_ref().map_or(0, String::len);
             let per = best_of(5, 100, || {
                 newsflow_enrich::ner::clear_type_cache();
-                black_box(enrich(staged_in(black_box(article.clone()), iso)));
+                black_box(enrich(staged_with_language(
+                    black_box(article.clone()),
+                    iso,
+                )));
             });
             (iso, bytes, per)
         })
@@ -227,7 +200,7 @@ fn main() {
                     text: Some(text.clone()),
                     ..Default::default()
                 };
-                black_box(enrich(staged_in(article, iso)));
+                black_box(enrich(staged_with_language(article, iso)));
             }
             let per = start.elapsed() / texts.len() as u32;
             Some((iso, texts.len(), bytes as f64 / texts.len() as f64, per))

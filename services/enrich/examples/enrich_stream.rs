@@ -14,52 +14,19 @@
 use std::io::BufRead;
 use std::time::Instant;
 
-use newsflow_core::contracts::{Article, Language, STAGED_SCHEMA_VERSION, StagedArticle};
+use newsflow_core::contracts::{Article, StagedArticle};
 
 fn staged(text: String, iso: &str, i: usize) -> StagedArticle {
-    let (code, script) = match iso {
-        "ar" => ("ara", "Arabic"),
-        "de" => ("deu", "Latin"),
-        "es" => ("spa", "Latin"),
-        "fa" => ("pes", "Arabic"),
-        "fr" => ("fra", "Latin"),
-        "he" => ("heb", "Hebrew"),
-        "hi" => ("hin", "Devanagari"),
-        "id" => ("ind", "Latin"),
-        "it" => ("ita", "Latin"),
-        "ja" => ("jpn", "Katakana"),
-        "ko" => ("kor", "Hangul"),
-        "nl" => ("nld", "Latin"),
-        "pl" => ("pol", "Latin"),
-        "pt" => ("por", "Latin"),
-        "ru" => ("rus", "Cyrillic"),
-        "tr" => ("tur", "Latin"),
-        "uk" => ("ukr", "Cyrillic"),
-        "ur" => ("urd", "Arabic"),
-        "zh" => ("cmn", "Mandarin"),
-        _ => ("eng", "Latin"),
-    };
-    StagedArticle {
-        schema_version: STAGED_SCHEMA_VERSION,
-        article: Article {
+    let mut staged = newsflow_enrich::staged_with_language(
+        Article {
             id: Some(format!("stream-{iso}-{i}")),
             text: Some(text),
             ..Default::default()
         },
-        source_seq: i as u64 + 1,
-        received_at: "2025-09-19T06:00:00.000Z".into(),
-        language: Some(Language {
-            code: code.into(),
-            iso639_1: Some(iso.into()),
-            script: Some(script.into()),
-            confidence: 1.0,
-            reliable: true,
-            method: "trigram".into(),
-        }),
-        dedup: None,
-        page: None,
-        pipeline: vec![],
-    }
+        iso,
+    );
+    staged.source_seq = i as u64 + 1;
+    staged
 }
 
 /// The articles measured (a function of its own so that callgrind can

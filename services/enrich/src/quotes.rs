@@ -153,8 +153,9 @@ const SPEECH_VERBS: &[&str] = &[
     "сообщила",
 ];
 
-/// Arabic speech verbs, found inside words too (clitics join them: `وقال`, `قالت`).
-const ARABIC_SPEECH_VERBS: &[&str] = &[
+/// Arabic verbs of saying, found inside words too (clitics join them:
+/// `وقال`, `قالت`).
+const ARABIC_SAYING: &[&str] = &[
     "قال",
     "أضاف",
     "اضاف",
@@ -168,11 +169,16 @@ const ARABIC_SPEECH_VERBS: &[&str] = &[
     "اوضح",
     "حذر",
     "استطرد",
-    "مضيفا",
-    "مشيرا",
-    "وفق",
-    "بحسب",
 ];
+
+/// Arabic speech verbs: the verbs of saying and forms that attribute
+/// (`مشيرا`, `وفق`, `بحسب`).
+fn arabic_speech_verbs() -> impl Iterator<Item = &'static str> {
+    ARABIC_SAYING
+        .iter()
+        .chain(&["مضيفا", "مشيرا", "وفق", "بحسب"])
+        .copied()
+}
 
 /// Finds speech verbs in one pass over a text (a regex with Unicode word
 /// boundaries falls back to its slowest engine on any non-ASCII text).
@@ -197,7 +203,7 @@ static SPEECH_VERB: LazyLock<SpeechVerbs> = LazyLock::new(|| {
             }
         }
     }
-    for verb in ARABIC_SPEECH_VERBS {
+    for verb in arabic_speech_verbs() {
         patterns.push(verb.to_string());
         whole_word.push(false);
     }
@@ -272,26 +278,14 @@ enum AttributionBefore<'t> {
 /// English speech verbs that end an attribution before a quotation.
 const VERBS_BEFORE: &[&str] = &["said", "says", "added", "warned", "wrote"];
 
-/// Arabic speech verbs that open an attribution before a quotation.
-const ARABIC_VERBS_BEFORE: &[&str] = &[
-    "قال",
-    "أضاف",
-    "اضاف",
-    "أكد",
-    "اكد",
-    "تابع",
-    "استطرد",
-    "أردف",
-    "اردف",
-    "صرح",
-    "أوضح",
-    "اوضح",
-    "حذر",
-    "متابعا",
-    "متابعًا",
-    "مضيفا",
-    "مضيفًا",
-];
+/// Arabic verbs that open an attribution before a quotation: the verbs
+/// of saying and participles that go on (`متابعا`, `مضيفًا`).
+fn arabic_verbs_before() -> impl Iterator<Item = &'static str> {
+    ARABIC_SAYING
+        .iter()
+        .chain(&["متابعا", "متابعًا", "مضيفا", "مضيفًا"])
+        .copied()
+}
 
 /// The attribution at the end of `before`: of all that fit, the one that
 /// starts first.
@@ -402,7 +396,7 @@ fn name_part_start(word: &str) -> Option<usize> {
 /// `tail` (start of the verb, the words).
 fn arabic_attribution_before(tail: &str) -> Option<(usize, &str)> {
     let mut best: Option<(usize, &str)> = None;
-    for verb in ARABIC_VERBS_BEFORE {
+    for verb in arabic_verbs_before() {
         for (at, _) in tail.match_indices(verb) {
             let words = tail[at + verb.len()..].trim_start();
             let ok = words.split_whitespace().count() <= 2

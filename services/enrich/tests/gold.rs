@@ -49,10 +49,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use newsflow_core::contracts::{
-    Article, EnrichedRecord, Language, STAGED_SCHEMA_VERSION, StagedArticle,
-};
-use newsflow_enrich::enrich;
+use newsflow_core::contracts::{Article, EnrichedRecord};
+use newsflow_enrich::{enrich, staged_with_language};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -112,44 +110,26 @@ fn samples() -> BTreeMap<String, Article> {
 }
 
 /// ISO 639-1 of each sample, as langid gives it (the e2e test checks langid).
-fn language(id: &str) -> (&'static str, &'static str) {
+fn language(id: &str) -> &'static str {
     match id.split('-').next().unwrap() {
-        "ar" => ("ara", "ar"),
-        "de" => ("deu", "de"),
-        "es" => ("spa", "es"),
-        "fr" => ("fra", "fr"),
-        "hi" => ("hin", "hi"),
-        "ru" => ("rus", "ru"),
-        "zh" => ("cmn", "zh"),
+        "ar" => "ar",
+        "de" => "de",
+        "es" => "es",
+        "fr" => "fr",
+        "hi" => "hi",
+        "ru" => "ru",
+        "zh" => "zh",
         "feed" => match id {
-            "feed-tr-1" => ("tur", "tr"),
-            "feed-ja-1" => ("jpn", "ja"),
-            _ => ("por", "pt"),
+            "feed-tr-1" => "tr",
+            "feed-ja-1" => "ja",
+            _ => "pt",
         },
-        _ => ("eng", "en"),
+        _ => "en",
     }
 }
 
 fn record(id: &str, article: Article) -> EnrichedRecord {
-    let (code, iso) = language(id);
-    enrich(StagedArticle {
-        schema_version: STAGED_SCHEMA_VERSION,
-        article,
-        source_seq: 1,
-        // A fixed receive time, so relative dates are reproducible.
-        received_at: "2025-09-19T06:00:00.000Z".into(),
-        language: Some(Language {
-            code: code.into(),
-            iso639_1: Some(iso.into()),
-            script: None,
-            confidence: 1.0,
-            reliable: true,
-            method: "trigram".into(),
-        }),
-        dedup: None,
-        page: None,
-        pipeline: vec![],
-    })
+    enrich(staged_with_language(article, language(id)))
 }
 
 /// The part of a record the gold file describes, in the shape of `truth`.

@@ -4,10 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use newsflow_core::contracts::{
-    Article, EnrichedRecord, Language, STAGED_SCHEMA_VERSION, StagedArticle,
-};
-use newsflow_enrich::enrich;
+use newsflow_core::contracts::{Article, EnrichedRecord};
+use newsflow_enrich::{enrich, staged_with_language};
 
 fn seeds_dir() -> Option<PathBuf> {
     let dir = Path::new(concat!(
@@ -28,34 +26,21 @@ fn seed(prefix: &str) -> Option<EnrichedRecord> {
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
         .unwrap_or_else(|| panic!("no seed {prefix}"));
     let text = std::fs::read_to_string(&path).unwrap();
-    let (code, iso) = if prefix == "000" {
-        ("ara", "ar")
-    } else if prefix == "003" {
-        ("fra", "fr")
-    } else {
-        ("eng", "en")
+    let iso = match prefix {
+        "000" => "ar",
+        "003" => "fr",
+        _ => "en",
     };
-    Some(enrich(StagedArticle {
-        schema_version: STAGED_SCHEMA_VERSION,
-        article: Article {
+    let mut staged = staged_with_language(
+        Article {
             id: Some(prefix.into()),
             text: Some(text),
             ..Default::default()
         },
-        source_seq: 1,
-        received_at: "2024-01-17T08:00:00.000Z".into(),
-        language: Some(Language {
-            code: code.into(),
-            iso639_1: Some(iso.into()),
-            script: None,
-            confidence: 1.0,
-            reliable: true,
-            method: "trigram".into(),
-        }),
-        dedup: None,
-        page: None,
-        pipeline: vec![],
-    }))
+        iso,
+    );
+    staged.received_at = "2024-01-17T08:00:00.000Z".into();
+    Some(enrich(staged))
 }
 
 fn ids(record: &EnrichedRecord) -> Vec<&str> {
