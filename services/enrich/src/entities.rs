@@ -392,6 +392,12 @@ pub fn add_tagged_names(
         if !written.chars().any(char::is_alphabetic) {
             continue;
         }
+        if kind == EntityType::Person
+            && !written.contains(char::is_whitespace)
+            && after_a_number(&text[..name_start])
+        {
+            continue;
+        }
         let mention = mention(text, folded, start, end);
         if let Some(def) = index.link(written) {
             match entities
@@ -471,6 +477,25 @@ fn correct_places(entities: &mut Vec<Entity>, countries: &crate::countries::Coun
             None => true,
         }
     });
+}
+
+/// Whether the text before a word ends with an amount written in digits:
+/// a single word after it is a unit or a currency (`450 Mark`), not a
+/// person. A rank (`1.`, `2)`) before a name is not an amount.
+fn after_a_number(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    let amount = |word: &str| {
+        word.starts_with(|c: char| c.is_ascii_digit())
+            && word.ends_with(|c: char| c.is_ascii_digit())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+    };
+    trimmed.len() < before.len()
+        && trimmed
+            .rsplit(char::is_whitespace)
+            .next()
+            .is_some_and(amount)
 }
 
 /// How often the tagger gave each kind to one candidate's mentions.
@@ -579,7 +604,7 @@ fn add_repeated_surnames(text: &str, entities: &mut [Entity]) {
                     .chars()
                     .next()
                     .is_some_and(char::is_alphanumeric);
-            if !whole_word {
+            if !whole_word || after_a_number(&text[..at]) {
                 continue;
             }
             let (start_char, end_char) = (char_of(at), char_of(end));
@@ -840,6 +865,29 @@ mod tests {
                 ("Barak", EntityType::Person),
                 ("Germany", EntityType::Organization)
             ]
+        );
+    }
+
+    #[test]
+    fn a_word_after_an_amount_is_no_person() {
+        assert!(after_a_number("Erwachsene zahlen 450 "));
+        assert!(after_a_number("jeweils 1.500,50 "));
+        // A rank before a name, and no number at all.
+        assert!(!after_a_number("Ergebnisse: 1. "));
+        assert!(!after_a_number("sagte Trainer "));
+        let text = "Trainer Mark Weber sagte am Montag in Berlin, das Team sei bereit. \
+            Weber lobte die Spieler. Der Eintritt kostet 450 Mark.";
+        let folded = Folded::new(text);
+        let sentences = crate::summary::sentences(text);
+        let entities = find_entities(text, &folded, &sentences, Some("de"), &index());
+        let mentions: Vec<(&str, usize)> = entities
+            .iter()
+            .flat_map(|e| e.mentions.iter().map(|m| (m.text.as_str(), m.start)))
+            .collect();
+        assert!(mentions.contains(&("Mark Weber", 8)), "{mentions:?}");
+        assert!(
+            !mentions.iter().any(|&(t, start)| t == "Mark" && start > 8),
+            "450 Mark is a currency: {mentions:?}"
         );
     }
 
