@@ -134,8 +134,10 @@ fn count_words(s: &str, is_alphanumeric: fn(char) -> bool) -> usize {
     count
 }
 
-fn is_mark(c: char) -> bool {
-    // Combining marks (Arabic harakat, Devanagari vowel signs) stay inside words.
+/// Whether `c` is a combining mark of the scripts news is written in
+/// (Latin accents, Arabic harakat, Devanagari vowel signs): part of the word
+/// it stands in.
+pub fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0900..=0x0903 | 0x093A..=0x094F)
 }
 

@@ -321,10 +321,10 @@ pub fn add_tagged_names(
         byte = to;
         chars
     };
-    let mut candidate_keys: Vec<(usize, String)> = Vec::new();
-    // The kinds the tagger gave each candidate's mentions: a name tagged
-    // a person once and an organization three times is an organization.
-    let mut votes: Vec<KindVotes> = Vec::new();
+    // Each candidate: its entity, its link key, and the kinds the tagger
+    // gave its mentions (a name tagged a person once and an organization
+    // three times is an organization).
+    let mut candidates: Vec<(usize, String, KindVotes)> = Vec::new();
     for name in names {
         // A title is not part of a person's name (`Mr Waters`, `Dr. Bogoch`),
         // and what follows one is a person whatever the tagger said.
@@ -419,7 +419,7 @@ pub fn add_tagged_names(
         let key = link_key(written);
         // The same name, or a person's surname alone (whatever kind the
         // tagger gave it there).
-        let same = candidate_keys.iter().find(|(i, k)| {
+        let same = candidates.iter_mut().find(|(i, k, _)| {
             *k == key
                 || (entities[*i].kind == EntityType::Person
                     && k.ends_with(&key)
@@ -427,21 +427,16 @@ pub fn add_tagged_names(
         });
         // A title makes a person more surely than the tagger does.
         let weight = if titled { 2 } else { 1 };
-        match same.map(|&(i, _)| i) {
-            Some(i) => {
-                entities[i].mentions.push(mention);
-                let n = candidate_keys
-                    .iter()
-                    .position(|(j, _)| *j == i)
-                    .expect("a candidate");
-                votes[n].add(kind, weight);
-                entities[i].kind = votes[n].winner();
+        match same {
+            Some((i, _, votes)) => {
+                entities[*i].mentions.push(mention);
+                votes.add(kind, weight);
+                entities[*i].kind = votes.winner();
             }
             None => {
-                candidate_keys.push((entities.len(), key));
-                let mut vote = KindVotes::default();
-                vote.add(kind, weight);
-                votes.push(vote);
+                let mut votes = KindVotes::default();
+                votes.add(kind, weight);
+                candidates.push((entities.len(), key, votes));
                 entities.push(Entity {
                     id: None,
                     name: candidate_name(written),

@@ -329,17 +329,18 @@ fn english_attribution_before(tail: &str, arabic_comma: bool) -> Option<(usize, 
         if (1..=20).contains(&chars)
             && object
                 .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c.is_whitespace() || is_mark(c))
+                // A regex's `\w` takes combining marks in too.
+                .all(|c| {
+                    c.is_alphanumeric()
+                        || c == '_'
+                        || c.is_whitespace()
+                        || newsflow_core::text::is_mark(c)
+                })
         {
             consider(at);
         }
     }
     best
-}
-
-/// Combining marks count as word characters (as in a regex's `\w`).
-fn is_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}')
 }
 
 /// A name of one to four capitalized words right before `end` of `text`,
