@@ -18,7 +18,7 @@ use newsflow_tests::{NatsServer, Pipeline, samples_dir};
 use serde_json::{Value, json};
 
 use crate::gateway::GatewayProcess;
-use crate::{FAST_REDELIVERY, Outcomes, wait_for_outcomes};
+use crate::{FAST_REDELIVERY, Outcomes, wait_for_every_id};
 
 fn required_env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -129,7 +129,8 @@ async fn python_and_scrapy_crawlers_feed_the_pipeline_and_a_node_consumer_reads_
     assert_eq!(stat("newsflow/accepted"), by_scrapy.len(), "{log}");
 
     // Every article reaches an outcome.
-    wait_for_outcomes(&js, articles.len() as u64, Duration::from_secs(90)).await;
+    let ids: Vec<&str> = articles.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    wait_for_every_id(&js, &ids, Duration::from_secs(90)).await;
     let outcomes = Outcomes::read(&js).await;
     let counts = outcomes.id_counts();
     for article in &articles {

@@ -128,6 +128,25 @@ pub async fn wait_for_outcomes(js: &jetstream::Context, expected: u64, timeout: 
     panic!("only {seen} of {expected} outcomes after {timeout:?}");
 }
 
+/// Waits until every id of `ids` has an outcome. Counting outcome messages
+/// is not enough: a copy that reached dedup before its original gives back
+/// its record with a notice, two messages for one id.
+pub async fn wait_for_every_id(js: &jetstream::Context, ids: &[&str], timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let counts = Outcomes::read(js).await.id_counts();
+        let missing: Vec<&&str> = ids.iter().filter(|id| !counts.contains_key(**id)).collect();
+        if missing.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no outcome after {timeout:?} for {missing:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Every message of the stream holding `subject`; none when the stream is
 /// empty or not created yet (each service creates its output streams at start).
 async fn read_all(js: &jetstream::Context, subject: &str) -> Vec<Received> {
