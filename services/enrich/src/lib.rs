@@ -19,6 +19,7 @@ pub mod fold;
 pub mod gazetteer;
 pub mod header;
 pub mod keywords;
+pub mod line_ups;
 pub mod ner;
 pub mod numbers;
 pub mod quotes;
