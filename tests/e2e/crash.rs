@@ -13,7 +13,7 @@ use newsflow_core::subjects;
 use newsflow_tests::{Deployment, Pipeline, Service, Stages};
 use serde_json::json;
 
-use crate::{FAST_REDELIVERY, Outcomes, Stack, outcomes_len, wait_for_outcomes};
+use crate::{FAST_REDELIVERY, Outcomes, Stack, outcomes_len, wait_for_every_id, withdrawn_ids};
 
 const WORDS: &[&str] = &[
     "government",
@@ -81,21 +81,13 @@ pub(crate) async fn publish_all(js: &jetstream::Context, count: usize) -> HashSe
     (0..count).map(|i| format!("art-{i:05}")).collect()
 }
 
-/// Every id exactly once; the copies reported as duplicates of their source.
-/// A copy that reached dedup before its source has its record and a notice
-/// withdrawing it (`record_withdrawn`): one outcome, told twice.
+/// Every id exactly once (a withdrawn record and its notice counting once,
+/// see `Outcomes::id_counts`); the copies reported as duplicates of their source.
 pub(crate) fn assert_exactly_once(outcomes: &Outcomes, ids: &HashSet<String>) {
-    let mut counts = outcomes.id_counts();
-    for notice in &outcomes.duplicates {
-        let notice = notice.json();
-        if notice["record_withdrawn"] == true {
-            let id = notice["id"].as_str().unwrap();
-            assert!(
-                outcomes.records().contains_key(id),
-                "{id} withdrawn without a record"
-            );
-            *counts.get_mut(id).expect("counted") -= 1;
-        }
+    let counts = outcomes.id_counts();
+    let records = outcomes.records();
+    for id in withdrawn_ids(&outcomes.duplicates) {
+        assert!(records.contains_key(&id), "{id} withdrawn without a record");
     }
     let missing: Vec<_> = ids
         .iter()
@@ -177,7 +169,7 @@ async fn services_killed_mid_stream_lose_nothing_and_duplicate_nothing() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     stack.pipeline.separate_mut().enrich.restart();
 
-    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    wait_for_every_id(&stack.js, &ids, Duration::from_secs(120)).await;
     // Let any late redelivery land before counting.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let outcomes = Outcomes::read(&stack.js).await;
@@ -208,7 +200,7 @@ async fn the_fused_pipeline_killed_mid_stream_beside_the_separate_services_loses
     tokio::time::sleep(Duration::from_millis(300)).await;
     fused.restart();
 
-    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    wait_for_every_id(&stack.js, &ids, Duration::from_secs(120)).await;
     // Let any late redelivery land before counting.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let outcomes = Outcomes::read(&stack.js).await;
@@ -225,7 +217,7 @@ async fn nats_killed_and_restarted_mid_stream_loses_nothing_and_duplicates_nothi
     tokio::time::sleep(Duration::from_secs(1)).await;
     stack.nats.restart();
     let js = stack.nats.jetstream().await;
-    wait_for_outcomes(&js, ARTICLES as u64, Duration::from_secs(120)).await;
+    wait_for_every_id(&js, &ids, Duration::from_secs(120)).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let outcomes = Outcomes::read(&js).await;
     assert_exactly_once(&outcomes, &ids);
@@ -261,7 +253,7 @@ async fn sigterm_drains_in_flight_messages_and_exits_cleanly(deployment: Deploym
     );
     assert!(log.contains("in-flight messages finished"), "{log}");
     stopped.restart();
-    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    wait_for_every_id(&stack.js, &ids, Duration::from_secs(120)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_exactly_once(&Outcomes::read(&stack.js).await, &ids);
 }
