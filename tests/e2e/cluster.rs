@@ -1,6 +1,7 @@
 //! A three-node JetStream cluster with R3 streams loses a node mid-run.
 //!
-//! The services connect to the list of the three nodes. The node lost is
+//! The services connect to the list of the three nodes; one more enrich
+//! replica starts while the lost node is down, listed first. The node lost is
 //! the one serving dedup's tail of the fingerprint stream (a single-replica
 //! ordered consumer), so dedup's read-back of its own fingerprints must
 //! recover as well as the loop's publishes. While the lost node's stream
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use futures::StreamExt;
-use newsflow_tests::{NatsServer, Pipeline, free_port, nats_config};
+use newsflow_tests::{NatsServer, Pipeline, eventually, free_port, nats_config};
 
 use crate::crash::{assert_exactly_once, publish_all, reach};
 use crate::{FAST_REDELIVERY, Outcomes, article_id, ids_without_outcome, wait_for_stream};
@@ -366,12 +367,27 @@ async fn a_node_lost_mid_run_costs_at_most_one_delivery_and_no_article() {
         .map(|i| &cluster.nodes[i])
         .collect();
     let js = connect(&living).await;
+    // Item 3: a replica started while a listed node is down (listed first)
+    // connects to the others and consumes.
+    let listed: Vec<String> = std::iter::once(lost)
+        .chain((0..3).filter(|&i| i != lost))
+        .map(|i| cluster.nodes[i].url())
+        .collect();
+    let late_enrich = newsflow_tests::Service::start("newsflow-enrich", &listed.join(","), &env);
     // Not yet asserted: the assertions below say where missing ones are.
     let missing = ids_without_outcome(&js, &ids, Duration::from_secs(120)).await;
     eprintln!(
         "{} of {ARTICLES} ids with an outcome {:.1} s after the node loss",
         ARTICLES - missing.len(),
         started.elapsed().as_secs_f64()
+    );
+    assert!(
+        eventually(Duration::from_secs(30), || {
+            late_enrich.http_get("/healthz").0 == 200
+        })
+        .await,
+        "an enrich replica started with the lost node first in its list is not consuming:\n{}",
+        late_enrich.log()
     );
     // The node comes back (its streams catch up) before the outcomes are read.
     cluster.nodes[lost].restart();

@@ -74,6 +74,12 @@ pub(crate) async fn publish_all(js: &jetstream::Context, count: usize) -> HashSe
             .payload(article(i).into())
             .message_id(format!("art-{i:05}"));
         acks.push(js.send_publish(subjects::RAW, publish).await.unwrap());
+        // The client holds at most 5,000 publishes awaiting their acks.
+        if acks.len() == 1024 {
+            for ack in acks.drain(..) {
+                ack.await.unwrap();
+            }
+        }
     }
     for ack in acks {
         ack.await.unwrap();
@@ -259,3 +265,66 @@ async fn sigterm_drains_in_flight_messages_and_exits_cleanly(deployment: Deploym
 }
 
 for_each_deployment!(sigterm_drains_in_flight_messages_and_exits_cleanly);
+
+/// The full-size soak of issue 12: `NEWSFLOW_SOAK_ARTICLES` articles
+/// (100,000 unless set) while the services are killed with SIGKILL 17 times
+/// (langid, dedup and enrich in turn, spread over the run) and nats-server
+/// once, mid-run; then every id exactly once. The tests above are its
+/// reduced size in the default run; this one runs with `tests/soak.sh`.
+#[tokio::test]
+#[ignore = "the full-size soak, minutes long: tests/soak.sh"]
+async fn soak_with_seventeen_service_kills_and_one_of_nats_loses_and_doubles_nothing() {
+    const KILLS: usize = 17;
+    let articles: usize = std::env::var("NEWSFLOW_SOAK_ARTICLES")
+        .ok()
+        .map(|v| v.parse().expect("NEWSFLOW_SOAK_ARTICLES is a number"))
+        .unwrap_or(100_000);
+    let started = Instant::now();
+    let mut stack = Stack::start().await;
+    let ids = publish_all(&stack.js, articles).await;
+    eprintln!("{articles} articles published in {:?}", started.elapsed());
+    let mut js = stack.js.clone();
+    // Each kill after a further share of the outcomes; a stage that makes
+    // no progress for 5 minutes fails the test.
+    for kill in 0..KILLS {
+        let due = (articles * (kill + 1) / (KILLS + 2)) as u64;
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while outcomes_len(&js).await < due {
+            assert!(Instant::now() < deadline, "stalled below {due} outcomes");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let pipeline = stack.pipeline.separate_mut();
+        let service = match kill % 3 {
+            0 => &mut pipeline.langid,
+            1 => &mut pipeline.dedup,
+            _ => &mut pipeline.enrich,
+        };
+        eprintln!(
+            "{:>6.1} s: SIGKILL {} at {due} outcomes",
+            started.elapsed().as_secs_f64(),
+            service.name
+        );
+        service.kill();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        service.restart();
+        if kill == KILLS / 2 {
+            eprintln!(
+                "{:>6.1} s: SIGKILL nats-server",
+                started.elapsed().as_secs_f64()
+            );
+            stack.nats.kill();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            stack.nats.restart();
+            js = stack.nats.jetstream().await;
+        }
+    }
+    let budget = Duration::from_secs(300 + articles as u64 / 20);
+    wait_for_every_id(&js, &ids, budget).await;
+    // Let any late redelivery land before counting.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_exactly_once(&Outcomes::read(&js).await, &ids);
+    eprintln!(
+        "{articles} articles, {KILLS} service kills and one of nats-server: every id once, {:?} in all",
+        started.elapsed()
+    );
+}
