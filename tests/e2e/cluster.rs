@@ -25,7 +25,9 @@ use futures::StreamExt;
 use newsflow_tests::{NatsServer, Pipeline, eventually, free_port, nats_config};
 
 use crate::crash::{assert_exactly_once, publish_all, reach};
-use crate::{FAST_REDELIVERY, Outcomes, article_id, ids_without_outcome, wait_for_stream};
+use crate::{
+    FAST_REDELIVERY, Outcomes, article_id, ids_without_outcome, outcomes_len, wait_for_stream,
+};
 
 /// Three nats-servers routed to each other, each with its own store.
 struct Cluster {
@@ -374,11 +376,17 @@ async fn a_node_lost_mid_run_costs_at_most_one_delivery_and_no_article() {
         .map(|i| cluster.nodes[i].url())
         .collect();
     let late_enrich = newsflow_tests::Service::start("newsflow-enrich", &listed.join(","), &env);
-    // Not yet asserted: the assertions below say where missing ones are.
-    let missing = ids_without_outcome(&js, &ids, Duration::from_secs(120)).await;
+    // Counted, not read, while the cluster is short of a node: the ordered
+    // consumers that read the outcomes may not be made then (their creation
+    // timed out on 2.9.10). Not asserted: the ids are checked below, once
+    // the node is back, and the assertions say where missing ones are.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while outcomes_len(&js).await < ARTICLES as u64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     eprintln!(
-        "{} of {ARTICLES} ids with an outcome {:.1} s after the node loss",
-        ARTICLES - missing.len(),
+        "{} outcomes {:.1} s after the node loss",
+        outcomes_len(&js).await,
         started.elapsed().as_secs_f64()
     );
     assert!(
@@ -392,6 +400,8 @@ async fn a_node_lost_mid_run_costs_at_most_one_delivery_and_no_article() {
     // The node comes back (its streams catch up) before the outcomes are read.
     cluster.nodes[lost].restart();
     tokio::time::sleep(Duration::from_secs(5)).await;
+    // A copy decided before its source adds a notice withdrawing its record,
+    // so the count can be reached with sources still on their way.
     ids_without_outcome(&js, &ids, Duration::from_secs(30)).await;
     let outcomes = Outcomes::read(&js).await;
     let counts = outcomes.id_counts();
