@@ -105,8 +105,8 @@ pub struct BenchArgs {
     /// With --secured: pairs of one unsecured and one secured run of each
     /// deployment, each pair on articles of its own, the side that runs
     /// first alternating from pair to pair; every pair is printed with the
-    /// load average, then the median.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    /// load average and the CPU per article, then the medians.
+    #[arg(long, default_value_t = 4, value_name = "N")]
     pub secured_pairs: usize,
     /// nats-server's monitoring address (its `-m` port, HOST:PORT): the
     /// server's messages, bytes and JetStream API calls per article, and each
