@@ -465,35 +465,23 @@ async fn secured_pair(
 ) -> anyhow::Result<bench_secured::Pair> {
     let secured_first = pair % 2 == 1;
     let load_before = bench_secured::load_average();
-    let (unsecured, secured) = if secured_first {
-        let secured = comparison_run(
-            js,
-            nats_url,
-            Some(server),
-            deployment,
-            articles,
-            warmup,
-            args,
-        )
-        .await?;
-        let unsecured =
-            comparison_run(js, nats_url, None, deployment, articles, warmup, args).await?;
-        (unsecured, secured)
+    let sides = if secured_first {
+        [true, false]
     } else {
-        let unsecured =
-            comparison_run(js, nats_url, None, deployment, articles, warmup, args).await?;
-        let secured = comparison_run(
-            js,
-            nats_url,
-            Some(server),
-            deployment,
-            articles,
-            warmup,
-            args,
-        )
-        .await?;
-        (unsecured, secured)
+        [false, true]
     };
+    let mut runs = Vec::with_capacity(2);
+    for is_secured in sides {
+        let on = is_secured.then_some(server);
+        let run = comparison_run(js, nats_url, on, deployment, articles, warmup, args).await?;
+        runs.push((is_secured, run));
+    }
+    let side = |wanted: bool| {
+        runs.iter()
+            .find_map(|(is_secured, run)| (*is_secured == wanted).then_some(run))
+            .expect("both sides ran")
+    };
+    let (unsecured, secured) = (side(false), side(true));
     Ok(bench_secured::Pair {
         unsecured: (unsecured.rate(), unsecured.cpu_us_per_article),
         secured: (secured.rate(), secured.cpu_us_per_article),
