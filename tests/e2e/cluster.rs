@@ -1,6 +1,7 @@
 //! A three-node JetStream cluster with R3 streams loses a node mid-run.
 //!
-//! The services connect to the list of the three nodes. The node lost is
+//! The services connect to the list of the three nodes; one more enrich
+//! replica starts while the lost node is down, listed first. The node lost is
 //! the one serving dedup's tail of the fingerprint stream (a single-replica
 //! ordered consumer), so dedup's read-back of its own fingerprints must
 //! recover as well as the loop's publishes. While the lost node's stream
@@ -17,15 +18,16 @@
 //! consumer states, the services' lines about it) and every service's
 //! warnings by kind.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use futures::StreamExt;
-use newsflow_tests::{NatsServer, Pipeline, free_port, nats_config};
+use newsflow_tests::{NatsServer, Pipeline, eventually, free_port, nats_config};
 
 use crate::crash::{assert_exactly_once, publish_all, reach};
-use crate::{FAST_REDELIVERY, Outcomes, article_id, wait_for_outcomes, wait_for_stream};
+use crate::{
+    FAST_REDELIVERY, Outcomes, article_id, ids_without_outcome, outcomes_len, wait_for_stream,
+};
 
 /// Three nats-servers routed to each other, each with its own store.
 struct Cluster {
@@ -111,19 +113,6 @@ fn counter_total(service: &newsflow_tests::Service, family: &str) -> f64 {
         .filter(|line| line.starts_with(family) && line[family.len()..].starts_with(['{', ' ']))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
-}
-
-/// Waits until every id of `ids` has an outcome (or `timeout` passed: the
-/// assertions then say which are missing).
-async fn wait_for_every_id(js: &jetstream::Context, ids: &HashSet<String>, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        let counts = Outcomes::read(js).await.id_counts();
-        if ids.iter().all(|id| counts.contains_key(id)) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
 }
 
 /// The server (`n0`, `n1`, `n2`) serving dedup's tail of the fingerprint
@@ -380,17 +369,40 @@ async fn a_node_lost_mid_run_costs_at_most_one_delivery_and_no_article() {
         .map(|i| &cluster.nodes[i])
         .collect();
     let js = connect(&living).await;
-    wait_for_outcomes(&js, ARTICLES as u64, Duration::from_secs(120)).await;
+    // Item 3: a replica started while a listed node is down (listed first)
+    // connects to the others and consumes.
+    let listed: Vec<String> = std::iter::once(lost)
+        .chain((0..3).filter(|&i| i != lost))
+        .map(|i| cluster.nodes[i].url())
+        .collect();
+    let late_enrich = newsflow_tests::Service::start("newsflow-enrich", &listed.join(","), &env);
+    // Counted, not read, while the cluster is short of a node: the ordered
+    // consumers that read the outcomes may not be made then (their creation
+    // timed out on 2.9.10). Not asserted: the ids are checked below, once
+    // the node is back, and the assertions say where missing ones are.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while outcomes_len(&js).await < ARTICLES as u64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     eprintln!(
-        "{ARTICLES} outcomes {:.1} s after the node loss",
+        "{} outcomes {:.1} s after the node loss",
+        outcomes_len(&js).await,
         started.elapsed().as_secs_f64()
+    );
+    assert!(
+        eventually(Duration::from_secs(30), || {
+            late_enrich.http_get("/healthz").0 == 200
+        })
+        .await,
+        "an enrich replica started with the lost node first in its list is not consuming:\n{}",
+        late_enrich.log()
     );
     // The node comes back (its streams catch up) before the outcomes are read.
     cluster.nodes[lost].restart();
     tokio::time::sleep(Duration::from_secs(5)).await;
     // A copy decided before its source adds a notice withdrawing its record,
     // so the count can be reached with sources still on their way.
-    wait_for_every_id(&js, &ids, Duration::from_secs(30)).await;
+    ids_without_outcome(&js, &ids, Duration::from_secs(30)).await;
     let outcomes = Outcomes::read(&js).await;
     let counts = outcomes.id_counts();
     let missing: Vec<&String> = ids.iter().filter(|id| !counts.contains_key(*id)).collect();

@@ -13,7 +13,7 @@ use newsflow_core::subjects;
 use newsflow_tests::{Deployment, Pipeline, Service, Stages};
 use serde_json::json;
 
-use crate::{FAST_REDELIVERY, Outcomes, Stack, outcomes_len, wait_for_outcomes};
+use crate::{FAST_REDELIVERY, Outcomes, Stack, outcomes_len, wait_for_every_id, withdrawn_ids};
 
 const WORDS: &[&str] = &[
     "government",
@@ -74,6 +74,12 @@ pub(crate) async fn publish_all(js: &jetstream::Context, count: usize) -> HashSe
             .payload(article(i).into())
             .message_id(format!("art-{i:05}"));
         acks.push(js.send_publish(subjects::RAW, publish).await.unwrap());
+        // The client holds at most 5,000 publishes awaiting their acks.
+        if acks.len() == 1024 {
+            for ack in acks.drain(..) {
+                ack.await.unwrap();
+            }
+        }
     }
     for ack in acks {
         ack.await.unwrap();
@@ -81,21 +87,13 @@ pub(crate) async fn publish_all(js: &jetstream::Context, count: usize) -> HashSe
     (0..count).map(|i| format!("art-{i:05}")).collect()
 }
 
-/// Every id exactly once; the copies reported as duplicates of their source.
-/// A copy that reached dedup before its source has its record and a notice
-/// withdrawing it (`record_withdrawn`): one outcome, told twice.
+/// Every id exactly once (a withdrawn record and its notice counting once,
+/// see `Outcomes::id_counts`); the copies reported as duplicates of their source.
 pub(crate) fn assert_exactly_once(outcomes: &Outcomes, ids: &HashSet<String>) {
-    let mut counts = outcomes.id_counts();
-    for notice in &outcomes.duplicates {
-        let notice = notice.json();
-        if notice["record_withdrawn"] == true {
-            let id = notice["id"].as_str().unwrap();
-            assert!(
-                outcomes.records().contains_key(id),
-                "{id} withdrawn without a record"
-            );
-            *counts.get_mut(id).expect("counted") -= 1;
-        }
+    let counts = outcomes.id_counts();
+    let records = outcomes.records();
+    for id in withdrawn_ids(&outcomes.duplicates) {
+        assert!(records.contains_key(&id), "{id} withdrawn without a record");
     }
     let missing: Vec<_> = ids
         .iter()
@@ -177,7 +175,7 @@ async fn services_killed_mid_stream_lose_nothing_and_duplicate_nothing() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     stack.pipeline.separate_mut().enrich.restart();
 
-    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    wait_for_every_id(&stack.js, &ids, Duration::from_secs(120)).await;
     // Let any late redelivery land before counting.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let outcomes = Outcomes::read(&stack.js).await;
@@ -208,7 +206,7 @@ async fn the_fused_pipeline_killed_mid_stream_beside_the_separate_services_loses
     tokio::time::sleep(Duration::from_millis(300)).await;
     fused.restart();
 
-    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    wait_for_every_id(&stack.js, &ids, Duration::from_secs(120)).await;
     // Let any late redelivery land before counting.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let outcomes = Outcomes::read(&stack.js).await;
@@ -225,7 +223,7 @@ async fn nats_killed_and_restarted_mid_stream_loses_nothing_and_duplicates_nothi
     tokio::time::sleep(Duration::from_secs(1)).await;
     stack.nats.restart();
     let js = stack.nats.jetstream().await;
-    wait_for_outcomes(&js, ARTICLES as u64, Duration::from_secs(120)).await;
+    wait_for_every_id(&js, &ids, Duration::from_secs(120)).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let outcomes = Outcomes::read(&js).await;
     assert_exactly_once(&outcomes, &ids);
@@ -261,9 +259,72 @@ async fn sigterm_drains_in_flight_messages_and_exits_cleanly(deployment: Deploym
     );
     assert!(log.contains("in-flight messages finished"), "{log}");
     stopped.restart();
-    wait_for_outcomes(&stack.js, ARTICLES as u64, Duration::from_secs(120)).await;
+    wait_for_every_id(&stack.js, &ids, Duration::from_secs(120)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_exactly_once(&Outcomes::read(&stack.js).await, &ids);
 }
 
 for_each_deployment!(sigterm_drains_in_flight_messages_and_exits_cleanly);
+
+/// The full-size soak of issue 12: `NEWSFLOW_SOAK_ARTICLES` articles
+/// (100,000 unless set) while the services are killed with SIGKILL 17 times
+/// (langid, dedup and enrich in turn, spread over the run) and nats-server
+/// once, mid-run; then every id exactly once. The tests above are its
+/// reduced size in the default run; this one runs with `tests/soak.sh`.
+#[tokio::test]
+#[ignore = "the full-size soak, minutes long: tests/soak.sh"]
+async fn soak_with_seventeen_service_kills_and_one_of_nats_loses_and_doubles_nothing() {
+    const KILLS: usize = 17;
+    let articles: usize = std::env::var("NEWSFLOW_SOAK_ARTICLES")
+        .ok()
+        .map(|v| v.parse().expect("NEWSFLOW_SOAK_ARTICLES is a number"))
+        .unwrap_or(100_000);
+    let started = Instant::now();
+    let mut stack = Stack::start().await;
+    let ids = publish_all(&stack.js, articles).await;
+    eprintln!("{articles} articles published in {:?}", started.elapsed());
+    let mut js = stack.js.clone();
+    // Each kill after a further share of the outcomes; a stage that makes
+    // no progress for 5 minutes fails the test.
+    for kill in 0..KILLS {
+        let due = (articles * (kill + 1) / (KILLS + 2)) as u64;
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while outcomes_len(&js).await < due {
+            assert!(Instant::now() < deadline, "stalled below {due} outcomes");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let pipeline = stack.pipeline.separate_mut();
+        let service = match kill % 3 {
+            0 => &mut pipeline.langid,
+            1 => &mut pipeline.dedup,
+            _ => &mut pipeline.enrich,
+        };
+        eprintln!(
+            "{:>6.1} s: SIGKILL {} at {due} outcomes",
+            started.elapsed().as_secs_f64(),
+            service.name
+        );
+        service.kill();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        service.restart();
+        if kill == KILLS / 2 {
+            eprintln!(
+                "{:>6.1} s: SIGKILL nats-server",
+                started.elapsed().as_secs_f64()
+            );
+            stack.nats.kill();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            stack.nats.restart();
+            js = stack.nats.jetstream().await;
+        }
+    }
+    let budget = Duration::from_secs(300 + articles as u64 / 20);
+    wait_for_every_id(&js, &ids, budget).await;
+    // Let any late redelivery land before counting.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_exactly_once(&Outcomes::read(&js).await, &ids);
+    eprintln!(
+        "{articles} articles, {KILLS} service kills and one of nats-server: every id once, {:?} in all",
+        started.elapsed()
+    );
+}

@@ -91,6 +91,7 @@ async fn the_earliest_published_copy_keeps_the_record_whatever_the_processing_or
         outcomes.dead_letters
     );
     let records = outcomes.records();
+    let in_effect = outcomes.records_in_effect();
     let mut notices: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
     for notice in &outcomes.duplicates {
         let notice = notice.json();
@@ -125,6 +126,10 @@ async fn the_earliest_published_copy_keeps_the_record_whatever_the_processing_or
         // A copy that reached dedup first had a record; its notice withdraws it.
         let withdrawn = notice["record_withdrawn"] == true;
         assert_eq!(records.contains_key(&copy), withdrawn, "{copy}: {notice}");
+        assert!(
+            !in_effect.contains_key(&copy),
+            "{copy} keeps its record: {notice}"
+        );
         replaced += usize::from(withdrawn);
         if i % 2 == 0 {
             assert!(

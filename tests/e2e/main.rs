@@ -42,7 +42,7 @@ mod sink;
 mod stalls;
 mod web_pages;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
@@ -128,21 +128,53 @@ pub async fn wait_for_outcomes(js: &jetstream::Context, expected: u64, timeout: 
     panic!("only {seen} of {expected} outcomes after {timeout:?}");
 }
 
-/// Waits until every id of `ids` has an outcome. Counting outcome messages
-/// is not enough: a copy that reached dedup before its original gives back
-/// its record with a notice, two messages for one id.
-pub async fn wait_for_every_id(js: &jetstream::Context, ids: &[&str], timeout: Duration) {
+/// Waits until every id of `ids` has an outcome; panics naming the ids
+/// without one after `timeout`. Counting outcome messages is not enough: a
+/// copy that reached dedup before its original gives back its record with
+/// a notice, two messages for one id, so the count can be reached with an
+/// article still undecided.
+pub async fn wait_for_every_id<S: AsRef<str>>(
+    js: &jetstream::Context,
+    ids: impl IntoIterator<Item = S> + Copy,
+    timeout: Duration,
+) {
+    let missing = ids_without_outcome(js, ids, timeout).await;
+    assert!(
+        missing.is_empty(),
+        "no outcome after {timeout:?} for {} ids (first 10: {:?})",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
+}
+
+/// Waits until every id of `ids` has an outcome, and no further outcome
+/// came for one poll (the fused pipeline publishes a withdrawal notice
+/// beside the original's record, so one may be seen a moment before the
+/// other), or until `timeout`; returns the ids still without an outcome.
+pub async fn ids_without_outcome<S: AsRef<str>>(
+    js: &jetstream::Context,
+    ids: impl IntoIterator<Item = S> + Copy,
+    timeout: Duration,
+) -> Vec<String> {
     let deadline = Instant::now() + timeout;
+    let expected = ids.into_iter().count() as u64;
+    let mut complete_at = None;
     loop {
-        let counts = Outcomes::read(js).await.id_counts();
-        let missing: Vec<&&str> = ids.iter().filter(|id| !counts.contains_key(**id)).collect();
-        if missing.is_empty() {
-            return;
+        let stored = outcomes_len(js).await;
+        let timed_out = Instant::now() > deadline;
+        // Each id needs an outcome message: read them all only once there are enough.
+        if stored >= expected || timed_out {
+            let counts = Outcomes::read(js).await.id_counts();
+            let missing: Vec<String> = ids
+                .into_iter()
+                .filter(|id| !counts.contains_key(id.as_ref()))
+                .map(|id| id.as_ref().to_string())
+                .collect();
+            if timed_out || (missing.is_empty() && complete_at == Some(stored)) {
+                return missing;
+            }
+            complete_at = missing.is_empty().then_some(stored);
         }
-        assert!(
-            Instant::now() < deadline,
-            "no outcome after {timeout:?} for {missing:?}"
-        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -182,14 +214,25 @@ impl Outcomes {
         }
     }
 
-    /// How many times each article id appears across all outcomes.
+    /// How many outcomes each article id has: its records, notices and dead
+    /// letters, a record withdrawn by a later notice counting once with that
+    /// notice (see [`withdrawn_ids`]); more than one is a doubled article.
     pub fn id_counts(&self) -> HashMap<String, usize> {
         let mut counts = HashMap::new();
-        for message in self.enriched.iter().chain(&self.duplicates) {
-            let id = message.json()["id"]
+        let id_of = |message: &Received| {
+            message.json()["id"]
                 .as_str()
                 .expect("outcome has an id")
-                .to_string();
+                .to_string()
+        };
+        let mut withdrawn = withdrawn_ids(&self.duplicates);
+        for id in self.enriched.iter().map(id_of) {
+            // A second record of a withdrawn id still counts: a double.
+            if !withdrawn.remove(&id) {
+                *counts.entry(id).or_default() += 1;
+            }
+        }
+        for id in self.duplicates.iter().map(id_of) {
             *counts.entry(id).or_default() += 1;
         }
         for message in &self.dead_letters {
@@ -200,7 +243,17 @@ impl Outcomes {
         counts
     }
 
-    /// Enriched records by id.
+    /// Records in effect by id: every record but those a later notice
+    /// withdrew (see [`withdrawn_ids`]).
+    pub fn records_in_effect(&self) -> HashMap<String, serde_json::Value> {
+        let mut records = self.records();
+        for id in withdrawn_ids(&self.duplicates) {
+            records.remove(&id);
+        }
+        records
+    }
+
+    /// Every record stored by id, withdrawn ones included.
     pub fn records(&self) -> HashMap<String, serde_json::Value> {
         self.enriched
             .iter()
@@ -210,4 +263,17 @@ impl Outcomes {
             })
             .collect()
     }
+}
+
+/// Ids whose record a duplicate notice withdrew (`record_withdrawn`): a copy
+/// that reached dedup before its original was passed on and got a record,
+/// which the original's arrival takes back. That record and its notice are
+/// one outcome, told twice.
+pub fn withdrawn_ids(notices: &[Received]) -> HashSet<String> {
+    notices
+        .iter()
+        .map(Received::json)
+        .filter(|notice| notice["record_withdrawn"] == true)
+        .filter_map(|notice| notice["id"].as_str().map(str::to_string))
+        .collect()
 }

@@ -13,7 +13,7 @@ use newsflow_tests::{
 };
 use serde_json::json;
 
-use crate::{FAST_REDELIVERY, Outcomes, wait_for_outcomes};
+use crate::{FAST_REDELIVERY, Outcomes, wait_for_every_id, wait_for_outcomes};
 
 const STORY: &str = "The harbour authority will run a night ferry from June, with boats \
     leaving every forty minutes after midnight. Tickets will cost the same as daytime fares, \
@@ -318,30 +318,15 @@ async fn the_pipeline_runs_under_per_service_users_and_every_other_operation_is_
 
     // Every outcome is there (read as operator).
     let operator = secured.js("operator").await;
-    let reader = &operator;
-    let deadline = Instant::now() + Duration::from_secs(60);
     // s1 and its copy race through the stages: either one is the original.
-    // A copy that reached dedup first may have a record that a later notice
-    // withdraws (`record_withdrawn`) when the original takes its place.
-    let records_in_effect = |outcomes: &Outcomes| {
-        let mut records = outcomes.records();
-        for notice in &outcomes.duplicates {
-            let notice = notice.json();
-            if notice["record_withdrawn"] == true {
-                records.remove(notice["id"].as_str().unwrap_or_default());
-            }
-        }
-        records
-    };
-    let (outcomes, records) = loop {
-        let outcomes = Outcomes::read(reader).await;
-        let records = records_in_effect(&outcomes);
-        let found = records.len() + outcomes.duplicates.len() + outcomes.dead_letters.len();
-        if (found >= 4 && records.len() <= 2) || Instant::now() > deadline {
-            break (outcomes, records);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    wait_for_every_id(
+        &operator,
+        ["s1", "s2", "s1-copy", "s4"],
+        Duration::from_secs(60),
+    )
+    .await;
+    let outcomes = Outcomes::read(&operator).await;
+    let records = outcomes.records_in_effect();
     assert!(
         records.len() == 2
             && records.contains_key("s2")
@@ -1030,7 +1015,7 @@ async fn the_fused_pipeline_runs_as_its_own_user() {
         publish(&crawler, subjects::RAW, id, article).await;
     }
     let operator = secured.js("operator").await;
-    wait_for_outcomes(&operator, 2, Duration::from_secs(30)).await;
+    wait_for_every_id(&operator, ["fused-1", "fused-2"], Duration::from_secs(30)).await;
     let outcomes = Outcomes::read(&operator).await;
     // One copy of the other: a notice, and a record for the first (or for
     // both, the later withdrawn, when the copy was decided first).

@@ -9,7 +9,7 @@ use newsflow_core::subjects;
 use newsflow_tests::{Prometheus, eventually, publish};
 use serde_json::json;
 
-use crate::{Stack, wait_for_outcomes};
+use crate::{Stack, wait_for_every_id, wait_for_outcomes};
 
 /// Five different stories (near-copies of each other would be duplicates).
 const STORIES: [&str; 5] = [
@@ -31,6 +31,10 @@ async fn run_some_articles(stack: &Stack) {
         )
         .await;
     }
+    // The copy only after its original is decided: published together, the
+    // copy could reach dedup first and keep a record (then withdrawn), and
+    // the counters below would differ.
+    wait_for_every_id(&stack.js, ["m0"], Duration::from_secs(30)).await;
     let copy = json!({"id": "m-copy", "text": STORIES[0]});
     publish(
         &stack.js,

@@ -63,23 +63,16 @@ pub fn compare_with_live(live: &Outcomes) {
     }
 
     let mut live_notices = BTreeMap::new();
-    let mut withdrawn = Vec::new();
     for message in &live.duplicates {
         let notice = message.json();
         let id = notice["id"].as_str().unwrap().to_string();
-        if notice["record_withdrawn"] == true {
-            withdrawn.push(id.clone());
-        }
         live_notices.insert(id, verdict(&notice));
     }
-    let mut live_records: BTreeMap<String, Value> = live
-        .records()
+    let live_records: BTreeMap<String, Value> = live
+        .records_in_effect()
         .into_iter()
         .map(|(id, record)| (id, comparable(record)))
         .collect();
-    for id in &withdrawn {
-        live_records.remove(id);
-    }
     assert_eq!(
         offline_records.keys().collect::<Vec<_>>(),
         live_records.keys().collect::<Vec<_>>(),

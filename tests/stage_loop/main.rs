@@ -422,8 +422,15 @@ async fn the_last_allowed_delivery_dead_letters_a_failing_message() {
     assert!(stream_messages(&js, OUT_SUBJECT).await.is_empty());
 }
 
+/// Issue 12: a dead letter the stream refuses for good (here: too large for
+/// it; also a full or sealed stream) is not retried in place, and never acked
+/// or terminated without it: the message stays unacked in its stream, comes
+/// back with a growing delay, and each refusal is counted as
+/// `error_type="dead_letter_refused"` (alert NewsflowDeadLetterRefused), apart
+/// from passing failures. Once the stream takes it, it is dead-lettered with
+/// its own reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_dead_letter_the_stream_refuses_is_naked_at_once_not_retried_in_place() {
+async fn a_dead_letter_the_stream_refuses_stays_unacked_backs_off_and_is_counted() {
     // The dead-letter stream takes messages of at most 8 bytes: the dead
     // letter of "message 0" (9 bytes and its headers) is refused on every try.
     let (_nats, js) = setup().await;
@@ -439,19 +446,53 @@ async fn a_dead_letter_the_stream_refuses_is_naked_at_once_not_retried_in_place(
         .await
         .expect("a dead-letter stream for small messages only");
     publish_inputs(&js, 1).await;
+    let refusals = || {
+        newsflow_core::metrics::pipeline()
+            .retried
+            .with_label_values(&["loop", "dead_letter_refused"])
+            .get()
+    };
+    let refused_before = refusals();
     let fake = Fake::new(Behaviour::Reject);
-    // A retry in place would hold the first delivery 30 s.
-    let running = start(&js, patient(30_000), fake.clone());
-    // Each refusal NAKs at once, with the back-off of 200-300 ms.
+    // A retry in place would hold the first delivery 30 s; NAK delays of
+    // 200, 400, 800 ms, then 1.6 s.
+    let running = start(
+        &js,
+        ConsumerSettings {
+            retry_max_delay_ms: 1600,
+            ..patient(30_000)
+        },
+        fake.clone(),
+    );
     assert!(
-        wait_seen(&fake, Duration::from_secs(8), |s| s.len() >= 3).await,
+        wait_seen(&fake, Duration::from_secs(10), |s| s.len() >= 4).await,
         "a refused dead letter was not NAKed at once (retried in place?): deliveries {:?}",
         fake.seen()
     );
+    let seen = fake.seen();
+    for (gap, delay_ms) in seen
+        .windows(2)
+        .map(|w| w[1].at - w[0].at)
+        .zip([200, 400, 800])
+    {
+        assert!(
+            gap >= Duration::from_millis(delay_ms * 9 / 10),
+            "redelivered after {gap:?}, before the back-off of {delay_ms} ms: {seen:?}"
+        );
+    }
+    let info = consumer_info(&js).await;
     assert_eq!(
-        consumer_info(&js).await.ack_floor.stream_sequence,
-        0,
-        "a message whose dead letter was refused is not acked"
+        (
+            info.ack_floor.stream_sequence,
+            info.num_pending + info.num_ack_pending as u64
+        ),
+        (0, 1),
+        "a message whose dead letter was refused is neither acked nor dropped: {info:?}"
+    );
+    assert!(
+        refusals() - refused_before >= 3,
+        "refusals counted as dead_letter_refused: {}",
+        refusals() - refused_before
     );
     // Once the stream takes it, the message is dead-lettered and acked.
     dlq_config.max_message_size = -1;

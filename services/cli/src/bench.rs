@@ -95,13 +95,19 @@ pub struct BenchArgs {
     /// bench's articles with `newsflow process`.
     #[arg(long, value_name = "FILE")]
     pub write_articles: Option<PathBuf>,
-    /// Measure each deployment a second time, right after its unsecured
-    /// runs, against a nats-server the bench starts (NATS_SERVER_BIN) from
-    /// this secured config (deploy/nats/nats-server-secured.conf, with its
-    /// auth.conf beside it) with TLS on, each service as its own user; both
-    /// figures are printed side by side.
+    /// Measure each deployment also against a nats-server the bench starts
+    /// (NATS_SERVER_BIN) from this secured config
+    /// (deploy/nats/nats-server-secured.conf, with its auth.conf beside it)
+    /// with TLS on, each service as its own user, in --secured-pairs pairs
+    /// of runs without and with it, printed side by side (needs --fresh).
     #[arg(long, value_name = "CONFIG")]
     pub secured: Option<PathBuf>,
+    /// With --secured: pairs of one unsecured and one secured run of each
+    /// deployment, each pair on articles of its own, the side that runs
+    /// first alternating from pair to pair; every pair is printed with the
+    /// load average and the CPU per article, then the medians.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub secured_pairs: usize,
     /// nats-server's monitoring address (its `-m` port, HOST:PORT): the
     /// server's messages, bytes and JetStream API calls per article, and each
     /// client's, are read from it before and after each throughput run.
@@ -299,6 +305,11 @@ pub async fn run(
         return run_dedup_stage(&client, js, &articles, &warmup, timeout, &args.pids).await;
     }
     let secured = match &args.secured {
+        // Each pair starts the deployment again on the bench's server.
+        Some(_) if !args.fresh => bail!(
+            "--secured needs --fresh (the bench empties the streams of its own \
+             server before each run; deploy/local/bench.sh passes it)"
+        ),
         Some(config) => Some(SecuredServer::start(config, settings).await?),
         None => None,
     };
@@ -314,14 +325,7 @@ pub async fn run(
         let tag = format!("{run_id}{index}");
         let (articles, warmup) = match &args.input {
             Some(_) if index == 0 => (articles.clone(), warmup.clone()),
-            Some(path) => (
-                read_input(path, &tag, args.articles)?,
-                read_input(path, &format!("{tag}w"), args.warmup)?,
-            ),
-            None => (
-                generate::articles(&tag, args.articles, args.duplicates),
-                generate::articles(&format!("{tag}w"), args.warmup, args.duplicates),
-            ),
+            _ => articles_for(&args, &tag)?,
         };
         let mut services =
             DeploymentProcesses::start(js, *deployment, nats_url, args.fresh, None).await?;
@@ -340,8 +344,24 @@ pub async fn run(
         services.stop().await;
         let result = result?;
         if let Some(server) = &secured {
-            let rate = measure_secured(server, *deployment, &articles, &warmup, &args).await?;
-            secured_rates.push((deployment.name(), result.0.rate(), rate));
+            let mut pairs = Vec::with_capacity(args.secured_pairs);
+            for pair in 0..args.secured_pairs {
+                let (articles, warmup) = articles_for(&args, &format!("{tag}p{pair}"))?;
+                pairs.push(
+                    secured_pair(
+                        js,
+                        nats_url,
+                        server,
+                        *deployment,
+                        pair,
+                        &articles,
+                        &warmup,
+                        &args,
+                    )
+                    .await?,
+                );
+            }
+            secured_rates.push((deployment.name(), pairs));
         }
         measured.push((deployment.name(), result));
     }
@@ -410,26 +430,102 @@ pub async fn run(
     Ok(())
 }
 
-/// Throughput of `deployment` on the secured server, its processes running
-/// as their users over TLS: the same articles as its unsecured run (the
-/// server has a store of its own), without the steady-rate run.
-async fn measure_secured(
+/// Fresh articles and warm-up articles for a run tagged `tag` (ids of their
+/// own: articles seen before would all be copies in DEDUP_FINGERPRINTS).
+fn articles_for(
+    args: &BenchArgs,
+    tag: &str,
+) -> anyhow::Result<(Vec<generate::Generated>, Vec<generate::Generated>)> {
+    Ok(match &args.input {
+        Some(path) => (
+            read_input(path, tag, args.articles)?,
+            read_input(path, &format!("{tag}w"), args.warmup)?,
+        ),
+        None => (
+            generate::articles(tag, args.articles, args.duplicates),
+            generate::articles(&format!("{tag}w"), args.warmup, args.duplicates),
+        ),
+    })
+}
+
+/// Pair number `pair` of the secured comparison: `deployment` on the same
+/// articles unsecured (on the bench's server) and secured, the unsecured
+/// run first in even pairs and second in odd ones, so a change in the
+/// machine's load during the bench falls on both sides alike.
+#[allow(clippy::too_many_arguments)]
+async fn secured_pair(
+    js: &jetstream::Context,
+    nats_url: &str,
     server: &SecuredServer,
+    deployment: Deployment,
+    pair: usize,
+    articles: &[generate::Generated],
+    warmup: &[generate::Generated],
+    args: &BenchArgs,
+) -> anyhow::Result<bench_secured::Pair> {
+    let secured_first = pair % 2 == 1;
+    let load_before = bench_secured::load_average();
+    let sides = if secured_first {
+        [true, false]
+    } else {
+        [false, true]
+    };
+    let mut runs = Vec::with_capacity(2);
+    for is_secured in sides {
+        let on = is_secured.then_some(server);
+        let run = comparison_run(js, nats_url, on, deployment, articles, warmup, args).await?;
+        runs.push((is_secured, run));
+    }
+    let side = |wanted: bool| {
+        runs.iter()
+            .find_map(|(is_secured, run)| (*is_secured == wanted).then_some(run))
+            .expect("both sides ran")
+    };
+    let (unsecured, secured) = (side(false), side(true));
+    Ok(bench_secured::Pair {
+        unsecured: (unsecured.rate(), unsecured.cpu_us_per_article),
+        secured: (secured.rate(), secured.cpu_us_per_article),
+        secured_first,
+        load: (load_before, bench_secured::load_average()),
+    })
+}
+
+/// One throughput run of the secured comparison: `deployment` started
+/// afresh on the bench's server (`secured` None) or on the secured one, its
+/// processes then running as their users over TLS (the server has a store
+/// of its own). Both sides are measured alike: warm-up and run, no
+/// steady-rate run, no broker probe.
+async fn comparison_run(
+    js: &jetstream::Context,
+    nats_url: &str,
+    secured: Option<&SecuredServer>,
     deployment: Deployment,
     articles: &[generate::Generated],
     warmup: &[generate::Generated],
     args: &BenchArgs,
-) -> anyhow::Result<f64> {
-    let js = server.client("bench").await?;
-    let mut services =
-        DeploymentProcesses::start(&js, deployment, &server.url(), true, Some(server)).await?;
-    let mut processes = vec![server.pid()];
-    processes.extend(
-        services
-            .children
-            .iter()
-            .filter_map(tokio::process::Child::id),
-    );
+) -> anyhow::Result<RunResult> {
+    let (js, url) = match secured {
+        Some(server) => (server.client("bench").await?, server.url()),
+        None => (js.clone(), nats_url.to_string()),
+    };
+    let mut services = DeploymentProcesses::start(&js, deployment, &url, true, secured).await?;
+    let processes = match secured {
+        Some(server) => {
+            let mut processes = vec![server.pid()];
+            processes.extend(
+                services
+                    .children
+                    .iter()
+                    .filter_map(tokio::process::Child::id),
+            );
+            processes
+        }
+        None => services.labelled(&args.pids),
+    };
+    let name = match secured {
+        Some(_) => format!("{} deployment, authenticated, over TLS", deployment.name()),
+        None => format!("{} deployment, unsecured", deployment.name()),
+    };
     let result = measure(
         &js.client(),
         &js,
@@ -441,12 +537,12 @@ async fn measure_secured(
             rate: None,
             ..args.clone()
         },
-        &format!("{} deployment, authenticated, over TLS", deployment.name()),
+        &name,
         &BrokerProbe::default(),
     )
     .await;
     services.stop().await;
-    Ok(result?.0.rate())
+    Ok(result?.0)
 }
 
 /// Where a run publishes and where its outcomes arrive.
@@ -534,7 +630,10 @@ async fn measure(
     .await?;
     let after = cpu_snapshot(processes);
     println!("{}", run.describe(name));
-    print_cpu(&before, &after, articles.len());
+    let run = RunResult {
+        cpu_us_per_article: print_cpu(&before, &after, articles.len()),
+        ..run
+    };
     if let (Some(monitor), Some(broker_before)) = (&probe.monitor, broker_before) {
         // The last acks follow the last outcome by a moment.
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -743,6 +842,9 @@ struct RunResult {
     articles: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// CPU time of the measured processes per article, in µs (0 where the
+    /// run's CPU was not read).
+    cpu_us_per_article: f64,
 }
 
 impl RunResult {
@@ -814,6 +916,7 @@ async fn run_measured(
             articles: 0,
             elapsed: Duration::ZERO,
             latencies: Vec::new(),
+            cpu_us_per_article: 0.0,
         });
     }
     let sent: Arc<Mutex<HashMap<String, Instant>>> =
@@ -902,6 +1005,7 @@ async fn run_measured(
         articles: expected,
         elapsed,
         latencies,
+        cpu_us_per_article: 0.0,
     })
 }
 
@@ -1174,11 +1278,12 @@ fn clock_ticks_per_second() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// Prints each process's CPU time per article and returns the total (µs).
 fn print_cpu(
     before: &HashMap<String, ProcessStats>,
     after: &HashMap<String, ProcessStats>,
     articles: usize,
-) {
+) -> f64 {
     let mut names: Vec<&String> = after.keys().collect();
     names.sort();
     let mut total = 0.0;
@@ -1195,4 +1300,5 @@ fn print_cpu(
         );
     }
     println!("  {:<16} {total:>7.1} µs CPU per article", "total");
+    total
 }

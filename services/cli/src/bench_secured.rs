@@ -237,17 +237,106 @@ fn write_config(config: &Path, dir: &Path, bench_password: &str) -> anyhow::Resu
     Ok(())
 }
 
-/// Prints each deployment's throughput without and with auth and TLS, and
-/// the secured one as a share of the other.
-pub fn print_comparison(rows: &[(&str, f64, f64)], violations: usize) {
+/// One pair of the comparison: the same articles without and with
+/// authentication and TLS, as (articles/s, µs CPU per article) each.
+pub struct Pair {
+    pub unsecured: (f64, f64),
+    pub secured: (f64, f64),
+    /// Whether the secured run came first.
+    pub secured_first: bool,
+    /// The one-minute load average before and after the pair.
+    pub load: (Option<f64>, Option<f64>),
+}
+
+impl Pair {
+    /// Secured throughput as a share of the unsecured, in %.
+    fn share(&self) -> f64 {
+        self.secured.0 / self.unsecured.0 * 100.0
+    }
+
+    /// The unsecured CPU per article as a share of the secured, in %: the
+    /// secured throughput as a share of the unsecured where the CPU is the
+    /// limit and the pipeline has it to itself. On a machine shared with
+    /// other work the CPU per article varies far less than the wall clock.
+    fn share_at_equal_cpu(&self) -> f64 {
+        self.unsecured.1 / self.secured.1 * 100.0
+    }
+}
+
+/// The one-minute load average (`/proc/loadavg`), where there is one.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Prints every pair of each deployment, then its median share: on a
+/// shared machine one pair can be off by the load of the moment.
+pub fn print_comparison(rows: &[(&str, Vec<Pair>)], violations: usize) {
+    let load = |load: Option<f64>| load.map_or_else(|| "?".into(), |l| format!("{l:.1}"));
     println!();
     println!(
         "with authentication, per-service permissions and TLS (same invocation; {violations} operations refused by the secured server):"
     );
-    for (name, plain, secured) in rows {
-        println!(
-            "  {name:<9} {plain:>6.0} articles/s unsecured, {secured:>6.0} articles/s secured: {:.1} % of unsecured",
-            secured / plain * 100.0
-        );
+    for (name, pairs) in rows {
+        for (index, pair) in pairs.iter().enumerate() {
+            println!(
+                "  {name:<9} pair {} ({} first, load {} -> {}): {:>6.0} articles/s unsecured, {:>6.0} secured: {:.1} % of unsecured; CPU per article {:.0} -> {:.0} µs ({:.1} % at equal CPU)",
+                index + 1,
+                if pair.secured_first {
+                    "secured"
+                } else {
+                    "unsecured"
+                },
+                load(pair.load.0),
+                load(pair.load.1),
+                pair.unsecured.0,
+                pair.secured.0,
+                pair.share(),
+                pair.unsecured.1,
+                pair.secured.1,
+                pair.share_at_equal_cpu(),
+            );
+        }
+        for (what, share) in [
+            ("throughput", Pair::share as fn(&Pair) -> f64),
+            ("at equal CPU", Pair::share_at_equal_cpu),
+        ] {
+            let mut shares: Vec<f64> = pairs.iter().map(share).collect();
+            shares.sort_by(f64::total_cmp);
+            if let Some(median) = median(&shares) {
+                println!(
+                    "  {name:<9} median of {} pairs, {what}: secured {median:.1} % of unsecured (lowest {:.1} %, highest {:.1} %)",
+                    shares.len(),
+                    shares[0],
+                    shares[shares.len() - 1]
+                );
+            }
+        }
+    }
+}
+
+/// The median of sorted values.
+fn median(sorted: &[f64]) -> Option<f64> {
+    let middle = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[middle]),
+        _ => Some((sorted[middle - 1] + sorted[middle]) / 2.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[83.0, 92.0, 95.0]), Some(92.0));
+        assert_eq!(median(&[83.0, 92.0, 94.0, 95.0]), Some(93.0));
     }
 }

@@ -83,7 +83,7 @@ pub fn pipeline() -> &'static PipelineMetrics {
         ),
         retried: counter_vec(
             "newsflow_pipeline_messages_failed_total",
-            "Transient failures that NAKed a message for redelivery, by error type.",
+            "Failures that NAKed a message for redelivery, by error type (dead_letter_refused: news.dlq refuses its dead letter, which lasts until an operator makes room).",
             &["stage", "error_type"],
         ),
         publish_retries: counter_vec(

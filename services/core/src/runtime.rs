@@ -12,6 +12,9 @@
 //!   pipeline names the stage inside it that refused the message);
 //! * a transient error NAKs with a delay that doubles per delivery, and on the
 //!   last allowed delivery (`max_deliver`) dead-letters instead;
+//! * a dead letter `news.dlq` refuses (full, sealed, too large) NAKs the same
+//!   way, never acks: the message waits in its stream until an operator makes
+//!   room (`error_type="dead_letter_refused"`, an error line naming it);
 //! * the server never gives up on a message by itself (its `max_deliver` is
 //!   unlimited): a server-side limit would silently strand messages that were
 //!   redelivered for other reasons (crashes, shutdowns). A message delivered
@@ -233,6 +236,7 @@ const ERROR_TYPES: &[&str] = &[
     "publish_ack",
     "publish_refused",
     "dead_letter_publish",
+    "dead_letter_refused",
 ];
 
 /// Kinds of pull-consumer errors (see [`pull_error_kind`]).
@@ -582,7 +586,7 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
             // crashes on it. Park it in the dead-letter stream instead of looping.
             let rejection = Rejection::new(
                 reject_code::MAX_DELIVERIES,
-                format!("delivered {delivered} times without finishing; the {stage} stage may be crashing on it"),
+                format!("delivered {delivered} times without finishing; the {stage} stage may be crashing on it, or its dead letter was refused before"),
             );
             let disposition = dead_letter(shared, &message, stream_sequence, delivered, &rejection).await;
             settle(&message, disposition).await;
@@ -1055,13 +1059,27 @@ async fn dead_letter<P: Processor>(
             Disposition::Ack
         }
         Err(err) => {
-            error!(stage, stream_sequence, error = %chain(&err), reason = %rejection.reason, "cannot dead-letter message; will retry");
+            let delay = shared.settings.retry_delay(delivered);
+            let retry_in_ms = delay.as_millis() as u64;
+            // A refusal (news.dlq full with discard-new, sealed, the dead
+            // letter over a size limit) lasts until an operator acts. The
+            // message is never acked or terminated without its dead letter:
+            // it stays in its stream and comes back with the growing delay,
+            // and error_type `dead_letter_refused` (alert
+            // NewsflowDeadLetterRefused) and this line make it seen.
+            let error_type = if publish_error_is_transient(&err) {
+                error!(stage, stream_sequence, delivered, error = %chain(&err), reason = %rejection.reason, retry_in_ms, "cannot dead-letter message; will retry");
+                "dead_letter_publish"
+            } else {
+                error!(stage, failed_stage, source_subject = %message.subject, stream_sequence, delivered, reason_code = rejection.code, reason = %rejection.reason, error = %chain(&err), retry_in_ms, "{} refuses this message's dead letter; it stays unacked in its stream, retried with a growing delay until the dead-letter stream takes it", subjects::DLQ);
+                "dead_letter_refused"
+            };
             pipeline()
                 .retried
-                .with_label_values(&[stage, "dead_letter_publish"])
+                .with_label_values(&[stage, error_type])
                 .inc();
             shared.metrics.retried_outcome.inc();
-            Disposition::Nak(shared.settings.retry_delay(delivered))
+            Disposition::Nak(delay)
         }
     }
 }
