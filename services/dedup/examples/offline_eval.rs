@@ -18,7 +18,7 @@ use newsflow_core::intake::IntakeLimits;
 use newsflow_dedup::index::{DupIndex, IndexSettings};
 use newsflow_dedup::log::MemoryLog;
 use newsflow_dedup::texts::{MemoryTexts, StoredText};
-use newsflow_dedup::{DEFAULT_THRESHOLD, DedupStage, Verdict, outcome};
+use newsflow_dedup::{DEFAULT_THRESHOLD, DedupStage, Verdict, outcomes};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -81,9 +81,9 @@ async fn main() {
                 with_candidates += 1;
                 candidates += lookup.candidates.len();
             }
-            let verdict = stage.verdict(&staged).await.unwrap();
+            let decision = stage.decision(&staged).await.unwrap();
             if matches!(
-                &verdict,
+                &decision.verdict,
                 Verdict::Duplicate {
                     evidence: Some(_),
                     ..
@@ -91,7 +91,7 @@ async fn main() {
             ) {
                 verified_articles += 1;
             }
-            for message in outcome(staged, &verdict) {
+            for message in outcomes(staged, &decision) {
                 if message.subject == "news.duplicates" {
                     duplicates.write_all(&message.payload).unwrap();
                     duplicates.write_all(b"\n").unwrap();
