@@ -75,8 +75,6 @@ fn fingerprint(i: u64) -> Fingerprint {
         decided_at: i,
         link,
         link_similarity: if link == 0 { 0 } else { 900 },
-        second_link: 0,
-        second_link_similarity: 0,
     }
 }
 

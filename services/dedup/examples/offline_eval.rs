@@ -18,7 +18,7 @@ use newsflow_core::intake::IntakeLimits;
 use newsflow_dedup::index::{DupIndex, IndexSettings};
 use newsflow_dedup::log::MemoryLog;
 use newsflow_dedup::texts::{MemoryTexts, StoredText};
-use newsflow_dedup::{DEFAULT_THRESHOLD, DedupStage, Verdict, outcomes};
+use newsflow_dedup::{DEFAULT_THRESHOLD, DedupStage, Verdict, outcome};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -81,9 +81,9 @@ async fn main() {
                 with_candidates += 1;
                 candidates += lookup.candidates.len();
             }
-            let decision = stage.decision(&staged).await.unwrap();
+            let verdict = stage.verdict(&staged).await.unwrap();
             if matches!(
-                &decision.verdict,
+                &verdict,
                 Verdict::Duplicate {
                     evidence: Some(_),
                     ..
@@ -91,7 +91,7 @@ async fn main() {
             ) {
                 verified_articles += 1;
             }
-            for message in outcomes(staged, &decision) {
+            for message in outcome(staged, &verdict) {
                 if message.subject == "news.duplicates" {
                     duplicates.write_all(&message.payload).unwrap();
                     duplicates.write_all(b"\n").unwrap();

@@ -33,16 +33,6 @@
 //! copy (the stage reports it on `news.duplicates` with `record_withdrawn`).
 //! Groups are shared by their members through a group number, so a
 //! replacement changes the head of every member at once.
-//!
-//! # Merging groups
-//!
-//! A text can be a copy of members of two groups (a cut copy of a story
-//! whose other copies were too far apart to link): its record names both
-//! (`link` and `second_link`), and the two groups become one. The group
-//! whose head was published later is **absorbed**: it forwards to the
-//! other, so every member of both has one head, and its head, passed on
-//! as unique, is now a copy (reported like a replaced head, with
-//! `record_withdrawn`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -121,18 +111,6 @@ pub struct Applied {
     pub stale: bool,
     /// The group head this record replaced, published after it.
     pub replaced: Option<Replaced>,
-    /// The head of a group this record merged into its own (see the
-    /// module documentation), now a copy of the merged group's head.
-    pub absorbed: Option<Absorbed>,
-}
-
-/// The head of a group merged into another.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Absorbed {
-    /// The absorbed head, and how it relates to the record that merged it.
-    pub head: Replaced,
-    /// The head of the merged group.
-    pub into: Arc<str>,
 }
 
 impl Applied {
@@ -143,7 +121,6 @@ impl Applied {
             resend: false,
             stale: false,
             replaced: None,
-            absorbed: None,
         }
     }
 }
@@ -199,18 +176,8 @@ struct Group {
     /// The head this head took over, if it did: a redelivery of the head's
     /// input reports it again (its notice may not have been published).
     replaced: Option<Replaced>,
-    /// Members and exact holders pointing at it (and groups merged into
-    /// it); it goes with the last.
+    /// Members and exact holders pointing at it; it goes with the last.
     refs: u32,
-    /// The group it was merged into, and the similarity of the copy that
-    /// merged it with its member.
-    merged: Option<Merge>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Merge {
-    into: u64,
-    similarity: f64,
 }
 
 /// A text indexed for near lookups.
@@ -234,9 +201,6 @@ struct ExactHolder {
     similarity: f64,
     /// It started or took over its group: its first verdict passed it on.
     was_head: bool,
-    /// The group its record merged into its own (0: none): a redelivery
-    /// reports the absorbed head again.
-    absorbed_group: u64,
 }
 
 /// See the module documentation.
@@ -336,41 +300,17 @@ impl DupIndex {
                     seq: member.seq,
                     source_seq: member.source_seq,
                     id: member.id.clone(),
-                    group: self.resolve(member.group),
+                    group: member.group,
                     score,
                 })
             })
             .collect()
     }
 
-    /// The group a group was merged into, if it was, else itself.
-    fn resolve(&self, mut group: u64) -> u64 {
-        while let Some(merge) = self.groups.get(&group).and_then(|g| g.merged) {
-            group = merge.into;
-        }
-        group
-    }
-
-    /// The head of a group, or of the group it was merged into (a group
-    /// always exists while referenced).
+    /// The head of a group (the group always exists while referenced).
     fn head(&self, group: u64) -> (&Arc<str>, Published) {
-        let g = &self.groups[&self.resolve(group)];
+        let g = &self.groups[&group];
         (&g.head_id, g.head)
-    }
-
-    /// What a redelivery of the record that merged `group` reports again.
-    fn absorbed_again(&self, group: u64) -> Option<Absorbed> {
-        let g = self.groups.get(&group)?;
-        let merge = g.merged?;
-        Some(Absorbed {
-            head: Replaced {
-                id: g.head_id.clone(),
-                source_seq: g.head.source_seq,
-                method: DuplicateMethod::Near,
-                similarity: merge.similarity,
-            },
-            into: self.head(group).0.clone(),
-        })
     }
 
     /// Applies the next fingerprint of the stream, stored at sequence `seq`
@@ -387,8 +327,7 @@ impl DupIndex {
         };
         if let Some(holder) = self.exact.get(&fingerprint.exact) {
             let redelivered = holder.source_seq == fingerprint.source_seq;
-            let group = self.resolve(holder.group);
-            let absorbed_group = holder.absorbed_group;
+            let group = holder.group;
             let (head_id, head) = self.head(group);
             let head_id = head_id.clone();
             if redelivered || *head_id == *fingerprint.id {
@@ -410,9 +349,6 @@ impl DupIndex {
                 } else {
                     applied.redelivered = redelivered;
                     applied.resend = !redelivered;
-                }
-                if redelivered && absorbed_group != 0 {
-                    applied.absorbed = self.absorbed_again(absorbed_group);
                 }
                 return applied;
             }
@@ -438,7 +374,6 @@ impl DupIndex {
         let id: Arc<str> = fingerprint.id.as_str().into();
         let mut applied = Applied::new(IndexVerdict::Unique);
         let similarity = f64::from(fingerprint.link_similarity) / 1000.0;
-        let mut absorbed_group = 0;
         let group = if fingerprint.link == 0 {
             self.new_group(seq, id.clone(), published)
         } else {
@@ -447,12 +382,7 @@ impl DupIndex {
                 applied.stale = true;
                 return applied;
             };
-            let mut group = self.resolve(linked.group);
-            if let Some((winner, loser)) = self.groups_to_merge(group, &fingerprint) {
-                self.merge(loser, winner, fingerprint.second_link_similarity);
-                absorbed_group = loser;
-                group = winner;
-            }
+            let group = linked.group;
             let (head_id, head) = self.head(group);
             let head_id = head_id.clone();
             if *head_id == *fingerprint.id {
@@ -495,48 +425,9 @@ impl DupIndex {
                 method: DuplicateMethod::Near,
                 similarity,
                 was_head: matches!(applied.verdict, IndexVerdict::Unique),
-                absorbed_group,
             },
         );
-        if absorbed_group != 0 {
-            applied.absorbed = self.absorbed_again(absorbed_group);
-        }
         applied
-    }
-
-    /// The groups a record linking `group` and its `second_link` merges:
-    /// `(winner, loser)`, the winner's head published first. None when the
-    /// second link is gone, of the same group, or the record is a new
-    /// version of either head (an article is not a copy of itself).
-    fn groups_to_merge(&self, group: u64, fingerprint: &Fingerprint) -> Option<(u64, u64)> {
-        if fingerprint.second_link == 0 {
-            return None;
-        }
-        let other = self.resolve(self.member_by_seq(fingerprint.second_link)?.group);
-        if other == group {
-            return None;
-        }
-        let (head_id, head) = self.head(group);
-        let (other_id, other_head) = self.head(other);
-        if **head_id == *fingerprint.id || **other_id == *fingerprint.id {
-            return None;
-        }
-        Some(if other_head.before(head) {
-            (other, group)
-        } else {
-            (group, other)
-        })
-    }
-
-    /// Makes `loser` forward to `winner`; it keeps `winner` while it is held.
-    fn merge(&mut self, loser: u64, winner: u64, similarity: u16) {
-        self.retain_group(winner);
-        if let Some(g) = self.groups.get_mut(&loser) {
-            g.merged = Some(Merge {
-                into: winner,
-                similarity: f64::from(similarity) / 1000.0,
-            });
-        }
     }
 
     /// How the text of an exact key's holder relates to its group's head:
@@ -546,16 +437,9 @@ impl DupIndex {
     /// replacement's (exact when it was that head; after several
     /// replacements an approximation, each having passed verification).
     fn link_to_head(&self, holder: &ExactHolder) -> (DuplicateMethod, f64) {
-        let (head_id, _) = self.head(holder.group);
-        if *holder.id == **head_id {
-            return (DuplicateMethod::Exact, 1.0);
-        }
         let group = &self.groups[&holder.group];
-        if let Some(merge) = group.merged
-            && *holder.id == *group.head_id
-        {
-            // The head of an absorbed group: linked by the copy that merged it.
-            return (DuplicateMethod::Near, merge.similarity);
+        if *holder.id == *group.head_id {
+            return (DuplicateMethod::Exact, 1.0);
         }
         match &group.replaced {
             Some(replaced) if holder.was_head || *replaced.id == *holder.id => {
@@ -600,7 +484,6 @@ impl DupIndex {
         method: DuplicateMethod,
         similarity: f64,
     ) -> Replaced {
-        let group = self.resolve(group);
         let g = self
             .groups
             .get_mut(&group)
@@ -625,7 +508,6 @@ impl DupIndex {
                 head,
                 replaced: None,
                 refs: 0,
-                merged: None,
             },
         );
         seq
@@ -641,11 +523,7 @@ impl DupIndex {
         if let Some(g) = self.groups.get_mut(&group) {
             g.refs = g.refs.saturating_sub(1);
             if g.refs == 0 {
-                let merged = g.merged;
                 self.groups.remove(&group);
-                if let Some(merge) = merged {
-                    self.release_group(merge.into);
-                }
             }
         }
     }
@@ -788,20 +666,6 @@ mod tests {
             self.append_decided(fingerprint, at_ms)
         }
 
-        /// Appends a record decided now, copying the records at `link` and
-        /// `second_link` (of another group).
-        fn append_linked_twice(
-            &mut self,
-            mut fingerprint: Fingerprint,
-            link: u64,
-            second_link: u64,
-            at_ms: i64,
-        ) -> Applied {
-            fingerprint.second_link = second_link;
-            fingerprint.second_link_similarity = 700;
-            self.append(fingerprint, link, at_ms)
-        }
-
         /// Appends a record as decided by its replica (its `decided_at` kept).
         fn append_decided(&mut self, fingerprint: Fingerprint, at_ms: i64) -> Applied {
             let seq = self.next;
@@ -928,80 +792,6 @@ mod tests {
         let replaced = earliest.replaced.expect("it takes the head over");
         assert_eq!(&*replaced.id, "first");
         assert!(replaced.similarity >= SETTINGS.threshold, "{replaced:?}");
-    }
-
-    /// A story's first and last 120 words: two groups, one story.
-    fn halves(n: usize) -> (String, String, String) {
-        let whole = story(n, 200);
-        let words: Vec<&str> = whole.split(' ').collect();
-        let (first, last) = (words[..120].join(" "), words[80..].join(" "));
-        (whole, first, last)
-    }
-
-    #[test]
-    fn a_copy_of_members_of_two_groups_merges_them_under_the_earlier_head() {
-        let mut stream = Stream::new(SETTINGS);
-        let (whole, first, last) = halves(1);
-        stream.append(fp(1, "first", &first), 0, 0);
-        stream.append(fp(2, "last", &last), 0, 0);
-        // The whole story copies both (records 1 and 2).
-        let whole_applied = stream.append_linked_twice(fp(3, "whole", &whole), 1, 2, 0);
-        assert_eq!(duplicate_of(&whole_applied).map(|d| d.0), Some("first"));
-        let absorbed = whole_applied.absorbed.expect("the later head is absorbed");
-        assert_eq!(
-            (
-                &*absorbed.head.id,
-                absorbed.head.source_seq,
-                &*absorbed.into
-            ),
-            ("last", 2, "first")
-        );
-        assert_eq!(absorbed.head.similarity, 0.7);
-        // Copies of either group's texts name the one head.
-        let copy_of_last = stream.append(fp(4, "copy", &last), 0, 0);
-        assert_eq!(
-            duplicate_of(&copy_of_last),
-            Some(("first", DuplicateMethod::Near))
-        );
-        match &copy_of_last.verdict {
-            IndexVerdict::Duplicate { similarity, .. } => assert_eq!(*similarity, 0.7),
-            other => panic!("a duplicate, not {other:?}"),
-        }
-        let near_last = stream.append(fp(5, "near", &format!("{last} footer")), 2, 0);
-        assert_eq!(duplicate_of(&near_last).map(|d| d.0), Some("first"));
-        // The merging record redelivered reports the absorbed head again.
-        let again = stream.append_linked_twice(fp(3, "whole", &whole), 1, 2, 0);
-        assert!(again.redelivered, "{again:?}");
-        assert_eq!(
-            again.absorbed.map(|a| a.head.id.to_string()),
-            Some("last".into())
-        );
-        // A text of one group's story linking it again merges nothing.
-        let (_, first_again, _) = halves(1);
-        let plain =
-            stream.append_linked_twice(fp(6, "plain", &format!("{first_again} x")), 1, 3, 0);
-        assert_eq!(plain.absorbed, None);
-    }
-
-    #[test]
-    fn the_group_whose_head_was_published_first_absorbs_the_other() {
-        let mut stream = Stream::new(SETTINGS);
-        let (whole, first, last) = halves(2);
-        // "last" was published first (NEWS_RAW 2) but reached dedup second.
-        stream.append(fp(5, "first", &first), 0, 0);
-        stream.append(fp(2, "last", &last), 0, 0);
-        let whole_applied = stream.append_linked_twice(fp(9, "whole", &whole), 1, 2, 0);
-        assert_eq!(duplicate_of(&whole_applied).map(|d| d.0), Some("last"));
-        let absorbed = whole_applied.absorbed.expect("a group is absorbed");
-        assert_eq!((&*absorbed.head.id, &*absorbed.into), ("first", "last"));
-        // Merged groups go with their last member.
-        let late = SETTINGS.window_ms * 3;
-        stream.append(fp(20, "other", &story(3, 100)), 0, late);
-        assert_eq!(
-            stream.index.groups.len(),
-            1,
-            "only the new text's group is left"
-        );
     }
 
     #[test]

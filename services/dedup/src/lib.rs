@@ -62,7 +62,7 @@ use serde::Deserialize;
 
 use std::sync::Arc;
 
-use index::{Absorbed, Applied, Candidate, IndexVerdict, Replaced};
+use index::{Applied, Candidate, IndexVerdict, Replaced};
 use log::VerdictLog;
 use sketch::{Fingerprint, Sketch};
 use texts::{ArticleTexts, KnownText};
@@ -162,50 +162,6 @@ pub struct ReplacedHead {
     pub title: Option<String>,
 }
 
-/// What dedup decided for one article, and the head of a group its record
-/// merged into the article's group (that head was passed on as unique and
-/// is now a copy: reported with its record withdrawn).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    pub verdict: Verdict,
-    pub absorbed: Option<AbsorbedHead>,
-}
-
-/// The head of a group merged into another by a copy of both.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AbsorbedHead {
-    pub head: ReplacedHead,
-    /// The head of the merged group, the absorbed head's `duplicate_of`.
-    pub into: String,
-}
-
-/// The notice of a former head, passed on as unique and now a copy of
-/// `duplicate_of`; `message_id` is the input message that decided it.
-fn withdrawn_notice(replaced: &ReplacedHead, duplicate_of: &str, message_id: &str) -> Outgoing {
-    let notice = DuplicateNotice {
-        id: replaced.id.clone(),
-        schema_version: RECORD_SCHEMA_VERSION,
-        duplicate_of: duplicate_of.to_string(),
-        method: replaced.method,
-        similarity: round3(replaced.similarity),
-        threshold: replaced.threshold,
-        evidence: replaced.evidence.clone(),
-        record_withdrawn: true,
-        url: replaced.url.clone(),
-        source: replaced.source.clone(),
-        title: replaced.title.clone(),
-        language: None,
-        pipeline: vec![stamp(STAGE, VERSION)],
-    };
-    Outgoing {
-        subject: subjects::DUPLICATES,
-        output: "duplicates",
-        // Once per replacement: the old head's input and its new head's.
-        message_id: format!("{}@{}<{message_id}", replaced.id, replaced.source_seq),
-        payload: Bytes::from(serde_json::to_vec(&notice).expect("notice serializes")),
-    }
-}
-
 fn passed_on(mut staged: StagedArticle, verdict: &Verdict) -> Outgoing {
     let message_id = staged.message_id();
     staged.dedup = Some(DedupInfo {
@@ -235,8 +191,31 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
             vec![passed_on(staged, verdict)]
         }
         Verdict::Original { replaced } => {
-            let notice = withdrawn_notice(replaced, staged.id(), &message_id);
-            vec![passed_on(staged, verdict), notice]
+            let notice = DuplicateNotice {
+                id: replaced.id.clone(),
+                schema_version: RECORD_SCHEMA_VERSION,
+                duplicate_of: staged.id().to_string(),
+                method: replaced.method,
+                similarity: round3(replaced.similarity),
+                threshold: replaced.threshold,
+                evidence: replaced.evidence.clone(),
+                record_withdrawn: true,
+                url: replaced.url.clone(),
+                source: replaced.source.clone(),
+                title: replaced.title.clone(),
+                language: None,
+                pipeline: vec![stamp(STAGE, VERSION)],
+            };
+            vec![
+                passed_on(staged, verdict),
+                Outgoing {
+                    subject: subjects::DUPLICATES,
+                    output: "duplicates",
+                    // Once per replacement: the old head's input and its new head's.
+                    message_id: format!("{}@{}<{message_id}", replaced.id, replaced.source_seq),
+                    payload: Bytes::from(serde_json::to_vec(&notice).expect("notice serializes")),
+                },
+            ]
         }
         Verdict::Duplicate {
             of,
@@ -270,21 +249,6 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
     }
 }
 
-/// Builds the messages a decision calls for: those of its verdict, and the
-/// notice of the head its record absorbed, if any.
-pub fn outcomes(staged: StagedArticle, decision: &Decision) -> Vec<Outgoing> {
-    let message_id = staged.message_id();
-    let mut messages = outcome(staged, &decision.verdict);
-    if let Some(absorbed) = &decision.absorbed {
-        messages.push(withdrawn_notice(
-            &absorbed.head,
-            &absorbed.into,
-            &message_id,
-        ));
-    }
-    messages
-}
-
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
@@ -310,14 +274,6 @@ pub struct Prepared {
 struct Chosen {
     candidate: Candidate,
     verification: Verification,
-}
-
-/// The candidates a text was found a copy of: the best, and the best of
-/// another group (the two groups are one story and merge).
-#[derive(Default)]
-struct Links {
-    best: Option<Chosen>,
-    other_group: Option<Chosen>,
 }
 
 /// The dedup stage: verdicts from a [`VerdictLog`], candidates verified on
@@ -347,27 +303,6 @@ pub fn published_ms(staged: &StagedArticle) -> i64 {
         .map(|t| t.timestamp_millis())
         .find(|&ms| ms != 0)
         .unwrap_or(0)
-}
-
-/// The texts the template guard compares a pair with when the candidate is
-/// of `group`: the most similar text of each other group (candidates come
-/// most similar first), at most [`TEMPLATE_WITNESSES`]: three are enough to
-/// tell a template, and keep the cost linear in the candidates. One text
-/// per group, as two copies of one story are one witness: what a text
-/// shares with both is that story, not a template.
-fn template_witnesses<'a, T>(read: &'a [(&Candidate, T)], group: u64) -> Vec<&'a T> {
-    let mut groups: Vec<u64> = Vec::with_capacity(TEMPLATE_WITNESSES);
-    let mut witnesses = Vec::with_capacity(TEMPLATE_WITNESSES);
-    for (candidate, text) in read {
-        if witnesses.len() == TEMPLATE_WITNESSES {
-            break;
-        }
-        if candidate.group != group && !groups.contains(&candidate.group) {
-            groups.push(candidate.group);
-            witnesses.push(text);
-        }
-    }
-    witnesses
 }
 
 /// One source: the same `source`, else the same host of `url`.
@@ -428,14 +363,6 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     /// # Errors
     /// Transient errors of the fingerprint log or of reading candidates.
     pub async fn verdict(&self, staged: &StagedArticle) -> Result<Verdict, StageError> {
-        Ok(self.decide(staged, self.prepare(staged)).await?.verdict)
-    }
-
-    /// The decision for one article (no publishing).
-    ///
-    /// # Errors
-    /// Transient errors of the fingerprint log or of reading candidates.
-    pub async fn decision(&self, staged: &StagedArticle) -> Result<Decision, StageError> {
         self.decide(staged, self.prepare(staged)).await
     }
 
@@ -449,37 +376,32 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
         &self,
         staged: &StagedArticle,
         prepared: Option<Prepared>,
-    ) -> Result<Decision, StageError> {
+    ) -> Result<Verdict, StageError> {
         let Some(Prepared {
             mut fingerprint,
             text,
         }) = prepared
         else {
-            return Ok(Decision {
-                verdict: Verdict::Unchecked,
-                absorbed: None,
-            });
+            return Ok(Verdict::Unchecked);
         };
         // Kept before the record is appended: from then on, articles
         // deciding at the same time may find it a candidate.
         self.texts.remember(staged.source_seq, &text);
         for _ in 0..VERIFY_ROUNDS {
             let lookup = self.log.lookup(fingerprint.exact, &fingerprint.sketch);
-            let links =
+            let chosen =
                 if lookup.exact_held || lookup.candidates.is_empty() || !text.text.judgeable() {
-                    Links::default()
+                    None
                 } else {
                     self.verify_candidates(staged, &text.text, &lookup.candidates)
                         .await?
                 };
-            // In thousandths, 0..=1000: fits.
-            let thousandths = |c: &Chosen| (c.verification.similarity * 1000.0).round() as u16;
             fingerprint.decided_at = lookup.applied;
-            fingerprint.link = links.best.as_ref().map_or(0, |c| c.candidate.seq);
-            fingerprint.link_similarity = links.best.as_ref().map_or(0, thousandths);
-            fingerprint.second_link = links.other_group.as_ref().map_or(0, |c| c.candidate.seq);
-            fingerprint.second_link_similarity = links.other_group.as_ref().map_or(0, thousandths);
-            let chosen = links.best;
+            fingerprint.link = chosen.as_ref().map_or(0, |c| c.candidate.seq);
+            fingerprint.link_similarity = chosen.as_ref().map_or(0, |c| {
+                // In thousandths, 0..=1000: fits.
+                (c.verification.similarity * 1000.0).round() as u16
+            });
             let applied = self.log.decide(fingerprint.clone()).await.map_err(|err| {
                 StageError::transient_caused(
                     "fingerprints",
@@ -504,16 +426,15 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     }
 
     /// Reads every candidate's text and returns the one the text copies
-    /// (of several, the one of about its size), and the one of another
-    /// group it copies too, if any.
+    /// (of several, the one of about its size).
     async fn verify_candidates(
         &self,
         staged: &StagedArticle,
         text: &Text,
         candidates: &[Candidate],
-    ) -> Result<Links, StageError> {
+    ) -> Result<Option<Chosen>, StageError> {
         if candidates.is_empty() {
-            return Ok(Links::default());
+            return Ok(None);
         }
         let started = std::time::Instant::now();
         let reads = futures::future::join_all(
@@ -534,11 +455,15 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
         }
         metrics::verify_observe("read", started);
         let started = std::time::Instant::now();
-        let mut copies: Vec<Chosen> = Vec::new();
+        let mut best: Option<Chosen> = None;
         for (candidate, stored) in &read {
-            let others: Vec<&Text> = template_witnesses(&read, candidate.group)
-                .into_iter()
-                .map(|t| &t.text)
+            // The most similar texts of other groups: three are enough to
+            // tell a template, and keep the cost linear in the candidates.
+            let others: Vec<&Text> = read
+                .iter()
+                .filter(|(other, _)| other.group != candidate.group)
+                .map(|(_, t)| &t.text)
+                .take(TEMPLATE_WITNESSES)
                 .collect();
             let same = same_source(
                 staged.article.source.as_deref(),
@@ -551,77 +476,23 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
             } else {
                 "different"
             });
-            if verification.copy {
+            if verification.copy
+                && best
+                    .as_ref()
+                    .is_none_or(|b| verification.rank > b.verification.rank)
+            {
                 verification.evidence.compared_with = candidate.id.to_string();
-                copies.push(Chosen {
+                best = Some(Chosen {
                     candidate: (*candidate).clone(),
                     verification,
                 });
             }
         }
         metrics::verify_observe("compare", started);
-        // The highest rank, the first (most similar sketch) on ties.
-        let pick = |copies: &mut Vec<Chosen>, keep: &dyn Fn(&Chosen) -> bool| {
-            let mut at: Option<usize> = None;
-            for (i, c) in copies.iter().enumerate() {
-                if keep(c) && at.is_none_or(|b| c.verification.rank > copies[b].verification.rank) {
-                    at = Some(i);
-                }
-            }
-            at.map(|i| copies.swap_remove(i))
-        };
-        let best = pick(&mut copies, &|_| true);
-        let best_group = best.as_ref().map(|b| b.candidate.group);
-        let other_group = pick(&mut copies, &|c| {
-            Some(c.candidate.group) != best_group
-                && c.verification.similarity >= verify::MERGE_THRESHOLD
-        });
-        Ok(Links { best, other_group })
-    }
-
-    /// The head a record absorbed, with what its notice needs.
-    async fn absorbed_head(&self, absorbed: Absorbed, threshold: f64) -> AbsorbedHead {
-        let Absorbed { head, into } = absorbed;
-        let stored = self
-            .texts
-            .text(head.source_seq)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        AbsorbedHead {
-            head: ReplacedHead {
-                id: head.id.to_string(),
-                source_seq: head.source_seq,
-                method: head.method,
-                similarity: head.similarity,
-                threshold,
-                evidence: None,
-                url: stored.url.clone(),
-                source: stored.source.clone(),
-                title: stored.title.clone(),
-            },
-            into: into.to_string(),
-        }
+        Ok(best)
     }
 
     async fn verdict_from(
-        &self,
-        mut applied: Applied,
-        chosen: Option<Chosen>,
-    ) -> Result<Decision, StageError> {
-        let absorbed = match applied.absorbed.take() {
-            Some(absorbed) => {
-                metrics::event("group_absorbed");
-                Some(self.absorbed_head(absorbed, verify::THRESHOLD).await)
-            }
-            None => None,
-        };
-        let verdict = self.verdict_of(applied, chosen).await?;
-        Ok(Decision { verdict, absorbed })
-    }
-
-    async fn verdict_of(
         &self,
         applied: Applied,
         chosen: Option<Chosen>,
@@ -714,8 +585,8 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
     }
 
     async fn finish(&self, (staged, prepared): Self::Transformed) -> Result<Processed, StageError> {
-        let decision = self.decide(&staged, prepared).await?;
-        match &decision.verdict {
+        let verdict = self.decide(&staged, prepared).await?;
+        match &verdict {
             Verdict::Unique { redelivered: false } => metrics::verdict("unique"),
             Verdict::Unique { redelivered: true } => metrics::verdict("redelivered"),
             Verdict::Original { .. } => metrics::verdict("unique"),
@@ -733,7 +604,7 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
                 tracing::debug!(id = staged.id(), duplicate_of = %of, method = method.as_str(), similarity, "duplicate");
             }
         }
-        Ok(outcomes(staged, &decision).into())
+        Ok(outcome(staged, &verdict).into())
     }
 }
 
@@ -974,113 +845,6 @@ mod tests {
         // A third copy names the original.
         let third = decide(&stage, &staged("third", 7, &copy_text.to_uppercase())).await;
         assert!(matches!(third, Verdict::Duplicate { of, .. } if of == "orig"));
-    }
-
-    #[test]
-    fn the_template_guard_takes_one_witness_per_other_group() {
-        let candidate = |seq: u64, group: u64| Candidate {
-            seq,
-            source_seq: seq,
-            id: format!("c{seq}").into(),
-            group,
-            score: 0.5,
-        };
-        let (a, b1, b2, c, d, e) = (
-            candidate(1, 1),
-            candidate(2, 2),
-            candidate(3, 2),
-            candidate(4, 3),
-            candidate(5, 4),
-            candidate(6, 5),
-        );
-        let read: Vec<(&Candidate, u64)> = [&a, &b1, &b2, &c, &d, &e]
-            .into_iter()
-            .map(|c| (c, c.seq))
-            .collect();
-        // For a (group 1): b1, not its copy b2, then c and d.
-        assert_eq!(template_witnesses(&read, 1), vec![&2, &4, &5]);
-        // For b2 (group 2): none of its own group.
-        assert_eq!(template_witnesses(&read, 2), vec![&1, &4, &5]);
-    }
-
-    /// Words of a long story: `count` words from `from`.
-    fn long_story(from: usize, count: usize) -> String {
-        (from..from + count)
-            .map(|i| format!("word{}", i * 7919 % 100_003))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    #[tokio::test]
-    async fn a_copy_of_two_groups_merges_them_and_reports_the_later_head() {
-        let stage = stage();
-        // The first and the last 120 words of a story of 200: not copies of
-        // each other (80 words shared of 120), two groups.
-        let (first, last, whole) = (long_story(0, 120), long_story(80, 120), long_story(0, 200));
-        assert_eq!(
-            decide(&stage, &staged("first", 1, &first)).await,
-            Verdict::Unique { redelivered: false }
-        );
-        assert_eq!(
-            decide(&stage, &staged("last", 2, &last)).await,
-            Verdict::Unique { redelivered: false }
-        );
-        let whole_staged = staged("whole", 3, &whole);
-        let stored = StoredText::of_article(whole_staged.article.clone(), &Default::default());
-        stage.texts.insert(3, stored);
-        let decision = stage.decision(&whole_staged).await.unwrap();
-        assert!(
-            matches!(&decision.verdict, Verdict::Duplicate { of, .. } if of == "first"),
-            "{decision:?}"
-        );
-        let absorbed = decision
-            .absorbed
-            .clone()
-            .expect("the later head is absorbed");
-        assert_eq!(
-            (absorbed.head.id.as_str(), absorbed.into.as_str()),
-            ("last", "first")
-        );
-        let out = outcomes(whole_staged, &decision);
-        assert_eq!(out.len(), 2);
-        let notice: DuplicateNotice = serde_json::from_slice(&out[1].payload).unwrap();
-        assert_eq!(
-            (notice.id.as_str(), notice.duplicate_of.as_str()),
-            ("last", "first")
-        );
-        assert!(notice.record_withdrawn);
-        // An exact copy of the absorbed head names the merged group's head.
-        let copy = decide(&stage, &staged("copy", 4, &last)).await;
-        assert!(
-            matches!(&copy, Verdict::Duplicate { of, .. } if of == "first"),
-            "{copy:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_second_copy_under_the_merge_threshold_merges_nothing() {
-        let stage = stage();
-        // The last 120 words with 60 words of its own: 120 of its 180
-        // words inside the whole story, a copy at 0.67, under
-        // verify::MERGE_THRESHOLD.
-        let (first, whole) = (long_story(0, 120), long_story(0, 200));
-        let last = format!("{} {}", long_story(80, 120), long_story(500, 60));
-        decide(&stage, &staged("first", 1, &first)).await;
-        decide(&stage, &staged("last", 2, &last)).await;
-        let whole_staged = staged("whole", 3, &whole);
-        let stored = StoredText::of_article(whole_staged.article.clone(), &Default::default());
-        stage.texts.insert(3, stored);
-        let decision = stage.decision(&whole_staged).await.unwrap();
-        assert!(
-            matches!(&decision.verdict, Verdict::Duplicate { of, .. } if of == "first"),
-            "{decision:?}"
-        );
-        assert_eq!(decision.absorbed, None);
-        let copy = decide(&stage, &staged("copy", 4, &last)).await;
-        assert!(
-            matches!(&copy, Verdict::Duplicate { of, .. } if of == "last"),
-            "{copy:?}"
-        );
     }
 
     #[tokio::test]

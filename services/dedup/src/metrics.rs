@@ -60,7 +60,6 @@ fn get() -> &'static DedupMetrics {
         for event in [
             "stale",
             "head_replaced",
-            "group_absorbed",
             "tail_resubscribed",
             "tail_read_by_sequence",
         ] {
@@ -144,7 +143,7 @@ fn new_metrics() -> DedupMetrics {
         ),
         events: counter_vec(
             "newsflow_dedup_events_total",
-            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; group_absorbed: a copy of members of two groups merged them, the later-published head reported as a copy; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery; tail_resubscribed: this replica's subscription to the fingerprint stream fell silent while records were awaited (its server lost) and was made again; tail_read_by_sequence: a record the subscription did not bring while awaited, read by sequence from the stream's leader (while no new subscription could be made).",
+            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery; tail_resubscribed: this replica's subscription to the fingerprint stream fell silent while records were awaited (its server lost) and was made again; tail_read_by_sequence: a record the subscription did not bring while awaited, read by sequence from the stream's leader (while no new subscription could be made).",
             &["event"],
         ),
     }

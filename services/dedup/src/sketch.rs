@@ -169,17 +169,10 @@ pub struct Fingerprint {
     pub link: u64,
     /// The verifier's similarity with `link`, in thousandths.
     pub link_similarity: u16,
-    /// Stream sequence of a candidate of another group the text is also a
-    /// copy of, 0 for none: the two groups are one story, and merge.
-    pub second_link: u64,
-    /// The verifier's similarity with `second_link`, in thousandths.
-    pub second_link_similarity: u16,
 }
 
-/// Version byte of the binary fingerprint record. Version 4 added the
-/// second link; records of version 3 (none) are still read.
-const RECORD_VERSION: u8 = 4;
-const RECORD_VERSION_WITHOUT_SECOND_LINK: u8 = 3;
+/// Version byte of the binary fingerprint record.
+const RECORD_VERSION: u8 = 3;
 /// Bytes of the fixed part, before the variable-length integers and the id.
 pub const RECORD_HEADER: usize = 1 + 8 + 4 + 2 * HASHES;
 
@@ -220,8 +213,8 @@ impl Fingerprint {
     /// (little-endian), then as LEB128 integers `source_seq`, the stated
     /// publication time in seconds (0: none), `decided_at`, and
     /// `decided_at - link + 1` (0: no link), followed by `link_similarity`
-    /// (two bytes, only with a link), the same two for `second_link`, then
-    /// the id in UTF-8: 141 bytes, 8 to 26 more, plus the id.
+    /// (two bytes, only with a link), then the id in UTF-8: 141 bytes, 7 to
+    /// 20 more, plus the id.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(RECORD_HEADER + 24 + self.id.len());
         out.push(RECORD_VERSION);
@@ -236,17 +229,12 @@ impl Fingerprint {
             u64::try_from(self.published_ms / 1000).unwrap_or(0),
         );
         put_varint(&mut out, self.decided_at);
-        for (link, similarity) in [
-            (self.link, self.link_similarity),
-            (self.second_link, self.second_link_similarity),
-        ] {
-            if link == 0 {
-                put_varint(&mut out, 0);
-            } else {
-                // A link is a candidate the replica had applied: never after decided_at.
-                put_varint(&mut out, self.decided_at.saturating_sub(link) + 1);
-                out.extend_from_slice(&similarity.to_le_bytes());
-            }
+        if self.link == 0 {
+            put_varint(&mut out, 0);
+        } else {
+            // A link is a candidate the replica had applied: never after decided_at.
+            put_varint(&mut out, self.decided_at.saturating_sub(self.link) + 1);
+            out.extend_from_slice(&self.link_similarity.to_le_bytes());
         }
         out.extend_from_slice(self.id.as_bytes());
         out
@@ -264,8 +252,7 @@ impl Fingerprint {
         if bytes.len() < RECORD_HEADER {
             return Err(err("shorter than the fixed header"));
         }
-        let version = bytes[0];
-        if version != RECORD_VERSION && version != RECORD_VERSION_WITHOUT_SECOND_LINK {
+        if bytes[0] != RECORD_VERSION {
             return Err(err("unknown record version"));
         }
         let exact = u64::from_le_bytes(bytes[1..9].try_into().expect("8 bytes"));
@@ -280,25 +267,18 @@ impl Fingerprint {
         let source_seq = next()?;
         let published_s = next()?;
         let decided_at = next()?;
-        let take_link = |at: &mut usize| -> Result<(u64, u16), RecordError> {
-            let delta = take_varint(bytes, at).ok_or_else(|| err("truncated integer"))?;
-            if delta == 0 {
-                return Ok((0, 0));
-            }
-            let similarity = bytes
-                .get(*at..*at + 2)
-                .ok_or_else(|| err("truncated link similarity"))?;
-            *at += 2;
-            Ok((
-                (decided_at + 1).saturating_sub(delta),
-                u16::from_le_bytes([similarity[0], similarity[1]]),
-            ))
-        };
-        let (link, link_similarity) = take_link(&mut at)?;
-        let (second_link, second_link_similarity) = if version == RECORD_VERSION {
-            take_link(&mut at)?
-        } else {
+        let link_delta = next()?;
+        let (link, link_similarity) = if link_delta == 0 {
             (0, 0)
+        } else {
+            let similarity = bytes
+                .get(at..at + 2)
+                .ok_or_else(|| err("truncated link similarity"))?;
+            at += 2;
+            (
+                (decided_at + 1).saturating_sub(link_delta),
+                u16::from_le_bytes([similarity[0], similarity[1]]),
+            )
         };
         let id = std::str::from_utf8(&bytes[at..])
             .map_err(|_| err("id is not UTF-8"))?
@@ -312,8 +292,6 @@ impl Fingerprint {
             decided_at,
             link,
             link_similarity,
-            second_link,
-            second_link_similarity,
         })
     }
 }
@@ -367,13 +345,10 @@ mod tests {
             decided_at: 41,
             link: 7,
             link_similarity: 875,
-            second_link: 0,
-            second_link_similarity: 0,
         };
         let bytes = fingerprint.encode();
-        // 42, 0 seconds, 41, 41 - 7 + 1 = 35: one byte each, then two of
-        // similarity, and one for no second link.
-        assert_eq!(bytes.len(), RECORD_HEADER + 5 + 2 + "wire-٥".len());
+        // 42, 0 seconds, 41, 41 - 7 + 1 = 35: one byte each, then two of similarity.
+        assert_eq!(bytes.len(), RECORD_HEADER + 4 + 2 + "wire-٥".len());
         assert_eq!(Fingerprint::decode(&bytes).unwrap(), fingerprint);
         assert!(Fingerprint::decode(&bytes[..10]).is_err());
         assert!(Fingerprint::decode(&bytes[..RECORD_HEADER + 2]).is_err());
@@ -384,38 +359,8 @@ mod tests {
             decided_at: 6_999_999_999,
             link: 0,
             link_similarity: 0,
-            ..fingerprint.clone()
+            ..fingerprint
         };
         assert_eq!(Fingerprint::decode(&unlinked.encode()).unwrap(), unlinked);
-        // Two links.
-        let linked_twice = Fingerprint {
-            second_link: 3,
-            second_link_similarity: 640,
-            ..fingerprint.clone()
-        };
-        assert_eq!(
-            Fingerprint::decode(&linked_twice.encode()).unwrap(),
-            linked_twice
-        );
-    }
-
-    #[test]
-    fn records_of_version_3_are_still_read() {
-        // Version 3 had no second link: the same record without its byte.
-        let fingerprint = Fingerprint {
-            source_seq: 42,
-            id: "wire-1".into(),
-            exact: 7,
-            sketch: Sketch::of_text(STORY),
-            decided_at: 41,
-            link: 7,
-            link_similarity: 875,
-            ..Fingerprint::default()
-        };
-        let mut bytes = fingerprint.encode();
-        bytes[0] = 3;
-        let second_link_at = RECORD_HEADER + 4 + 2;
-        assert_eq!(bytes.remove(second_link_at), 0);
-        assert_eq!(Fingerprint::decode(&bytes).unwrap(), fingerprint);
     }
 }

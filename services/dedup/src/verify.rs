@@ -169,13 +169,6 @@ pub struct Verification {
 /// 0.61, the different pairs stay under 0.55 (two weather bulletins of one
 /// template on consecutive days).
 pub const THRESHOLD: f64 = 0.6;
-/// Similarity from which a text that copies members of two groups merges
-/// them (see [`crate::index`]): a merge joins every member of both groups,
-/// so it asks more of its second link than a link asks. Chosen on the dev
-/// half of `eval/pairs.tsv`: at 0.6, the second links that merged a weather
-/// bulletin of one day with another day's (0.695) and two versions of an
-/// obituary labelled partial (0.656) were the lowest of those read.
-pub const MERGE_THRESHOLD: f64 = 0.7;
 /// Two texts that name different days of the week (and no common one) are
 /// held to more: a daily bulletin of another day shares its template.
 pub const OTHER_DAY_THRESHOLD: f64 = 0.85;
