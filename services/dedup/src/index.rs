@@ -11,7 +11,8 @@
 //!
 //! * **exact**: the normalized-words key of every text in the window, with
 //!   the group that text joined; a copy joins the same group.
-//! * **near**: LSH bands over the MinHash sketches propose candidates; the
+//! * **near**: LSH bands over the MinHash sketches (of the text and of its
+//!   lead, see [`crate::sketch::LEAD_HASHES`]) propose candidates; the
 //!   appending replica has read both texts and verified them
 //!   ([`crate::verify`]) before appending, and the record names the
 //!   candidate it found the text a copy of (`link`), if any. The index only
@@ -40,7 +41,7 @@ use std::sync::Arc;
 use newsflow_core::contracts::DuplicateMethod;
 use rustc_hash::FxHashMap;
 
-use crate::sketch::{BANDS, Fingerprint, Sketch};
+use crate::sketch::{ALL_BANDS, Fingerprint, Sketch};
 
 /// Most candidates a text is verified against, the most similar first.
 pub const MAX_CANDIDATES: usize = 8;
@@ -230,7 +231,7 @@ impl DupIndex {
             settings,
             members: VecDeque::new(),
             first_number: 0,
-            bands: (0..BANDS).map(|_| FxHashMap::default()).collect(),
+            bands: (0..ALL_BANDS).map(|_| FxHashMap::default()).collect(),
             exact: FxHashMap::default(),
             exact_order: VecDeque::new(),
             groups: FxHashMap::default(),
@@ -721,6 +722,27 @@ mod tests {
             4,
             "exact copies add nothing to compare"
         );
+    }
+
+    #[test]
+    fn a_copy_cut_to_the_lead_of_a_long_story_is_a_candidate() {
+        // 75 words of a 400-word story share a sixth of its shingles: the
+        // text's bands alone miss such a pair about half of the time.
+        let mut missed_by_text_bands = 0;
+        for n in 0..20 {
+            let mut stream = Stream::new(SETTINGS);
+            let original = story(n, 400);
+            let cut = original.split(' ').take(75).collect::<Vec<_>>().join(" ");
+            stream.append(fp(1, "a", &original), 0, 0);
+            assert_eq!(stream.candidates(&cut), vec![1], "story {n}");
+            let (a, b) = (Sketch::of_text(&original), Sketch::of_text(&cut));
+            let text_bands = crate::sketch::BANDS;
+            let (a, b) = (&a.band_keys()[..text_bands], &b.band_keys()[..text_bands]);
+            if !a.iter().zip(b).any(|(x, y)| x == y) {
+                missed_by_text_bands += 1;
+            }
+        }
+        assert!(missed_by_text_bands > 0, "the lead key is needed for some");
     }
 
     #[test]

@@ -338,7 +338,7 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
             published_ms: published_ms(staged),
             id: staged.id().to_string(),
             exact: analysis.exact,
-            sketch: Sketch::of_shingles(&analysis.shingles),
+            sketch: Sketch::of_analysis(&analysis),
             ..Fingerprint::default()
         };
         let title = staged
