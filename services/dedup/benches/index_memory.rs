@@ -40,6 +40,10 @@ fn random_sketch(seed: u64) -> Sketch {
             state = mix(state);
             state as u16
         }),
+        lead: std::array::from_fn(|_| {
+            state = mix(state);
+            state as u16
+        }),
     }
 }
 

@@ -65,7 +65,7 @@ fn main() {
     let started = Instant::now();
     for article in &articles {
         let analysis = analyze(article.text.as_deref().unwrap_or_default());
-        std::hint::black_box(Sketch::of_shingles(&analysis.shingles));
+        std::hint::black_box(Sketch::of_analysis(&analysis));
     }
     let fingerprint = started.elapsed();
 
@@ -91,7 +91,7 @@ fn main() {
         let analysis = analyze(staged.body());
         let lookup = stage
             .log
-            .lookup(analysis.exact, &Sketch::of_shingles(&analysis.shingles));
+            .lookup(analysis.exact, &Sketch::of_analysis(&analysis));
         if !lookup.exact_held && !lookup.candidates.is_empty() {
             verified.push((i, lookup.candidates.iter().map(|c| c.source_seq).collect()));
         }

@@ -74,7 +74,7 @@ async fn main() {
                 pipeline: vec![],
             };
             let analysis = newsflow_dedup::shingle::analyze(staged.body());
-            let sketch = newsflow_dedup::sketch::Sketch::of_shingles(&analysis.shingles);
+            let sketch = newsflow_dedup::sketch::Sketch::of_analysis(&analysis);
             let lookup =
                 newsflow_dedup::log::VerdictLog::lookup(&stage.log, analysis.exact, &sketch);
             if !lookup.exact_held && !lookup.candidates.is_empty() {

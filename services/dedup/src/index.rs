@@ -11,7 +11,8 @@
 //!
 //! * **exact**: the normalized-words key of every text in the window, with
 //!   the group that text joined; a copy joins the same group.
-//! * **near**: LSH bands over the MinHash sketches propose candidates; the
+//! * **near**: LSH bands over the MinHash sketches (of the text and of its
+//!   lead, see [`crate::sketch::LEAD_HASHES`]) propose candidates; the
 //!   appending replica has read both texts and verified them
 //!   ([`crate::verify`]) before appending, and the record names the
 //!   candidate it found the text a copy of (`link`), if any. The index only
@@ -40,7 +41,7 @@ use std::sync::Arc;
 use newsflow_core::contracts::DuplicateMethod;
 use rustc_hash::FxHashMap;
 
-use crate::sketch::{BANDS, Fingerprint, Sketch};
+use crate::sketch::{ALL_BANDS, BANDS, Fingerprint, Sketch};
 
 /// Most candidates a text is verified against, the most similar first.
 pub const MAX_CANDIDATES: usize = 8;
@@ -53,6 +54,11 @@ pub const CANDIDATE_CONTAINMENT: f64 = 0.35;
 /// (about half of the Arabic articles have such hits): reading the texts
 /// would cost without finding copies.
 pub const CANDIDATE_JACCARD_FLOOR: f64 = 0.05;
+/// A text found through the lead's bands alone is a candidate only when
+/// the shorter of the two has at most this many shingles (about twice the
+/// lead): the lead key is for a copy cut to part of a long story; two long
+/// texts with one lead are more often two reports on one wire lead.
+pub const LEAD_ONLY_MAX_SHINGLES: u32 = 2 * crate::shingle::LEAD_KEY_WORDS as u32;
 
 /// What decides a duplicate and how much the index keeps.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -230,7 +236,7 @@ impl DupIndex {
             settings,
             members: VecDeque::new(),
             first_number: 0,
-            bands: (0..BANDS).map(|_| FxHashMap::default()).collect(),
+            bands: (0..ALL_BANDS).map(|_| FxHashMap::default()).collect(),
             exact: FxHashMap::default(),
             exact_order: VecDeque::new(),
             groups: FxHashMap::default(),
@@ -282,6 +288,12 @@ impl DupIndex {
                 continue;
             }
             if let Some(member) = self.member(number) {
+                if band >= BANDS
+                    && sketch.shingles.min(member.sketch.shingles) > LEAD_ONLY_MAX_SHINGLES
+                {
+                    // Found by the lead alone (the text's bands come first).
+                    continue;
+                }
                 let similarity = sketch.compare(&member.sketch);
                 if similarity.jaccard >= CANDIDATE_JACCARD_FLOOR
                     && similarity.containment >= CANDIDATE_CONTAINMENT
@@ -721,6 +733,51 @@ mod tests {
             4,
             "exact copies add nothing to compare"
         );
+    }
+
+    #[test]
+    fn a_copy_cut_to_the_lead_of_a_long_story_is_a_candidate() {
+        // 75 words of a 400-word story share a sixth of its shingles: the
+        // text's bands alone miss such a pair about half of the time.
+        let mut missed_by_text_bands = 0;
+        for n in 0..20 {
+            let mut stream = Stream::new(SETTINGS);
+            let original = story(n, 400);
+            let cut = original.split(' ').take(75).collect::<Vec<_>>().join(" ");
+            stream.append(fp(1, "a", &original), 0, 0);
+            assert_eq!(stream.candidates(&cut), vec![1], "story {n}");
+            let (a, b) = (Sketch::of_text(&original), Sketch::of_text(&cut));
+            let text_bands = crate::sketch::BANDS;
+            let (a, b) = (&a.band_keys()[..text_bands], &b.band_keys()[..text_bands]);
+            if !a.iter().zip(b).any(|(x, y)| x == y) {
+                missed_by_text_bands += 1;
+            }
+        }
+        assert!(missed_by_text_bands > 0, "the lead key is needed for some");
+    }
+
+    #[test]
+    fn two_long_texts_with_one_lead_are_not_candidates_through_the_lead_alone() {
+        // The same 80-word lead over two bodies of 100 words: the leads'
+        // bands all agree, the texts' bands sometimes none.
+        let mut found_by_lead_alone = 0;
+        for n in 0..40 {
+            let mut stream = Stream::new(SETTINGS);
+            let lead = story(1000 + n, 80);
+            let (a, b) = (
+                format!("{lead} {}", story(2000 + n, 100)),
+                format!("{lead} {}", story(3000 + n, 100)),
+            );
+            stream.append(fp(1, "a", &a), 0, 0);
+            let (sa, sb) = (Sketch::of_text(&a), Sketch::of_text(&b));
+            let text_bands = crate::sketch::BANDS;
+            let (ka, kb) = (&sa.band_keys()[..text_bands], &sb.band_keys()[..text_bands]);
+            if !ka.iter().zip(kb).any(|(x, y)| x == y) {
+                found_by_lead_alone += 1;
+                assert_eq!(stream.candidates(&b), Vec::<u64>::new(), "story {n}");
+            }
+        }
+        assert!(found_by_lead_alone > 0, "no pair tested the rule");
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! * [`shingle`], [`sketch`]: the text normalized (NFKC, case, Arabic letter
 //!   variants, diacritics, digits of every script, punctuation, furniture
 //!   lines) into an exact-copy key (a hash of the normalized words), word
-//!   4-shingles, and their 64-hash MinHash sketch: the article's
-//!   [`Fingerprint`], 149 bytes plus its id.
+//!   4-shingles, their 64-hash MinHash sketch and an 8-hash sketch of the
+//!   lead's: the article's [`Fingerprint`], 165 bytes plus its id.
 //! * [`index`]: the deterministic duplicate index: exact keys, then LSH bands
 //!   over the sketches proposing candidates; groups headed by their
 //!   earliest-published article.
@@ -338,7 +338,7 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
             published_ms: published_ms(staged),
             id: staged.id().to_string(),
             exact: analysis.exact,
-            sketch: Sketch::of_shingles(&analysis.shingles),
+            sketch: Sketch::of_analysis(&analysis),
             ..Fingerprint::default()
         };
         let title = staged

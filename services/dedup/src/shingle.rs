@@ -12,6 +12,10 @@ use xxhash_rust::xxh3::xxh3_64;
 /// shingles while still being rare enough across unrelated texts.
 pub const SHINGLE_WORDS: usize = 4;
 
+/// Words of a text's lead, whose shingles make its second LSH key
+/// ([`crate::sketch::Sketch::lead`]).
+pub const LEAD_KEY_WORDS: usize = 80;
+
 /// Lines with fewer words than this are taken for furniture (datelines,
 /// bylines, "Read more", captions) and ignored, unless the text has nothing else.
 pub(crate) const MIN_LINE_WORDS: usize = 5;
@@ -234,7 +238,15 @@ pub fn analyze(text: &str) -> Analysis {
             .try_into()
             .expect("8 bytes"),
     );
-    let tokens = &words.compared;
+    Analysis {
+        exact,
+        shingles: shingles_of(&words.compared),
+        words,
+    }
+}
+
+/// The distinct shingle hashes of a run of word hashes, sorted.
+fn shingles_of(tokens: &[u64]) -> Vec<u64> {
     let mut shingles: Vec<u64> = if tokens.is_empty() {
         Vec::new()
     } else if tokens.len() < SHINGLE_WORDS {
@@ -244,10 +256,18 @@ pub fn analyze(text: &str) -> Analysis {
     };
     shingles.sort_unstable();
     shingles.dedup();
-    Analysis {
-        exact,
-        shingles,
-        words,
+    shingles
+}
+
+impl Analysis {
+    /// The distinct shingle hashes of the first [`LEAD_KEY_WORDS`] words
+    /// compared, sorted: all of them for a shorter text.
+    pub fn lead_shingles(&self) -> Vec<u64> {
+        let tokens = &self.words.compared;
+        if tokens.len() <= LEAD_KEY_WORDS {
+            return self.shingles.clone();
+        }
+        shingles_of(&tokens[..LEAD_KEY_WORDS])
     }
 }
 

@@ -17,6 +17,16 @@ pub const HASHES: usize = 64;
 /// Jaccard 0.3 is a candidate with probability 0.95, one with 0.5 with 0.9999.
 pub const BANDS: usize = 32;
 pub const ROWS: usize = HASHES / BANDS;
+/// Hash functions of the lead's sketch: its [`LEAD_BANDS`] bands of
+/// [`ROWS`] are a second LSH key. A copy cut to a part of a long story
+/// shares too small a part of the long text's shingles for the bands
+/// above (Jaccard 0.15 hits in half of the pairs), while the two leads
+/// share much of theirs. 8 keeps the record under 300 bytes with a
+/// 64-byte id.
+pub const LEAD_HASHES: usize = 8;
+pub const LEAD_BANDS: usize = LEAD_HASHES / ROWS;
+/// Bands of both keys, as the index holds them: the text's, then the lead's.
+pub const ALL_BANDS: usize = BANDS + LEAD_BANDS;
 
 /// Below this estimated Jaccard similarity containment is not trusted: a
 /// few chance agreements between a short and a long text would otherwise
@@ -36,6 +46,10 @@ pub struct Sketch {
     pub shingles: u32,
     /// Top 16 bits of the minimum of each hash function over the shingles.
     pub mins: [u16; HASHES],
+    /// The same over the shingles of the first [`shingle::LEAD_KEY_WORDS`]
+    /// words, for the first [`LEAD_HASHES`] functions: a text no longer
+    /// than its lead has the first of `mins`.
+    pub lead: [u16; LEAD_HASHES],
 }
 
 /// Seeds of the hash functions, fixed forever: sketches are stored in NATS
@@ -90,26 +104,42 @@ impl Default for Sketch {
     }
 }
 
-impl Sketch {
-    /// The sketch of a set of shingle hashes.
-    pub fn of_shingles(shingles: &[u64]) -> Self {
-        let mut mins = [u64::MAX; HASHES];
-        for &shingle in shingles {
-            // Shingle hashes are already uniform (xxh3), so one multiply per
-            // function permutes them well enough; the loop vectorizes.
-            for (min, seed) in mins.iter_mut().zip(SEEDS) {
-                *min = (*min).min((shingle ^ seed).wrapping_mul(MULTIPLIER));
-            }
+/// Top 16 bits of the minimum of the first `N` hash functions over the shingles.
+fn minima<const N: usize>(shingles: &[u64]) -> [u16; N] {
+    let mut mins = [u64::MAX; N];
+    for &shingle in shingles {
+        // Shingle hashes are already uniform (xxh3), so one multiply per
+        // function permutes them well enough; the loop vectorizes.
+        for (min, seed) in mins.iter_mut().zip(SEEDS) {
+            *min = (*min).min((shingle ^ seed).wrapping_mul(MULTIPLIER));
         }
+    }
+    mins.map(|m| (m >> 48) as u16)
+}
+
+impl Sketch {
+    /// The sketch of a set of shingle hashes, taken as its own lead.
+    pub fn of_shingles(shingles: &[u64]) -> Self {
+        let mins = minima::<HASHES>(shingles);
         Self {
             shingles: u32::try_from(shingles.len()).unwrap_or(u32::MAX),
-            mins: mins.map(|m| (m >> 48) as u16),
+            mins,
+            lead: std::array::from_fn(|i| mins[i]),
         }
     }
 
-    /// The sketch of a text, through [`shingle::shingles`].
+    /// The sketch of an analysed text, with its lead.
+    pub fn of_analysis(analysis: &shingle::Analysis) -> Self {
+        let mut sketch = Self::of_shingles(&analysis.shingles);
+        if analysis.words.compared.len() > shingle::LEAD_KEY_WORDS {
+            sketch.lead = minima::<LEAD_HASHES>(&analysis.lead_shingles());
+        }
+        sketch
+    }
+
+    /// The sketch of a text, through [`shingle::analyze`].
     pub fn of_text(text: &str) -> Self {
-        Self::of_shingles(&shingle::shingles(text))
+        Self::of_analysis(&shingle::analyze(text))
     }
 
     /// Whether the text is long enough to be compared for near-copies.
@@ -117,10 +147,15 @@ impl Sketch {
         self.shingles >= MIN_SHINGLES
     }
 
-    /// The LSH key of each band.
-    pub fn band_keys(&self) -> [u32; BANDS] {
+    /// The LSH key of each band: the text's, then the lead's.
+    pub fn band_keys(&self) -> [u32; ALL_BANDS] {
         std::array::from_fn(|band| {
-            let rows = &self.mins[band * ROWS..(band + 1) * ROWS];
+            let rows = if band < BANDS {
+                &self.mins[band * ROWS..(band + 1) * ROWS]
+            } else {
+                let band = band - BANDS;
+                &self.lead[band * ROWS..(band + 1) * ROWS]
+            };
             rows.iter().fold(0u32, |key, &m| (key << 16) | u32::from(m))
         })
     }
@@ -171,10 +206,14 @@ pub struct Fingerprint {
     pub link_similarity: u16,
 }
 
-/// Version byte of the binary fingerprint record.
-const RECORD_VERSION: u8 = 3;
+/// Version byte of the binary fingerprint record. Version 4 added the
+/// lead's minima; a record of version 3 (none) is read with its text as
+/// its own lead.
+const RECORD_VERSION: u8 = 4;
+const RECORD_VERSION_WITHOUT_LEAD: u8 = 3;
 /// Bytes of the fixed part, before the variable-length integers and the id.
-pub const RECORD_HEADER: usize = 1 + 8 + 4 + 2 * HASHES;
+pub const RECORD_HEADER: usize = RECORD_HEADER_WITHOUT_LEAD + 2 * LEAD_HASHES;
+const RECORD_HEADER_WITHOUT_LEAD: usize = 1 + 8 + 4 + 2 * HASHES;
 
 /// A fingerprint record that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -210,17 +249,17 @@ fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 
 impl Fingerprint {
     /// The binary record: version, exact key, shingle count, the minima
-    /// (little-endian), then as LEB128 integers `source_seq`, the stated
+    /// and the lead's minima (little-endian), then as LEB128 integers `source_seq`, the stated
     /// publication time in seconds (0: none), `decided_at`, and
     /// `decided_at - link + 1` (0: no link), followed by `link_similarity`
-    /// (two bytes, only with a link), then the id in UTF-8: 141 bytes, 7 to
+    /// (two bytes, only with a link), then the id in UTF-8: 157 bytes, 7 to
     /// 20 more, plus the id.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(RECORD_HEADER + 24 + self.id.len());
         out.push(RECORD_VERSION);
         out.extend_from_slice(&self.exact.to_le_bytes());
         out.extend_from_slice(&self.sketch.shingles.to_le_bytes());
-        for m in self.sketch.mins {
+        for m in self.sketch.mins.iter().chain(&self.sketch.lead) {
             out.extend_from_slice(&m.to_le_bytes());
         }
         put_varint(&mut out, self.source_seq);
@@ -249,11 +288,14 @@ impl Fingerprint {
             len: bytes.len(),
             reason,
         };
-        if bytes.len() < RECORD_HEADER {
+        let header = match bytes.first() {
+            Some(&RECORD_VERSION) => RECORD_HEADER,
+            Some(&RECORD_VERSION_WITHOUT_LEAD) => RECORD_HEADER_WITHOUT_LEAD,
+            Some(_) => return Err(err("unknown record version")),
+            None => return Err(err("shorter than the fixed header")),
+        };
+        if bytes.len() < header {
             return Err(err("shorter than the fixed header"));
-        }
-        if bytes[0] != RECORD_VERSION {
-            return Err(err("unknown record version"));
         }
         let exact = u64::from_le_bytes(bytes[1..9].try_into().expect("8 bytes"));
         let shingles = u32::from_le_bytes(bytes[9..13].try_into().expect("4 bytes"));
@@ -262,7 +304,14 @@ impl Fingerprint {
             let at = 13 + 2 * i;
             *m = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
         }
-        let mut at = RECORD_HEADER;
+        let mut lead: [u16; LEAD_HASHES] = std::array::from_fn(|i| mins[i]);
+        if header == RECORD_HEADER {
+            for (i, m) in lead.iter_mut().enumerate() {
+                let at = RECORD_HEADER_WITHOUT_LEAD + 2 * i;
+                *m = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+            }
+        }
+        let mut at = header;
         let mut next = || take_varint(bytes, &mut at).ok_or_else(|| err("truncated integer"));
         let source_seq = next()?;
         let published_s = next()?;
@@ -288,7 +337,11 @@ impl Fingerprint {
             published_ms: i64::try_from(published_s).unwrap_or(0) * 1000,
             id,
             exact,
-            sketch: Sketch { shingles, mins },
+            sketch: Sketch {
+                shingles,
+                mins,
+                lead,
+            },
             decided_at,
             link,
             link_similarity,
@@ -362,5 +415,39 @@ mod tests {
             ..fingerprint
         };
         assert_eq!(Fingerprint::decode(&unlinked.encode()).unwrap(), unlinked);
+    }
+
+    #[test]
+    fn records_of_version_3_are_read_with_the_text_as_its_own_lead() {
+        let long: String = (0..200).map(|i| format!("w{i} ")).collect();
+        let fingerprint = Fingerprint {
+            source_seq: 42,
+            id: "wire-1".into(),
+            sketch: Sketch::of_text(&long),
+            ..Fingerprint::default()
+        };
+        assert_ne!(
+            fingerprint.sketch.lead[..],
+            fingerprint.sketch.mins[..LEAD_HASHES]
+        );
+        // Version 3: the same record without the lead's minima.
+        let mut bytes = fingerprint.encode();
+        bytes.drain(RECORD_HEADER_WITHOUT_LEAD..RECORD_HEADER);
+        bytes[0] = 3;
+        let read = Fingerprint::decode(&bytes).unwrap();
+        assert_eq!(read.sketch.mins, fingerprint.sketch.mins);
+        assert_eq!(read.sketch.lead[..], fingerprint.sketch.mins[..LEAD_HASHES]);
+        assert_eq!((read.id.as_str(), read.source_seq), ("wire-1", 42));
+    }
+
+    #[test]
+    fn a_text_no_longer_than_its_lead_is_its_own_lead() {
+        let short = Sketch::of_text(STORY);
+        assert_eq!(short.lead[..], short.mins[..LEAD_HASHES]);
+        let words: String = (0..200).map(|i| format!("w{i} ")).collect();
+        let long = Sketch::of_text(&words);
+        assert_ne!(long.lead[..], long.mins[..LEAD_HASHES]);
+        let lead: String = (0..80).map(|i| format!("w{i} ")).collect();
+        assert_eq!(long.lead[..], Sketch::of_text(&lead).mins[..LEAD_HASHES]);
     }
 }
