@@ -634,6 +634,29 @@ fn give_surnames_to_the_article_s_own_persons(entities: &mut Vec<Entity>) {
     entities.retain(|e| !e.mentions.is_empty());
 }
 
+/// One-letter conjunctions and prepositions Arabic writes joined to the
+/// next word.
+const ARABIC_PROCLITICS: &[char] = &['و', 'ف', 'ب', 'ل', 'ك'];
+
+/// Arabic words that end many persons' names but are words of their own
+/// too (`عبد الله`: God; `علي`, also a spelling of `على`, on).
+const ARABIC_COMMON_NAME_ENDS: &[&str] = &["الله", "علي", "الدين", "الرحمن", "مبارك"];
+
+/// Whether a person's last name word may be taken for the person wherever
+/// it stands alone: written with a capital and three letters or more, or,
+/// in Arabic (which has no capitals), four letters or more and not a word
+/// of its own.
+fn is_repeatable_surname(word: &str) -> bool {
+    let letters = word.chars().count();
+    match word.chars().next() {
+        Some(c) if crate::fold::is_arabic(c) => {
+            letters >= 4 && !ARABIC_COMMON_NAME_ENDS.contains(&word)
+        }
+        Some(c) => letters >= 3 && c.is_uppercase(),
+        None => false,
+    }
+}
+
 /// Languages whose genitive adds `s` to a name without an apostrophe
 /// (`Nadscharows Heimatstadt`). Dutch writes one too (`Rabins coalitie`),
 /// but its news corpus (CoNLL-2002) does not count it as a name.
@@ -655,17 +678,31 @@ fn add_repeated_surnames(text: &str, lang: &str, entities: &mut [Entity]) {
         .iter_mut()
         .filter(|e| e.kind == EntityType::Person && e.candidate)
     {
-        let Some(surname) =
-            entity.name.rsplit(' ').next().filter(|w| {
-                w.chars().count() >= 3 && w.chars().next().is_some_and(char::is_uppercase)
-            })
+        let Some(surname) = entity
+            .name
+            .rsplit(' ')
+            .next()
+            .filter(|w| is_repeatable_surname(w))
         else {
             continue;
         };
+        let arabic = surname.chars().any(crate::fold::is_arabic);
         let first_mention = entity.mentions.first().map_or(0, |m| m.start);
         let surname = surname.to_string();
-        for (at, _) in text.match_indices(&surname) {
+        for (mut at, _) in text.match_indices(&surname) {
             let mut end = at + surname.len();
+            // Arabic glues a conjunction or preposition to the name
+            // (`وألونسو`, `لشوماخر`); the word is the mention.
+            if arabic
+                && let Some(clitic) = text[..at].chars().next_back()
+                && ARABIC_PROCLITICS.contains(&clitic)
+                && !text[..at - clitic.len_utf8()]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+            {
+                at -= clitic.len_utf8();
+            }
             if genitive_s
                 && text[end..].starts_with('s')
                 && !text[end + 1..]
@@ -1114,6 +1151,21 @@ mod tests {
             .expect("the person is found");
         let mentions: Vec<&str> = person.mentions.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(mentions, ["Said Nadscharow", "Nadscharows"]);
+    }
+
+    #[test]
+    fn an_arabic_surname_alone_later_is_the_person_s_mention_with_its_clitic() {
+        let text = "قال السائق الإسباني فرناندو ألونسو إن السباق كان صعبا.\n\
+            وتعليقا على القرار اعتبر ألونسو أن الأمر مفاجئ ، وكان لألونسو رأي آخر.";
+        let found = tagged(text, "ar", &EntityIndex::builtin());
+        let person = found
+            .iter()
+            .find(|e| e.name == "فرناندو ألونسو")
+            .expect("the person is found");
+        let mentions: Vec<&str> = person.mentions.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(mentions, ["فرناندو ألونسو", "ألونسو", "لألونسو"]);
+        // A name's last word that is a word of its own is not repeated.
+        assert!(!is_repeatable_surname("الله"));
     }
 
     #[test]
