@@ -75,8 +75,9 @@ pub fn has_words(s: &str, n: usize) -> bool {
     words_up_to(s, n) >= n
 }
 
-/// Words of `s`, counted up to `limit`.
-fn words_up_to(s: &str, limit: usize) -> usize {
+/// Words of `s` as [`word_count`] counts them, but read only up to the
+/// `limit`th: at most `limit`.
+pub fn words_up_to(s: &str, limit: usize) -> usize {
     // ASCII bytes, most of the text in Latin-script news, are classified
     // straight from the byte; only the others are decoded into a `char`.
     // Every stage counts the words of every article, so this is worth it.
