@@ -421,10 +421,7 @@ pub fn add_tagged_names(
         // The same name, or a person's surname alone (whatever kind the
         // tagger gave it there).
         let same = candidates.iter_mut().find(|(i, k, _)| {
-            *k == key
-                || (entities[*i].kind == EntityType::Person
-                    && k.ends_with(&key)
-                    && k[..k.len() - key.len()].ends_with(' '))
+            *k == key || (entities[*i].kind == EntityType::Person && is_surname_of(&key, k))
         });
         // A title makes a person more surely than the tagger does.
         let weight = if titled { 2 } else { 1 };
@@ -451,6 +448,13 @@ pub fn add_tagged_names(
     }
     entities.retain(|e| !e.mentions.is_empty());
     add_repeated_surnames(text, lang, entities);
+}
+
+/// Whether the link key `key` is the last word of the longer name's key
+/// `name` (`kowalczyk` of `marta kowalczyk`).
+fn is_surname_of(key: &str, name: &str) -> bool {
+    name.strip_suffix(key)
+        .is_some_and(|rest| rest.ends_with(' '))
 }
 
 /// The players of the article's team line-ups (`crate::line_ups`) that
@@ -500,7 +504,7 @@ fn add_line_up_names(
         let same = entities.iter_mut().find(|e| {
             e.candidate && e.kind == EntityType::Person && {
                 let k = link_key(&e.name);
-                k == key || (k.ends_with(&key) && k[..k.len() - key.len()].ends_with(' '))
+                k == key || is_surname_of(&key, &k)
             }
         });
         match same {

@@ -33,10 +33,8 @@ const NAME_PARTICLES: &[&str] = &[
 /// has the shape of a line-up. Other lines give nothing.
 pub fn names(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let mut line_start = 0;
-    for line in text.split('\n') {
+    for (line_start, line) in crate::summary::line_ranges(text) {
         names_in_line(line, line_start, &mut out);
-        line_start += line.len() + 1;
     }
     out
 }

@@ -46,7 +46,8 @@ pub fn sentences(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-fn line_ranges(text: &str) -> impl Iterator<Item = (usize, &str)> {
+/// Each line of `text` with the byte offset where it starts.
+pub(crate) fn line_ranges(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut offset = 0;
     text.split('\n').map(move |line| {
         let start = offset;
