@@ -4,6 +4,9 @@
 Reads the third-party corpora in /work/shared/data/news (or the directory given
 as the first argument) and prints, one per line, `file<TAB>id<TAB>lang<TAB>split`
 for the selected articles, in selection order (the annotation order).
+Round 1 is printed first, unchanged; round 2 follows, and its lines carry a
+fifth column, the round number: `file<TAB>id<TAB>lang<TAB>split<TAB>2` (just as
+only round-2 annotation lines carry a "round" field).
 
 Rules (see README.md):
   * article length (title + text, whitespace tokens) between 150 and 1,200 words;
@@ -15,6 +18,10 @@ Rules (see README.md):
   * 15 en from masakhanews, 15 en from ecbplus, 25 fr (masakhanews), 25 ar;
   * split per language: the selected ids sorted by sha256(id); the first
     n // 2 are `dev`, the rest `test`.
+Round 2 (more dev data): the same eligibility rules, every round-1 id excluded
+from the pools, seed 11 (random.Random(11).sample() per pool), pools in the
+order masakhanews en 6, ecbplus en 4, masakhanews fr 12, saudinewsnet ar 8;
+every round-2 article is `dev`.
 Stdlib only.
 """
 import hashlib
@@ -31,6 +38,13 @@ POOLS = [  # (file, lang, how many)
     ("ecbplus_en_events.jsonl", "en", 15),
     ("masakhanews_en_fr.jsonl", "fr", 25),
     ("saudinewsnet_ar.jsonl", "ar", 25),
+]
+SEED_2 = 11
+POOLS_2 = [  # round 2: (file, lang, how many); all dev
+    ("masakhanews_en_fr.jsonl", "en", 6),
+    ("ecbplus_en_events.jsonl", "en", 4),
+    ("masakhanews_en_fr.jsonl", "fr", 12),
+    ("saudinewsnet_ar.jsonl", "ar", 8),
 ]
 
 # Paired quotation marks. Content may not cross a paragraph break.
@@ -68,15 +82,20 @@ def id_hash(art_id):
     return hashlib.sha256(art_id.encode("utf-8")).hexdigest()
 
 
+def eligible_ids(data_dir, fname, lang, exclude=frozenset()):
+    pool = []
+    with open(os.path.join(data_dir, fname), encoding="utf-8") as fh:
+        for line in fh:
+            art = json.loads(line)
+            if art.get("lang") == lang and art["id"] not in exclude and eligible(art):
+                pool.append(art["id"])
+    return pool
+
+
 def select(data_dir):
     picked = []  # (file, id, lang) in selection order
     for fname, lang, k in POOLS:
-        pool = []
-        with open(os.path.join(data_dir, fname), encoding="utf-8") as fh:
-            for line in fh:
-                art = json.loads(line)
-                if art.get("lang") == lang and eligible(art):
-                    pool.append(art["id"])
+        pool = eligible_ids(data_dir, fname, lang)
         rng = random.Random(SEED)
         for art_id in rng.sample(pool, k):
             picked.append((fname, art_id, lang))
@@ -88,10 +107,23 @@ def select(data_dir):
     return [(f, i, l, split[i]) for f, i, l in picked]
 
 
+def select_round2(data_dir, round1_ids):
+    picked = []  # (file, id, lang, split) in selection order
+    for fname, lang, k in POOLS_2:
+        pool = eligible_ids(data_dir, fname, lang, exclude=round1_ids)
+        rng = random.Random(SEED_2)
+        for art_id in rng.sample(pool, k):
+            picked.append((fname, art_id, lang, "dev"))
+    return picked
+
+
 def main():
     data_dir = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/news"
-    for fname, art_id, lang, sp in select(data_dir):
+    round1 = select(data_dir)
+    for fname, art_id, lang, sp in round1:
         print(f"{fname}\t{art_id}\t{lang}\t{sp}")
+    for fname, art_id, lang, sp in select_round2(data_dir, frozenset(r[1] for r in round1)):
+        print(f"{fname}\t{art_id}\t{lang}\t{sp}\t2")
 
 
 if __name__ == "__main__":
