@@ -482,6 +482,11 @@ mod articles {
         named_quotes: usize,
         quotes_found: usize,
         speakers_right: usize,
+        /// Articles with a named speaker, and the sum of their shares of
+        /// speakers right (one article with many quotations, a speech, does
+        /// not outweigh the others).
+        articles_with_speakers: usize,
+        article_shares: f64,
         countries_gold: usize,
         countries_found: usize,
         countries_right: usize,
@@ -642,36 +647,46 @@ mod articles {
                 t.named_quotes += named;
                 t.quotes_found += found;
                 t.speakers_right += right;
+                if named > 0 {
+                    t.articles_with_speakers += 1;
+                    t.article_shares += right as f64 / named as f64;
+                }
                 t.countries_gold += gold_codes.len();
                 t.countries_found += found_codes.len();
                 t.countries_right += right_codes;
             }
         }
         println!(
-            "{:<5} {:<5} {:>8} | {:>12} {:>12} {:>10} | {:>9} {:>9}",
+            "{:<5} {:<5} {:>8} | {:>12} {:>12} {:>10} {:>12} | {:>9} {:>9}",
             "lang",
             "split",
             "articles",
             "named quotes",
             "quote found",
             "speaker ok",
+            "per article",
             "country P",
             "country R"
         );
         for ((lang, split), t) in &tallies {
             let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
             println!(
-                "{lang:<5} {split:<5} {:>8} | {:>12} {:>12.3} {:>10.3} | {:>9.3} {:>9.3}",
+                "{lang:<5} {split:<5} {:>8} | {:>12} {:>12.3} {:>10.3} {:>12.3} | {:>9.3} {:>9.3}",
                 t.articles,
                 t.named_quotes,
                 ratio(t.quotes_found, t.named_quotes),
                 ratio(t.speakers_right, t.named_quotes),
+                if t.articles_with_speakers == 0 {
+                    0.0
+                } else {
+                    t.article_shares / t.articles_with_speakers as f64
+                },
                 ratio(t.countries_right, t.countries_found),
                 ratio(t.countries_right, t.countries_gold),
             );
         }
         println!(
-            "targets: speaker ok ≥ 0.85 of quotes with a named speaker; countries P ≥ 0.95, R ≥ 0.95 (distinct countries per article)"
+            "targets: speaker ok ≥ 0.85 of quotes with a named speaker (per article: the mean of each article's share); countries P ≥ 0.95, R ≥ 0.95 (distinct countries per article)"
         );
         println!("tune on dev only: the test split checks the result independently");
         Ok(())
