@@ -198,9 +198,15 @@ pub fn countries(
         if hit.target.given_name && before_a_surname(&text[be..]) {
             continue;
         }
-        // `the Gulf of Guinea`, `golfe de Guinée` is a sea; `وكالة الأنباء
-        // الألمانية` (dpa) is a news agency quoted, not a German story.
-        if after_a_body_of_water(&text[..bs]) || after_a_news_agency(&text[..bs]) {
+        // `the Gulf of Guinea`, `golfe de Guinée`, `المحيط الهندي`, `the
+        // Indian Ocean` is a sea; `وكالة الأنباء الألمانية` (dpa) is a news
+        // agency quoted, not a German story; `dollar américain`, `US
+        // dollars`, `الريال اليمني` is a currency.
+        if after_a_body_of_water(&text[..bs])
+            || before_a_body_of_water(&text[be..])
+            || after_a_news_agency(&text[..bs])
+            || beside_a_currency(&text[..bs], &text[be..])
+        {
             continue;
         }
         // `en portugais`: a language, not a country. (English `in French`
@@ -211,7 +217,11 @@ pub fn countries(
         // A capital stands for its state (`Moscow denies`, `قرار واشنطن`),
         // not where it is a place (`in Paris`, `Jeux de Pékin`) or part of a
         // longer name (`Paris Hilton`, `Washington Nationals`).
-        if hit.target.capital && (after_a_locative(&text[..bs]) || before_a_surname(&text[be..])) {
+        if hit.target.capital
+            && (after_a_locative(&text[..bs])
+                || before_a_surname(&text[be..])
+                || names_a_meeting(&text[..bs], &text[be..]))
+        {
             continue;
         }
         let i = *slot.entry(hit.target.code).or_insert_with(|| {
@@ -236,6 +246,23 @@ pub fn countries(
             t.names.push(name.to_string());
         }
     }
+    // `Congo` alone in an article that names the Democratic Republic of the
+    // Congo is that country, not its neighbour (`entre l'Ouganda et le
+    // Congo` in a story on the DRC).
+    if let (Some(&drc), Some(&congo)) = (slot.get(b"CD"), slot.get(b"CG"))
+        && tallies[congo].names.iter().all(|n| n == "Congo")
+    {
+        let (count, weight) = (tallies[congo].count, tallies[congo].weight);
+        tallies[drc].count += count;
+        tallies[drc].weight += weight;
+        tallies[congo].count = 0;
+    }
+    tallies.retain(|t| t.count > 0);
+    let slot: HashMap<[u8; 2], usize> = tallies
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.code, i))
+        .collect();
     if let Some(place) = dateline {
         let folded_place = Folded::new(place);
         if let Some(hit) = index.gazetteer.find(place, &folded_place).first()
@@ -302,7 +329,26 @@ fn word_before(before: &str) -> String {
 
 /// Words that, with `of`/`de` or as an Arabic construct, name a sea after
 /// the country it borders.
-const WATER_BODIES: &[&str] = &["gulf", "bay", "golfe", "baie", "golfo", "bahía", "خليج"];
+const WATER_BODIES: &[&str] = &[
+    "gulf",
+    "bay",
+    "sea",
+    "ocean",
+    "golfe",
+    "baie",
+    "mer",
+    "océan",
+    "golfo",
+    "bahía",
+    "mar",
+    "océano",
+    "خليج",
+    "الخليج",
+    "بحر",
+    "البحر",
+    "محيط",
+    "المحيط",
+];
 
 /// Whether the text before a name ends with `Gulf of`, `golfe de`, `خليج`.
 fn after_a_body_of_water(before: &str) -> bool {
@@ -317,6 +363,128 @@ fn after_a_body_of_water(before: &str) -> bool {
     WATER_BODIES.contains(&last.trim_start_matches(['و', 'ف', 'ب', 'ل']))
 }
 
+/// Whether the text right after a name goes on with a body of water
+/// (`Indian Ocean`, `South China Sea`).
+fn before_a_body_of_water(rest: &str) -> bool {
+    WATER_BODIES.contains(&word_after(rest).as_str())
+}
+
+/// The first word of `rest`, lower case, without the spaces before it.
+fn word_after(rest: &str) -> String {
+    rest.trim_start()
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ';' | ':' | '،'))
+        .next()
+        .unwrap_or("")
+        .to_lowercase()
+}
+
+/// Currencies, singular and plural, with and without the Arabic article.
+const CURRENCIES: &[&str] = &[
+    "dollar",
+    "dollars",
+    "euro",
+    "euros",
+    "pound",
+    "pounds",
+    "franc",
+    "francs",
+    "yen",
+    "yuan",
+    "rupee",
+    "rupees",
+    "rouble",
+    "roubles",
+    "ruble",
+    "rubles",
+    "peso",
+    "pesos",
+    "dinar",
+    "dinars",
+    "dirham",
+    "dirhams",
+    "riyal",
+    "riyals",
+    "lira",
+    "livre",
+    "livres",
+    "roupie",
+    "roupies",
+    "couronne",
+    "couronnes",
+    "krone",
+    "kroner",
+    "dólar",
+    "dólares",
+    "دولار",
+    "الدولار",
+    "دولارات",
+    "الدولارات",
+    "ريال",
+    "الريال",
+    "ريالات",
+    "الريالات",
+    "جنيه",
+    "الجنيه",
+    "دينار",
+    "الدينار",
+    "ليرة",
+    "الليرة",
+    "درهم",
+    "الدرهم",
+    "يورو",
+    "اليورو",
+    "روبل",
+    "الروبل",
+    "يوان",
+    "اليوان",
+];
+
+/// Whether a name stands right after a currency (`dollar américain`,
+/// `الريالات اليمنية`) or right before one (`US dollars`, `Swiss francs`).
+fn beside_a_currency(before: &str, rest: &str) -> bool {
+    let clitics = ['و', 'ف', 'ب', 'ل'];
+    let before = word_before(before);
+    CURRENCIES.contains(&before.as_str())
+        || CURRENCIES.contains(&before.trim_start_matches(clitics))
+        || CURRENCIES.contains(&word_after(rest).as_str())
+}
+
+/// Words for meetings and agreements that take a capital's name (`قمة
+/// بيروت`, `the Beirut summit`, `accord de Paris`): the name is the event's.
+const MEETINGS: &[&str] = &[
+    "summit",
+    "agreement",
+    "accord",
+    "accords",
+    "conference",
+    "talks",
+    "declaration",
+    "sommet",
+    "accord",
+    "conférence",
+    "déclaration",
+    "cumbre",
+    "acuerdo",
+    "قمة",
+    "مؤتمر",
+    "اتفاق",
+    "اتفاقية",
+    "إعلان",
+    "اعلان",
+    "مبادرة",
+    "محادثات",
+    "مفاوضات",
+];
+
+/// Whether a capital names a meeting or agreement: after the Arabic or
+/// French head noun (`قمة بيروت`, `sommet Paris`), or before the English
+/// one (`the Beirut summit`).
+fn names_a_meeting(before: &str, rest: &str) -> bool {
+    let before = word_before(before);
+    MEETINGS.contains(&before.trim_start_matches(['و', 'ف', 'ب', 'ل']))
+        || MEETINGS.contains(&word_after(rest).as_str())
+}
+
 /// Whether the text before a demonym ends with an Arabic news agency's
 /// name (`وكالة الأنباء`, `وكالة الصحافة`): the agency is a source.
 fn after_a_news_agency(before: &str) -> bool {
@@ -328,8 +496,8 @@ fn after_a_news_agency(before: &str) -> bool {
 
 /// Prepositions of place: a capital after one is where something happens.
 const LOCATIVES: &[&str] = &[
-    "in", "at", "from", "to", "near", "of", "à", "de", "d'", "d’", "en", "depuis", "vers", "desde",
-    "nach", "aus", "von", "в", "во", "из", "под", "في", "من", "إلى", "الى",
+    "in", "at", "from", "to", "near", "of", "à", "au", "aux", "de", "d'", "d’", "en", "depuis",
+    "vers", "desde", "nach", "aus", "von", "в", "во", "из", "под", "في", "من", "إلى", "الى",
 ];
 
 /// Whether the text right before a name ends with a preposition of place:
@@ -396,6 +564,7 @@ mod tests {
             "a meeting at the institute in Paris last week",
             "aux Jeux de Pékin en 2008",
             "les chercheurs réunis à Paris",
+            "déposé les documents au siège de la Caf au Caire",
             "وصل الوزير إلى لندن",
             "التقى الوفد بلندن",
             "starlets like Lindsay Lohan and Paris Hilton",
@@ -405,6 +574,45 @@ mod tests {
         }
         assert_eq!(codes("Moscow denies the report"), vec![("RU".into(), 1)]);
         assert_eq!(codes("دعت باريس إلى التهدئة"), vec![("FR".into(), 1)]);
+    }
+
+    #[test]
+    fn congo_alone_is_the_drc_where_the_article_names_it() {
+        assert_eq!(
+            codes("la République démocratique du Congo accuse le Congo voisin"),
+            vec![("CD".into(), 2)]
+        );
+        assert_eq!(
+            codes("Brazzaville, capitale du Congo"),
+            vec![("CG".into(), 2)]
+        );
+        assert_eq!(
+            codes("la RD Congo et la République du Congo"),
+            vec![("CD".into(), 1), ("CG".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn seas_currencies_and_meetings_are_not_their_country() {
+        for text in [
+            "ships crossing the Indian Ocean",
+            "patrols in the South China Sea",
+            "بالقرب من المحيط الهندي",
+            "la lire a perdu 45 % face au dollar américain",
+            "paid in US dollars",
+            "انخفاض الريالات اليمنية",
+            "وفقا للمبادرة العربية في قمة بيروت 2002",
+            "the Beirut summit of 2002",
+        ] {
+            assert_eq!(codes(text), vec![], "{text}");
+        }
+        // The same names elsewhere still count.
+        assert_eq!(codes("Indian troops"), vec![("IN".into(), 1)]);
+        assert_eq!(codes("قال بيروت إن"), vec![("LB".into(), 1)]);
+        assert_eq!(
+            codes("the dollar fell as American rates rose"),
+            vec![("US".into(), 1)]
+        );
     }
 
     #[test]
