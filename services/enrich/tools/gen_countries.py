@@ -104,7 +104,7 @@ NAME_ALLOWED = {
     "congo", "guinea", "dominica", "the gambia", "عمان",
 }
 # Short all-capital forms that really name a country in news text.
-SHORT_CAPS = {"US", "USA", "UK", "UAE", "DRC", "U.S.", "U.K.", "U.S.A."}
+SHORT_CAPS = {"US", "USA", "UK", "UAE", "DRC", "RDC", "U.S.", "U.K.", "U.S.A."}
 # Country names that are also common words of their own language: kept by
 # the common-word filter, since every name is matched only as capitalised
 # (French `la réunion` is a meeting, `la Réunion` the island).
@@ -129,6 +129,18 @@ SUPPLEMENT = [
     ("الإمارات", "AE"),
     # Britain in Arabic, absent from the sources (they give المملكة المتحدة).
     ("بريطانيا", "GB"),
+    # The Democratic Republic of the Congo as French news writes it (the
+    # sources give only the full name and `Congo-Kinshasa`).
+    ("RD Congo", "CD"), ("RDC", "CD"),
+]
+# Demonyms of the countries of the United Kingdom (the sources give only
+# `British`); `English` and `anglais` are left out: they name the language
+# more often than the people.
+DEMONYM_SUPPLEMENT = [
+    ("Scottish", "GB"), ("Welsh", "GB"), ("Northern Irish", "GB"),
+    ("écossais", "GB"), ("écossaise", "GB"), ("écossaises", "GB"),
+    ("gallois", "GB"), ("galloise", "GB"), ("galloises", "GB"),
+    ("nord-irlandais", "GB"), ("nord-irlandaise", "GB"), ("nord-irlandaises", "GB"),
 ]
 
 
@@ -317,6 +329,8 @@ def main():
         rows.append((name, code, "capital"))
     for alias, code in SUPPLEMENT:
         rows.append((alias, code, "name"))
+    for alias, code in DEMONYM_SUPPLEMENT:
+        rows.append((alias, code, "demonym"))
     for lang, names in by_lang.items():
         own[lang].update(fold(name) for name, _ in names)
     for _, name in capital_rows[:0]:
@@ -534,7 +548,7 @@ def inflect_phrase(alias, morph):
             return []
         number = p.tag.number
         forms = {f.word for f in p.lexeme if f.tag.number == number and f.tag.case != "voct"}
-        return [recase(f, alias) for f in forms if f != alias.lower()]
+        return [recase(f, alias) for f in sorted(forms) if f != alias.lower()]
     heads = []  # parses of the words to inflect, up to and including the noun
     for word in words:
         p = nominative_parse(word, morph, geox=False)
