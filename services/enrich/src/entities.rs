@@ -244,6 +244,9 @@ const PERSON_TITLES: &[&str] = &["Mr", "Mrs", "Ms", "Dr", "Prof", "Sir", "Dame"]
 /// Titles of one language only: elsewhere they are an initial (`M. Waugh`)
 /// or a first name (`Don King`).
 const PERSON_TITLES_BY_LANGUAGE: &[(&str, &[&str])] = &[
+    // Members of parliaments and assemblies (`Alliance Party MLA Kate
+    // Nicholl`, `SDLP MP Clare Hanna`).
+    ("en", &["MP", "MLA", "MSP", "MEP"]),
     ("fr", &["M", "Mme", "Mlle"]),
     ("de", &["Herr", "Frau"]),
     ("es", &["Sr", "Sra", "Dña", "Don"]),
@@ -258,6 +261,21 @@ fn is_person_title(word: &str, lang: &str) -> bool {
         || PERSON_TITLES_BY_LANGUAGE
             .iter()
             .any(|(l, titles)| *l == lang && titles.contains(&word))
+}
+
+/// Where the name after a title inside `name` starts (the byte after the
+/// title and its space), when a title stands between two of its words.
+fn title_inside(name: &str, lang: &str) -> Option<usize> {
+    let mut offset = 0;
+    let words: Vec<&str> = name.split(' ').collect();
+    for (i, word) in words.iter().enumerate() {
+        let after = offset + word.len() + 1;
+        if i > 0 && i + 1 < words.len() && is_person_title(word, lang) {
+            return Some(after);
+        }
+        offset = after;
+    }
+    None
 }
 
 /// The name of a candidate as written, without an Arabic conjunction glued
@@ -358,6 +376,13 @@ pub fn add_tagged_names(
             && is_person_title(first, lang)
         {
             name_start = name_end - rest.len();
+            kind = EntityType::Person;
+            titled = true;
+        }
+        // A title inside the name ends an organization's name and starts a
+        // person's (`Alliance Party MLA Kate Nicholl`).
+        if let Some(at) = title_inside(&text[name_start..name_end], lang) {
+            name_start += at;
             kind = EntityType::Person;
             titled = true;
         }
@@ -1018,6 +1043,30 @@ mod tests {
         assert!(!is_person_title("Don", "en"), "Don King");
         assert!(is_person_title("Don", "es"));
         assert!(is_person_title("Mr.", "de"));
+    }
+
+    #[test]
+    fn a_title_inside_a_tagged_name_starts_a_person_s_name() {
+        let text = "Alliance Party MLA Kate Nicholl said she was relieved.";
+        let end = text.find(" said").unwrap();
+        let names = [crate::ner::Name {
+            kind: EntityType::Organization,
+            start: 0,
+            end,
+        }];
+        let mut entities = Vec::new();
+        add_tagged_names(
+            text,
+            &Folded::new(text),
+            &names,
+            "en",
+            &EntityIndex::builtin(),
+            &mut entities,
+        );
+        let found: Vec<(&str, EntityType)> =
+            entities.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+        assert_eq!(found, [("Kate Nicholl", EntityType::Person)]);
+        assert_eq!(title_inside("Alliance Party MLA", "en"), None);
     }
 
     #[test]
