@@ -826,12 +826,24 @@ impl Context<'_> {
                 .starts(sentence)
                 .next()
                 .map(|b| from + sentence[..b].chars().count());
-            // Before the verb: the last that can be the subject, else the
+            // Before the verb: the one that opens the sentence with an
+            // apposition, else the last that can be the subject, else the
             // last named.
+            let opening = char_at(start + (sentence.len() - sentence_text.len()));
             let subject = verb.and_then(|v| {
                 named()
-                    .filter(|(m, _)| m.end <= v && self.is_subject(m.start, m.end))
-                    .max_by_key(|(m, _)| m.end)
+                    .find(|(m, _)| {
+                        m.end <= v
+                            && m.start == opening
+                            && sentence_text
+                                .get(m.text.len()..)
+                                .is_some_and(|rest| rest.starts_with(','))
+                    })
+                    .or_else(|| {
+                        named()
+                            .filter(|(m, _)| m.end <= v && self.is_subject(m.start, m.end))
+                            .max_by_key(|(m, _)| m.end)
+                    })
                     .or_else(|| {
                         named()
                             .filter(|(m, _)| m.end <= v)
@@ -990,12 +1002,29 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     // Jones, of Cefni Barber Shop in Llangefni, said:`), else the last
     // named, persons before organizations.
     let (lead_from, lead_to) = (char_of(lead_start), char_of(lead_start + verb_at));
+    // A person who opens the lead with an apposition is its subject
+    // (`Steph Rielly, company secretary at T and V Haulage, Y Felinheli,
+    // said:`).
+    let lead_text = lead.trim_start();
+    let opening = char_of(lead_start + (lead.len() - lead_text.len()));
+    let opens_with_apposition = |m: &Mention| {
+        m.start == opening
+            && lead_text
+                .get(m.text.len()..)
+                .is_some_and(|rest| rest.starts_with(','))
+    };
     if introduces
         && let Some(found) = speakers(lead_from, lead_to)
-            .filter(|(m, e)| {
-                !verb_first && e.kind == EntityType::Person && context.is_subject(m.start, m.end)
+            .find(|(m, e)| !verb_first && e.kind == EntityType::Person && opens_with_apposition(m))
+            .or_else(|| {
+                speakers(lead_from, lead_to)
+                    .filter(|(m, e)| {
+                        !verb_first
+                            && e.kind == EntityType::Person
+                            && context.is_subject(m.start, m.end)
+                    })
+                    .max_by_key(|(m, _)| m.end)
             })
-            .max_by_key(|(m, _)| m.end)
             .or_else(|| {
                 speakers(lead_from, lead_to)
                     .max_by_key(|(m, e)| (e.kind == EntityType::Person, m.end))
@@ -1699,6 +1728,22 @@ mod tests {
                 Some("Maria Lopez".to_string()),
                 Some("Tom Avery".to_string())
             ]
+        );
+    }
+
+    #[test]
+    fn a_person_opening_the_sentence_with_an_apposition_is_its_subject() {
+        let text = "Sam Reed, owner of a garage on the high street, Port Ellis, said: \"We lost a day of work.\"\n\
+            Ana Lima, a nurse, Port Ellis, said she was late.\n\
+            \"The queue did not move for an hour,\" she said.";
+        let entities = [
+            person_in(text, "Sam Reed", "Sam Reed"),
+            person_in(text, "Port Ellis", "Port Ellis"),
+            person_in(text, "Ana Lima", "Ana Lima"),
+        ];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [Some("Sam Reed".to_string()), Some("Ana Lima".to_string())]
         );
     }
 
