@@ -418,6 +418,11 @@ pub fn add_tagged_names(
         if !written.chars().any(char::is_alphabetic) {
             continue;
         }
+        // A capitalized pronoun or article alone (`Cela l'a surpris`) is no
+        // name. (Stopword lists hold names too: `Россия`, `UK`, `Shell`.)
+        if !titled && NOT_NAMES.contains(&written) {
+            continue;
+        }
         if kind == EntityType::Person
             && !written.contains(char::is_whitespace)
             && after_a_number(&text[..name_start])
@@ -876,6 +881,16 @@ const NOT_NAMES: &[&str] = &[
     "Le",
     "La",
     "Les",
+    "Cela",
+    "Ceci",
+    "Ce",
+    "Il",
+    "Elle",
+    "Ils",
+    "Elles",
+    "On",
+    "Nous",
+    "Vous",
     "Der",
     "Die",
     "Das",
@@ -1067,6 +1082,34 @@ mod tests {
             entities.iter().map(|e| (e.name.as_str(), e.kind)).collect();
         assert_eq!(found, [("Kate Nicholl", EntityType::Person)]);
         assert_eq!(title_inside("Alliance Party MLA", "en"), None);
+    }
+
+    #[test]
+    fn a_pronoun_the_tagger_took_for_a_name_is_dropped() {
+        let text = "Cela l'a surpris, dit Isser Nener.";
+        let names = [
+            crate::ner::Name {
+                kind: EntityType::Person,
+                start: 0,
+                end: "Cela".len(),
+            },
+            crate::ner::Name {
+                kind: EntityType::Person,
+                start: text.find("Isser").unwrap(),
+                end: text.len() - 1,
+            },
+        ];
+        let mut entities = Vec::new();
+        add_tagged_names(
+            text,
+            &Folded::new(text),
+            &names,
+            "fr",
+            &EntityIndex::builtin(),
+            &mut entities,
+        );
+        let found: Vec<&str> = entities.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(found, ["Isser Nener"]);
     }
 
     #[test]
