@@ -925,12 +925,14 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     }
     // `," said the Northern Irish player`, `», a ajouté le patron de City`:
     // a description of someone the sentences before name.
+    // (A person after a preposition there is not the speaker: `le patron de
+    // City`, City tagged a person.)
     if let Some(kind) = description_after_verb(attribution)
         && speakers(
             context.after_start,
             context.after_start + attribution.chars().count(),
         )
-        .all(|(_, e)| e.kind != EntityType::Person)
+        .all(|(m, e)| e.kind != EntityType::Person || !context.is_subject(m.start, m.end))
     {
         let subject = context
             .subject_before(
@@ -1771,7 +1773,7 @@ mod tests {
             person_in(text, "Anna Berg", "Anna Berg"),
             entity_in(text, "Swedish", EntityType::Organization),
             person_in(text, "Paul Martin", "Paul Martin"),
-            entity_in(text, "Lyonnais", EntityType::Organization),
+            person_in(text, "Lyonnais", "Lyonnais"),
         ];
         assert_eq!(
             speaker_names(text, &entities),
