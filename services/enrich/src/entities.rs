@@ -366,6 +366,22 @@ pub fn add_tagged_names(
         {
             name_end = name_start + comma;
         }
+        // A person's or place's name does not end in a lower-case word: the
+        // tagger ran on into the verb (`Dadzie donne l'exemple`, tagged one
+        // place). Particles inside stay (`Jean de La Fontaine`). Russian and
+        // its neighbours capitalize a name's first word only (`Красная
+        // площадь`).
+        let cyrillic = text[name_start..name_end]
+            .chars()
+            .next()
+            .is_some_and(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+        if matches!(kind, EntityType::Person | EntityType::Location) && !cyrillic {
+            while let Some((head, last)) = text[name_start..name_end].rsplit_once(' ')
+                && last.chars().next().is_some_and(char::is_lowercase)
+            {
+                name_end = name_start + head.trim_end().len();
+            }
+        }
         // A capitalized sentence opener is not part of a name (`Selon M. X`).
         if let Some((first, rest)) = text[name_start..name_end].split_once(' ')
             && NAME_OPENERS.contains(&first)
@@ -1110,6 +1126,46 @@ mod tests {
         );
         let found: Vec<&str> = entities.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(found, ["Isser Nener"]);
+    }
+
+    #[test]
+    fn a_person_or_place_ends_before_a_lower_case_word_but_in_cyrillic() {
+        let tagged = |text: &str, tagged: &str, kind: EntityType, lang: &str| {
+            let start = text.find(tagged).unwrap();
+            let names = [crate::ner::Name {
+                kind,
+                start,
+                end: start + tagged.len(),
+            }];
+            let mut entities = Vec::new();
+            add_tagged_names(
+                text,
+                &Folded::new(text),
+                &names,
+                lang,
+                &EntityIndex::builtin(),
+                &mut entities,
+            );
+            entities.into_iter().map(|e| e.name).collect::<Vec<_>>()
+        };
+        let text = "Dadzie donne l'exemple de Jean de La Fontaine.";
+        assert_eq!(
+            tagged(text, "Dadzie donne", EntityType::Location, "fr"),
+            ["Dadzie"]
+        );
+        assert_eq!(
+            tagged(text, "Jean de La Fontaine", EntityType::Person, "fr"),
+            ["Jean de La Fontaine"]
+        );
+        assert_eq!(
+            tagged(
+                "на Красная площадь",
+                "Красная площадь",
+                EntityType::Location,
+                "ru"
+            ),
+            ["Красная площадь"]
+        );
     }
 
     #[test]
