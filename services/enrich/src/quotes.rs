@@ -4,8 +4,11 @@
 //! of at least three words. Its speaker is read from the attribution next to
 //! it: after it (`"…," said Jane Doe`, `», a expliqué Rob Wainwright`), or
 //! before it (`Jane Doe said: "…"`, `وقال كلابر "…"`). A pronoun (`he said`,
-//! `a-t-il ajouté`, `وأضاف`) refers to the last named speaker. Speakers that
-//! are not named (`the head of the customs service said`) stay null.
+//! `a-t-il ajouté`, `وأضاف`) or a description (`said the Swedish player`,
+//! `a ajouté le patron du club`) refers to the subject of the sentences
+//! before (never a possessive or a name after a preposition), else to the
+//! last named speaker. Speakers that are not named anywhere (`a witness
+//! said`) stay null.
 
 use std::sync::LazyLock;
 
