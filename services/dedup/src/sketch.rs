@@ -107,15 +107,20 @@ impl Default for Sketch {
 
 /// Top 16 bits of the minimum of the first `N` hash functions over the shingles.
 fn minima<const N: usize>(shingles: &[u64]) -> [u16; N] {
-    let mut mins = [u64::MAX; N];
-    for &shingle in shingles {
+    let mut mins = [u16::MAX; N];
+    for (min, &seed) in mins.iter_mut().zip(&SEEDS) {
         // Shingle hashes are already uniform (xxh3), so one multiply per
-        // function permutes them well enough; the loop vectorizes.
-        for (min, &seed) in mins.iter_mut().zip(&SEEDS) {
-            *min = (*min).min((shingle ^ seed).wrapping_mul(MULTIPLIER));
-        }
+        // function permutes them well enough. One function at a time over
+        // all shingles keeps its minimum in a register: twice as fast as all
+        // functions per shingle, which the compiler turned into SSE2 code
+        // emulating 64-bit multiplies and compares.
+        let lowest = shingles.iter().fold(u64::MAX, |lowest, &shingle| {
+            lowest.min((shingle ^ seed).wrapping_mul(MULTIPLIER))
+        });
+        // The top bits of the minimum are the minimum of the top bits.
+        *min = (lowest >> 48) as u16;
     }
-    mins.map(|m| (m >> 48) as u16)
+    mins
 }
 
 impl Sketch {
