@@ -253,6 +253,10 @@ struct Detector {
     next_seq: u64,
     /// Head (cluster id) of each article seen.
     heads: HashMap<String, Arc<str>>,
+    /// Of each near copy: the member it was verified against, the
+    /// verifier's similarity and how much of each text the alignment
+    /// covered (`DEDUP_SHOW_ERRORS` prints them with every false merge).
+    links: HashMap<String, String>,
 }
 
 impl Detector {
@@ -278,6 +282,7 @@ impl Detector {
                 .expect("a tokio runtime"),
             next_seq: 0,
             heads: HashMap::new(),
+            links: HashMap::new(),
         }
     }
 
@@ -324,7 +329,29 @@ impl Detector {
             .block_on(self.stage.verdict(&staged))
             .expect("the in-memory log does not fail");
         match verdict {
-            Verdict::Duplicate { of, .. } => Some(of.into()),
+            Verdict::Duplicate {
+                of,
+                evidence,
+                similarity,
+                ..
+            } => {
+                if let Some(e) = evidence {
+                    self.links.insert(
+                        id.to_string(),
+                        format!(
+                            "linked to {} at {similarity:.3} (aligned {:.3}, template {:.3}, \
+                             substituted {:.3}, words {}/{})",
+                            e.compared_with,
+                            e.aligned_share,
+                            e.template_share,
+                            e.substituted_share,
+                            e.shorter_words,
+                            e.longer_words
+                        ),
+                    );
+                }
+                Some(of.into())
+            }
             _ => None,
         }
     }
@@ -376,8 +403,9 @@ fn evaluate(
                 fp += 1;
                 if std::env::var_os("DEDUP_SHOW_ERRORS").is_some() {
                     println!(
-                        "  false positive (untouched): {} ~ {head}, true score {truth:.3}",
-                        doc.id
+                        "  false positive (untouched): {} ~ {head}, true score {truth:.3}, {}",
+                        doc.id,
+                        detector.links.get(&doc.id).map_or("exact", String::as_str)
                     );
                 }
             }
@@ -493,6 +521,18 @@ fn ecb_false_merges(docs: &[Doc], threshold: f64) {
             } else {
                 different += 1;
                 merged_different += usize::from(merged);
+                if merged && std::env::var_os("DEDUP_SHOW_ERRORS").is_some() {
+                    println!(
+                        "  ECB+ different text merged: {} ~ {}, true score {:.3}; {}: {}; {}: {}",
+                        a.id,
+                        b.id,
+                        true_score(&a.text, &b.text),
+                        a.id,
+                        detector.links.get(&a.id).map_or("head", String::as_str),
+                        b.id,
+                        detector.links.get(&b.id).map_or("head", String::as_str)
+                    );
+                }
             }
         }
     }

@@ -142,6 +142,10 @@ pub struct Candidate {
     /// Its group's number: candidates of other groups are what the
     /// verifier's template guard compares with.
     pub group: u64,
+    /// The `NEWS_RAW` sequence of its group's head (its own when it is
+    /// the head): a text joining through another member is checked
+    /// against the head too (see `GROUP_STORY_SHARE` in the stage).
+    pub head_source_seq: u64,
     /// The MinHash estimate (larger of Jaccard and containment).
     pub score: f64,
 }
@@ -313,6 +317,7 @@ impl DupIndex {
                     source_seq: member.source_seq,
                     id: member.id.clone(),
                     group: member.group,
+                    head_source_seq: self.head(member.group).1.source_seq,
                     score,
                 })
             })

@@ -28,7 +28,8 @@
 //! Every article looks up its candidates in its replica's index, verifies
 //! them, appends its fingerprint with the candidate it copies (if any) and
 //! takes the verdict the log gives it. A copy of a near-copy points at the
-//! group's head.
+//! group's head, when it also shares a quarter of its text with the head
+//! ([`GROUP_STORY_SHARE`]): a member can hold two stories.
 //!
 //! # Why a stream rather than a KV bucket
 //!
@@ -261,6 +262,22 @@ const VERIFY_ROUNDS: usize = 8;
 /// Texts of other groups the template guard compares a candidate pair with.
 const TEMPLATE_WITNESSES: usize = 3;
 
+/// Least share of the shorter text's words aligned with its group's head
+/// for a text that copies another member of the group to join it. A member
+/// can hold two stories (a paper's piece that runs a release and then
+/// another, a roundup): a copy of its second story copies the member, not
+/// the group's story, and would bridge two stories into one group.
+pub const GROUP_STORY_SHARE: f64 = 0.25;
+
+/// Whether `text` shares enough of the group head's text to belong to its
+/// story (see [`GROUP_STORY_SHARE`]).
+fn on_story(text: &Text, head: &Text) -> bool {
+    verify::verify(text, head, &[], false)
+        .evidence
+        .aligned_share
+        >= GROUP_STORY_SHARE
+}
+
 /// What the transform makes of an article with enough text: its
 /// fingerprint, and its text tokenized once for the verifier (for its own
 /// candidates, and for later articles that find it a candidate).
@@ -455,7 +472,7 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
         }
         metrics::verify_observe("read", started);
         let started = std::time::Instant::now();
-        let mut best: Option<Chosen> = None;
+        let mut copies: Vec<Chosen> = Vec::new();
         for (candidate, stored) in &read {
             // The most similar texts of other groups: three are enough to
             // tell a template, and keep the cost linear in the candidates.
@@ -476,17 +493,39 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
             } else {
                 "different"
             });
-            if verification.copy
-                && best
-                    .as_ref()
-                    .is_none_or(|b| verification.rank > b.verification.rank)
-            {
+            if verification.copy {
                 verification.evidence.compared_with = candidate.id.to_string();
-                best = Some(Chosen {
+                copies.push(Chosen {
                     candidate: (*candidate).clone(),
                     verification,
                 });
             }
+        }
+        // Of several, the one of about its size (a copy) wins over a longer
+        // roundup that quotes it: the highest rank, the first on ties.
+        copies.sort_by(|a, b| b.verification.rank.total_cmp(&a.verification.rank));
+        let mut best = None;
+        let mut off_story_groups = Vec::new();
+        for chosen in copies {
+            let head_seq = chosen.candidate.head_source_seq;
+            if chosen.candidate.source_seq == head_seq {
+                best = Some(chosen);
+                break;
+            }
+            if off_story_groups.contains(&chosen.candidate.group) {
+                continue;
+            }
+            let head = match read.iter().find(|(c, _)| c.source_seq == head_seq) {
+                Some((_, stored)) => Some(stored.clone()),
+                None => self.texts.text(head_seq).await.ok().flatten(),
+            };
+            // An unreadable head (out of NEWS_RAW) leaves the member's word.
+            if head.is_none_or(|head| on_story(text, &head.text)) {
+                best = Some(chosen);
+                break;
+            }
+            metrics::event("off_story");
+            off_story_groups.push(chosen.candidate.group);
         }
         metrics::verify_observe("compare", started);
         Ok(best)
@@ -664,6 +703,48 @@ mod tests {
         let stored = StoredText::of_article(staged.article.clone(), &Default::default());
         stage.texts.insert(staged.source_seq, stored);
         stage.verdict(staged).await.unwrap()
+    }
+
+    /// `count` words of story `n`, no two stories sharing a word.
+    fn story_words(n: usize, count: usize) -> String {
+        (0..count)
+            .map(|i| format!("s{n}w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[tokio::test]
+    async fn a_copy_of_a_members_second_story_does_not_join_the_group() {
+        // A release (the head); a paper's piece that runs it and then a
+        // second story (a member: the release is all inside it, at its
+        // start); and a copy of that second story with a few lines more.
+        let stage = stage();
+        let (release, second) = (story_words(1, 80), story_words(2, 160));
+        let piece = format!("{release}\n{second}");
+        let copy = format!("{second}\n{}", story_words(3, 40));
+        assert_eq!(
+            decide(&stage, &staged("release", 1, &release)).await,
+            Verdict::Unique { redelivered: false }
+        );
+        match decide(&stage, &staged("piece", 2, &piece)).await {
+            Verdict::Duplicate { of, .. } => assert_eq!(of, "release"),
+            other => panic!("the piece runs the release: {other:?}"),
+        }
+        // The copy is a copy of the piece by its text alone ...
+        let (copy_text, piece_text) = (Text::new(None, &copy), Text::new(None, &piece));
+        assert!(verify::verify(&copy_text, &piece_text, &[], false).copy);
+        // ... but shares nothing with the release, the group's story.
+        assert!(!on_story(&copy_text, &Text::new(None, &release)));
+        assert_eq!(
+            decide(&stage, &staged("copy", 3, &copy)).await,
+            Verdict::Unique { redelivered: false }
+        );
+        // A copy of the release itself still joins the group.
+        let release_copy = format!("{release} {}", story_words(4, 8));
+        match decide(&stage, &staged("release-copy", 4, &release_copy)).await {
+            Verdict::Duplicate { of, .. } => assert_eq!(of, "release"),
+            other => panic!("a copy of the release: {other:?}"),
+        }
     }
 
     #[tokio::test]

@@ -207,22 +207,58 @@ fn seed(words: &[u64]) -> u64 {
     })
 }
 
-/// Positions of every seed of `words`.
-fn seed_positions(words: &[u64]) -> FxHashMap<u64, Vec<u32>> {
-    let mut positions: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
-    if words.len() >= SEED_WORDS {
-        for (at, window) in words.windows(SEED_WORDS).enumerate() {
-            let list = positions.entry(seed(window)).or_default();
-            if list.len() < SEED_POSITIONS {
-                list.push(at as u32);
+/// Where each seed of a text occurs: for every distinct seed its first
+/// position and count, and for every position the next one with the same
+/// seed. One map entry per seed and one flat array, instead of a list per
+/// seed (an allocation for each of the text's few hundred seeds).
+struct SeedPositions {
+    /// Seed → (first position, positions kept, last position kept).
+    first: FxHashMap<u64, (u32, u32, u32)>,
+    /// Position → the next position with the same seed (`u32::MAX`: none).
+    next: Vec<u32>,
+}
+
+impl SeedPositions {
+    /// Positions of every seed of `words`, the first [`SEED_POSITIONS`] of each.
+    fn of(words: &[u64]) -> Self {
+        let windows = words.len().saturating_sub(SEED_WORDS - 1);
+        let mut first: FxHashMap<u64, (u32, u32, u32)> =
+            FxHashMap::with_capacity_and_hasher(windows, Default::default());
+        let mut next = vec![u32::MAX; windows];
+        if words.len() >= SEED_WORDS {
+            for (at, window) in words.windows(SEED_WORDS).enumerate() {
+                let at = at as u32;
+                let entry = first.entry(seed(window)).or_insert((at, 0, at));
+                if entry.1 == 0 {
+                    entry.1 = 1;
+                } else if (entry.1 as usize) < SEED_POSITIONS {
+                    next[entry.2 as usize] = at;
+                    entry.1 += 1;
+                    entry.2 = at;
+                }
             }
         }
+        Self { first, next }
     }
-    positions
+
+    /// The kept positions of `seed`, in text order.
+    fn get(&self, seed: u64) -> impl Iterator<Item = usize> + '_ {
+        let mut at = self
+            .first
+            .get(&seed)
+            .map_or(u32::MAX, |&(first, _, _)| first);
+        std::iter::from_fn(move || {
+            (at != u32::MAX).then(|| {
+                let here = at;
+                at = self.next[here as usize];
+                here as usize
+            })
+        })
+    }
 }
 
 fn align(a: &[u64], b: &[u64]) -> Alignment {
-    let positions = seed_positions(b);
+    let positions = SeedPositions::of(b);
     let mut alignment = Alignment {
         a_covered: vec![false; a.len()],
         b_covered: vec![false; b.len()],
@@ -231,11 +267,8 @@ fn align(a: &[u64], b: &[u64]) -> Alignment {
     let mut i = 0;
     while i + SEED_WORDS <= a.len() {
         let best = positions
-            .get(&seed(&a[i..i + SEED_WORDS]))
-            .into_iter()
-            .flatten()
-            .map(|&p| {
-                let p = p as usize;
+            .get(seed(&a[i..i + SEED_WORDS]))
+            .map(|p| {
                 let len = a[i..]
                     .iter()
                     .zip(&b[p..])
@@ -538,6 +571,30 @@ mod tests {
         let re_led = format!("{new_lead}\n{STORY}\n{main_story}");
         let v = verify(&text(STORY), &text(&re_led), &[], false);
         assert!(v.copy, "{v:?}");
+    }
+
+    #[test]
+    fn seed_positions_keep_the_first_of_each_seed_in_order() {
+        // A phrase of 4 words repeated 10 times, between other words.
+        let mut words = Vec::new();
+        for k in 0..10u64 {
+            words.extend([1, 2, 3, 4, 100 + k]);
+        }
+        let positions = SeedPositions::of(&words);
+        let repeated: Vec<usize> = positions.get(seed(&[1, 2, 3, 4])).collect();
+        assert_eq!(
+            repeated,
+            (0..SEED_POSITIONS).map(|k| 5 * k).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            positions.get(seed(&[2, 3, 4, 109])).collect::<Vec<_>>(),
+            [46]
+        );
+        assert_eq!(positions.get(seed(&[4, 3, 2, 1])).count(), 0);
+        assert_eq!(
+            SeedPositions::of(&[1, 2, 3]).get(seed(&[1, 2, 3])).count(),
+            0
+        );
     }
 
     #[test]
