@@ -160,7 +160,7 @@ impl StageError {
 }
 
 /// A stage's transform, run by [`run_stage`], in two parts: the CPU-bound
-/// [`Processor::transform`] on the blocking pool under the per-message time
+/// [`Processor::transform`] on the stage's CPU threads under the per-message time
 /// limit, then the async [`Processor::finish`] (NATS lookups) on the runtime.
 pub trait Processor: Send + Sync + 'static {
     /// What `transform` hands to `finish`.
@@ -174,7 +174,7 @@ pub trait Processor: Send + Sync + 'static {
     fn init_metrics(&self) {}
 
     /// The CPU-bound work on one message: decoding, reading the page,
-    /// analysis. It runs on a blocking thread, never on the async runtime's
+    /// analysis. It runs on one of the stage's CPU threads, never on the async runtime's
     /// workers, and is held to `consumer.time_limit_ms`.
     ///
     /// # Errors
@@ -194,7 +194,7 @@ pub trait Processor: Send + Sync + 'static {
     const COMPLETES: bool = false;
 
     /// CPU-bound work on what `finish` returned, run as `transform` is (on
-    /// the blocking pool, held to `consumer.time_limit_ms` on its own). The
+    /// the CPU threads, held to `consumer.time_limit_ms` on its own). The
     /// fused pipeline enriches here, after dedup's verdict came from NATS.
     ///
     /// # Errors
