@@ -119,6 +119,12 @@ pub struct BenchArgs {
     /// run's speed and CPU figures are not comparable with a run without it.
     #[arg(long)]
     pub count_operations: bool,
+    /// Start the deployments from the binaries in DIR (newsflow-langid,
+    /// -dedup, -enrich, and newsflow for the fused pipeline) instead of
+    /// those beside this one: to compare two builds with one bench, old
+    /// and new in turn.
+    #[arg(long, value_name = "DIR")]
+    pub binaries: Option<PathBuf>,
 }
 
 /// A way of running the stages (`newsflow bench --deployments`).
@@ -285,11 +291,11 @@ pub async fn run(
     let client = js.client();
     let run_id = format!("{:x}", chrono::Utc::now().timestamp_millis());
     let articles = match &args.input {
-        Some(path) => read_input(path, &run_id, args.articles)?,
+        Some(path) => read_input(path, &run_id, 0, args.articles)?,
         None => generate::articles(&run_id, args.articles, args.duplicates),
     };
     let warmup = match &args.input {
-        Some(path) => read_input(path, &format!("{run_id}w"), args.warmup)?,
+        Some(path) => read_input(path, &format!("{run_id}w"), args.articles, args.warmup)?,
         None => generate::articles(&format!("{run_id}w"), args.warmup, args.duplicates),
     };
     let total_bytes: usize = articles.iter().map(|a| a.payload.len()).sum();
@@ -328,7 +334,7 @@ pub async fn run(
             _ => articles_for(&args, &tag)?,
         };
         let mut services =
-            DeploymentProcesses::start(js, *deployment, nats_url, args.fresh, None).await?;
+            DeploymentProcesses::start(js, *deployment, nats_url, &args, None).await?;
         let result = measure(
             &client,
             js,
@@ -438,8 +444,8 @@ fn articles_for(
 ) -> anyhow::Result<(Vec<generate::Generated>, Vec<generate::Generated>)> {
     Ok(match &args.input {
         Some(path) => (
-            read_input(path, tag, args.articles)?,
-            read_input(path, &format!("{tag}w"), args.warmup)?,
+            read_input(path, tag, 0, args.articles)?,
+            read_input(path, &format!("{tag}w"), args.articles, args.warmup)?,
         ),
         None => (
             generate::articles(tag, args.articles, args.duplicates),
@@ -508,7 +514,17 @@ async fn comparison_run(
         Some(server) => (server.client("bench").await?, server.url()),
         None => (js.clone(), nats_url.to_string()),
     };
-    let mut services = DeploymentProcesses::start(&js, deployment, &url, true, secured).await?;
+    let mut services = DeploymentProcesses::start(
+        &js,
+        deployment,
+        &url,
+        &BenchArgs {
+            fresh: true,
+            ..args.clone()
+        },
+        secured,
+    )
+    .await?;
     let processes = match secured {
         Some(server) => {
             let mut processes = vec![server.pid()];
@@ -680,9 +696,14 @@ async fn measure(
     ))
 }
 
+/// Articles `skip..skip + limit` of a JSON-lines file, under ids of run
+/// `run_id`. The warm-up reads the lines after the measured ones: the same
+/// texts again would all be exact copies of the warm-up's, and the
+/// measured run would mostly make duplicate notices.
 fn read_input(
     path: &PathBuf,
     run_id: &str,
+    skip: usize,
     limit: usize,
 ) -> anyhow::Result<Vec<generate::Generated>> {
     let text =
@@ -691,8 +712,9 @@ fn read_input(
     for (index, line) in text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .take(limit)
         .enumerate()
+        .skip(skip)
+        .take(limit)
     {
         let mut value: serde_json::Value = serde_json::from_str(line)
             .with_context(|| format!("{}:{}: not a JSON article", path.display(), index + 1))?;
@@ -704,7 +726,11 @@ fn read_input(
         });
     }
     if out.len() < limit {
-        println!("note: {} holds only {} articles", path.display(), out.len());
+        println!(
+            "note: {} holds only {} articles after line {skip}",
+            path.display(),
+            out.len()
+        );
     }
     Ok(out)
 }
@@ -1015,13 +1041,14 @@ struct DeploymentProcesses {
 }
 
 impl DeploymentProcesses {
-    /// Starts `deployment` from the binaries beside this one and waits until
-    /// it pulls from each of its consumers.
+    /// Starts `deployment` from the binaries beside this one (or in
+    /// `--binaries`) and waits until it pulls from each of its consumers;
+    /// with `--fresh`, the pipeline's streams are purged first.
     async fn start(
         js: &jetstream::Context,
         deployment: Deployment,
         nats_url: &str,
-        fresh: bool,
+        args: &BenchArgs,
         secured: Option<&SecuredServer>,
     ) -> anyhow::Result<Self> {
         for spec in topology::CONSUMERS.iter().chain([&topology::PIPELINE]) {
@@ -1034,7 +1061,7 @@ impl DeploymentProcesses {
                 );
             }
         }
-        if fresh {
+        if args.fresh {
             purge_pipeline_streams(js).await?;
         } else {
             let held = match js.get_stream(subjects::STREAM_RAW).await {
@@ -1052,9 +1079,12 @@ impl DeploymentProcesses {
             }
         }
         let exe = std::env::current_exe().context("locating the newsflow binary")?;
-        let dir = exe
-            .parent()
-            .context("the directory of the newsflow binary")?;
+        let dir = match &args.binaries {
+            Some(dir) => dir.as_path(),
+            None => exe
+                .parent()
+                .context("the directory of the newsflow binary")?,
+        };
         let mut children = Vec::new();
         for (binary, args) in deployment.processes() {
             let path = dir.join(binary);
@@ -1203,13 +1233,23 @@ impl RelayProcesses {
     }
 }
 
-/// CPU seconds (user + system) and peak resident memory of each named process.
+/// CPU seconds (user and system), read and write system calls, and peak
+/// resident memory of each named process.
 #[derive(Debug, Clone, Default)]
 struct ProcessStats {
-    cpu_seconds: f64,
+    user_seconds: f64,
+    system_seconds: f64,
+    /// `syscr` + `syscw` of `/proc/PID/io`: reads and writes on sockets and
+    /// files, about one per wake-up of a process that handles one message
+    /// at a time, fewer when it handles several per wake-up.
+    syscalls: u64,
     peak_rss_mb: f64,
     count: usize,
 }
+
+/// The name the bench's own process is reported under: it publishes the
+/// articles and reads every outcome, on the same cores as what it measures.
+const BENCH_CLIENT: &str = "(bench client)";
 
 /// Ids of the processes named `names`, limited to `only` when it is not empty.
 fn find_processes(names: &[&str], only: &[u32]) -> Vec<u32> {
@@ -1227,16 +1267,23 @@ fn find_processes(names: &[&str], only: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-/// CPU time and peak memory of the given processes, by process name.
+/// CPU time, system calls and peak memory of the given processes, by
+/// process name, and of the bench itself (as [`BENCH_CLIENT`]).
 fn cpu_snapshot(pids: &[u32]) -> HashMap<String, ProcessStats> {
     let ticks = clock_ticks_per_second();
     let mut stats: HashMap<String, ProcessStats> = HashMap::new();
-    for pid in pids {
+    let own = std::process::id();
+    for pid in pids.iter().copied().chain([own]) {
         let path = std::path::PathBuf::from(format!("/proc/{pid}"));
         let Ok(comm) = std::fs::read_to_string(path.join("comm")) else {
             continue;
         };
-        let comm = comm.trim();
+        // The fused pipeline runs the same binary as the bench.
+        let name = if pid == own {
+            BENCH_CLIENT
+        } else {
+            comm.trim()
+        };
         let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
             continue;
         };
@@ -1245,25 +1292,36 @@ fn cpu_snapshot(pids: &[u32]) -> HashMap<String, ProcessStats> {
             continue;
         };
         let fields: Vec<&str> = after.split_whitespace().collect();
-        let ticks_used: f64 = fields
-            .get(11)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            + fields
-                .get(12)
+        let field = |index: usize| {
+            fields
+                .get(index)
                 .and_then(|f| f.parse::<f64>().ok())
-                .unwrap_or(0.0);
-        let peak_kb = std::fs::read_to_string(path.join("status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            })
-            .unwrap_or(0.0);
-        let entry = stats.entry(comm.to_string()).or_default();
-        entry.cpu_seconds += ticks_used / ticks;
-        entry.peak_rss_mb = entry.peak_rss_mb.max(peak_kb / 1024.0);
+                .unwrap_or(0.0)
+        };
+        let status_kb = |key: &str| {
+            std::fs::read_to_string(path.join("status"))
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix(key))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+                })
+                .unwrap_or(0.0)
+        };
+        let io_count = |io: &str, key: &str| {
+            io.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let syscalls = std::fs::read_to_string(path.join("io"))
+            .map(|io| io_count(&io, "syscr:") + io_count(&io, "syscw:"))
+            .unwrap_or(0);
+        let entry = stats.entry(name.to_string()).or_default();
+        entry.user_seconds += field(11) / ticks;
+        entry.system_seconds += field(12) / ticks;
+        entry.syscalls += syscalls;
+        entry.peak_rss_mb = entry.peak_rss_mb.max(status_kb("VmHWM:") / 1024.0);
         entry.count += 1;
     }
     stats
@@ -1278,27 +1336,38 @@ fn clock_ticks_per_second() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// Prints each process's CPU time per article and returns the total (µs).
+/// Prints each process's CPU time (user and system) and system calls per
+/// article, and returns the total CPU time (µs) of the measured processes;
+/// the bench's own CPU is printed after the total, not in it.
 fn print_cpu(
     before: &HashMap<String, ProcessStats>,
     after: &HashMap<String, ProcessStats>,
     articles: usize,
 ) -> f64 {
-    let mut names: Vec<&String> = after.keys().collect();
+    let mut names: Vec<&String> = after.keys().filter(|n| *n != BENCH_CLIENT).collect();
     names.sort();
-    let mut total = 0.0;
-    for name in names {
-        let end = &after[name];
-        let start = before.get(name).map_or(0.0, |s| s.cpu_seconds);
-        let per_article_us = (end.cpu_seconds - start) / articles as f64 * 1e6;
-        total += per_article_us;
+    let per_article = |seconds: f64| seconds / articles as f64 * 1e6;
+    let line = |name: &str, end: &ProcessStats| {
+        let start = before.get(name).cloned().unwrap_or_default();
+        let user = per_article(end.user_seconds - start.user_seconds);
+        let system = per_article(end.system_seconds - start.system_seconds);
+        let syscalls = end.syscalls.saturating_sub(start.syscalls) as f64 / articles as f64;
         println!(
-            "  {name:<16} {per_article_us:>7.1} µs CPU per article ({} process{}), peak RSS {:.1} MB",
+            "  {name:<16} {:>7.1} µs CPU per article (user {user:.0}, system {system:.0}), {syscalls:.1} read/write syscalls per article ({} process{}), peak RSS {:.1} MB",
+            user + system,
             end.count,
             if end.count == 1 { "" } else { "es" },
             end.peak_rss_mb
         );
+        user + system
+    };
+    let mut total = 0.0;
+    for name in names {
+        total += line(name, &after[name]);
     }
     println!("  {:<16} {total:>7.1} µs CPU per article", "total");
+    if let Some(own) = after.get(BENCH_CLIENT) {
+        line(BENCH_CLIENT, own);
+    }
     total
 }

@@ -263,7 +263,7 @@ struct SinkPostgresArgs {
     log_format: Option<LogFormat>,
     /// Messages in flight at once per stream; they share transactions, so
     /// more in flight means fewer, larger commits. It takes the place of
-    /// `consumer.concurrency` (256, set for the stages) for the sink; keep
+    /// `consumer.concurrency` (32, set for the stages) for the sink; keep
     /// it at most `consumer.max_ack_pending` (2048).
     #[arg(long, env = "NEWSFLOW_CONCURRENCY", default_value = "1024")]
     concurrency: std::num::NonZeroUsize,

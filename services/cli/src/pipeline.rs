@@ -14,7 +14,7 @@
 //! A dead letter carries the raw article and names the stage inside that
 //! refused it.
 //!
-//! The CPU work runs on the loop's blocking pool in two steps, each held to
+//! The CPU work runs on the loop's CPU threads in two steps, each held to
 //! `consumer.time_limit_ms`: langid and dedup's fingerprint in `transform`,
 //! enrich in `complete`, after dedup's verdict came back from NATS in
 //! `finish`. Langid's staged article reaches dedup as a value; enrich still

@@ -225,6 +225,10 @@ impl Default for TextSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ConsumerSettings {
     /// Messages processed at once by one replica (at most `max_ack_pending`).
+    /// More than the CPU threads and the waits on NATS need only queue up
+    /// inside the replica: memory, and for dedup, more articles deciding at
+    /// once, whose fingerprint appends then come back stale and are
+    /// verified again.
     pub concurrency: NonZeroUsize,
     /// Messages asked for per pull request.
     pub batch: NonZeroUsize,
@@ -261,7 +265,7 @@ pub struct ConsumerSettings {
 impl Default for ConsumerSettings {
     fn default() -> Self {
         Self {
-            concurrency: NonZeroUsize::new(256).expect("non-zero"),
+            concurrency: NonZeroUsize::new(32).expect("non-zero"),
             batch: NonZeroUsize::new(256).expect("non-zero"),
             max_ack_pending: 2048,
             ack_wait_secs: 30,

@@ -16,7 +16,8 @@
 //! * [`chars`]: character properties by table lookup (fast beyond ASCII).
 //! * [`html`]: the one HTML path: main text and metadata of a page.
 //! * [`text`]: identity normalization, word counts, white space.
-//! * [`runtime`]: the consume → process → publish → ack loop and its delivery rules.
+//! * [`runtime`]: the consume → process → publish → ack loop and its delivery rules;
+//!   `cpu_pool`, the threads its transforms run on.
 //! * [`topology`]: streams and consumers, created idempotently.
 //! * [`config`]: settings from defaults, file, environment and flags.
 //! * [`metrics`]: Prometheus metrics and the `/metrics` + `/healthz` endpoint.
@@ -36,6 +37,7 @@
 pub mod chars;
 pub mod config;
 pub mod contracts;
+mod cpu_pool;
 pub mod html;
 pub mod intake;
 pub mod metrics;

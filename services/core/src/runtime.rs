@@ -19,11 +19,12 @@
 //!   unlimited): a server-side limit would silently strand messages that were
 //!   redelivered for other reasons (crashes, shutdowns). A message delivered
 //!   far more often than `max_deliver` without finishing is dead-lettered;
-//! * the CPU-bound part of a transform runs on a pool of `concurrency`
-//!   blocking threads, never on the async workers that pull, publish and ack,
-//!   at most as many at once as there are CPUs (`transform_parallelism`);
-//!   past `time_limit_ms` its message is dead-lettered with code `timeout`;
-//!   (see [`on_cpu`] for what becomes of the thread); a stage's optional
+//! * the CPU-bound part of a transform runs on the stage's own threads
+//!   (`cpu_pool`), never on the async workers that pull, publish and ack,
+//!   at most as many at once as there are CPUs (`transform_parallelism`),
+//!   fed from one queue; past `time_limit_ms` from its start its message is
+//!   dead-lettered with code `timeout` (see [`on_cpu`] for what becomes of
+//!   the thread; at most `concurrency` threads in all); a stage's optional
 //!   second CPU step ([`Processor::complete`]) runs the same way;
 //! * a message being worked on is reported in progress three times per
 //!   `ack_wait`, so slow work is never redelivered to a second worker while
@@ -46,7 +47,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
@@ -60,6 +61,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{Instrument, debug, debug_span, error, info, warn};
 
 use crate::config::ConsumerSettings;
+use crate::cpu_pool::CpuPool;
 use crate::intake::{Rejection, reject_code};
 use crate::metrics::pipeline;
 use crate::subjects;
@@ -158,7 +160,7 @@ impl StageError {
 }
 
 /// A stage's transform, run by [`run_stage`], in two parts: the CPU-bound
-/// [`Processor::transform`] on the blocking pool under the per-message time
+/// [`Processor::transform`] on the stage's CPU threads under the per-message time
 /// limit, then the async [`Processor::finish`] (NATS lookups) on the runtime.
 pub trait Processor: Send + Sync + 'static {
     /// What `transform` hands to `finish`.
@@ -172,7 +174,7 @@ pub trait Processor: Send + Sync + 'static {
     fn init_metrics(&self) {}
 
     /// The CPU-bound work on one message: decoding, reading the page,
-    /// analysis. It runs on a blocking thread, never on the async runtime's
+    /// analysis. It runs on one of the stage's CPU threads, never on the async runtime's
     /// workers, and is held to `consumer.time_limit_ms`.
     ///
     /// # Errors
@@ -192,7 +194,7 @@ pub trait Processor: Send + Sync + 'static {
     const COMPLETES: bool = false;
 
     /// CPU-bound work on what `finish` returned, run as `transform` is (on
-    /// the blocking pool, held to `consumer.time_limit_ms` on its own). The
+    /// the CPU threads, held to `consumer.time_limit_ms` on its own). The
     /// fused pipeline enriches here, after dedup's verdict came from NATS.
     ///
     /// # Errors
@@ -237,6 +239,7 @@ const ERROR_TYPES: &[&str] = &[
     "publish_refused",
     "dead_letter_publish",
     "dead_letter_refused",
+    "transform",
 ];
 
 /// Kinds of pull-consumer errors (see [`pull_error_kind`]).
@@ -302,14 +305,12 @@ struct Shared<P> {
     js: jetstream::Context,
     settings: ConsumerSettings,
     metrics: StageMetrics,
-    /// Blocking threads transforms may use: `concurrency` of them. A
-    /// transform past its time limit keeps its thread until it returns.
-    transform_threads: Arc<Semaphore>,
-    /// Transforms running within their time limit at once: the CPUs (or
-    /// `transform_parallelism`). More would only share the CPUs, so each
-    /// message's wall time, which the limit measures, would grow with the
-    /// backlog instead of its own cost.
-    transform_cpus: Arc<Semaphore>,
+    /// The threads transforms run on: the CPUs (or `transform_parallelism`)
+    /// at once, within their time limit. More would only share the CPUs, so
+    /// each message's wall time, which the limit measures, would grow with
+    /// the backlog instead of its own cost. A transform past its limit keeps
+    /// its thread until it returns (`concurrency` threads at most).
+    cpu: CpuPool,
 }
 
 /// Runs a stage until `shutdown` fires: ensures its durable consumer, then
@@ -330,12 +331,18 @@ pub async fn run_stage<P: Processor>(
 ) -> Result<(), RuntimeError> {
     let stage = processor.stage();
     processor.init_metrics();
+    let metrics = StageMetrics::new(stage);
+    let cpu = CpuPool::new(
+        stage,
+        settings.transform_parallelism(),
+        settings.concurrency.get(),
+        metrics.transforms_overdue.clone(),
+    );
     let shared = Arc::new(Shared {
-        metrics: StageMetrics::new(stage),
+        metrics,
         processor,
         js,
-        transform_threads: Arc::new(Semaphore::new(settings.concurrency.get())),
-        transform_cpus: Arc::new(Semaphore::new(settings.transform_parallelism())),
+        cpu,
         settings,
     });
     let tracker = TaskTracker::new();
@@ -687,12 +694,7 @@ async fn keep_in_progress(
     }
 }
 
-/// Where an overdue transform stands, so the overdue gauge counts it once.
-const RUNNING: u8 = 0;
-const FINISHED: u8 = 1;
-const OVERDUE: u8 = 2;
-
-/// Runs the stage's transform on a blocking thread, within the time limit
+/// Runs the stage's transform on the stage's CPU threads, within the time limit
 /// (see [`on_cpu`]).
 async fn transform<P: Processor>(
     shared: &Arc<Shared<P>>,
@@ -715,15 +717,17 @@ async fn transform<P: Processor>(
     .await
 }
 
-/// Runs CPU-bound `work` of the stage on a blocking thread, within the time
+/// Runs CPU-bound `work` of the stage on its CPU threads, within the time
 /// limit: the transform, and [`Processor::complete`] where a stage has one.
 ///
-/// The thread of work past its limit cannot be stopped (Rust has no
-/// safe way to kill a thread): it is left to finish in the background,
-/// holding its thread of the pool (not a CPU slot) and counted by
-/// `newsflow_pipeline_transforms_overdue`, while the message is dead-lettered
-/// with code `timeout` and the stage goes on. The input caps (payload size,
-/// HTML depth and element count) bound how long such a thread can run.
+/// The limit counts from the moment a thread starts the work, not its wait
+/// in the queue. The thread of work past its limit cannot be stopped (Rust
+/// has no safe way to kill a thread): it is left to finish in the
+/// background, holding its thread (not a CPU slot: a new thread takes
+/// that) and counted by `newsflow_pipeline_transforms_overdue`, while the
+/// message is dead-lettered with code `timeout` and the stage goes on. The
+/// input caps (payload size, HTML depth and element count) bound how long
+/// such a thread can run.
 async fn on_cpu<P: Processor, T: Send + 'static>(
     shared: &Arc<Shared<P>>,
     payload_len: usize,
@@ -731,41 +735,19 @@ async fn on_cpu<P: Processor, T: Send + 'static>(
     work: impl FnOnce(&P) -> Result<T, StageError> + Send + 'static,
 ) -> Result<T, StageError> {
     let stage = shared.processor.stage();
-    let thread = shared
-        .transform_threads
-        .clone()
-        .acquire_owned()
-        .await
-        .expect("the transform thread semaphore is never closed");
-    // Released when the work returns or goes past its limit: overdue work
-    // no longer holds back the messages behind it.
-    let _cpu = shared
-        .transform_cpus
-        .acquire()
-        .await
-        .expect("the transform CPU semaphore is never closed");
-    let state = Arc::new(AtomicU8::new(RUNNING));
-    let mut task = {
-        let shared = shared.clone();
-        let state = state.clone();
-        tokio::task::spawn_blocking(move || {
-            let _done = TransformDone {
-                state,
-                overdue: shared.metrics.transforms_overdue.clone(),
-                _thread: thread,
-            };
-            work(&shared.processor)
-        })
-    };
+    let worker = shared.clone();
+    let (ticket, mut done) = shared.cpu.submit(move || work(&worker.processor));
     let limit = shared.settings.time_limit();
-    let joined = match tokio::time::timeout(limit, &mut task).await {
-        Ok(joined) => joined,
-        Err(_) => {
-            shared.metrics.transforms_overdue.inc();
-            if state
-                .compare_exchange(RUNNING, OVERDUE, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+    let outcome = loop {
+        // While queued, look again after a limit's time: it counts from the start.
+        let deadline = ticket.started().unwrap_or_else(Instant::now) + limit;
+        match tokio::time::timeout_at(deadline.into(), &mut done).await {
+            Ok(outcome) => break outcome,
+            Err(_)
+                if ticket
+                    .started()
+                    .is_none_or(|started| started + limit > Instant::now()) => {}
+            Err(_) if shared.cpu.give_up(&ticket) => {
                 warn!(
                     stage,
                     stream_sequence,
@@ -782,43 +764,22 @@ async fn on_cpu<P: Processor, T: Send + 'static>(
                 )
                 .into());
             }
-            // It finished just as the limit passed: take its result.
-            shared.metrics.transforms_overdue.dec();
-            task.await
+            // It finished just as the limit passed: take its outcome.
+            Err(_) => break (&mut done).await,
         }
     };
-    joined.unwrap_or_else(|err| {
-        let what = if err.is_panic() {
-            let panic = err.into_panic();
-            panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into())
-        } else {
-            err.to_string()
-        };
-        Err(Rejection::new(
+    match outcome {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => Err(Rejection::new(
             reject_code::PANIC,
-            format!("{stage} stage panicked: {what}"),
+            format!("{stage} stage panicked: {panic}"),
         )
-        .into())
-    })
-}
-
-/// Dropped when a transform's thread returns or unwinds: frees its thread
-/// and, if it had gone past its limit, takes it off the overdue gauge.
-struct TransformDone {
-    state: Arc<AtomicU8>,
-    overdue: IntGauge,
-    _thread: OwnedSemaphorePermit,
-}
-
-impl Drop for TransformDone {
-    fn drop(&mut self) {
-        if self.state.swap(FINISHED, Ordering::AcqRel) == OVERDUE {
-            self.overdue.dec();
-        }
+        .into()),
+        // Only when the pool is gone, which the stage outlives.
+        Err(_) => Err(StageError::transient(
+            "transform",
+            format!("the {stage} stage's transform threads stopped"),
+        )),
     }
 }
 
