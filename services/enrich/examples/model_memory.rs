@@ -23,7 +23,9 @@ fn resident() -> (f64, f64, f64) {
 
 fn report(step: &str) {
     let (total, anonymous, file) = resident();
-    println!("{step:<28} RSS {total:>7.1} MB  (anonymous {anonymous:>7.1} MB, file {file:>6.1} MB)");
+    println!(
+        "{step:<28} RSS {total:>7.1} MB  (anonymous {anonymous:>7.1} MB, file {file:>6.1} MB)"
+    );
 }
 
 fn main() {
