@@ -495,7 +495,7 @@ struct Weights {
     /// For each bucket of keys (keys sharing their top bits), the number
     /// of its first entry; then the number of entries.
     starts: Vec<u32>,
-    /// 64 minus the number of top bits that name a key's bucket.
+    /// 64 minus the number of top bits that name a key's bucket (1 to 63).
     shift: u32,
 }
 
@@ -505,7 +505,12 @@ impl Weights {
         let count = entries.len() / ENTRY_BYTES;
         // One or two entries a bucket: a lookup compares a key or two, and
         // the index costs about two bytes an entry.
-        let bits = count.div_ceil(2).next_power_of_two().trailing_zeros();
+        // At least two buckets, so that the shift is below 64.
+        let bits = count
+            .div_ceil(2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(1);
         let shift = 64 - bits;
         let buckets = 1usize << bits;
         let mut starts = Vec::with_capacity(buckets + 1);
@@ -534,30 +539,38 @@ impl Weights {
     }
 
     /// The weights of feature `key`, as little-endian bytes, if it has any.
-    fn row(&self, key: u64) -> Option<&[u8]> {
+    fn row(&self, key: u64) -> Option<&[u8; 2 * N]> {
         let bucket = bucket_of(key, self.shift);
         let (from, to) = (
             self.starts[bucket] as usize,
             self.starts[bucket + 1] as usize,
         );
-        self.entries[from * ENTRY_BYTES..to * ENTRY_BYTES]
-            .chunks_exact(ENTRY_BYTES)
-            .find(|entry| key_of(entry) == key)
-            .map(|entry| &entry[8..])
+        for entry in self.entries[from * ENTRY_BYTES..to * ENTRY_BYTES].chunks_exact(ENTRY_BYTES) {
+            let (entry_key, weights) = entry.split_first_chunk::<8>()?;
+            let entry_key = u64::from_le_bytes(*entry_key);
+            if entry_key == key {
+                return weights.first_chunk();
+            }
+            // Keys are in order: past `key`, it is not there (most features
+            // looked up are not).
+            if entry_key > key {
+                return None;
+            }
+        }
+        None
     }
 }
 
 fn key_of(entry: &[u8]) -> u64 {
     u64::from_le_bytes(
-        entry[..8]
-            .try_into()
+        *entry
+            .first_chunk()
             .expect("an entry starts with 8 key bytes"),
     )
 }
 
 fn bucket_of(key: u64, shift: u32) -> usize {
-    // A shift of 64 (an empty model, one bucket) is not a valid `>>`.
-    key.checked_shr(shift).unwrap_or(0) as usize
+    (key >> shift) as usize
 }
 
 /// The entries of a model file, after its header.
@@ -769,8 +782,8 @@ impl Model {
     fn add(&self, features: &[u64], scores: &mut Scores) {
         for f in features {
             if let Some(row) = self.weights.row(*f) {
-                for (s, w) in scores.iter_mut().zip(row.chunks_exact(2)) {
-                    *s += i32::from(i16::from_le_bytes([w[0], w[1]]));
+                for (k, s) in scores.iter_mut().enumerate() {
+                    *s += i32::from(i16::from_le_bytes([row[2 * k], row[2 * k + 1]]));
                 }
             }
         }
