@@ -437,15 +437,16 @@ pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> 
     let mut out = rustc_hash::FxHashSet::default();
     let mut buffer = String::new();
     for sentence in sentences {
-        for (i, token) in sentence.iter().enumerate() {
-            let after_opening = i > 0 && !sentence[i - 1].chars().any(char::is_alphanumeric);
-            if i == 0 || after_opening {
+        for (i, token) in sentence.iter().enumerate().skip(1) {
+            let mut chars = token.chars();
+            // The capital first: most words have none (no Arabic word has),
+            // and the test of the word before is the dearer one.
+            if !chars.next().is_some_and(char::is_uppercase) {
                 continue;
             }
-            let mut chars = token.chars();
-            let capital = chars.next().is_some_and(char::is_uppercase);
+            let after_opening = !sentence[i - 1].chars().any(char::is_alphanumeric);
             // An all-capital word says nothing (headlines, acronyms).
-            if capital && chars.any(char::is_lowercase) {
+            if !after_opening && chars.any(char::is_lowercase) {
                 buffer.clear();
                 buffer.extend(token.chars().flat_map(char::to_lowercase));
                 out.insert(xxh3_64(buffer.as_bytes()));
