@@ -86,9 +86,30 @@ impl Folded {
     }
 }
 
-/// Folds a dictionary entry the way [`Folded::new`] folds a text.
+/// Folds a dictionary entry the way [`Folded::new`] folds a text (trimmed).
+/// Names found in an article are folded too, many per article, so this
+/// builds the folded text alone, without the offsets back.
 pub fn fold_str(s: &str) -> String {
-    Folded::new(s).text.trim().to_string()
+    let table = fold_table();
+    let mut text = String::with_capacity(s.len());
+    // As in `Folded::new`: runs of white space fold to one space, none leads.
+    let mut at_space = true;
+    for c in s.chars() {
+        let Some(folded) = fold_with(table, c) else {
+            continue;
+        };
+        if folded == ' ' && at_space {
+            continue;
+        }
+        at_space = folded == ' ';
+        text.push(folded);
+    }
+    // One space at most ends it (and `trim` would take other white space
+    // too, but every white space folds to a space).
+    if text.ends_with(' ') {
+        text.pop();
+    }
+    text
 }
 
 /// Characters below this fold by table lookup: Latin, Greek, Cyrillic,
@@ -188,6 +209,20 @@ mod tests {
         assert_eq!(fold_str("Etats-Unis"), "etats unis");
         assert_eq!(fold_str("  Grèce\n  Pologne "), "grece pologne");
         assert_eq!(fold_str("Москва́ Ёлка"), "москва елка");
+    }
+
+    #[test]
+    fn a_folded_entry_is_the_folded_text_trimmed() {
+        for text in [
+            "  Grèce\n  Pologne ",
+            "\u{3000}Tōkyō\u{3000}",
+            "\u{200B}الأمريكيّة - ",
+            "O'Neil\u{a0}\u{a0}–  Smith-",
+            "",
+            " \t ",
+        ] {
+            assert_eq!(fold_str(text), Folded::new(text).text.trim(), "{text:?}");
+        }
     }
 
     #[test]

@@ -37,7 +37,8 @@ const SHIPPED: &[(&str, &[u8])] = &[
 /// A shipped model's bytes, and the model once read.
 type Shipped = (&'static [u8], OnceLock<Option<Model>>);
 
-/// Models are read on the first article of their language.
+/// Models are read on the first article of their language, in place: the
+/// weights stay in the binary's bytes (see `tagger::Weights`).
 static MODELS: LazyLock<FxHashMap<&'static str, Shipped>> = LazyLock::new(|| {
     SHIPPED
         .iter()
@@ -49,7 +50,7 @@ static MODELS: LazyLock<FxHashMap<&'static str, Shipped>> = LazyLock::new(|| {
 pub fn model_for(lang: &str) -> Option<&'static Model> {
     let (bytes, model) = MODELS.get(lang)?;
     model
-        .get_or_init(|| match Model::from_bytes(bytes) {
+        .get_or_init(|| match Model::from_static(bytes) {
             Ok(model) => Some(model),
             Err(error) => {
                 tracing::error!(lang, %error, "the shipped NER model does not load; names in this language come from the lists only");

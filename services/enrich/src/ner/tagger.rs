@@ -11,6 +11,8 @@
 //! `I-X` follows `B-X` or `I-X`: one pass, no lattice, which keeps the
 //! tagger at a few hundred nanoseconds a token.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -435,15 +437,16 @@ pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> 
     let mut out = rustc_hash::FxHashSet::default();
     let mut buffer = String::new();
     for sentence in sentences {
-        for (i, token) in sentence.iter().enumerate() {
-            let after_opening = i > 0 && !sentence[i - 1].chars().any(char::is_alphanumeric);
-            if i == 0 || after_opening {
+        for (i, token) in sentence.iter().enumerate().skip(1) {
+            let mut chars = token.chars();
+            // The capital first: most words have none (no Arabic word has),
+            // and the test of the word before is the dearer one.
+            if !chars.next().is_some_and(char::is_uppercase) {
                 continue;
             }
-            let mut chars = token.chars();
-            let capital = chars.next().is_some_and(char::is_uppercase);
+            let after_opening = !sentence[i - 1].chars().any(char::is_alphanumeric);
             // An all-capital word says nothing (headlines, acronyms).
-            if capital && chars.any(char::is_lowercase) {
+            if !after_opening && chars.any(char::is_lowercase) {
                 buffer.clear();
                 buffer.extend(token.chars().flat_map(char::to_lowercase));
                 out.insert(xxh3_64(buffer.as_bytes()));
@@ -456,7 +459,7 @@ pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> 
 /// A trained tagger: nine integer weights per feature.
 #[derive(Debug)]
 pub struct Model {
-    weights: FxHashMap<u64, [i16; N]>,
+    weights: Weights,
     /// This model's number, unique in the process (see [`TypeCache`]).
     number: u64,
     /// The summed weights of the features of the labels alone (the label
@@ -472,15 +475,139 @@ pub enum ModelError {
     Magic,
     #[error("model file truncated: {0} bytes, expected {1}")]
     Truncated(usize, usize),
+    #[error("model entries not in increasing order of feature key: entry {0} is out of place")]
+    Unsorted(usize),
 }
 
 const MAGIC: &[u8; 8] = b"NFNER\x01\x09\x00";
+/// Bytes of one entry of a model file: the feature key, then one weight per label.
 const ENTRY_BYTES: usize = 8 + 2 * N;
+
+/// A model's weights kept as its file lays them out (entries sorted by
+/// feature key) and read in place, with an index of where each range of
+/// keys starts. The shipped models are compiled into the binary, so their
+/// weights take no heap at all but the index: held in a hash map from key
+/// to row, they took about twice their file's size in heap besides the
+/// file's bytes (`examples/model_memory.rs` measures it).
+#[derive(Debug)]
+struct Weights {
+    /// The entries, sorted by key.
+    entries: Cow<'static, [u8]>,
+    /// For each bucket of keys (keys sharing their top bits), the number
+    /// of its first entry; then the number of entries.
+    starts: Vec<u32>,
+    /// 64 minus the number of top bits that name a key's bucket (1 to 63).
+    shift: u32,
+}
+
+impl Weights {
+    /// Indexes `entries` (whole entries, checked by the caller).
+    fn new(entries: Cow<'static, [u8]>) -> Result<Self, ModelError> {
+        let count = entries.len() / ENTRY_BYTES;
+        // One or two entries a bucket: a lookup compares a key or two, and
+        // the index costs about two bytes an entry.
+        // At least two buckets, so that the shift is below 64.
+        let bits = count
+            .div_ceil(2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(1);
+        let shift = 64 - bits;
+        let buckets = 1usize << bits;
+        let mut starts = Vec::with_capacity(buckets + 1);
+        let mut previous = None;
+        for (i, entry) in entries.chunks_exact(ENTRY_BYTES).enumerate() {
+            let key = key_of(entry);
+            if previous.is_some_and(|p| p >= key) {
+                return Err(ModelError::Unsorted(i));
+            }
+            previous = Some(key);
+            let bucket = bucket_of(key, shift);
+            while starts.len() <= bucket {
+                starts.push(i as u32);
+            }
+        }
+        starts.resize(buckets + 1, count as u32);
+        Ok(Self {
+            entries,
+            starts,
+            shift,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len() / ENTRY_BYTES
+    }
+
+    /// The weights of feature `key`, as little-endian bytes, if it has any.
+    fn row(&self, key: u64) -> Option<&[u8; 2 * N]> {
+        let bucket = bucket_of(key, self.shift);
+        let (from, to) = (
+            self.starts[bucket] as usize,
+            self.starts[bucket + 1] as usize,
+        );
+        for entry in self.entries[from * ENTRY_BYTES..to * ENTRY_BYTES].chunks_exact(ENTRY_BYTES) {
+            let (entry_key, weights) = entry.split_first_chunk::<8>()?;
+            let entry_key = u64::from_le_bytes(*entry_key);
+            if entry_key == key {
+                return weights.first_chunk();
+            }
+            // Keys are in order: past `key`, it is not there (most features
+            // looked up are not).
+            if entry_key > key {
+                return None;
+            }
+        }
+        None
+    }
+}
+
+fn key_of(entry: &[u8]) -> u64 {
+    u64::from_le_bytes(
+        *entry
+            .first_chunk()
+            .expect("an entry starts with 8 key bytes"),
+    )
+}
+
+fn bucket_of(key: u64, shift: u32) -> usize {
+    (key >> shift) as usize
+}
+
+/// The entries of a model file, after its header.
+fn entries_of(bytes: &[u8]) -> Result<&[u8], ModelError> {
+    let body = bytes.strip_prefix(MAGIC).ok_or(ModelError::Magic)?;
+    if body.len() < 4 {
+        return Err(ModelError::Truncated(bytes.len(), MAGIC.len() + 4));
+    }
+    let count = u32::from_le_bytes(body[..4].try_into().expect("4 bytes")) as usize;
+    let entries = &body[4..];
+    if entries.len() != count * ENTRY_BYTES {
+        return Err(ModelError::Truncated(
+            bytes.len(),
+            MAGIC.len() + 4 + count * ENTRY_BYTES,
+        ));
+    }
+    Ok(entries)
+}
 
 impl Model {
     fn with_weights(weights: FxHashMap<u64, [i16; N]>) -> Self {
+        let mut keys: Vec<u64> = weights.keys().copied().collect();
+        keys.sort_unstable();
+        let mut entries = Vec::with_capacity(keys.len() * ENTRY_BYTES);
+        for key in keys {
+            entries.extend_from_slice(&key.to_le_bytes());
+            for w in weights[&key] {
+                entries.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        Self::from_entries(Cow::Owned(entries)).expect("keys sorted just above")
+    }
+
+    fn from_entries(entries: Cow<'static, [u8]>) -> Result<Self, ModelError> {
         let mut model = Self {
-            weights,
+            weights: Weights::new(entries)?,
             number: MODEL_NUMBERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             by_labels: Vec::new(),
         };
@@ -492,51 +619,32 @@ impl Model {
             }
         }
         model.by_labels = by_labels;
-        model
+        Ok(model)
     }
 
-    /// Reads a model written by [`Model::to_bytes`].
+    /// Reads a model written by [`Model::to_bytes`] (copying its weights).
     ///
     /// # Errors
     /// When `bytes` is not such a model.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
-        let body = bytes.strip_prefix(MAGIC).ok_or(ModelError::Magic)?;
-        if body.len() < 4 {
-            return Err(ModelError::Truncated(bytes.len(), MAGIC.len() + 4));
-        }
-        let count = u32::from_le_bytes(body[..4].try_into().expect("4 bytes")) as usize;
-        let entries = &body[4..];
-        if entries.len() != count * ENTRY_BYTES {
-            return Err(ModelError::Truncated(
-                bytes.len(),
-                MAGIC.len() + 4 + count * ENTRY_BYTES,
-            ));
-        }
-        let mut weights = FxHashMap::with_capacity_and_hasher(count, Default::default());
-        for entry in entries.chunks_exact(ENTRY_BYTES) {
-            let key = u64::from_le_bytes(entry[..8].try_into().expect("8 bytes"));
-            let mut row = [0i16; N];
-            for (k, w) in row.iter_mut().enumerate() {
-                *w = i16::from_le_bytes([entry[8 + 2 * k], entry[9 + 2 * k]]);
-            }
-            weights.insert(key, row);
-        }
-        Ok(Self::with_weights(weights))
+        Self::from_entries(Cow::Owned(entries_of(bytes)?.to_vec()))
+    }
+
+    /// Reads a model written by [`Model::to_bytes`] that lives as long as
+    /// the process (a shipped one): its weights are read where they are.
+    ///
+    /// # Errors
+    /// When `bytes` is not such a model.
+    pub fn from_static(bytes: &'static [u8]) -> Result<Self, ModelError> {
+        Self::from_entries(Cow::Borrowed(entries_of(bytes)?))
     }
 
     /// The model as bytes, entries sorted by key (the same model gives the same bytes).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut keys: Vec<u64> = self.weights.keys().copied().collect();
-        keys.sort_unstable();
-        let mut out = Vec::with_capacity(MAGIC.len() + 4 + keys.len() * ENTRY_BYTES);
+        let mut out = Vec::with_capacity(MAGIC.len() + 4 + self.weights.entries.len());
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
-        for key in keys {
-            out.extend_from_slice(&key.to_le_bytes());
-            for w in self.weights[&key] {
-                out.extend_from_slice(&w.to_le_bytes());
-            }
-        }
+        out.extend_from_slice(&(self.len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.weights.entries);
         out
     }
 
@@ -547,7 +655,7 @@ impl Model {
 
     /// Whether the model has no weights.
     pub fn is_empty(&self) -> bool {
-        self.weights.is_empty()
+        self.len() == 0
     }
 
     /// The labels (indexes into [`LABELS`]) of the tokens of each sentence of
@@ -674,9 +782,9 @@ impl Model {
 
     fn add(&self, features: &[u64], scores: &mut Scores) {
         for f in features {
-            if let Some(row) = self.weights.get(f) {
-                for (s, w) in scores.iter_mut().zip(row) {
-                    *s += i32::from(*w);
+            if let Some(row) = self.weights.row(*f) {
+                for (k, s) in scores.iter_mut().enumerate() {
+                    *s += i32::from(i16::from_le_bytes([row[2 * k], row[2 * k + 1]]));
                 }
             }
         }
@@ -974,6 +1082,58 @@ mod tests {
             Model::from_bytes(&bytes),
             Err(ModelError::Truncated(..))
         ));
+        // Lookups rely on the entries' order, so a file out of order is refused.
+        let mut weights = FxHashMap::default();
+        weights.insert(5, [1; N]);
+        weights.insert(9, [2; N]);
+        let mut bytes = Model::with_weights(weights).to_bytes();
+        let first = MAGIC.len() + 4;
+        let (a, b) = bytes[first..].split_at_mut(ENTRY_BYTES);
+        a.swap_with_slice(&mut b[..ENTRY_BYTES]);
+        assert!(matches!(
+            Model::from_bytes(&bytes),
+            Err(ModelError::Unsorted(1))
+        ));
+    }
+
+    #[test]
+    fn weights_read_in_place_are_the_ones_written() {
+        // Keys spread over the whole range and crowded at both ends, where
+        // the index's first and last buckets are.
+        let mut weights = FxHashMap::default();
+        let mut state = 7u64;
+        for n in 0..5_000u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let key = match n % 5 {
+                0 => n,
+                1 => u64::MAX - n,
+                _ => state,
+            };
+            let mut row = [0i16; N];
+            for (k, w) in row.iter_mut().enumerate() {
+                *w = (key.rotate_left(k as u32 * 7) as i16) | 1;
+            }
+            weights.insert(key, row);
+        }
+        let bytes = Model::with_weights(weights.clone()).to_bytes();
+        let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        let model = Model::from_static(bytes).unwrap();
+        assert_eq!(model.len(), weights.len());
+        for (key, row) in &weights {
+            let mut scores = [0; N];
+            model.add(&[*key], &mut scores);
+            assert_eq!(scores, row.map(i32::from), "key {key}");
+        }
+        for absent in [2u64, 3, u64::MAX - 2, 0x8000_0000_0000_0001] {
+            if !weights.contains_key(&absent) {
+                assert!(model.weights.row(absent).is_none(), "key {absent}");
+            }
+        }
+        assert_eq!(Model::from_bytes(bytes).unwrap().to_bytes(), bytes);
+        let empty = Model::with_weights(FxHashMap::default());
+        assert!(empty.is_empty() && empty.weights.row(1).is_none());
     }
 
     #[test]
