@@ -1076,89 +1076,83 @@ mod tests {
         assert!(is_person_title("Mr.", "de"));
     }
 
-    #[test]
-    fn a_title_inside_a_tagged_name_starts_a_person_s_name() {
-        let text = "Alliance Party MLA Kate Nicholl said she was relieved.";
-        let end = text.find(" said").unwrap();
-        let names = [crate::ner::Name {
-            kind: EntityType::Organization,
-            start: 0,
-            end,
-        }];
+    /// The entities `add_tagged_names` makes of the tagger's names
+    /// `tagged` (each the first place its text stands in `text`), with
+    /// their kinds.
+    fn from_tagged(
+        text: &str,
+        tagged: &[(&str, EntityType)],
+        lang: &str,
+    ) -> Vec<(String, EntityType)> {
+        let names: Vec<crate::ner::Name> = tagged
+            .iter()
+            .map(|&(name, kind)| {
+                let start = text.find(name).expect("the tagged name is in the text");
+                crate::ner::Name {
+                    kind,
+                    start,
+                    end: start + name.len(),
+                }
+            })
+            .collect();
         let mut entities = Vec::new();
         add_tagged_names(
             text,
             &Folded::new(text),
             &names,
-            "en",
+            lang,
             &EntityIndex::builtin(),
             &mut entities,
         );
-        let found: Vec<(&str, EntityType)> =
-            entities.iter().map(|e| (e.name.as_str(), e.kind)).collect();
-        assert_eq!(found, [("Kate Nicholl", EntityType::Person)]);
+        entities.into_iter().map(|e| (e.name, e.kind)).collect()
+    }
+
+    #[test]
+    fn a_title_inside_a_tagged_name_starts_a_person_s_name() {
+        let text = "Alliance Party MLA Kate Nicholl said she was relieved.";
+        assert_eq!(
+            from_tagged(
+                text,
+                &[("Alliance Party MLA Kate Nicholl", EntityType::Organization)],
+                "en"
+            ),
+            [("Kate Nicholl".to_string(), EntityType::Person)]
+        );
         assert_eq!(title_inside("Alliance Party MLA", "en"), None);
     }
 
     #[test]
     fn a_pronoun_the_tagger_took_for_a_name_is_dropped() {
         let text = "Cela l'a surpris, dit Isser Nener.";
-        let names = [
-            crate::ner::Name {
-                kind: EntityType::Person,
-                start: 0,
-                end: "Cela".len(),
-            },
-            crate::ner::Name {
-                kind: EntityType::Person,
-                start: text.find("Isser").unwrap(),
-                end: text.len() - 1,
-            },
+        let tagged = [
+            ("Cela", EntityType::Person),
+            ("Isser Nener", EntityType::Person),
         ];
-        let mut entities = Vec::new();
-        add_tagged_names(
-            text,
-            &Folded::new(text),
-            &names,
-            "fr",
-            &EntityIndex::builtin(),
-            &mut entities,
+        assert_eq!(
+            from_tagged(text, &tagged, "fr"),
+            [("Isser Nener".to_string(), EntityType::Person)]
         );
-        let found: Vec<&str> = entities.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(found, ["Isser Nener"]);
     }
 
     #[test]
     fn a_person_or_place_ends_before_a_lower_case_word_but_in_cyrillic() {
-        let tagged = |text: &str, tagged: &str, kind: EntityType, lang: &str| {
-            let start = text.find(tagged).unwrap();
-            let names = [crate::ner::Name {
-                kind,
-                start,
-                end: start + tagged.len(),
-            }];
-            let mut entities = Vec::new();
-            add_tagged_names(
-                text,
-                &Folded::new(text),
-                &names,
-                lang,
-                &EntityIndex::builtin(),
-                &mut entities,
-            );
-            entities.into_iter().map(|e| e.name).collect::<Vec<_>>()
+        let names = |text: &str, tagged: &str, kind: EntityType, lang: &str| -> Vec<String> {
+            from_tagged(text, &[(tagged, kind)], lang)
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect()
         };
         let text = "Dadzie donne l'exemple de Jean de La Fontaine.";
         assert_eq!(
-            tagged(text, "Dadzie donne", EntityType::Location, "fr"),
+            names(text, "Dadzie donne", EntityType::Location, "fr"),
             ["Dadzie"]
         );
         assert_eq!(
-            tagged(text, "Jean de La Fontaine", EntityType::Person, "fr"),
+            names(text, "Jean de La Fontaine", EntityType::Person, "fr"),
             ["Jean de La Fontaine"]
         );
         assert_eq!(
-            tagged(
+            names(
                 "на Красная площадь",
                 "Красная площадь",
                 EntityType::Location,
