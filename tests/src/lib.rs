@@ -575,14 +575,31 @@ pub async fn publish(
     msg_id: &str,
     payload: impl Into<bytes::Bytes>,
 ) {
-    let publish = jetstream::message::PublishMessage::build()
-        .payload(payload.into())
-        .message_id(msg_id);
-    js.send_publish(subject.to_string(), publish)
-        .await
-        .expect("publish sent")
-        .await
-        .expect("publish acknowledged");
+    let payload: bytes::Bytes = payload.into();
+    // A stream that a starting service has just created or updated can
+    // answer no one for a moment (no responders: `StreamNotFound`); the
+    // services retry that in place, and so does a publisher here.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let publish = jetstream::message::PublishMessage::build()
+            .payload(payload.clone())
+            .message_id(msg_id);
+        let acked = js
+            .send_publish(subject.to_string(), publish)
+            .await
+            .expect("publish sent")
+            .await;
+        match acked {
+            Ok(_) => return,
+            Err(e)
+                if e.kind() == jetstream::context::PublishErrorKind::StreamNotFound
+                    && Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("publish of {msg_id} to {subject} acknowledged: {e:?}"),
+        }
+    }
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
