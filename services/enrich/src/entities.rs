@@ -196,7 +196,7 @@ pub fn link_key(name: &str) -> String {
         }
         let stem = if word.chars().any(crate::fold::is_arabic) {
             crate::ner::tagger::strip_arabic_clitics(word)
-        } else if word.chars().any(|c| matches!(c, '\u{0400}'..='\u{04FF}')) {
+        } else if word.chars().any(crate::fold::is_cyrillic) {
             SLAVIC_ENDINGS
                 .iter()
                 .find_map(|e| {
@@ -374,7 +374,7 @@ pub fn add_tagged_names(
         let cyrillic = text[name_start..name_end]
             .chars()
             .next()
-            .is_some_and(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+            .is_some_and(crate::fold::is_cyrillic);
         if matches!(kind, EntityType::Person | EntityType::Location) && !cyrillic {
             while let Some((head, last)) = text[name_start..name_end].rsplit_once(' ')
                 && last.chars().next().is_some_and(char::is_lowercase)
@@ -1076,10 +1076,10 @@ mod tests {
         assert!(is_person_title("Mr.", "de"));
     }
 
-    /// The entities `add_tagged_names` makes of the tagger's names
-    /// `tagged` (each the first place its text stands in `text`), with
-    /// their kinds.
-    fn from_tagged(
+    /// The entities, with their kinds, that `add_tagged_names` keeps of
+    /// the given tagger output `tagged` (each name at the first place it
+    /// stands in `text`). No tagger runs here; `tagged` below runs one.
+    fn kept_of_tagger_output(
         text: &str,
         tagged: &[(&str, EntityType)],
         lang: &str,
@@ -1111,7 +1111,7 @@ mod tests {
     fn a_title_inside_a_tagged_name_starts_a_person_s_name() {
         let text = "Alliance Party MLA Kate Nicholl said she was relieved.";
         assert_eq!(
-            from_tagged(
+            kept_of_tagger_output(
                 text,
                 &[("Alliance Party MLA Kate Nicholl", EntityType::Organization)],
                 "en"
@@ -1129,7 +1129,7 @@ mod tests {
             ("Isser Nener", EntityType::Person),
         ];
         assert_eq!(
-            from_tagged(text, &tagged, "fr"),
+            kept_of_tagger_output(text, &tagged, "fr"),
             [("Isser Nener".to_string(), EntityType::Person)]
         );
     }
@@ -1137,7 +1137,7 @@ mod tests {
     #[test]
     fn a_person_or_place_ends_before_a_lower_case_word_but_in_cyrillic() {
         let names = |text: &str, tagged: &str, kind: EntityType, lang: &str| -> Vec<String> {
-            from_tagged(text, &[(tagged, kind)], lang)
+            kept_of_tagger_output(text, &[(tagged, kind)], lang)
                 .into_iter()
                 .map(|(name, _)| name)
                 .collect()
@@ -1262,6 +1262,18 @@ mod tests {
         find_entities(text, &folded, &sentences, Some(lang), index)
     }
 
+    /// The mentions, as written, of the entity named `name` in `found`.
+    fn mention_texts<'e>(found: &'e [Entity], name: &str) -> Vec<&'e str> {
+        found
+            .iter()
+            .find(|e| e.name == name)
+            .expect("the person is found")
+            .mentions
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect()
+    }
+
     #[test]
     fn the_tagger_finds_unlisted_names_and_groups_a_surname_with_the_full_name() {
         let text = "Interior minister Marta Kowalczyk met officials of Nordvik Shipping in Rotterdam \
@@ -1291,12 +1303,10 @@ mod tests {
         let text = "Der Flüchtling Said Nadscharow lebt heute in Baku.\n\
             Das war nach Ansicht Nadscharows ein Fehler.";
         let found = tagged(text, "de", &EntityIndex::builtin());
-        let person = found
-            .iter()
-            .find(|e| e.name == "Said Nadscharow")
-            .expect("the person is found");
-        let mentions: Vec<&str> = person.mentions.iter().map(|m| m.text.as_str()).collect();
-        assert_eq!(mentions, ["Said Nadscharow", "Nadscharows"]);
+        assert_eq!(
+            mention_texts(&found, "Said Nadscharow"),
+            ["Said Nadscharow", "Nadscharows"]
+        );
     }
 
     #[test]
@@ -1304,12 +1314,10 @@ mod tests {
         let text = "قال السائق الإسباني فرناندو ألونسو إن السباق كان صعبا.\n\
             وتعليقا على القرار اعتبر ألونسو أن الأمر مفاجئ ، وكان لألونسو رأي آخر.";
         let found = tagged(text, "ar", &EntityIndex::builtin());
-        let person = found
-            .iter()
-            .find(|e| e.name == "فرناندو ألونسو")
-            .expect("the person is found");
-        let mentions: Vec<&str> = person.mentions.iter().map(|m| m.text.as_str()).collect();
-        assert_eq!(mentions, ["فرناندو ألونسو", "ألونسو", "لألونسو"]);
+        assert_eq!(
+            mention_texts(&found, "فرناندو ألونسو"),
+            ["فرناندو ألونسو", "ألونسو", "لألونسو"]
+        );
         // A name's last word that is a word of its own is not repeated.
         assert!(!is_repeatable_surname("الله"));
     }

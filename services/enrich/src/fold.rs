@@ -199,6 +199,11 @@ pub fn is_arabic(c: char) -> bool {
     matches!(c as u32, 0x0620..=0x064A | 0x066E..=0x06D3)
 }
 
+/// Whether `c` is a Cyrillic letter (the basic block).
+pub fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{0400}'..='\u{04FF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -835,13 +835,7 @@ impl Context<'_> {
             let opening = char_at(start + (sentence.len() - sentence_text.len()));
             let subject = verb.and_then(|v| {
                 named()
-                    .find(|(m, _)| {
-                        m.end <= v
-                            && m.start == opening
-                            && sentence_text
-                                .get(m.text.len()..)
-                                .is_some_and(|rest| rest.starts_with(','))
-                    })
+                    .find(|(m, _)| m.end <= v && opens_with_apposition(sentence_text, opening, m))
                     .or_else(|| {
                         named()
                             .filter(|(m, _)| m.end <= v && self.is_subject(m.start, m.end))
@@ -1012,15 +1006,13 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     // said:`).
     let lead_text = lead.trim_start();
     let opening = char_of(lead_start + (lead.len() - lead_text.len()));
-    let opens_with_apposition = |m: &Mention| {
-        m.start == opening
-            && lead_text
-                .get(m.text.len()..)
-                .is_some_and(|rest| rest.starts_with(','))
-    };
     if introduces
         && let Some(found) = speakers(lead_from, lead_to)
-            .find(|(m, e)| !verb_first && e.kind == EntityType::Person && opens_with_apposition(m))
+            .find(|(m, e)| {
+                !verb_first
+                    && e.kind == EntityType::Person
+                    && opens_with_apposition(lead_text, opening, m)
+            })
             .or_else(|| {
                 speakers(lead_from, lead_to)
                     .filter(|(m, e)| {
@@ -1043,6 +1035,20 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
         return words_after_arabic_verb(lead).map(|words| (words, None));
     }
     None
+}
+
+/// Whether the mention `m` opens `clause` (which starts at character
+/// `clause_start`) and a comma follows it: an apposition follows the
+/// clause's subject (`Steph Rielly, company secretary at …, said`).
+fn opens_with_apposition(
+    clause: &str,
+    clause_start: usize,
+    m: &newsflow_core::contracts::Mention,
+) -> bool {
+    m.start == clause_start
+        && clause
+            .get(m.text.len()..)
+            .is_some_and(|rest| rest.starts_with(','))
 }
 
 /// Whether the word right before the last speech verb of `lead` is a
@@ -1261,13 +1267,10 @@ fn closing_mark_after(text: &str, from: usize) -> Option<usize> {
 /// The byte `chars` characters after byte `from` of `text`.
 fn byte_of_char(text: &str, from: usize, chars: usize) -> Option<usize> {
     let rest = text.get(from..)?;
-    if chars == 0 {
-        return Some(from);
-    }
     rest.char_indices()
-        .nth(chars)
         .map(|(i, _)| from + i)
-        .or_else(|| (rest.chars().count() == chars).then_some(text.len()))
+        .chain(std::iter::once(text.len()))
+        .nth(chars)
 }
 
 /// Prepositions (and elided `d'`) that make the name after them a
@@ -1716,7 +1719,7 @@ mod tests {
     }
 
     #[test]
-    fn the_subject_is_the_first_person_not_a_possessive_or_a_complement() {
+    fn the_subject_is_never_a_possessive_or_a_complement() {
         let text = "Traffic built up on the bridge all morning.\n\
             Maria Lopez, manager of a bakery in Port Ellis, said: \"Half of our deliveries are late.\"\n\
             Ms Lopez's neighbour, Tom Avery, said he had waited an hour.\n\
