@@ -184,3 +184,38 @@ async fn tail_follow_prints_new_messages_as_a_table_until_interrupted() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("(2 messages on news.raw)"), "{stderr}");
 }
+
+/// A stream that answers no one for a moment (a starting service updating
+/// it, here one not created yet) makes `newsflow publish` send again with
+/// back-off instead of reporting the article as failed.
+#[tokio::test]
+async fn publish_retries_while_no_stream_answers_then_succeeds() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let publishing = tokio::task::spawn_blocking(move || {
+        newsflow_cli(
+            &["publish", "--subject", "late.raw", "-"],
+            &[("NATS_URL", &url)],
+            Some("{\"id\":\"late-1\",\"text\":\"an article sent before its stream exists\"}\n"),
+        )
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server
+        .jetstream()
+        .await
+        .create_stream(async_nats::jetstream::stream::Config {
+            name: "LATE".to_string(),
+            subjects: vec!["late.raw".to_string()],
+            ..Default::default()
+        })
+        .await
+        .expect("stream LATE created");
+    let out = publishing.await.expect("newsflow publish ran");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("retrying -:1"), "{stderr}");
+    assert!(
+        stderr.contains("published 1 article to late.raw"),
+        "{stderr}"
+    );
+}

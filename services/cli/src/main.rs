@@ -378,10 +378,18 @@ async fn main() -> anyhow::Result<()> {
             for path in &inputs {
                 sources::read_path(path, options, &mut items);
             }
-            let summary =
-                publish::publish_items(&js, &subject, items, std::io::stderr().is_terminal())
-                    .await?;
-            eprintln!("{}", publish::summary_line(&summary, inputs.len(), started));
+            let summary = publish::publish_items(
+                &js,
+                &subject,
+                items,
+                std::io::stderr().is_terminal(),
+                settings.consumer.publish_retry(),
+            )
+            .await?;
+            eprintln!(
+                "{}",
+                publish::summary_line(&summary, &subject, inputs.len(), started)
+            );
             if summary.failed > 0 {
                 anyhow::bail!("{} articles could not be published", summary.failed);
             }
@@ -423,7 +431,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(&js, &settings.nats_url, &settings, args).await?,
         Command::RelayHop(args) => bench::relay_hop(js.clone(), &settings, &args).await?,
-        Command::Replay(args) => replay::run(&js, &args).await?,
+        Command::Replay(args) => {
+            replay::run(&js, &args, settings.consumer.publish_retry()).await?;
+        }
         Command::Detect(_) | Command::Extract(_) => unreachable!("handled before connecting"),
         Command::Sink { .. } | Command::Process(_) | Command::Pipeline(_) => {
             unreachable!("handled before connecting")

@@ -1,6 +1,6 @@
 //! `newsflow publish`: articles from files or stdin to `news.raw`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use async_nats::jetstream;
@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressStyle};
-use newsflow_core::subjects;
+use newsflow_core::runtime::{publish_error_is_transient, retry_with_backoff};
 
 use crate::sources::Item;
 
@@ -28,6 +28,11 @@ pub struct Summary {
 /// Publishes every article to `subject` with `Nats-Msg-Id` = article id,
 /// printing skipped inputs and failures to stderr.
 ///
+/// A publish the server answers with a passing state (no responders while
+/// a starting service updates the stream, a timeout, no leader yet) is sent
+/// again with back-off for up to `retry_for`, as the services do with their
+/// outputs; the message id makes a resend of a stored article a no-op.
+///
 /// # Errors
 /// Never for a single article (counted as failed); only for setup problems.
 pub async fn publish_items(
@@ -35,6 +40,7 @@ pub async fn publish_items(
     subject: &str,
     items: Vec<Item>,
     show_progress: bool,
+    retry_for: Duration,
 ) -> anyhow::Result<Summary> {
     let mut summary = Summary::default();
     let total = items
@@ -65,11 +71,36 @@ pub async fn publish_items(
                 id,
                 payload,
             } => {
-                let publish = jetstream::message::PublishMessage::build()
-                    .payload(Bytes::from(payload))
-                    .message_id(&id);
-                match js.send_publish(subject.to_string(), publish).await {
-                    Ok(ack) => pending.push(async move { (origin, ack.await) }),
+                let payload = Bytes::from(payload);
+                // The first send stays in input order (dedup keeps the
+                // first-published copy as the original); only retries of a
+                // failed one run later, beside the others.
+                match send(js, subject, &id, payload.clone()).await {
+                    Ok(ack) => {
+                        let (js, subject, progress) =
+                            (js.clone(), subject.to_string(), progress.clone());
+                        pending.push(async move {
+                            let result = match ack.await {
+                                Err(err) if publish_error_is_transient(&err) => {
+                                    progress.suspend(|| {
+                                        eprintln!(
+                                            "retrying {origin} for up to {retry_for:?}: {err}"
+                                        );
+                                    });
+                                    retry_with_backoff(
+                                        retry_for,
+                                        || async {
+                                            send(&js, &subject, &id, payload.clone()).await?.await
+                                        },
+                                        |err, _| publish_error_is_transient(err),
+                                    )
+                                    .await
+                                }
+                                other => other,
+                            };
+                            (origin, result)
+                        });
+                    }
                     Err(err) => {
                         summary.failed += 1;
                         progress.suspend(|| eprintln!("failed {origin}: {err}"));
@@ -86,6 +117,19 @@ pub async fn publish_items(
     }
     progress.finish_and_clear();
     Ok(summary)
+}
+
+/// Sends one article; the returned future resolves to the stream's ack.
+async fn send(
+    js: &jetstream::Context,
+    subject: &str,
+    id: &str,
+    payload: Bytes,
+) -> Result<jetstream::context::PublishAckFuture, jetstream::context::PublishError> {
+    let publish = jetstream::message::PublishMessage::build()
+        .payload(payload)
+        .message_id(id);
+    js.send_publish(subject.to_string(), publish).await
 }
 
 fn settle(
@@ -111,13 +155,13 @@ fn settle(
 }
 
 /// The line printed at the end of `newsflow publish`.
-pub fn summary_line(summary: &Summary, files: usize, started: Instant) -> String {
+pub fn summary_line(summary: &Summary, subject: &str, files: usize, started: Instant) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
         "published {} to {} ({} already stored, {} skipped, {} failed) from {} in {:.1}s",
         plural(summary.published, "article", "articles"),
-        subjects::RAW,
+        subject,
         summary.already_stored,
         summary.skipped,
         summary.failed,

@@ -54,17 +54,23 @@ pub struct Replayed {
 }
 
 /// Replays the range; prints the run id first and a summary at the end.
+/// A publish the server answers with a passing state is retried for up to
+/// `retry_for`.
 ///
 /// # Errors
 /// When NEWS_RAW cannot be read or a publish is not acknowledged.
-pub async fn run(js: &jetstream::Context, args: &ReplayArgs) -> anyhow::Result<()> {
+pub async fn run(
+    js: &jetstream::Context,
+    args: &ReplayArgs,
+    retry_for: Duration,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let run = args
         .run_id
         .clone()
         .unwrap_or_else(|| chrono::Utc::now().format("r%Y%m%dT%H%M%S").to_string());
     eprintln!("replay run {run} (start it again with --run-id {run} to resume without duplicates)");
-    let replayed = replay(js, args, &run).await?;
+    let replayed = replay(js, args, &run, retry_for).await?;
     eprintln!(
         "replayed {} articles to {} ({} already stored by this run, {} failed, {} stored messages not articles, left out) in {:.1}s",
         replayed.publish.published,
@@ -83,7 +89,12 @@ pub async fn run(js: &jetstream::Context, args: &ReplayArgs) -> anyhow::Result<(
     Ok(())
 }
 
-async fn replay(js: &jetstream::Context, args: &ReplayArgs, run: &str) -> anyhow::Result<Replayed> {
+async fn replay(
+    js: &jetstream::Context,
+    args: &ReplayArgs,
+    run: &str,
+    retry_for: Duration,
+) -> anyhow::Result<Replayed> {
     let mut stream = js
         .get_stream(subjects::STREAM_RAW)
         .await
@@ -153,18 +164,28 @@ async fn replay(js: &jetstream::Context, args: &ReplayArgs, run: &str) -> anyhow
             None => replayed.not_articles += 1,
         }
         if items.len() == CHUNK {
-            add(&mut replayed.publish, publish_chunk(js, &mut items).await?);
+            add(
+                &mut replayed.publish,
+                publish_chunk(js, &mut items, retry_for).await?,
+            );
         }
         if sequence == end {
             break;
         }
     }
-    add(&mut replayed.publish, publish_chunk(js, &mut items).await?);
+    add(
+        &mut replayed.publish,
+        publish_chunk(js, &mut items, retry_for).await?,
+    );
     Ok(replayed)
 }
 
-async fn publish_chunk(js: &jetstream::Context, items: &mut Vec<Item>) -> anyhow::Result<Summary> {
-    publish::publish_items(js, subjects::RAW, std::mem::take(items), false).await
+async fn publish_chunk(
+    js: &jetstream::Context,
+    items: &mut Vec<Item>,
+    retry_for: Duration,
+) -> anyhow::Result<Summary> {
+    publish::publish_items(js, subjects::RAW, std::mem::take(items), false, retry_for).await
 }
 
 fn add(total: &mut Summary, part: Summary) {
