@@ -720,6 +720,14 @@ mod tests {
     }
 
     #[test]
+    fn persian_spellings_that_are_arabic_words_are_not_countries() {
+        // `وین` (Vienna in Persian) folds to `وين` "where"; `موریس`
+        // (Mauritius) to `موريس`, the name Maurice.
+        assert!(codes("وين كان موريس شوفالييه").is_empty());
+        assert_eq!(codes("وين النمسا"), vec![("AT".into(), 1)]);
+    }
+
+    #[test]
     fn a_first_name_is_not_chad() {
         assert!(codes("Chad Smith said").is_empty());
         assert!(codes("Jordan Bardella a dit").is_empty());

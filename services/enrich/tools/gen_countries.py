@@ -109,6 +109,8 @@ SHORT_CAPS = {"US", "USA", "UK", "UAE", "DRC", "RDC", "U.S.", "U.K.", "U.S.A."}
 # the common-word filter, since every name is matched only as capitalised
 # (French `la réunion` is a meeting, `la Réunion` the island).
 CAPITALISED = {"reunion", "la reunion", "benin", "equateur", "grenade"}
+# Letters of Persian and Urdu that Arabic does not use.
+PERSIAN_LETTERS = re.compile("[پچژگکیےہۃڈٹڑںھۀ]")
 # Capitals of this many people or more are news in their own right.
 LARGE_CAPITAL = 100_000
 # From this Zipf value a word is common enough that its lower-case form is
@@ -385,6 +387,10 @@ def main():
         for name, code in names:
             z = zipf(freqs[lang].get(fold(name), 0.0))
             prominence[code] = max(z, prominence.get(code, 0.0))
+    arabic_prominence = {}  # code -> highest Zipf of the country's Arabic names in Arabic
+    for name, code in by_lang["ar"]:
+        z = zipf(freqs["ar"].get(fold(name), 0.0))
+        arabic_prominence[code] = max(z, arabic_prominence.get(code, 0.0))
     reviewed = NAME_ALLOWED | CAPITALISED | {fold(a) for a, _ in SUPPLEMENT} | capital_main
 
     rank = {"name": 0, "demonym": 1, "capital": 2}
@@ -397,6 +403,14 @@ def main():
             continue
         key = fold(alias)
         if key in AMBIGUOUS and not (kind == "name" and key in NAME_ALLOWED):
+            continue
+        # A Persian or Urdu spelling folds to Arabic letters (`کیف`, Kyiv,
+        # is Arabic `كيف` "how"; `وین`, Vienna, is `وين` "where"): where
+        # that is a common Arabic word more frequent than the country's
+        # Arabic names, it is that word in Arabic text.
+        z_ar = zipf(freqs["ar"].get(key, 0.0))
+        if PERSIAN_LETTERS.search(alias) and z_ar >= COMMON_WORD_ZIPF and z_ar > arabic_prominence.get(code, 0.0):
+            dropped_common.add((alias, code, f"ar:{z_ar:.1f} (Persian spelling)"))
             continue
         # An alias that is mostly another word in some language is dropped
         # (precision first); demonyms and hand-reviewed names are kept.
