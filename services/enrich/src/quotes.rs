@@ -156,8 +156,10 @@ const SPEECH_VERBS: &[&str] = &[
     "сообщила",
 ];
 
-/// Arabic verbs of saying, found inside words too (clitics join them:
-/// `وقال`, `قالت`).
+/// Arabic verbs of saying, found with the clitics and endings of
+/// [`ARABIC_VERB_PREFIXES`] and [`ARABIC_VERB_SUFFIXES`] (`وقال`,
+/// `قالت`), not inside other words (`التابعة` "affiliated" is not `تابع`,
+/// `استقال` "resigned" not `قال`).
 const ARABIC_SAYING: &[&str] = &[
     "قال",
     "أضاف",
@@ -174,12 +176,35 @@ const ARABIC_SAYING: &[&str] = &[
     "استطرد",
 ];
 
+/// What may stand before an Arabic speech verb in its word: the
+/// conjunctions `و` and `ف`.
+const ARABIC_VERB_PREFIXES: &[&str] = &["", "و", "ف"];
+/// What may end an Arabic speech verb's word: the feminine `ت`, the plural
+/// `وا`, the adverbial accusative (`مضيفا`, `وفقاً`).
+const ARABIC_VERB_SUFFIXES: &[&str] = &["", "ت", "وا", "ا", "ً", "اً", "ًا"];
+
 /// Arabic speech verbs: the verbs of saying and forms that attribute
 /// (`مشيرا`, `وفق`, `بحسب`).
 fn arabic_speech_verbs() -> impl Iterator<Item = &'static str> {
     ARABIC_SAYING
         .iter()
-        .chain(&["مضيفا", "مشيرا", "وفق", "بحسب"])
+        .chain(&[
+            // The participles of the verbs above, used as adverbs
+            // (`مضيفا`, "adding"), and attributing prepositions.
+            "مضيفا",
+            "مشيرا",
+            "قائلا",
+            "مؤكدا",
+            "مؤكّدا",
+            "متابعا",
+            "مردفا",
+            "مصرحا",
+            "موضحا",
+            "محذرا",
+            "مستطردا",
+            "وفق",
+            "بحسب",
+        ])
         .copied()
 }
 
@@ -227,9 +252,12 @@ impl SpeechVerbs {
         self.matcher
             .find_overlapping_iter(text)
             .filter(move |m| {
-                !self.whole_word[m.pattern().as_usize()]
-                    || (!is_word(text[..m.start()].chars().next_back())
-                        && !is_word(text[m.end()..].chars().next()))
+                if self.whole_word[m.pattern().as_usize()] {
+                    !is_word(text[..m.start()].chars().next_back())
+                        && !is_word(text[m.end()..].chars().next())
+                } else {
+                    arabic_verb_word(text, m.start(), m.end())
+                }
             })
             .map(|m| m.start())
     }
@@ -255,6 +283,30 @@ impl SpeechVerbs {
             .map(|m| m.end())
             .max()
     }
+}
+
+/// Whether the Arabic verb at bytes `start..end` of `text` makes up its
+/// word with at most a conjunction before and an ending after it.
+fn arabic_verb_word(text: &str, start: usize, end: usize) -> bool {
+    let in_word = |c: char| c.is_alphanumeric() || is_arabic_mark(c);
+    let word_start = text[..start]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| in_word(c))
+        .last()
+        .map_or(start, |(i, _)| i);
+    let word_end = text[end..]
+        .char_indices()
+        .find(|&(_, c)| !in_word(c))
+        .map_or(text.len(), |(i, _)| end + i);
+    ARABIC_VERB_PREFIXES.contains(&&text[word_start..start])
+        && ARABIC_VERB_SUFFIXES.contains(&&text[end..word_end])
+}
+
+/// Arabic diacritics (harakat, tanween, shadda), which `is_alphanumeric`
+/// does not count as letters.
+fn is_arabic_mark(c: char) -> bool {
+    ('\u{064B}'..='\u{065F}').contains(&c) || c == '\u{0670}'
 }
 
 /// The text after the speech verb that opens an attribution (`, said`,
@@ -1552,6 +1604,21 @@ mod tests {
                 .iter()
                 .collect::<String>(),
             found[0].text
+        );
+    }
+
+    #[test]
+    fn an_arabic_verb_inside_another_word_is_no_speech_verb() {
+        // `التابعة` (affiliated) holds `تابع` (he went on), `اعتقال`
+        // (arrest) holds `قال`: neither attributes the quotation.
+        let text = "وصل الوزير \"انها بداية العمليات\" بعد اعتقال قوات تابعة لصالح";
+        let entities = [person_in(text, "علي صالح", "صالح")];
+        assert_eq!(speaker_names(text, &entities), vec![None]);
+        let text = "\"انها بداية العمليات\" وأضافت صالح";
+        let entities = [person_in(text, "علي صالح", "صالح")];
+        assert_eq!(
+            speaker_names(text, &entities),
+            vec![Some("علي صالح".into())]
         );
     }
 
