@@ -183,6 +183,13 @@ const ARABIC_VERB_PREFIXES: &[&str] = &["", "و", "ف"];
 /// `وا`, the adverbial accusative (`مضيفا`, `وفقاً`).
 const ARABIC_VERB_SUFFIXES: &[&str] = &["", "ت", "وا", "ا", "ً", "اً", "ًا"];
 
+/// The Arabic verb of reported speech, `ونقلت الوكالة عن فلان أن` ("the
+/// agency reported from so-and-so that"): a speech verb only with `عن`
+/// after it (`نقل` alone is "moved", `النقل` "transport").
+const ARABIC_REPORTED: &str = "نقل";
+/// How far after `نقل` its `عن` may come, in bytes (about ten words).
+const ARABIC_REPORTED_REACH: usize = 120;
+
 /// Arabic speech verbs: the verbs of saying and forms that attribute
 /// (`مشيرا`, `وفق`, `بحسب`).
 fn arabic_speech_verbs() -> impl Iterator<Item = &'static str> {
@@ -204,6 +211,7 @@ fn arabic_speech_verbs() -> impl Iterator<Item = &'static str> {
             "مستطردا",
             "وفق",
             "بحسب",
+            ARABIC_REPORTED,
         ])
         .copied()
 }
@@ -214,6 +222,8 @@ struct SpeechVerbs {
     matcher: aho_corasick::AhoCorasick,
     /// By pattern: whether it must stand as a whole word.
     whole_word: Vec<bool>,
+    /// The pattern of [`ARABIC_REPORTED`].
+    reported: usize,
 }
 
 static SPEECH_VERB: LazyLock<SpeechVerbs> = LazyLock::new(|| {
@@ -239,9 +249,14 @@ static SPEECH_VERB: LazyLock<SpeechVerbs> = LazyLock::new(|| {
         .ascii_case_insensitive(true)
         .build(&patterns)
         .expect("speech verbs build a matcher");
+    let reported = patterns
+        .iter()
+        .position(|p| p == ARABIC_REPORTED)
+        .expect("the reported-speech verb is a pattern");
     SpeechVerbs {
         matcher,
         whole_word,
+        reported,
     }
 });
 
@@ -257,6 +272,8 @@ impl SpeechVerbs {
                         && !is_word(text[m.end()..].chars().next())
                 } else {
                     arabic_verb_word(text, m.start(), m.end())
+                        && (m.pattern().as_usize() != self.reported
+                            || reported_from(&text[m.end()..]).is_some())
                 }
             })
             .map(|m| m.start())
@@ -301,6 +318,13 @@ fn arabic_verb_word(text: &str, start: usize, end: usize) -> bool {
         .map_or(text.len(), |(i, _)| end + i);
     ARABIC_VERB_PREFIXES.contains(&&text[word_start..start])
         && ARABIC_VERB_SUFFIXES.contains(&&text[end..word_end])
+}
+
+/// What follows the `عن` that comes within [`ARABIC_REPORTED_REACH`]
+/// bytes of the start of `after_verb`.
+fn reported_from(after_verb: &str) -> Option<&str> {
+    let at = after_verb.find(" عن ")?;
+    (at <= ARABIC_REPORTED_REACH).then(|| &after_verb[at + " عن ".len()..])
 }
 
 /// Arabic diacritics (harakat, tanween, shadda), which `is_alphanumeric`
@@ -1264,7 +1288,11 @@ const ARABIC_NAME_STOPS: &[&str] = &[
 fn words_after_arabic_verb(lead: &str) -> Option<String> {
     let verb = SPEECH_VERB.last_start(lead)?;
     let rest = &lead[verb..];
-    let rest = rest.split_once(char::is_whitespace)?.1;
+    // `نقل X عن Y`: X reports what Y said.
+    let rest = match rest.strip_prefix(ARABIC_REPORTED) {
+        Some(reported) => reported_from(reported)?,
+        None => rest.split_once(char::is_whitespace)?.1,
+    };
     let mut words = Vec::new();
     for word in rest.split_whitespace() {
         let bare = word.trim_end_matches([':', '،', ',', '"', '«', '“', '.']);
@@ -1620,6 +1648,21 @@ mod tests {
             speaker_names(text, &entities),
             vec![Some("علي صالح".into())]
         );
+    }
+
+    #[test]
+    fn arabic_reported_speech_names_the_speaker_after_an() {
+        // "The agency reported from Hamid al-Khayal, the mayor, that «…»".
+        let text = "ونقلت وكالة الأنباء عن حامد الخيال، عميد البلدية، أن «الأوضاع الأمنية مستقرة في المدينة منذ الأمس».";
+        let entities = [person_in(text, "حامد الخيال", "حامد الخيال")];
+        assert_eq!(
+            speaker_names(text, &entities),
+            vec![Some("حامد الخيال".into())]
+        );
+        // `نقل` without `عن` is "moved", `النقل` "transport".
+        assert!(SPEECH_VERB.is_match("ونقلت الوكالة عن الوزير"));
+        assert!(!SPEECH_VERB.is_match("ونقل المصابين إلى المستشفى"));
+        assert!(!SPEECH_VERB.is_match("وزير النقل عن قرب"));
     }
 
     fn speaker_names(text: &str, entities: &[Entity]) -> Vec<Option<String>> {
