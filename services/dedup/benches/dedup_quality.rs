@@ -27,6 +27,12 @@
 //! the group's head), which the verifier was built to see past: real
 //! republications sharing 0.4 to 0.5 of their shingles, which the labelled
 //! pairs of `eval/` count as copies, count as false positives here.
+//!
+//! The stage gets each article's title, source and url, as in the pipeline;
+//! the figure of the text alone (the harness until session 11) is printed
+//! too. The false positives and merged ECB+ pairs read side by side are in
+//! `eval/harness_read.tsv`; a second precision and ECB+ count from those
+//! readings is printed beside the harness's own, which stay the measure.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
