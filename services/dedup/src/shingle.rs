@@ -49,15 +49,8 @@ fn normalize_char(c: char, mut emit: impl FnMut(char)) {
         emit(c.to_ascii_lowercase());
         return;
     }
-    let plain_arabic = matches!(c as u32, 0x0627..=0x063A | 0x0641..=0x064A);
-    if plain_arabic {
-        // No marks, digits or decompositions here: only the two folds of
-        // `fold` that apply to these letters.
-        emit(match c {
-            'ى' => 'ي',
-            'ة' => 'ه',
-            _ => c,
-        });
+    if is_plain_arabic(c) {
+        emit(fold_plain_arabic(c));
         return;
     }
     unicode_normalization::char::decompose_compatible(c, |d| {
@@ -67,6 +60,21 @@ fn normalize_char(c: char, mut emit: impl FnMut(char)) {
             }
         }
     });
+}
+
+/// Arabic letters without marks, digits or decompositions.
+fn is_plain_arabic(c: char) -> bool {
+    matches!(c as u32, 0x0627..=0x063A | 0x0641..=0x064A)
+}
+
+/// The two folds of [`fold`] that apply to the plain Arabic letters; the
+/// result is a plain Arabic letter too.
+fn fold_plain_arabic(c: char) -> char {
+    match c {
+        'ى' => 'ي',
+        'ة' => 'ه',
+        _ => c,
+    }
 }
 
 /// First code point ("zero") of each run of decimal digits in Unicode
@@ -127,6 +135,21 @@ pub(crate) fn for_each_word(line: &str, mut emit: impl FnMut(u64, bool)) {
         }
     };
     for c in line.chars() {
+        // ASCII and the plain Arabic letters, nearly all of the text, go
+        // straight to the word: [`normalize_char`] would give them back
+        // lower-cased or folded, and neither belongs to an unspaced script.
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                word.push(c.to_ascii_lowercase());
+            } else {
+                flush(&mut word);
+            }
+            continue;
+        }
+        if is_plain_arabic(c) {
+            word.push(fold_plain_arabic(c));
+            continue;
+        }
         normalize_char(c, |c| {
             if is_unspaced(c) {
                 flush(&mut word);
@@ -334,6 +357,57 @@ mod tests {
             unicode_normalization::char::decompose_compatible(c, |d| slow.extend(fold(d)));
             assert_eq!(fast, slow, "{c}");
         }
+    }
+
+    /// Word hashes by the general path alone (every character decomposed,
+    /// folded and lower-cased), to check the short paths of
+    /// `for_each_word` against.
+    fn words_by_the_general_path(line: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        let mut flush = |word: &mut String| {
+            if !word.is_empty() {
+                out.push(xxh3_64(word.as_bytes()));
+                word.clear();
+            }
+        };
+        for c in line.chars() {
+            unicode_normalization::char::decompose_compatible(c, |d| {
+                for n in fold(d).into_iter().flat_map(char::to_lowercase) {
+                    if is_unspaced(n) {
+                        flush(&mut word);
+                        word.push(n);
+                        flush(&mut word);
+                    } else if is_word_char(n) {
+                        word.push(n);
+                    } else {
+                        flush(&mut word);
+                    }
+                }
+            });
+        }
+        flush(&mut word);
+        out
+    }
+
+    #[test]
+    fn ascii_and_plain_arabic_take_a_short_path_to_the_same_words() {
+        let chars = (0..0x80u32)
+            .chain(0x0627..=0x063A)
+            .chain(0x0641..=0x064A)
+            .filter_map(char::from_u32);
+        for c in chars {
+            for text in [
+                format!("a{c}b"),
+                format!("ب{c}ت"),
+                format!("{c}"),
+                format!("x {c}{c} ٢"),
+            ] {
+                assert_eq!(words(&text), words_by_the_general_path(&text), "{c:?}");
+            }
+        }
+        let mixed = "Le Président a dit: «مرحبا بكم» ١٢ km/h — ﻻ 東京 OK, مدرسةٌ إلى.";
+        assert_eq!(words(mixed), words_by_the_general_path(mixed));
     }
 
     #[test]
