@@ -996,17 +996,9 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
             )
             .map(entity_named);
     }
-    // `," said the Northern Irish player`, `», a ajouté le patron de City`:
-    // a description of someone the sentences before name.
-    // (A person after a preposition there is not the speaker: `le patron de
-    // City`, City tagged a person.)
-    if let Some(kind) = description_after_verb(attribution)
-        && speakers(
-            context.after_start,
-            context.after_start + attribution.chars().count(),
-        )
-        .all(|(m, e)| e.kind != EntityType::Person || !context.is_subject(m.start, m.end))
-    {
+    // Whom a description of the speaker refers to: the subject of the
+    // sentences before, of its kind (else, for a person, the last speaker).
+    let described = |kind: EntityType| {
         let subject = context
             .subject_before(
                 entities,
@@ -1015,10 +1007,26 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
                 char_of(lead_start),
             )
             .map(entity_named);
-        return match kind {
+        match kind {
             EntityType::Person => subject.or_else(|| context.last_speaker.cloned()),
             _ => subject,
-        };
+        }
+    };
+    // No person in the characters `from..to` is a subject (`le patron de
+    // City`, City tagged a person, is a complement).
+    let no_person_subject = |from: usize, to: usize| {
+        speakers(from, to)
+            .all(|(m, e)| e.kind != EntityType::Person || !context.is_subject(m.start, m.end))
+    };
+    // `," said the Northern Irish player`, `», a ajouté le patron de City`:
+    // a description of someone the sentences before name.
+    if let Some(kind) = description_after_verb(attribution)
+        && no_person_subject(
+            context.after_start,
+            context.after_start + attribution.chars().count(),
+        )
+    {
+        return described(kind);
     }
     if PRONOUN.is_match(attribution) {
         // `," she said`, `», a-t-il ajouté`: the person the sentence leading
@@ -1073,6 +1081,16 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
         .last_start(lead)
         .filter(|_| !verb_first)
         .unwrap_or(lead.len());
+    // A description opens the lead as its subject (`Le patron d'Arsenal a
+    // ajouté :`, `The company's chief executive said:`): it refers to the
+    // subject of the sentences before, not to a name inside it.
+    if introduces
+        && !verb_first
+        && let Some(kind) = description_kind(&lead[..verb_at])
+        && no_person_subject(char_of(lead_start), char_of(lead_start + verb_at))
+    {
+        return described(kind);
+    }
     // The last person who can be the subject (not `Llangefni` in `Kerry
     // Jones, of Cefni Barber Shop in Llangefni, said:`), else the last
     // named, persons before organizations.
@@ -1201,12 +1219,20 @@ const ORGANIZATION_NOUNS: &[&str] = &[
 /// before the clause ends is in lower case. None when the verb is followed
 /// by a name (`said the BBC`) or by no article.
 fn description_after_verb(attribution: &str) -> Option<newsflow_core::contracts::EntityType> {
-    use newsflow_core::contracts::EntityType;
     let rest = after_leading_verb(attribution)?;
     let phrase = rest
         .split([',', '.', ';', ':', '!', '?', '(', '\n'])
         .next()
         .unwrap_or("");
+    description_kind(phrase)
+}
+
+/// Whether `phrase` is a description (a determiner, then lower-case words
+/// or ending in one: `the Northern Irish player`, `le patron de City`)
+/// rather than a name, and of whom: a person, or an organization
+/// (`the company`); none for a document (`the report`).
+fn description_kind(phrase: &str) -> Option<newsflow_core::contracts::EntityType> {
+    use newsflow_core::contracts::EntityType;
     let mut words = phrase.split_whitespace();
     let first = words.next()?;
     let (article, first_word) = match first.split_once(['\'', '’']) {
@@ -1663,6 +1689,19 @@ mod tests {
         assert!(SPEECH_VERB.is_match("ونقلت الوكالة عن الوزير"));
         assert!(!SPEECH_VERB.is_match("ونقل المصابين إلى المستشفى"));
         assert!(!SPEECH_VERB.is_match("وزير النقل عن قرب"));
+    }
+
+    #[test]
+    fn a_description_opening_the_lead_refers_to_the_subject_before() {
+        let text = "Arteta a dit que son équipe allait continuer. Le patron d'Arsenal a ajouté : \"Il n'y a pas d'autre moyen pour nous.\"";
+        let entities = [
+            person_in(text, "Mikel Arteta", "Arteta"),
+            entity_in(text, "Arsenal", EntityType::Organization),
+        ];
+        assert_eq!(
+            speaker_names(text, &entities),
+            vec![Some("Mikel Arteta".into())]
+        );
     }
 
     fn speaker_names(text: &str, entities: &[Entity]) -> Vec<Option<String>> {
