@@ -494,7 +494,8 @@ pub struct Model {
     /// once when the model is read, not for every token.
     by_labels: Vec<Scores>,
     /// The summed weights of [`memory_features`], by the kind the word was
-    /// tagged earlier in the document and the label before.
+    /// tagged earlier in the document and the label before; empty for a
+    /// model trained without them, which then keeps no memory at all.
     by_memory: Vec<Scores>,
 }
 
@@ -657,7 +658,9 @@ impl Model {
                 model.add(&memory_features(Some(kind), before), scores);
             }
         }
-        model.by_memory = by_memory;
+        if by_memory.iter().any(|scores| *scores != [0; N]) {
+            model.by_memory = by_memory;
+        }
         Ok(model)
     }
 
@@ -798,7 +801,9 @@ impl Model {
                     {
                         *t += p + l;
                     }
-                    if let Some(&kind) = memory.get(&w.stem) {
+                    let remembers = !self.by_memory.is_empty();
+                    let kind_seen = if remembers { memory.get(&w.stem) } else { None };
+                    if let Some(&kind) = kind_seen {
                         for (t, m) in total
                             .iter_mut()
                             .zip(&self.by_memory[kind * (N + 1) + before])
@@ -807,7 +812,7 @@ impl Model {
                         }
                     }
                     let label = best(&total, before);
-                    if label != 0 {
+                    if label != 0 && remembers {
                         memory.insert(w.stem, kind_of(label));
                     }
                     labels.push(label);
@@ -1286,7 +1291,7 @@ mod tests {
             }
         }
         assert!(model.weights.row(ABSENT).is_none());
-        assert!(model.by_memory.iter().all(|scores| *scores == [0; N]));
+        assert!(model.by_memory.is_empty());
     }
 
     #[test]
