@@ -46,6 +46,10 @@ enum Command {
         /// Shuffle seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Learn from the kind a word was tagged earlier in its document
+        /// (documents are shuffled whole).
+        #[arg(long)]
+        document_memory: bool,
         /// A dev file to score the model on after training (gold tokens).
         #[arg(long)]
         dev: Option<PathBuf>,
@@ -100,6 +104,7 @@ fn main() -> anyhow::Result<()> {
             epochs,
             prune_below,
             seed,
+            document_memory,
             dev,
         } => train(
             &files,
@@ -108,6 +113,7 @@ fn main() -> anyhow::Result<()> {
                 epochs,
                 seed,
                 prune_below,
+                document_memory,
             },
             dev.as_deref(),
         ),

@@ -5,9 +5,10 @@
 //! `I-MISC`). The score of a label is the sum of the weights of the token's
 //! features: the word, its lower case, shape, prefixes and suffixes, the
 //! words and shapes around it, and the labels already given to the two
-//! tokens before it. Features are 64-bit hashes (xxh3 of the string, mixed
-//! with the template number), so a model is a table from hash to nine small
-//! integer weights. Decoding is greedy, with the one IOB2 constraint that
+//! tokens before it; for models trained so, also the kind of name the same
+//! word was tagged earlier in the document. Features are 64-bit hashes
+//! (xxh3 of the string, mixed with the template number), so a model is a
+//! table from hash to nine small integer weights. Decoding is greedy, with the one IOB2 constraint that
 //! `I-X` follows `B-X` or `I-X`: one pass, no lattice, which keeps the
 //! tagger at a few hundred nanoseconds a token.
 
@@ -190,6 +191,11 @@ pub fn strip_arabic_clitics(word: &str) -> &str {
     rest
 }
 
+/// A feature that a token does not have (a template that does not apply
+/// to it): never given weights, so models trained before the template
+/// existed are trained and read exactly as before.
+const ABSENT: u64 = 0;
+
 /// Feature templates (the numbers mixed into the hashes; never reuse one).
 mod template {
     pub const BIAS: u64 = 1;
@@ -213,6 +219,9 @@ mod template {
     pub const STEM_AFTER: u64 = 27;
     pub const SUFFIX3_BEFORE: u64 = 28;
     pub const SEEN_CAPITALIZED: u64 = 29;
+    // 30 to 34 were affixes of Arabic stems (tried, not kept).
+    pub const DOCUMENT_KIND: u64 = 35;
+    pub const DOCUMENT_KIND_LABEL_BEFORE: u64 = 36;
     pub const LABEL_BEFORE: u64 = 40;
     pub const LABELS_BEFORE: u64 = 41;
     pub const LABEL_BEFORE_LOWER: u64 = 42;
@@ -236,6 +245,21 @@ fn own_features(w: &Word) -> [u64; 12] {
         mix(SUFFIX + 3, w.suffix[3]),
         mix(STEM, w.stem),
     ]
+}
+
+/// Features of the kind of name (1 PER … 4 MISC) the token's word was
+/// tagged earlier in its document, alone and with the label before: a
+/// surname repeated after the full name, a name first seen after a title.
+/// Absent when the word was not tagged a name before.
+fn memory_features(kind_seen: Option<usize>, before: usize) -> [u64; 2] {
+    use template::*;
+    match kind_seen {
+        Some(kind) => [
+            mix(DOCUMENT_KIND, kind as u64),
+            mix(DOCUMENT_KIND_LABEL_BEFORE, mix(kind as u64, before as u64)),
+        ],
+        None => [ABSENT; 2],
+    }
 }
 
 /// Whether the token's word is written with a capital elsewhere in its
@@ -279,6 +303,8 @@ fn after_2_features(a2: &Word) -> [u64; 1] {
 struct Form {
     lower: u64,
     shape: u64,
+    /// The word without Arabic clitics (the lower case in other scripts).
+    stem: u64,
 }
 
 impl Word {
@@ -286,6 +312,7 @@ impl Word {
         Form {
             lower: self.lower,
             shape: self.shape,
+            stem: self.stem,
         }
     }
 }
@@ -466,6 +493,10 @@ pub struct Model {
     /// before, the two before), by label (`N` = sentence start): looked up
     /// once when the model is read, not for every token.
     by_labels: Vec<Scores>,
+    /// The summed weights of [`memory_features`], by the kind the word was
+    /// tagged earlier in the document and the label before; empty for a
+    /// model trained without them, which then keeps no memory at all.
+    by_memory: Vec<Scores>,
 }
 
 /// A model file that cannot be read.
@@ -610,6 +641,7 @@ impl Model {
             weights: Weights::new(entries)?,
             number: MODEL_NUMBERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             by_labels: Vec::new(),
+            by_memory: Vec::new(),
         };
         let mut by_labels = vec![[0; N]; (N + 1) * (N + 1)];
         for before_2 in 0..=N {
@@ -619,6 +651,16 @@ impl Model {
             }
         }
         model.by_labels = by_labels;
+        let mut by_memory = vec![[0; N]; KINDS.len() * (N + 1)];
+        for kind in 0..KINDS.len() {
+            for before in 0..=N {
+                let scores = &mut by_memory[kind * (N + 1) + before];
+                model.add(&memory_features(Some(kind), before), scores);
+            }
+        }
+        if by_memory.iter().any(|scores| *scores != [0; N]) {
+            model.by_memory = by_memory;
+        }
         Ok(model)
     }
 
@@ -708,6 +750,9 @@ impl Model {
             &mut boundary_after.own,
         );
         let mut shape_scores: FxHashMap<(u64, u64), Scores> = FxHashMap::default();
+        // The kind each word (without clitics) was last tagged in this
+        // document, when it was tagged a name.
+        let mut memory: FxHashMap<u64, usize> = FxHashMap::default();
         ids.iter()
             .map(|sentence| {
                 let word = |j: isize| -> (Form, &TypeScores) {
@@ -756,7 +801,21 @@ impl Model {
                     {
                         *t += p + l;
                     }
-                    labels.push(best(&total, before));
+                    let remembers = !self.by_memory.is_empty();
+                    let kind_seen = if remembers { memory.get(&w.stem) } else { None };
+                    if let Some(&kind) = kind_seen {
+                        for (t, m) in total
+                            .iter_mut()
+                            .zip(&self.by_memory[kind * (N + 1) + before])
+                        {
+                            *t += m;
+                        }
+                    }
+                    let label = best(&total, before);
+                    if label != 0 && remembers {
+                        memory.insert(w.stem, kind_of(label));
+                    }
+                    labels.push(label);
                 }
                 labels
             })
@@ -826,6 +885,10 @@ pub struct TrainOptions {
     pub seed: u64,
     /// Features whose largest averaged weight is below this are dropped.
     pub prune_below: f32,
+    /// Learn [`memory_features`] (the kind a word was tagged earlier in its
+    /// document): documents are then shuffled whole and their sentences
+    /// tagged in order, as at run time.
+    pub document_memory: bool,
 }
 
 impl Default for TrainOptions {
@@ -834,6 +897,7 @@ impl Default for TrainOptions {
             epochs: 10,
             seed: 1,
             prune_below: 1.0,
+            document_memory: false,
         }
     }
 }
@@ -876,12 +940,31 @@ pub fn train(
 
     let mut rows: FxHashMap<u64, Row> = FxHashMap::default();
     let mut step: u32 = 0;
-    let mut order: Vec<usize> = (0..data.len()).collect();
+    // What is shuffled before each epoch: single sentences, or whole
+    // documents (their sentences in order) when words remember their kind.
+    let units: Vec<std::ops::Range<usize>> = if options.document_memory {
+        let mut units = Vec::new();
+        let mut start = 0;
+        for s in 1..=data.len() {
+            if s == data.len() || data[s].document != data[start].document {
+                units.push(start..s);
+                start = s;
+            }
+        }
+        units
+    } else {
+        (0..data.len()).map(|s| s..s + 1).collect()
+    };
+    let mut order: Vec<usize> = (0..units.len()).collect();
     let mut rng = options.seed.max(1);
+    let mut memory: FxHashMap<u64, usize> = FxHashMap::default();
     for epoch in 0..options.epochs {
         shuffle(&mut order, &mut rng);
         let (mut right, mut total) = (0, 0);
-        for &s in &order {
+        for s in order.iter().flat_map(|&u| units[u].clone()) {
+            if s == 0 || data[s].document != data[s - 1].document {
+                memory.clear();
+            }
             let sentence = &sentences[s];
             let gold = &data[s].labels;
             let mut labels = Vec::with_capacity(gold.len());
@@ -889,7 +972,11 @@ pub fn train(
                 step += 1;
                 let statics = static_features(&sentence.words, i, i == 0, sentence.seen[i]);
                 let (before, before_2) = previous_labels(&labels, i);
-                let history = history_features(&sentence.words[i], before, before_2);
+                let stem = sentence.words[i].stem;
+                let mut history = history_features(&sentence.words[i], before, before_2).to_vec();
+                if options.document_memory {
+                    history.extend(memory_features(memory.get(&stem).copied(), before));
+                }
                 let mut scores = [0f32; N];
                 for f in statics.iter().chain(&history) {
                     if let Some(row) = rows.get(f) {
@@ -903,7 +990,7 @@ pub fn train(
                 if guess == truth {
                     right += 1;
                 } else {
-                    for f in statics.iter().chain(&history) {
+                    for f in statics.iter().chain(&history).filter(|&&f| f != ABSENT) {
                         let row = rows.entry(*f).or_insert(Row {
                             weights: [0.0; N],
                             totals: [0.0; N],
@@ -916,6 +1003,9 @@ pub fn train(
                             row.weights[label] += delta;
                         }
                     }
+                }
+                if guess != 0 {
+                    memory.insert(stem, kind_of(guess));
                 }
                 labels.push(guess);
             }
@@ -1134,6 +1224,74 @@ mod tests {
         assert_eq!(Model::from_bytes(bytes).unwrap().to_bytes(), bytes);
         let empty = Model::with_weights(FxHashMap::default());
         assert!(empty.is_empty() && empty.weights.row(1).is_none());
+    }
+
+    /// Documents where `Rose` alone is a person only where the document
+    /// named her before: the sentence itself cannot tell the two apart, nor
+    /// can the capitalization feature (`Rose` is written with a capital
+    /// inside a sentence in every document).
+    fn rose_documents() -> Vec<LabelledSentence> {
+        let mut data = Vec::new();
+        for (d, first) in [
+            "Minister Rose/B-PER Dahl/I-PER spoke in Oslo/B-LOC .",
+            "the Rose garden grew in Oslo/B-LOC .",
+            "Minister Rose/B-PER Lund/I-PER spoke in Bergen/B-LOC .",
+            "the Rose garden grew in Bergen/B-LOC .",
+            "Minister Rose/B-PER Berg/I-PER spoke in Tromsø/B-LOC .",
+            "the Rose garden grew in Tromsø/B-LOC .",
+        ]
+        .iter()
+        .enumerate()
+        {
+            data.push(sentence(first, d));
+            let again = if first.contains("B-PER") {
+                "Rose/B-PER spoke again ."
+            } else {
+                "Rose spoke again ."
+            };
+            data.push(sentence(again, d));
+        }
+        data
+    }
+
+    #[test]
+    fn a_word_tagged_a_name_earlier_in_the_document_is_remembered() {
+        let options = TrainOptions {
+            prune_below: 0.0,
+            document_memory: true,
+            ..Default::default()
+        };
+        let model = train(&rose_documents(), options, |_, _, _| {});
+        let second = |first: Vec<&'static str>| {
+            let tagged = model.tag_document(&[first, vec!["Rose", "spoke", "again", "."]]);
+            LABELS[tagged[1][0]]
+        };
+        assert_eq!(
+            second(vec!["Minister", "Rose", "Holm", "spoke", "in", "Oslo", "."]),
+            "B-PER"
+        );
+        assert_eq!(
+            second(vec!["the", "Rose", "garden", "grew", "in", "Oslo", "."]),
+            "O"
+        );
+    }
+
+    #[test]
+    fn without_document_memory_no_memory_feature_is_learned() {
+        let options = TrainOptions {
+            prune_below: 0.0,
+            ..Default::default()
+        };
+        let model = train(&rose_documents(), options, |_, _, _| {});
+        for kind in 0..KINDS.len() {
+            for before in 0..=N {
+                for key in memory_features(Some(kind), before) {
+                    assert!(model.weights.row(key).is_none(), "kind {kind}");
+                }
+            }
+        }
+        assert!(model.weights.row(ABSENT).is_none());
+        assert!(model.by_memory.is_empty());
     }
 
     #[test]
