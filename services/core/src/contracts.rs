@@ -266,6 +266,11 @@ pub struct EnrichedRecord {
     /// Quotations, with their speaker when the text names one.
     #[serde(default)]
     pub quotes: Vec<Quote>,
+    /// Quotations in the title (offsets are characters of `title`), with
+    /// the speaker the headline opens with (`Name: "…"`); absent when the
+    /// title quotes no one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub title_quotes: Vec<Quote>,
     /// Casualty figures and other counts.
     #[serde(default)]
     pub numbers: Vec<NumberMention>,

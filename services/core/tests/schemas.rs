@@ -323,6 +323,13 @@ fn full_record() -> EnrichedRecord {
             speaker: Some("Rita Sousa".into()),
             speaker_id: Some("nf:rita-sousa".into()),
         }],
+        title_quotes: vec![Quote {
+            text: "We are back on the rails".into(),
+            start: 13,
+            end: 37,
+            speaker: Some("Rita Sousa".into()),
+            speaker_id: Some("nf:rita-sousa".into()),
+        }],
         numbers: vec![NumberMention {
             value: 28.0,
             kind: "count".into(),

@@ -304,6 +304,7 @@ pub fn enrich_with(staged: StagedArticle, knowledge: Knowledge<'_>) -> EnrichedR
         categories: analysis.categories,
         keywords: analysis.keywords,
         quotes: analysis.quotes,
+        title_quotes: analysis.title_quotes,
         numbers: analysis.numbers,
         summary: analysis.summary,
         reading_time_seconds: summary::reading_time_seconds(word_count),
@@ -322,6 +323,8 @@ pub struct Analysis {
     pub categories: Vec<newsflow_core::contracts::Category>,
     pub keywords: Vec<newsflow_core::contracts::Keyword>,
     pub quotes: Vec<newsflow_core::contracts::Quote>,
+    /// Quotations in the title, offsets in characters of the title.
+    pub title_quotes: Vec<newsflow_core::contracts::Quote>,
     pub numbers: Vec<newsflow_core::contracts::NumberMention>,
     pub summary: Option<String>,
 }
@@ -385,6 +388,9 @@ pub fn analyze(
             .map(|r| dates::dates_mentioned(text, &folded, r))
             .unwrap_or_default(),
         quotes: quotes::quotes(text, &entities),
+        title_quotes: title
+            .map(|t| quotes::title_quotes(t, &entities))
+            .unwrap_or_default(),
         numbers: numbers::numbers_in(text, &folded, lang),
         keywords: keywords::keywords_in(text, &sentences, lang),
         summary: summary::summary_of(text, &sentences),

@@ -693,6 +693,82 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     out
 }
 
+/// Quotations in a headline (`Mourinho : "Ndombele a été phénoménal"`,
+/// `Olivia Mehaffey: Northern Ireland golfer 'hit breaking point'`), with
+/// offsets in characters of the headline. Headlines also quote between
+/// single marks. The speaker is the person or organization the headline
+/// opens with before a colon, when the article names them (`entities`,
+/// found in the text).
+pub fn title_quotes(title: &str, entities: &[Entity]) -> Vec<Quote> {
+    use newsflow_core::contracts::EntityType;
+    let mut spans: Vec<std::ops::Range<usize>> = quotation_spans(title)
+        .into_iter()
+        .filter_map(|whole| {
+            let marked = &title[whole.clone()];
+            let open = marked.chars().next()?.len_utf8();
+            let close = marked
+                .chars()
+                .next_back()
+                .filter(|c| matches!(c, '"' | '”' | '»' | '“' | '\''))
+                .map_or(0, char::len_utf8);
+            (marked.len() > open + close).then(|| whole.start + open..whole.end - close)
+        })
+        .collect();
+    spans.extend(
+        SINGLE_QUOTED
+            .captures_iter(title)
+            .filter_map(|c| c.get(1))
+            .map(|m| m.range()),
+    );
+    spans.sort_by_key(|span| span.start);
+    spans.dedup_by(|later, earlier| later.start < earlier.end);
+    // `Name: …` or `Name : …` opening the headline.
+    let speaker = title.split_once(':').and_then(|(head, _)| {
+        let head = head.trim();
+        entities
+            .iter()
+            .filter(|e| matches!(e.kind, EntityType::Person | EntityType::Organization))
+            .find(|e| {
+                e.name == head
+                    || e.name.ends_with(&format!(" {head}"))
+                    || e.mentions.iter().any(|m| m.text == head)
+            })
+            .map(|e| (e.name.clone(), e.id.clone(), head.len()))
+    });
+    spans
+        .into_iter()
+        .filter_map(|span| {
+            let quoted = title[span.clone()].trim();
+            if quoted.split_whitespace().count() < 3 {
+                return None;
+            }
+            let start_byte =
+                span.start + (title[span.clone()].len() - title[span.clone()].trim_start().len());
+            let start = title[..start_byte].chars().count();
+            let (speaker, speaker_id) = match &speaker {
+                Some((name, id, head_len)) if *head_len < start_byte => {
+                    (Some(name.clone()), id.clone())
+                }
+                _ => (None, None),
+            };
+            Some(Quote {
+                text: quoted.to_string(),
+                start,
+                end: start + quoted.chars().count(),
+                speaker,
+                speaker_id,
+            })
+        })
+        .collect()
+}
+
+/// A quotation between single marks: the opening mark after a space or at
+/// the start, the closing one before a space, punctuation or the end (not
+/// the apostrophe of `don't`).
+static SINGLE_QUOTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)['‘]([^'‘’\n]+?)['’](?:$|[\s,.:;!?])").expect("valid regex")
+});
+
 /// The byte spans of the quotations of `text`, marks included, in order:
 /// the curly, angle and PTB marks as [`QUOTED`] finds them, and straight
 /// `"` marks paired by [`straight_quotation_spans`].
@@ -1702,6 +1778,37 @@ mod tests {
             speaker_names(text, &entities),
             vec![Some("Mikel Arteta".into())]
         );
+    }
+
+    #[test]
+    fn a_headline_quotes_the_one_it_opens_with() {
+        let text = "José Mourinho praised his midfielder after the draw.";
+        let entities = [person_in(text, "José Mourinho", "Mourinho")];
+        let found = title_quotes(
+            "Mourinho : \"Ndombele a été absolument phénoménal\"",
+            &entities,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "Ndombele a été absolument phénoménal");
+        assert_eq!((found[0].start, found[0].end), (12, 48));
+        assert_eq!(found[0].speaker.as_deref(), Some("José Mourinho"));
+        // Single marks, the speaker named before the colon further away.
+        let text = "Olivia Mehaffey lost her father in December.";
+        let entities = [person_in(text, "Olivia Mehaffey", "Olivia Mehaffey")];
+        let found = title_quotes(
+            "Olivia Mehaffey: Northern Ireland golfer 'hit breaking point' in mental health journey",
+            &entities,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "hit breaking point");
+        assert_eq!(found[0].speaker.as_deref(), Some("Olivia Mehaffey"));
+        // No one the article names opens the headline; apostrophes are no marks.
+        let found = title_quotes(
+            "Bulgaria - England: 'the football family must act' as fans don't stop",
+            &[],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].speaker, None);
     }
 
     fn speaker_names(text: &str, entities: &[Entity]) -> Vec<Option<String>> {

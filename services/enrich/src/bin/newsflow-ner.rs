@@ -587,6 +587,7 @@ mod articles {
             let found_quotes: Vec<(String, Option<String>, Vec<String>)> = record
                 .quotes
                 .iter()
+                .chain(&record.title_quotes)
                 .map(|q| (collapse(&q.text), q.speaker.clone(), speaker_names(q)))
                 .collect();
             let mut named = 0;
