@@ -722,9 +722,13 @@ pub fn title_quotes(title: &str, entities: &[Entity]) -> Vec<Quote> {
     );
     spans.sort_by_key(|span| span.start);
     spans.dedup_by(|later, earlier| later.start < earlier.end);
-    // `Name: …` or `Name : …` opening the headline.
+    // `Name: …` or `Name : …` opening the headline; a person there may be
+    // spelled otherwise than in the text (`Georges Weah`, `George Weah`):
+    // the surname decides.
+    let surname = |name: &str| name.split_whitespace().next_back().map(str::to_string);
     let speaker = title.split_once(':').and_then(|(head, _)| {
         let head = head.trim();
+        let short = (2..=3).contains(&head.split_whitespace().count());
         entities
             .iter()
             .filter(|e| matches!(e.kind, EntityType::Person | EntityType::Organization))
@@ -732,6 +736,7 @@ pub fn title_quotes(title: &str, entities: &[Entity]) -> Vec<Quote> {
                 e.name == head
                     || e.name.ends_with(&format!(" {head}"))
                     || e.mentions.iter().any(|m| m.text == head)
+                    || (short && e.kind == EntityType::Person && surname(&e.name) == surname(head))
             })
             .map(|e| (e.name.clone(), e.id.clone(), head.len()))
     });
@@ -1802,6 +1807,14 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].text, "hit breaking point");
         assert_eq!(found[0].speaker.as_deref(), Some("Olivia Mehaffey"));
+        // The headline spells the name otherwise than the text.
+        let text = "George Weah said African sport faces a bleak future.";
+        let entities = [person_in(text, "George Weah", "George Weah")];
+        let found = title_quotes(
+            "Georges Weah : \"De nombreux clubs vont s'effondrer\"",
+            &entities,
+        );
+        assert_eq!(found[0].speaker.as_deref(), Some("George Weah"));
         // No one the article names opens the headline; apostrophes are no marks.
         let found = title_quotes(
             "Bulgaria - England: 'the football family must act' as fans don't stop",
