@@ -817,6 +817,15 @@ mod tests {
     }
 
     #[test]
+    fn a_region_is_not_its_country() {
+        // ISO 3166-2 subdivisions that countrynames maps to their country.
+        assert!(
+            codes("Police in Cumbria and Shropshire, and Clare Bailey in County Kerry").is_empty()
+        );
+        assert!(codes("snow in Saskatchewan and Hokkaidō").is_empty());
+    }
+
+    #[test]
     fn a_first_name_is_not_chad() {
         assert!(codes("Chad Smith said").is_empty());
         assert!(codes("Jordan Bardella a dit").is_empty());

@@ -13,7 +13,8 @@ Run from the repository root:
 Sources (all maintained open data, nothing typed by hand except the filters below):
 
 * Debian `iso-codes` (LGPL-2.1+): ISO 3166-1 `name`, `common_name` and
-  `official_name`, and their gettext translations for the languages in LANGUAGES.
+  `official_name`, and their gettext translations for the languages in LANGUAGES;
+  ISO 3166-2 subdivision names, used only as a filter (a region is not its country).
 * PyPI `countrynames` (MIT, OpenSanctions), fetched with `pip download`: everyday
   names, demonyms and spelling variants in many scripts.
 * npm `world-countries` 5.1.0 (ODbL-1.0), fetched with `npm pack`: English and
@@ -60,6 +61,7 @@ import unicodedata
 import zipfile
 
 ISO_JSON = "/usr/share/iso-codes/json/iso_3166-1.json"
+SUBDIVISIONS_JSON = "/usr/share/iso-codes/json/iso_3166-2.json"
 LOCALE_DIR = "/usr/share/locale"
 OUT = os.path.join(os.path.dirname(__file__), "..", "data", "countries.tsv")
 COUNTRYNAMES = "countrynames==1.17.0"
@@ -243,6 +245,13 @@ def place_names(tmp):
     return names
 
 
+def subdivision_names():
+    """Folded names of the ISO 3166-2 subdivisions (regions, provinces,
+    counties) in Debian's iso-codes."""
+    subdivisions = json.load(open(SUBDIVISIONS_JSON, encoding="utf-8"))["3166-2"]
+    return {fold(s["name"]) for s in subdivisions}
+
+
 def capitals(tmp, codes):
     """Each country's capital as `(code, name, language)` rows (language
     `*` for any), and the main names of capitals of 100,000 people or more.
@@ -375,13 +384,17 @@ def main():
             by_lang[lang].append((name, code))
     with tempfile.TemporaryDirectory() as tmp:
         places = place_names(tmp)
+        # Regions of one word only: a longer one keeps its entry, so that a
+        # country word inside it is not read alone (`British` in `British
+        # Columbia`).
+        places |= {name for name in subdivision_names() if " " not in name}
         for code, names in countrynames_data(tmp).items():
             if code not in codes:
                 continue
             for name in names:
                 # countrynames maps some cities and regions to their country
-                # (`Surrey`, `CALIFORNIA`, `texas`): a place inside a country is
-                # not a mention of it. Country names that are also cities
+                # (`Surrey`, `CALIFORNIA`, `texas`, `Cumbria`, `Clare`): a place
+                # inside a country is not a mention of it. Country names that are also cities
                 # (`Singapore`, `Kuwait`) come from iso-codes and CLDR anyway.
                 if fold(name) in places:
                     continue
