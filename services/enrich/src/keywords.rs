@@ -78,9 +78,14 @@ fn is_spaced(text: &str) -> bool {
     if text.is_ascii() {
         letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
     } else {
+        // No ASCII character is of an unspaced script.
         for c in text.chars() {
-            letters += usize::from(chars::is_alphabetic(c));
-            unspaced += usize::from(is_unspaced(c));
+            if c.is_ascii() {
+                letters += usize::from(c.is_ascii_alphabetic());
+            } else {
+                letters += usize::from(chars::is_alphabetic(c));
+                unspaced += usize::from(is_unspaced(c));
+            }
         }
     }
     letters > 0 && unspaced * 2 <= letters
