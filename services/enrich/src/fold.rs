@@ -55,9 +55,8 @@ impl Folded {
             }
             at_space = folded == ' ';
             text.push(folded);
-            match folded.len_utf8() {
-                1 => char_at.push(index),
-                n => char_at.extend(std::iter::repeat_n(index, n)),
+            for _ in 0..folded.len_utf8() {
+                char_at.push(index);
             }
         }
         byte_of_char.push(original.len() as u32);
