@@ -15,6 +15,9 @@
 //! several batches of wall-clock time on one thread, which on an idle core
 //! is its CPU time; a busy machine only makes them worse.
 
+#[path = "support/samples.rs"]
+mod samples;
+
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -26,13 +29,7 @@ use newsflow_enrich::{
     Knowledge, categories, countries, dates, enrich, entities, keywords, numbers, quotes,
     staged_with_language, summary,
 };
-
-fn samples() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../deploy/local/samples"
-    ))
-}
+use samples::{OTHER_LANGUAGES, article_of};
 
 fn staged(article: Article) -> StagedArticle {
     staged_with_language(article, "en")
@@ -54,26 +51,7 @@ fn best_of(batches: usize, n: usize, mut f: impl FnMut()) -> Duration {
 
 /// A 4.5 KB English news article made of the project's English samples.
 fn text_article() -> String {
-    article_of(&["en-alliance.txt", "en-dateline.txt", "en-debris.txt"])
-}
-
-/// A 4.5 KB article made of the project's samples `names`: each once, then
-/// the first repeated.
-fn article_of(names: &[&str]) -> String {
-    let mut text = String::new();
-    for name in names {
-        text.push_str(&std::fs::read_to_string(samples().join(name)).unwrap());
-        text.push('\n');
-    }
-    while text.len() < 4_500 {
-        text.push_str(&std::fs::read_to_string(samples().join(names[0])).unwrap());
-    }
-    let mut cut = 4_500;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    text.truncate(cut);
-    text
+    article_of(samples::ENGLISH)
 }
 
 /// Real news per language (file in `../shared/data/news/`, how many articles).
@@ -99,17 +77,6 @@ fn real_news(file: &str, iso: &str, limit: usize) -> Option<Vec<String>> {
         .collect();
     (!texts.is_empty()).then_some(texts)
 }
-
-/// Articles in other languages and scripts, from the project's samples.
-const OTHER_LANGUAGES: &[(&str, &[&str])] = &[
-    ("ar", &["ar-ghazza.txt", "ar-hudud.txt"]),
-    ("fr", &["fr-inondations.txt"]),
-    ("de", &["de-energie.txt"]),
-    ("es", &["es-migracion.txt"]),
-    ("ru", &["ru-kiberataka.txt"]),
-    ("hi", &["hi-chunav.txt"]),
-    ("zh", &["zh-jingji.txt"]),
-];
 
 /// A typical news page: the article inside navigation, scripts, a cookie
 /// banner, "most read" and footer blocks, about 60 KB in all.

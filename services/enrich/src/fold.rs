@@ -32,8 +32,21 @@ impl Folded {
         // Whether `text` is empty or ends with a space: runs of white space
         // fold to one space, and none leads.
         let mut at_space = true;
+        // ASCII characters, most of a Latin-script text, fold by a table of
+        // bytes; only the others go through `fold_with`. Every article is
+        // folded, so this is worth it.
         for (index, (byte, c)) in original.char_indices().enumerate() {
             byte_of_char.push(byte as u32);
+            let index = index as u32;
+            if c.is_ascii() {
+                let folded = ASCII_FOLD[c as usize];
+                if !(folded == b' ' && at_space) {
+                    at_space = folded == b' ';
+                    text.push(char::from(folded));
+                    char_at.push(index);
+                }
+                continue;
+            }
             let Some(folded) = fold_with(table, c) else {
                 continue;
             };
@@ -42,10 +55,8 @@ impl Folded {
             }
             at_space = folded == ' ';
             text.push(folded);
-            let index = index as u32;
-            match folded.len_utf8() {
-                1 => char_at.push(index),
-                n => char_at.extend(std::iter::repeat_n(index, n)),
+            for _ in 0..folded.len_utf8() {
+                char_at.push(index);
             }
         }
         byte_of_char.push(original.len() as u32);
@@ -111,6 +122,22 @@ pub fn fold_str(s: &str) -> String {
     }
     text
 }
+
+/// [`fold_char`] of every ASCII character (each folds to one).
+const ASCII_FOLD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = match c {
+            b'-' | b'_' | b'\'' | b'`' => b' ',
+            c if c.is_ascii_whitespace() => b' ',
+            c => c.to_ascii_lowercase(),
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Characters below this fold by table lookup: Latin, Greek, Cyrillic,
 /// Hebrew, Arabic, Indic scripts, general punctuation.
@@ -214,6 +241,17 @@ mod tests {
         assert_eq!(fold_str("Etats-Unis"), "etats unis");
         assert_eq!(fold_str("  Grèce\n  Pologne "), "grece pologne");
         assert_eq!(fold_str("Москва́ Ёлка"), "москва елка");
+    }
+
+    #[test]
+    fn the_ascii_table_folds_as_fold_char_does() {
+        for b in 0..128u8 {
+            assert_eq!(
+                Some(char::from(ASCII_FOLD[usize::from(b)])),
+                fold_char(char::from(b)),
+                "{b:#x}"
+            );
+        }
     }
 
     #[test]

@@ -78,9 +78,23 @@ fn is_spaced(text: &str) -> bool {
     if text.is_ascii() {
         letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
     } else {
-        for c in text.chars() {
-            letters += usize::from(chars::is_alphabetic(c));
-            unspaced += usize::from(is_unspaced(c));
+        // No ASCII character is of an unspaced script.
+        for (at, c) in text.char_indices() {
+            if !c.is_ascii() {
+                letters += usize::from(chars::is_alphabetic(c));
+                unspaced += usize::from(is_unspaced(c));
+                continue;
+            }
+            letters += usize::from(c.is_ascii_alphabetic());
+            // The answer is known once the characters still to come cannot
+            // change it: each character of an unspaced script takes three
+            // bytes and lowers `letters - 2 * unspaced` by two at most, the
+            // others never lower it. (Looked at after ASCII characters only,
+            // such as the spaces between words: rare in unspaced text.)
+            let rest = text.len() - at - 1;
+            if letters > 0 && letters >= 2 * unspaced + 2 * (rest / 3) {
+                return true;
+            }
         }
     }
     letters > 0 && unspaced * 2 <= letters
@@ -218,7 +232,7 @@ impl<'a> Vocabulary<'a> {
             if bytes[0].is_ascii_alphanumeric() && bytes[bytes.len() - 1].is_ascii_alphanumeric() {
                 word
             } else {
-                word.trim_matches(|c: char| !chars::is_alphanumeric(c))
+                trim_to_alphanumeric(word)
             };
         if word.is_empty() {
             return;
@@ -432,6 +446,20 @@ pub fn keywords_in(
 /// there is no attacker to defend against with SipHash.
 type Fx = rustc_hash::FxBuildHasher;
 
+/// `word` without what is not alphanumeric at its ends; most words, in any
+/// script, have nothing to trim: only their first and last characters are
+/// looked at then.
+fn trim_to_alphanumeric(word: &str) -> &str {
+    let mut ends = word.chars();
+    let first = ends.next().is_some_and(chars::is_alphanumeric);
+    let last = ends.next_back().is_none_or(chars::is_alphanumeric);
+    if first && last {
+        word
+    } else {
+        word.trim_matches(|c: char| !chars::is_alphanumeric(c))
+    }
+}
+
 fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x064B..=0x065F | 0x0670 | 0x0640)
 }
@@ -465,6 +493,33 @@ mod tests {
             .collect();
         assert!(found.iter().any(|k| k.contains("villages")), "{found:?}");
         assert!(!found.iter().any(|k| k == "les" || k == "des"), "{found:?}");
+    }
+
+    #[test]
+    fn is_spaced_answers_as_counting_every_letter_would() {
+        let counted = |text: &str| {
+            let letters = text.chars().filter(|&c| chars::is_alphabetic(c)).count();
+            let unspaced = text.chars().filter(|&c| is_unspaced(c)).count();
+            letters > 0 && unspaced * 2 <= letters
+        };
+        let pieces = [
+            "Les autorités ont ordonné l'évacuation. ",
+            "Москва заявила ",
+            "気象庁によると、",
+            "・・・",
+            "東京",
+            "ab",
+            "١٢ ",
+            "",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}{b}");
+                    assert_eq!(is_spaced(&text), counted(&text), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -128,13 +128,27 @@ fn names_in_line(line: &str, line_start: usize, out: &mut Vec<Range<usize>>) {
 /// How many words of `line` are a dash alone (`-`, `–`, `—`): the words
 /// [`classify`] calls dashes, counted without splitting the line.
 fn standalone_dashes(line: &str) -> usize {
-    line.match_indices(['-', '–', '—'])
-        .filter(|&(at, dash)| {
-            let before = line[..at].chars().next_back();
-            let after = line[at + dash.len()..].chars().next();
-            before.is_none_or(char::is_whitespace) && after.is_none_or(char::is_whitespace)
-        })
-        .count()
+    // Dashes are found by their bytes: decoding every character of every
+    // line to look for them costs more.
+    let bytes = line.as_bytes();
+    let mut count = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let len = match byte {
+            b'-' => 1,
+            0xE2 if bytes[at..].starts_with("–".as_bytes())
+                || bytes[at..].starts_with("—".as_bytes()) =>
+            {
+                3
+            }
+            _ => continue,
+        };
+        let before = line[..at].chars().next_back();
+        let after = line[at + len..].chars().next();
+        count += usize::from(
+            before.is_none_or(char::is_whitespace) && after.is_none_or(char::is_whitespace),
+        );
+    }
+    count
 }
 
 /// The words of `line` split at whitespace, each with its byte offset.

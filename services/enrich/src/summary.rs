@@ -16,10 +16,17 @@ pub fn sentences(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     for (line_start, line) in line_ranges(text) {
         let mut start = 0;
-        for (i, c) in line.char_indices() {
-            if !matches!(c, '.' | '!' | '?' | '؟' | '。' | '…') {
-                continue;
-            }
+        // Sentence ends are found by their bytes: most text has none, and
+        // decoding every character to look costs more.
+        let bytes = line.as_bytes();
+        for (i, &byte) in bytes.iter().enumerate() {
+            let c = match byte {
+                b'.' | b'!' | b'?' => char::from(byte),
+                0xD8 if bytes[i..].starts_with("؟".as_bytes()) => '؟',
+                0xE2 if bytes[i..].starts_with("…".as_bytes()) => '…',
+                0xE3 if bytes[i..].starts_with("。".as_bytes()) => '。',
+                _ => continue,
+            };
             let end = i + c.len_utf8();
             // Closing quotes and brackets stay with their sentence.
             let mut after = line[end..]
