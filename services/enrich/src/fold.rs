@@ -32,31 +32,14 @@ impl Folded {
         // Whether `text` is empty or ends with a space: runs of white space
         // fold to one space, and none leads.
         let mut at_space = true;
-        // ASCII characters, most of a Latin-script text, fold by a table of
-        // bytes; only the others go through `fold_with`. Every article is
-        // folded, so this is worth it.
         for (index, (byte, c)) in original.char_indices().enumerate() {
             byte_of_char.push(byte as u32);
-            let index = index as u32;
-            if c.is_ascii() {
-                let folded = ASCII_FOLD[c as usize];
-                if !(folded == b' ' && at_space) {
-                    at_space = folded == b' ';
-                    text.push(char::from(folded));
-                    char_at.push(index);
-                }
-                continue;
-            }
-            let Some(folded) = fold_with(table, c) else {
+            let Some(folded) = fold_next(table, c, &mut at_space) else {
                 continue;
             };
-            if folded == ' ' && at_space {
-                continue;
-            }
-            at_space = folded == ' ';
             text.push(folded);
             for _ in 0..folded.len_utf8() {
-                char_at.push(index);
+                char_at.push(index as u32);
             }
         }
         byte_of_char.push(original.len() as u32);
@@ -105,22 +88,30 @@ pub fn fold_str(s: &str) -> String {
     let mut text = String::with_capacity(s.len());
     // As in `Folded::new`: runs of white space fold to one space, none leads.
     let mut at_space = true;
-    for c in s.chars() {
-        let Some(folded) = fold_with(table, c) else {
-            continue;
-        };
-        if folded == ' ' && at_space {
-            continue;
-        }
-        at_space = folded == ' ';
-        text.push(folded);
-    }
+    text.extend(s.chars().filter_map(|c| fold_next(table, c, &mut at_space)));
     // One space at most ends it (and `trim` would take other white space
     // too, but every white space folds to a space).
     if text.ends_with(' ') {
         text.pop();
     }
     text
+}
+
+/// What `c` adds to a folded text that ends with a space when `at_space`
+/// (updated): its folded form, or none when it folds away or is a space
+/// after a space. ASCII, most of a Latin-script text, folds by a table of
+/// bytes; every article is folded, so this is worth it.
+fn fold_next(table: &[Option<char>], c: char, at_space: &mut bool) -> Option<char> {
+    let folded = if c.is_ascii() {
+        char::from(ASCII_FOLD[c as usize])
+    } else {
+        fold_with(table, c)?
+    };
+    if folded == ' ' && *at_space {
+        return None;
+    }
+    *at_space = folded == ' ';
+    Some(folded)
 }
 
 /// [`fold_char`] of every ASCII character (each folds to one).
