@@ -592,17 +592,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             continue;
         }
         let marked = &text[whole.clone()];
-        let open = if marked.starts_with("``") {
-            2
-        } else {
-            marked.chars().next().map_or(0, char::len_utf8)
-        };
-        // A quotation that runs to its paragraph's end has no closing mark.
-        let close = match marked.chars().next_back() {
-            _ if marked.ends_with("''") => 2,
-            Some(c @ ('"' | '”' | '»' | '“')) => c.len_utf8(),
-            _ => 0,
-        };
+        let (open, close) = mark_lengths(marked);
         let inner = &marked[open..marked.len() - close];
         let words = inner.split_whitespace().count();
         if words < 3 {
@@ -704,14 +694,8 @@ pub fn title_quotes(title: &str, entities: &[Entity]) -> Vec<Quote> {
     let mut spans: Vec<std::ops::Range<usize>> = quotation_spans(title)
         .into_iter()
         .filter_map(|whole| {
-            let marked = &title[whole.clone()];
-            let open = marked.chars().next()?.len_utf8();
-            let close = marked
-                .chars()
-                .next_back()
-                .filter(|c| matches!(c, '"' | '”' | '»' | '“' | '\''))
-                .map_or(0, char::len_utf8);
-            (marked.len() > open + close).then(|| whole.start + open..whole.end - close)
+            let (open, close) = mark_lengths(&title[whole.clone()]);
+            (whole.len() > open + close).then(|| whole.start + open..whole.end - close)
         })
         .collect();
     spans.extend(
@@ -743,12 +727,12 @@ pub fn title_quotes(title: &str, entities: &[Entity]) -> Vec<Quote> {
     spans
         .into_iter()
         .filter_map(|span| {
-            let quoted = title[span.clone()].trim();
+            let inner = &title[span.clone()];
+            let quoted = inner.trim();
             if quoted.split_whitespace().count() < 3 {
                 return None;
             }
-            let start_byte =
-                span.start + (title[span.clone()].len() - title[span.clone()].trim_start().len());
+            let start_byte = span.start + (inner.len() - inner.trim_start().len());
             let start = title[..start_byte].chars().count();
             let (speaker, speaker_id) = match &speaker {
                 Some((name, id, head_len)) if *head_len < start_byte => {
@@ -765,6 +749,23 @@ pub fn title_quotes(title: &str, entities: &[Entity]) -> Vec<Quote> {
             })
         })
         .collect()
+}
+
+/// The byte lengths of a quotation's opening and closing marks (`marked`
+/// is a span of [`quotation_spans`]); a quotation that runs to its
+/// paragraph's end has no closing mark (0).
+fn mark_lengths(marked: &str) -> (usize, usize) {
+    let open = if marked.starts_with("``") {
+        2
+    } else {
+        marked.chars().next().map_or(0, char::len_utf8)
+    };
+    let close = match marked.chars().next_back() {
+        _ if marked.ends_with("''") => 2,
+        Some(c @ ('"' | '”' | '»' | '“')) => c.len_utf8(),
+        _ => 0,
+    };
+    (open, close)
 }
 
 /// A quotation between single marks: the opening mark after a space or at
