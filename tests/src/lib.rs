@@ -578,28 +578,19 @@ pub async fn publish(
     let payload: bytes::Bytes = payload.into();
     // A stream that a starting service has just created or updated can
     // answer no one for a moment (no responders: `StreamNotFound`); the
-    // services retry that in place, and so does a publisher here.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
+    // services and `newsflow publish` retry that in place, and so does a
+    // publisher here.
+    let send = || async {
         let publish = jetstream::message::PublishMessage::build()
             .payload(payload.clone())
             .message_id(msg_id);
-        let acked = js
-            .send_publish(subject.to_string(), publish)
-            .await
-            .expect("publish sent")
-            .await;
-        match acked {
-            Ok(_) => return,
-            Err(e)
-                if e.kind() == jetstream::context::PublishErrorKind::StreamNotFound
-                    && Instant::now() < deadline =>
-            {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("publish of {msg_id} to {subject} acknowledged: {e:?}"),
-        }
-    }
+        js.send_publish(subject.to_string(), publish).await?.await
+    };
+    newsflow_core::runtime::retry_with_backoff(Duration::from_secs(5), send, |e, _| {
+        e.kind() == jetstream::context::PublishErrorKind::StreamNotFound
+    })
+    .await
+    .unwrap_or_else(|e| panic!("publish of {msg_id} to {subject} acknowledged: {e:?}"));
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
