@@ -823,6 +823,13 @@ mod tests {
             codes("Police in Cumbria and Shropshire, and Clare Bailey in County Kerry").is_empty()
         );
         assert!(codes("snow in Saskatchewan and Hokkaidō").is_empty());
+        // Regions that subdivisions are named after (`North Yorkshire`), and
+        // subdivisions of several words.
+        assert!(codes("farms in Yorkshire, Sussex and Berkshire").is_empty());
+        assert!(codes("ferries to the Isle of Wight and Nova Scotia").is_empty());
+        // A subdivision holding a country word keeps its entry, so the word
+        // is not read alone: Canada, not Britain.
+        assert_eq!(codes("rain in British Columbia"), vec![("CA".into(), 1)]);
     }
 
     #[test]

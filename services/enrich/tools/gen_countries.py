@@ -252,6 +252,38 @@ def subdivision_names():
     return {fold(s["name"]) for s in subdivisions}
 
 
+# Words that make a subdivision's name out of a region's (`North Yorkshire`,
+# `West Berkshire`, `Central Bedfordshire`).
+REGION_QUALIFIERS = {
+    "north", "south", "east", "west", "central", "greater", "upper", "lower",
+    "northern", "southern", "eastern", "western", "mid", "inner", "outer",
+}
+
+
+def multiword_subdivisions():
+    """Folded names of more than one word of the ISO 3166-2 subdivisions,
+    each with the codes of the countries it is a subdivision of."""
+    subdivisions = json.load(open(SUBDIVISIONS_JSON, encoding="utf-8"))["3166-2"]
+    out = {}
+    for s in subdivisions:
+        name = fold(s["name"])
+        if " " in name:
+            out.setdefault(name, set()).add(s["code"][:2])
+    return out
+
+
+def qualified_region_names():
+    """Folded region names that an ISO 3166-2 subdivision's name holds after
+    a qualifier (`Yorkshire` of `North Yorkshire`): regions too, not their
+    country (countrynames maps `Yorkshire` and `Sussex` to GB)."""
+    out = set()
+    for name in subdivision_names():
+        words = name.split(" ")
+        if len(words) >= 2 and words[0] in REGION_QUALIFIERS:
+            out.add(" ".join(words[1:]))
+    return out
+
+
 def capitals(tmp, codes):
     """Each country's capital as `(code, name, language)` rows (language
     `*` for any), and the main names of capitals of 100,000 people or more.
@@ -388,6 +420,9 @@ def main():
         # country word inside it is not read alone (`British` in `British
         # Columbia`).
         places |= {name for name in subdivision_names() if " " not in name}
+        places |= qualified_region_names()
+        regions = multiword_subdivisions()
+        own_regions = []  # countrynames' (name, code) of a region of that country
         for code, names in countrynames_data(tmp).items():
             if code not in codes:
                 continue
@@ -397,6 +432,9 @@ def main():
                 # inside a country is not a mention of it. Country names that are also cities
                 # (`Singapore`, `Kuwait`) come from iso-codes and CLDR anyway.
                 if fold(name) in places:
+                    continue
+                if code in regions.get(fold(name), ()):
+                    own_regions.append((name, code))
                     continue
                 rows.append((name, code, "demonym" if looks_demonym(name) else "name"))
         capital_rows, large_capitals = capitals(tmp, codes)
@@ -420,6 +458,13 @@ def main():
     for alias, code, languages in DEMONYM_SUPPLEMENT:
         rows.append((alias, code, "demonym"))
         tag(alias, code, languages)
+    # A region of several words (`Isle of Wight`, `Minas Gerais`) is not its
+    # country either, but one holding a country word keeps its entry, so that
+    # the word is not read alone (`British` in `British Columbia`).
+    country_words = {fold(alias) for alias, _, _ in rows}
+    for name, code in own_regions:
+        if any(word in country_words for word in fold(name).split(" ")):
+            rows.append((name, code, "name"))
     for lang, names in by_lang.items():
         own[lang].update(fold(name) for name, _ in names)
     # Inflected forms, each language by its own means.
