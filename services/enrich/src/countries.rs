@@ -833,6 +833,16 @@ mod tests {
     }
 
     #[test]
+    fn arabic_broken_plural_demonyms_count_with_the_article() {
+        assert_eq!(
+            codes_in("قال الروس والأتراك", "ar"),
+            vec![("RU".into(), 1), ("TR".into(), 1)]
+        );
+        // Bare `روس` is also a name (`دينيس روس`, Dennis Ross).
+        assert!(codes_in("وقال دينيس روس", "ar").is_empty());
+    }
+
+    #[test]
     fn a_first_name_is_not_chad() {
         assert!(codes("Chad Smith said").is_empty());
         assert!(codes("Jordan Bardella a dit").is_empty());

@@ -154,6 +154,13 @@ DEMONYM_SUPPLEMENT = [
     ("gallois", "GB", "fr"), ("galloise", "GB", "fr"), ("galloises", "GB", "fr"),
     ("nord-irlandais", "GB", "fr"), ("nord-irlandaise", "GB", "fr"),
     ("nord-irlandaises", "GB", "fr"),
+    # Arabic broken plurals, which the nisba rule cannot derive; with the
+    # article only, as the bare `روس` is also Ross (`دينيس روس`).
+    ("الروس", "RU", "ar"), ("الألمان", "DE", "ar"), ("الأتراك", "TR", "ar"),
+    ("الأفغان", "AF", "ar"), ("الإنجليز", "GB", "ar"), ("الإسبان", "ES", "ar"),
+    ("الأسبان", "ES", "ar"), ("الأمريكان", "US", "ar"), ("الأميركان", "US", "ar"),
+    ("الأرمن", "AM", "ar"), ("الصرب", "RS", "ar"), ("الكروات", "HR", "ar"),
+    ("الطليان", "IT", "ar"),
 ]
 # Languages that write demonyms with a capital (`Polish`, not `polish`).
 CAPITALISED_DEMONYMS = {"en", "de", "nl"}
