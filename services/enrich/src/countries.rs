@@ -205,6 +205,16 @@ impl CountryIndex {
     }
 }
 
+/// The span of a name the article's entities found, in characters of the
+/// text: a country word inside it is part of the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameSpan {
+    pub start: usize,
+    pub end: usize,
+    /// A person's name (else an organization's).
+    pub person: bool,
+}
+
 /// Countries named in `text`, an article in language `lang` (ISO 639-1;
 /// `None` when unknown), with mention counts, the main country first. A
 /// name matches only in the languages the table gives it (Polish `Indie`
@@ -221,7 +231,7 @@ pub fn countries(
     index: &CountryIndex,
     lead_chars: usize,
     dateline: Option<&str>,
-    inside_names: &[(usize, usize)],
+    names: &[NameSpan],
 ) -> Vec<CountryCount> {
     struct Tally {
         code: [u8; 2],
@@ -238,9 +248,17 @@ pub fn countries(
             continue;
         }
         // `New York` in `New York Post` is a newspaper, not a mention of the US.
-        if inside_names
-            .iter()
-            .any(|&(s, e)| s <= hit.start && hit.end <= e && (s, e) != (hit.start, hit.end))
+        if names.iter().any(|n| {
+            n.start <= hit.start && hit.end <= n.end && (n.start, n.end) != (hit.start, hit.end)
+        }) {
+            continue;
+        }
+        // A capital that is a whole mention of a person is that person
+        // (`Sofia, eight`, `Hamilton` for Lewis Hamilton).
+        if hit.target.capital
+            && names
+                .iter()
+                .any(|n| n.person && (n.start, n.end) == (hit.start, hit.end))
         {
             continue;
         }
@@ -676,7 +694,38 @@ mod tests {
         assert!(codes("cada petición y la cote d'alerte").is_empty());
         let text = "the New York Post said";
         let folded = Folded::new(text);
-        assert!(countries(text, &folded, None, &COUNTRIES, 0, None, &[(4, 17)]).is_empty());
+        let post = NameSpan {
+            start: 4,
+            end: 17,
+            person: false,
+        };
+        assert!(countries(text, &folded, None, &COUNTRIES, 0, None, &[post]).is_empty());
+    }
+
+    #[test]
+    fn a_capital_that_is_a_persons_whole_name_is_the_person() {
+        let text = "Sofia warned Rome";
+        let folded = Folded::new(text);
+        let sofia = NameSpan {
+            start: 0,
+            end: 5,
+            person: true,
+        };
+        let found = |names: &[NameSpan]| -> Vec<String> {
+            countries(text, &folded, None, &COUNTRIES, 0, None, names)
+                .into_iter()
+                .map(|c| c.code)
+                .collect()
+        };
+        assert_eq!(found(&[sofia]), vec!["IT"]);
+        // An organization of the same span leaves it a capital.
+        assert_eq!(
+            found(&[NameSpan {
+                person: false,
+                ..sofia
+            }]),
+            vec!["BG", "IT"]
+        );
     }
 
     #[test]

@@ -32,8 +32,8 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use bytes::Bytes;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use newsflow_core::contracts::{
-    Article, DatePrecision, Dateline, DedupInfo, EnrichedRecord, ExtractedPage, Language,
-    RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
+    Article, DatePrecision, Dateline, DedupInfo, EnrichedRecord, EntityType, ExtractedPage,
+    Language, RECORD_SCHEMA_VERSION, STAGED_SCHEMA_VERSION, StagedArticle,
 };
 use newsflow_core::html::HtmlLimits;
 use newsflow_core::intake::decode_staged;
@@ -349,13 +349,16 @@ pub fn analyze(
         .map_or(0, |r| text[..r.end].chars().count());
     // A country word inside an organization's or a person's name is not a
     // mention of the country (`New York Post`, `Paris Hilton`, `Chad Smith`).
-    let names: Vec<(usize, usize)> = entities
+    let names: Vec<countries::NameSpan> = entities
         .iter()
-        .filter(|e| {
-            use newsflow_core::contracts::EntityType;
-            matches!(e.kind, EntityType::Organization | EntityType::Person)
+        .filter(|e| matches!(e.kind, EntityType::Organization | EntityType::Person))
+        .flat_map(|e| {
+            e.mentions.iter().map(|m| countries::NameSpan {
+                start: m.start,
+                end: m.end,
+                person: e.kind == EntityType::Person,
+            })
         })
-        .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
         .collect();
     let mut countries = countries::countries(
         text,
