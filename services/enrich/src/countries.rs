@@ -50,6 +50,10 @@ struct Target {
     given_name: bool,
     /// A demonym, which is also the language's name (`en portugais`).
     demonym: bool,
+    /// A region inside the country (`Yorkshire`, `British Columbia`): no
+    /// mention of the country, but a place, and its words are not read
+    /// alone (`British`).
+    region: bool,
     /// The languages whose articles it may match in, as bits of
     /// [`CountryIndex::languages`]; [`ANY_LANGUAGE`] for all.
     languages: u64,
@@ -132,6 +136,7 @@ impl CountryIndex {
                 capitals,
                 given_name: GIVEN_NAMES.contains(&folded.as_str()),
                 demonym: kind == Some("demonym"),
+                region: kind == Some("region"),
                 languages: language_bits(column, &mut languages),
             };
             builder.add(alias, target, case);
@@ -178,6 +183,8 @@ pub enum Place {
     Capital,
     /// A people (`Palestinians`): neither a place nor a person.
     Demonym,
+    /// A region inside a country (`Yorkshire`, `Nova Scotia`).
+    Region,
 }
 
 impl CountryIndex {
@@ -197,6 +204,8 @@ impl CountryIndex {
         }
         Some(if hit.target.demonym {
             Place::Demonym
+        } else if hit.target.region {
+            Place::Region
         } else if hit.target.capital {
             Place::Capital
         } else {
@@ -244,7 +253,7 @@ pub fn countries(
     let mut slot: HashMap<[u8; 2], usize> = HashMap::new();
     let language = index.language_bit(lang);
     for hit in index.gazetteer.find(text, folded) {
-        if hit.target.languages & language == 0 {
+        if hit.target.languages & language == 0 || hit.target.region {
             continue;
         }
         // `New York` in `New York Post` is a newspaper, not a mention of the US.
@@ -876,9 +885,9 @@ mod tests {
         // subdivisions of several words.
         assert!(codes("farms in Yorkshire, Sussex and Berkshire").is_empty());
         assert!(codes("ferries to the Isle of Wight and Nova Scotia").is_empty());
-        // A subdivision holding a country word keeps its entry, so the word
-        // is not read alone: Canada, not Britain.
-        assert_eq!(codes("rain in British Columbia"), vec![("CA".into(), 1)]);
+        // Nor is one holding a country word, which is not read alone.
+        assert!(codes("rain in British Columbia").is_empty());
+        assert_eq!(COUNTRIES.place("Yorkshire"), Some(Place::Region));
     }
 
     #[test]

@@ -570,8 +570,8 @@ fn add_line_up_names(
     }
 }
 
-/// A candidate the tagger took for a person whose name is a country or a
-/// capital in the country table is a location (`Israël` next to `Arafat`
+/// A candidate the tagger took for a person whose name is a country, a
+/// capital or a region in the country table is a location (`Israël` next to `Arafat`
 /// and `Barak`); one that names a people (`Palestijnen`) is no person,
 /// organization or location at all and is dropped. Organizations stay:
 /// a country's name is also its team or its government.
@@ -582,7 +582,7 @@ fn correct_places(entities: &mut Vec<Entity>, countries: &crate::countries::Coun
             return true;
         }
         match countries.place(&entity.name) {
-            Some(Place::Country | Place::Capital) => {
+            Some(Place::Country | Place::Capital | Place::Region) => {
                 entity.kind = EntityType::Location;
                 true
             }

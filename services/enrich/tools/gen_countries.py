@@ -427,9 +427,9 @@ def main():
         # country word inside it is not read alone (`British` in `British
         # Columbia`).
         places |= {name for name in subdivision_names() if " " not in name}
-        places |= qualified_region_names()
         regions = multiword_subdivisions()
-        own_regions = []  # countrynames' (name, code) of a region of that country
+        region_words = qualified_region_names()
+        region_rows = []  # countrynames' (name, code) of a region of that country
         for code, names in countrynames_data(tmp).items():
             if code not in codes:
                 continue
@@ -440,8 +440,8 @@ def main():
                 # (`Singapore`, `Kuwait`) come from iso-codes and CLDR anyway.
                 if fold(name) in places:
                     continue
-                if code in regions.get(fold(name), ()):
-                    own_regions.append((name, code))
+                if fold(name) in region_words or code in regions.get(fold(name), ()):
+                    region_rows.append((name, code))
                     continue
                 rows.append((name, code, "demonym" if looks_demonym(name) else "name"))
         capital_rows, large_capitals = capitals(tmp, codes)
@@ -465,13 +465,13 @@ def main():
     for alias, code, languages in DEMONYM_SUPPLEMENT:
         rows.append((alias, code, "demonym"))
         tag(alias, code, languages)
-    # A region of several words (`Isle of Wight`, `Minas Gerais`) is not its
-    # country either, but one holding a country word keeps its entry, so that
-    # the word is not read alone (`British` in `British Columbia`).
-    country_words = {fold(alias) for alias, _, _ in rows}
-    for name, code in own_regions:
-        if any(word in country_words for word in fold(name).split(" ")):
-            rows.append((name, code, "name"))
+    # Regions are not their country either (`Yorkshire`, `Isle of Wight`,
+    # `British Columbia`): they stay in the table as kind `region`, which
+    # the service counts as no country but knows as a place (a person's
+    # name it is not), and which keeps a country word inside it from being
+    # read alone (`British` in `British Columbia`).
+    for name, code in region_rows:
+        rows.append((name, code, "region"))
     for lang, names in by_lang.items():
         own[lang].update(fold(name) for name, _ in names)
     # Inflected forms, each language by its own means.
@@ -535,7 +535,7 @@ def main():
         arabic_prominence[code] = max(z, arabic_prominence.get(code, 0.0))
     reviewed = NAME_ALLOWED | CAPITALISED | {fold(a) for a, _, _ in SUPPLEMENT} | capital_main
 
-    rank = {"name": 0, "demonym": 1, "capital": 2}
+    rank = {"name": 0, "demonym": 1, "capital": 2, "region": 3}
     best = {}  # folded -> (rank, alias, code, kind, case)
     languages = {}  # the same key -> languages, over its rows of the kept code
     conflicts = set()
