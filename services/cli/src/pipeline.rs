@@ -32,6 +32,13 @@ use newsflow_langid::LangidStage;
 /// Stage name of the fused loop: its metrics' `stage` label.
 pub const STAGE: &str = "pipeline";
 
+/// Default of `[dedup] text_cache_mb` in the fused process, in MiB (the
+/// dedup service's is 64): the process holds enrich's dictionaries and
+/// models beside dedup's texts, and the cache is what grows with the
+/// articles seen. 16 MiB keeps the candidates of about 3,700 news articles
+/// of 4 KB; older ones are read from `NEWS_RAW`.
+pub const TEXT_CACHE_MB: usize = 16;
+
 /// The three stages as one processor.
 pub struct FusedStage<L, T> {
     pub langid: LangidStage,
@@ -148,9 +155,10 @@ pub async fn run(common: newsflow_core::config::CommonArgs) -> anyhow::Result<()
         .context("reading the [langid] settings")?;
     let langid = LangidStage::new(&langid_config, settings.intake_limits())
         .context("building the language detector")?;
-    let dedup_settings: newsflow_dedup::DedupSettings = settings
+    let mut dedup_settings: newsflow_dedup::DedupSettings = settings
         .section("dedup")
         .context("reading the [dedup] settings")?;
+    dedup_settings.text_cache_mb.get_or_insert(TEXT_CACHE_MB);
     let enrich_config: newsflow_enrich::service::EnrichConfig = settings
         .section("enrich")
         .context("reading the [enrich] settings")?;

@@ -78,8 +78,9 @@ pub const DEFAULT_THRESHOLD: f64 = 0.7;
 /// Default number of texts the in-memory index holds, for each of the exact
 /// and near lookups: a 7-day window of 1 million articles a day fits.
 pub const DEFAULT_CAPACITY: usize = 8_000_000;
-/// Default memory for the latest texts a replica keeps tokenized for the
-/// verifier ([`texts::RecentTexts`]), in MiB: about 15,000 news articles.
+/// Default memory for the latest texts a dedup service keeps tokenized for
+/// the verifier ([`texts::RecentTexts`]), in MiB: about 15,000 news
+/// articles. The fused pipeline, which holds enrich too, has its own.
 pub const DEFAULT_TEXT_CACHE_MB: usize = 64;
 
 /// The `[dedup]` section of the configuration.
@@ -102,8 +103,9 @@ pub struct DedupSettings {
     pub verdict_wait_ms: u64,
     /// MiB of memory for the latest texts this replica decided or read,
     /// kept tokenized so that a candidate among them is verified without
-    /// reading it from `NEWS_RAW` again (0 keeps none).
-    pub text_cache_mb: usize,
+    /// reading it from `NEWS_RAW` again (0 keeps none). Unset: the
+    /// deployment's default ([`DEFAULT_TEXT_CACHE_MB`] for the service).
+    pub text_cache_mb: Option<usize>,
 }
 
 impl Default for DedupSettings {
@@ -113,7 +115,7 @@ impl Default for DedupSettings {
             threshold: DEFAULT_THRESHOLD,
             index_capacity: DEFAULT_CAPACITY,
             verdict_wait_ms: 30_000,
-            text_cache_mb: DEFAULT_TEXT_CACHE_MB,
+            text_cache_mb: None,
         }
     }
 }
