@@ -17,15 +17,14 @@
 //! The CPU work runs on the loop's CPU threads in two steps, each held to
 //! `consumer.time_limit_ms`: langid and dedup's fingerprint in `transform`,
 //! enrich in `complete`, after dedup's verdict came back from NATS in
-//! `finish`. Langid's staged article reaches dedup as a value; enrich still
-//! reads dedup's output as the encoded message the separate dedup would
-//! publish (its transform takes bytes).
+//! `finish`. Langid's staged article reaches dedup as a value, and dedup's
+//! reaches enrich as a value: nothing is encoded between the stages.
 
-use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
+use newsflow_core::runtime::{Incoming, Processed, Processor, StageError};
 use newsflow_core::subjects;
-use newsflow_dedup::DedupStage;
 use newsflow_dedup::log::VerdictLog;
 use newsflow_dedup::texts::ArticleTexts;
+use newsflow_dedup::{Decided, DedupStage};
 use newsflow_enrich::EnrichStage;
 use newsflow_langid::LangidStage;
 
@@ -46,19 +45,11 @@ pub struct FusedStage<L, T> {
     pub enrich: EnrichStage,
 }
 
-/// Runs one stage's transform, its rejection marked with the stage.
-fn transform_in<P: Processor>(
-    stage: &P,
-    input: Incoming<'_>,
-) -> Result<P::Transformed, StageError> {
-    stage
-        .transform(input)
-        .map_err(|err| err.in_stage(stage.stage()))
-}
-
 impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
     /// Dedup's article and fingerprint; the verdict needs NATS.
     type Transformed = <DedupStage<L, T> as Processor>::Transformed;
+    /// Dedup's verdict made: the article for enrich, the notices.
+    type Finished = Decided;
 
     const COMPLETES: bool = true;
 
@@ -85,33 +76,22 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
         Ok((staged, prepared))
     }
 
-    async fn finish(&self, transformed: Self::Transformed) -> Result<Processed, StageError> {
-        self.dedup
-            .finish(transformed)
+    async fn finish(&self, (staged, prepared): Self::Transformed) -> Result<Decided, StageError> {
+        let verdict = self
+            .dedup
+            .judge(&staged, prepared)
             .await
-            .map_err(|err| err.in_stage(self.dedup.stage()))
+            .map_err(|err| err.in_stage(self.dedup.stage()))?;
+        Ok(newsflow_dedup::decided(staged, &verdict))
     }
 
-    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
-        let mut messages: Vec<Outgoing> = Vec::with_capacity(processed.messages.len());
-        for message in processed.messages {
-            if message.subject != subjects::UNIQUE {
-                messages.push(message);
-                continue;
-            }
-            // Enrich's `finish` only hands its transform's result on (no
-            // NATS lookups), so it is not awaited here.
-            let input = Incoming {
-                payload: &message.payload,
-                subject: message.subject,
-                // Not read by enrich (see `handed_on`).
-                stream_sequence: 0,
-                delivered: 1,
-                stored_at: chrono::Utc::now(),
-            };
-            messages.extend(transform_in(&self.enrich, input)?.messages);
-        }
-        Ok(messages.into())
+    /// The article dedup passes on goes to enrich as it is, as langid's
+    /// went to dedup; its record comes first, as the separate dedup
+    /// publishes the article before a notice.
+    fn complete(&self, decided: Decided) -> Result<Processed, StageError> {
+        let Decided { passed_on, notices } = decided;
+        let record = passed_on.map(|staged| self.enrich.record_message(staged));
+        Ok(record.into_iter().chain(notices).collect::<Vec<_>>().into())
     }
 }
 
@@ -182,6 +162,7 @@ pub async fn run(common: newsflow_core::config::CommonArgs) -> anyhow::Result<()
 #[cfg(test)]
 mod tests {
     use newsflow_core::intake::IntakeLimits;
+    use newsflow_core::runtime::Outgoing;
     use newsflow_dedup::index::{DupIndex, IndexSettings};
     use newsflow_dedup::log::MemoryLog;
     use newsflow_dedup::texts::MemoryTexts;
