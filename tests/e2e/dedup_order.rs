@@ -67,18 +67,28 @@ async fn the_earliest_published_copy_keeps_the_record_whatever_the_processing_or
         }
     }
 
-    // Every copy ends with a notice and every original with a record.
+    // Every copy ends with a notice and every original with a record; a
+    // copy whose notice withdraws its record has that record too (it goes
+    // through enrich, the notice does not, so the notice can come first).
     let deadline = Instant::now() + Duration::from_secs(120);
     let outcomes = loop {
         let outcomes = Outcomes::read(&stack.js).await;
-        let noticed: HashSet<String> = outcomes
+        let notices: HashMap<String, bool> = outcomes
             .duplicates
             .iter()
-            .map(|n| n.json()["id"].as_str().unwrap().to_string())
+            .map(|n| {
+                let notice = n.json();
+                let id = notice["id"].as_str().unwrap().to_string();
+                (id, notice["record_withdrawn"] == true)
+            })
             .collect();
         let recorded = outcomes.records();
         let done = (0..PAIRS).all(|i| {
-            noticed.contains(&format!("copy-{i}")) && recorded.contains_key(&format!("orig-{i}"))
+            let copy = format!("copy-{i}");
+            notices
+                .get(&copy)
+                .is_some_and(|&withdrawn| !withdrawn || recorded.contains_key(&copy))
+                && recorded.contains_key(&format!("orig-{i}"))
         });
         if done || Instant::now() > deadline {
             break outcomes;

@@ -89,6 +89,7 @@ impl Fake {
 
 impl Processor for Fake {
     type Transformed = Step;
+    type Finished = Processed;
 
     fn stage(&self) -> &'static str {
         "loop"
@@ -140,6 +141,10 @@ impl Processor for Fake {
                 Ok(Vec::new().into())
             }
         }
+    }
+
+    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
     }
 }
 

@@ -218,6 +218,7 @@ struct Relay {
 
 impl Processor for Relay {
     type Transformed = Processed;
+    type Finished = Processed;
 
     fn stage(&self) -> &'static str {
         RELAY_NAMES[self.hop]
@@ -234,6 +235,10 @@ impl Processor for Relay {
     }
 
     async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
+    }
+
+    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
         Ok(processed)
     }
 }

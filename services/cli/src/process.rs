@@ -1,9 +1,10 @@
 //! `newsflow process`: the three stages in one process, without NATS.
 //!
-//! Each article goes through the services' own processors (their
-//! `transform` and `finish`), in input order: langid, then dedup with its
-//! index and the candidates' texts in memory instead of the
-//! `DEDUP_FINGERPRINTS` and `NEWS_RAW` streams, then enrich. Input number n
+//! Each article goes through the fused pipeline's processor (its
+//! `transform`, `finish` and `complete`, the services' own code), in input
+//! order: langid, then dedup with its index and the candidates' texts in
+//! memory instead of the `DEDUP_FINGERPRINTS` and `NEWS_RAW` streams, then
+//! enrich. Input number n
 //! plays the part of `NEWS_RAW` sequence n, so verdicts, cluster ids and
 //! message ids come out as a live pipeline gives them for the same articles
 //! published in the same order. Records and duplicate notices are printed
@@ -28,6 +29,7 @@ use newsflow_enrich::watchlist::Watchlist;
 use newsflow_langid::{LangidConfig, LangidStage};
 use serde::Deserialize;
 
+use crate::pipeline::{FusedStage, STAGE};
 use crate::sources::{self, Item};
 
 #[derive(Debug, clap::Args)]
@@ -49,9 +51,7 @@ struct EnrichWatchlist {
 
 /// The three stages, as the services build them from the same settings.
 pub struct Stages {
-    langid: LangidStage,
-    dedup: DedupStage<MemoryLog, MemoryTexts>,
-    enrich: EnrichStage,
+    fused: FusedStage<MemoryLog, MemoryTexts>,
     html: newsflow_core::html::HtmlLimits,
 }
 
@@ -92,9 +92,11 @@ impl Stages {
             None => None,
         };
         Ok(Self {
-            langid,
-            dedup,
-            enrich: EnrichStage::new(watchlist, limits.html),
+            fused: FusedStage {
+                langid,
+                dedup,
+                enrich: EnrichStage::new(watchlist, limits.html),
+            },
             html: limits.html,
         })
     }
@@ -106,69 +108,37 @@ impl Stages {
         payload: &[u8],
         sequence: u64,
     ) -> Result<Vec<Outgoing>, (&'static str, StageError)> {
-        let stored_at = chrono::Utc::now();
-        let detected = step(
-            &self.langid,
-            incoming(payload, subjects::RAW, sequence, stored_at),
-        )
-        .await?;
+        let transformed = self
+            .fused
+            .transform(Incoming {
+                payload,
+                subject: subjects::RAW,
+                stream_sequence: sequence,
+                delivered: 1,
+                stored_at: chrono::Utc::now(),
+            })
+            .map_err(with_stage)?;
         // Dedup reads candidates' texts from NEWS_RAW; here they are kept in memory.
         if let Ok(article) = serde_json::from_slice::<Article>(payload) {
-            self.dedup
+            self.fused
+                .dedup
                 .texts
                 .insert(sequence, StoredText::of_article(article, &self.html));
         }
-        let mut out = Vec::new();
-        for staged in detected {
-            for passed in step(
-                &self.dedup,
-                incoming(&staged.payload, subjects::DETECTED, sequence, stored_at),
-            )
-            .await?
-            {
-                if passed.subject == subjects::UNIQUE {
-                    out.extend(
-                        step(
-                            &self.enrich,
-                            incoming(&passed.payload, subjects::UNIQUE, sequence, stored_at),
-                        )
-                        .await?,
-                    );
-                } else {
-                    out.push(passed);
-                }
-            }
-        }
-        Ok(out)
+        let decided = self.fused.finish(transformed).await.map_err(with_stage)?;
+        let processed = self.fused.complete(decided).map_err(with_stage)?;
+        Ok(processed.messages)
     }
 }
 
-/// A message of stream sequence `sequence`, delivered once.
-fn incoming<'a>(
-    payload: &'a [u8],
-    subject: &'static str,
-    sequence: u64,
-    stored_at: chrono::DateTime<chrono::Utc>,
-) -> Incoming<'a> {
-    Incoming {
-        payload,
-        subject,
-        stream_sequence: sequence,
-        delivered: 1,
-        stored_at,
-    }
-}
-
-async fn step<P: Processor>(
-    stage: &P,
-    input: Incoming<'_>,
-) -> Result<Vec<Outgoing>, (&'static str, StageError)> {
-    let transformed = stage.transform(input).map_err(|e| (stage.stage(), e))?;
-    let processed = stage
-        .finish(transformed)
-        .await
-        .map_err(|e| (stage.stage(), e))?;
-    Ok(processed.messages)
+/// The error with the stage inside the pipeline that refused the article
+/// (a transient error names the pipeline).
+fn with_stage(err: StageError) -> (&'static str, StageError) {
+    let stage = match &err {
+        StageError::Rejected(rejection) => rejection.stage.unwrap_or(STAGE),
+        StageError::Transient { .. } => STAGE,
+    };
+    (stage, err)
 }
 
 /// What a run did.

@@ -159,12 +159,19 @@ impl StageError {
     }
 }
 
-/// A stage's transform, run by [`run_stage`], in two parts: the CPU-bound
-/// [`Processor::transform`] on the stage's CPU threads under the per-message time
-/// limit, then the async [`Processor::finish`] (NATS lookups) on the runtime.
+/// A stage's transform, run by [`run_stage`], in up to three parts: the
+/// CPU-bound [`Processor::transform`] on the stage's CPU threads under the
+/// per-message time limit, the async [`Processor::finish`] (NATS lookups)
+/// on the runtime, then [`Processor::complete`], which turns what `finish`
+/// returned into the messages to publish.
 pub trait Processor: Send + Sync + 'static {
     /// What `transform` hands to `finish`.
     type Transformed: Send + 'static;
+
+    /// What `finish` hands to `complete`: [`Processed`] for a stage whose
+    /// `finish` has the messages already; the fused pipeline's own value,
+    /// so that an article reaches its last stage without being encoded.
+    type Finished: Send + 'static;
 
     /// Stage name: metric label, log field, `Newsflow-Stage` header.
     fn stage(&self) -> &'static str;
@@ -181,27 +188,26 @@ pub trait Processor: Send + Sync + 'static {
     /// A [`StageError`] when the message is invalid or cannot be handled now.
     fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError>;
 
-    /// Turns the transform's result into the messages to publish; the place
-    /// for waits on NATS, which the time limit does not cover (a slow server
-    /// is retried, not the message's fault).
+    /// The place for waits on NATS, which the time limit does not cover (a
+    /// slow server is retried, not the message's fault).
     fn finish(
         &self,
         transformed: Self::Transformed,
-    ) -> impl Future<Output = Result<Processed, StageError>> + Send;
+    ) -> impl Future<Output = Result<Self::Finished, StageError>> + Send;
 
-    /// Whether [`Processor::complete`] has work to do: only then the loop
-    /// runs it, so the separate stages pay nothing for it.
+    /// Whether [`Processor::complete`] is CPU-bound work: only then the
+    /// loop runs it on the CPU threads, so the separate stages, whose
+    /// `complete` hands `finish`'s messages on, pay no hop for it.
     const COMPLETES: bool = false;
 
-    /// CPU-bound work on what `finish` returned, run as `transform` is (on
-    /// the CPU threads, held to `consumer.time_limit_ms` on its own). The
-    /// fused pipeline enriches here, after dedup's verdict came from NATS.
+    /// The messages to publish, from what `finish` returned. With
+    /// [`Processor::COMPLETES`] it runs as `transform` does (on the CPU
+    /// threads, held to `consumer.time_limit_ms` on its own): the fused
+    /// pipeline enriches here, after dedup's verdict came from NATS.
     ///
     /// # Errors
     /// A [`StageError`] when an output cannot be made.
-    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
-        Ok(processed)
-    }
+    fn complete(&self, finished: Self::Finished) -> Result<Processed, StageError>;
 }
 
 /// Errors that stop a stage.
@@ -609,13 +615,14 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
                 Err(err) => Err(err),
             };
             let processed = match processed {
-                Ok(processed) if P::COMPLETES => {
+                Ok(finished) if P::COMPLETES => {
                     on_cpu(shared, message.payload.len(), stream_sequence, move |processor| {
-                        processor.complete(processed)
+                        processor.complete(finished)
                     })
                     .await
                 }
-                other => other,
+                Ok(finished) => shared.processor.complete(finished),
+                Err(err) => Err(err),
             };
             metrics.processing.observe(started.elapsed().as_secs_f64());
             match processed {

@@ -78,8 +78,9 @@ pub const DEFAULT_THRESHOLD: f64 = 0.7;
 /// Default number of texts the in-memory index holds, for each of the exact
 /// and near lookups: a 7-day window of 1 million articles a day fits.
 pub const DEFAULT_CAPACITY: usize = 8_000_000;
-/// Default memory for the latest texts a replica keeps tokenized for the
-/// verifier ([`texts::RecentTexts`]), in MiB: about 15,000 news articles.
+/// Default memory for the latest texts a dedup service keeps tokenized for
+/// the verifier ([`texts::RecentTexts`]), in MiB: about 15,000 news
+/// articles. The fused pipeline, which holds enrich too, has its own.
 pub const DEFAULT_TEXT_CACHE_MB: usize = 64;
 
 /// The `[dedup]` section of the configuration.
@@ -102,8 +103,9 @@ pub struct DedupSettings {
     pub verdict_wait_ms: u64,
     /// MiB of memory for the latest texts this replica decided or read,
     /// kept tokenized so that a candidate among them is verified without
-    /// reading it from `NEWS_RAW` again (0 keeps none).
-    pub text_cache_mb: usize,
+    /// reading it from `NEWS_RAW` again (0 keeps none). Unset: the
+    /// deployment's default ([`DEFAULT_TEXT_CACHE_MB`] for the service).
+    pub text_cache_mb: Option<usize>,
 }
 
 impl Default for DedupSettings {
@@ -113,7 +115,7 @@ impl Default for DedupSettings {
             threshold: DEFAULT_THRESHOLD,
             index_capacity: DEFAULT_CAPACITY,
             verdict_wait_ms: 30_000,
-            text_cache_mb: DEFAULT_TEXT_CACHE_MB,
+            text_cache_mb: None,
         }
     }
 }
@@ -163,8 +165,19 @@ pub struct ReplacedHead {
     pub title: Option<String>,
 }
 
-fn passed_on(mut staged: StagedArticle, verdict: &Verdict) -> Outgoing {
-    let message_id = staged.message_id();
+/// What a verdict makes of an article: the article passed on, if it goes
+/// on, with its `dedup` verdict and stamp, and the duplicate notices.
+#[derive(Debug)]
+pub struct Decided {
+    /// For enrich, as the separate dedup publishes it on
+    /// `news.stage.unique` (see [`outcome`]).
+    pub passed_on: Option<StagedArticle>,
+    /// The notices for `news.duplicates`, ready to publish.
+    pub notices: Vec<Outgoing>,
+}
+
+/// The article with its verdict, to be passed on.
+fn passed_on(mut staged: StagedArticle, verdict: &Verdict) -> StagedArticle {
     staged.dedup = Some(DedupInfo {
         status: if *verdict == Verdict::Unchecked {
             "unchecked"
@@ -175,22 +188,40 @@ fn passed_on(mut staged: StagedArticle, verdict: &Verdict) -> Outgoing {
         cluster_id: staged.id().to_string(),
         resend: *verdict == Verdict::Resend,
     });
+    staged
+}
+
+/// The message that hands a passed-on article to enrich.
+pub fn unique_message(staged: &StagedArticle) -> Outgoing {
     Outgoing {
         subject: subjects::UNIQUE,
         output: "next",
-        message_id,
-        payload: Bytes::from(serde_json::to_vec(&staged).expect("staged article serializes")),
+        message_id: staged.message_id(),
+        payload: Bytes::from(serde_json::to_vec(staged).expect("staged article serializes")),
     }
 }
 
-/// Builds the messages the verdict calls for.
-pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
+/// The messages the verdict calls for: the article passed on to
+/// `news.stage.unique` (first) and the notices.
+pub fn outcome(staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
+    let Decided { passed_on, notices } = decided(staged, verdict);
+    passed_on
+        .as_ref()
+        .map(unique_message)
+        .into_iter()
+        .chain(notices)
+        .collect()
+}
+
+/// What the verdict calls for, the article passed on as a value.
+pub fn decided(mut staged: StagedArticle, verdict: &Verdict) -> Decided {
     let message_id = staged.message_id();
     staged.pipeline.push(stamp(STAGE, VERSION));
     match verdict {
-        Verdict::Unique { .. } | Verdict::Resend | Verdict::Unchecked => {
-            vec![passed_on(staged, verdict)]
-        }
+        Verdict::Unique { .. } | Verdict::Resend | Verdict::Unchecked => Decided {
+            passed_on: Some(passed_on(staged, verdict)),
+            notices: Vec::new(),
+        },
         Verdict::Original { replaced } => {
             let notice = DuplicateNotice {
                 id: replaced.id.clone(),
@@ -207,16 +238,16 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
                 language: None,
                 pipeline: vec![stamp(STAGE, VERSION)],
             };
-            vec![
-                passed_on(staged, verdict),
-                Outgoing {
+            Decided {
+                passed_on: Some(passed_on(staged, verdict)),
+                notices: vec![Outgoing {
                     subject: subjects::DUPLICATES,
                     output: "duplicates",
                     // Once per replacement: the old head's input and its new head's.
                     message_id: format!("{}@{}<{message_id}", replaced.id, replaced.source_seq),
                     payload: Bytes::from(serde_json::to_vec(&notice).expect("notice serializes")),
-                },
-            ]
+                }],
+            }
         }
         Verdict::Duplicate {
             of,
@@ -240,12 +271,15 @@ pub fn outcome(mut staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
                 language: staged.language,
                 pipeline: staged.pipeline,
             };
-            vec![Outgoing {
-                subject: subjects::DUPLICATES,
-                output: "duplicates",
-                message_id,
-                payload: Bytes::from(serde_json::to_vec(&notice).expect("notice serializes")),
-            }]
+            Decided {
+                passed_on: None,
+                notices: vec![Outgoing {
+                    subject: subjects::DUPLICATES,
+                    output: "duplicates",
+                    message_id,
+                    payload: Bytes::from(serde_json::to_vec(&notice).expect("notice serializes")),
+                }],
+            }
         }
     }
 }
@@ -381,6 +415,39 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     /// Transient errors of the fingerprint log or of reading candidates.
     pub async fn verdict(&self, staged: &StagedArticle) -> Result<Verdict, StageError> {
         self.decide(staged, self.prepare(staged)).await
+    }
+
+    /// [`DedupStage::decide`] as the stage runs it, the verdict counted in
+    /// the stage's metrics: the service's `finish` and the fused
+    /// pipeline's.
+    ///
+    /// # Errors
+    /// Transient errors of the fingerprint log or of reading candidates.
+    pub async fn judge(
+        &self,
+        staged: &StagedArticle,
+        prepared: Option<Prepared>,
+    ) -> Result<Verdict, StageError> {
+        let verdict = self.decide(staged, prepared).await?;
+        match &verdict {
+            Verdict::Unique { redelivered: false } => metrics::verdict("unique"),
+            Verdict::Unique { redelivered: true } => metrics::verdict("redelivered"),
+            Verdict::Original { .. } => metrics::verdict("unique"),
+            Verdict::Resend => metrics::verdict("resend"),
+            Verdict::Unchecked => metrics::verdict("unchecked"),
+            Verdict::Duplicate {
+                method,
+                of,
+                similarity,
+                ..
+            } => {
+                metrics::verdict("duplicate");
+                metrics::duplicate(method.as_str());
+                metrics::similarity(method.as_str(), *similarity);
+                tracing::debug!(id = staged.id(), duplicate_of = %of, method = method.as_str(), similarity, "duplicate");
+            }
+        }
+        Ok(verdict)
     }
 
     /// The verdict for an article, its fingerprint and text: candidates
@@ -607,6 +674,7 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
     /// The article and its fingerprint; the verdict needs the fingerprint
     /// log and the candidates' texts.
     type Transformed = (StagedArticle, Option<Prepared>);
+    type Finished = Processed;
 
     fn stage(&self) -> &'static str {
         STAGE
@@ -624,26 +692,12 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
     }
 
     async fn finish(&self, (staged, prepared): Self::Transformed) -> Result<Processed, StageError> {
-        let verdict = self.decide(&staged, prepared).await?;
-        match &verdict {
-            Verdict::Unique { redelivered: false } => metrics::verdict("unique"),
-            Verdict::Unique { redelivered: true } => metrics::verdict("redelivered"),
-            Verdict::Original { .. } => metrics::verdict("unique"),
-            Verdict::Resend => metrics::verdict("resend"),
-            Verdict::Unchecked => metrics::verdict("unchecked"),
-            Verdict::Duplicate {
-                method,
-                of,
-                similarity,
-                ..
-            } => {
-                metrics::verdict("duplicate");
-                metrics::duplicate(method.as_str());
-                metrics::similarity(method.as_str(), *similarity);
-                tracing::debug!(id = staged.id(), duplicate_of = %of, method = method.as_str(), similarity, "duplicate");
-            }
-        }
+        let verdict = self.judge(&staged, prepared).await?;
         Ok(outcome(staged, &verdict).into())
+    }
+
+    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
     }
 }
 

@@ -70,7 +70,10 @@ pub async fn connect(
                 stream: raw,
                 html: limits.html,
             },
-            dedup.text_cache_mb.saturating_mul(1 << 20),
+            dedup
+                .text_cache_mb
+                .unwrap_or(crate::DEFAULT_TEXT_CACHE_MB)
+                .saturating_mul(1 << 20),
         ),
         threshold: dedup.threshold,
         limits,

@@ -578,21 +578,12 @@ impl EnrichStage {
             html_limits,
         }
     }
-}
 
-impl Processor for EnrichStage {
-    type Transformed = Processed;
-
-    fn stage(&self) -> &'static str {
-        STAGE
-    }
-
-    fn init_metrics(&self) {
-        metrics();
-    }
-
-    fn transform(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
-        let mut staged = decode_staged(input.payload)?;
+    /// The record of a staged article, as the message to publish on
+    /// `news.enriched`, counted in the stage's metrics. The service decodes
+    /// the article from its input first; the fused pipeline hands it over
+    /// from dedup as it is.
+    pub fn record_message(&self, mut staged: StagedArticle) -> Outgoing {
         newsflow_core::html::attach_page(&mut staged, &self.html_limits);
         let message_id = staged.message_id();
         let from_html = staged.page.is_some();
@@ -640,16 +631,37 @@ impl Processor for EnrichStage {
                 m.fields.with_label_values(&[field]).inc();
             }
         }
-        Ok(vec![Outgoing {
+        Outgoing {
             subject: subjects::ENRICHED,
             output: "enriched",
             message_id,
             payload: Bytes::from(serde_json::to_vec(&record).expect("record serializes")),
-        }]
-        .into())
+        }
+    }
+}
+
+impl Processor for EnrichStage {
+    type Transformed = Processed;
+    type Finished = Processed;
+
+    fn stage(&self) -> &'static str {
+        STAGE
+    }
+
+    fn init_metrics(&self) {
+        metrics();
+    }
+
+    fn transform(&self, input: Incoming<'_>) -> Result<Processed, StageError> {
+        let staged = decode_staged(input.payload)?;
+        Ok(vec![self.record_message(staged)].into())
     }
 
     async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
+    }
+
+    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
         Ok(processed)
     }
 }

@@ -234,6 +234,7 @@ impl LangidStage {
 
 impl Processor for LangidStage {
     type Transformed = Processed;
+    type Finished = Processed;
 
     fn stage(&self) -> &'static str {
         STAGE
@@ -266,6 +267,10 @@ impl Processor for LangidStage {
     }
 
     async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
+    }
+
+    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
         Ok(processed)
     }
 }

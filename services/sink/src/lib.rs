@@ -70,6 +70,7 @@ pub struct SinkStage {
 
 impl Processor for SinkStage {
     type Transformed = Row;
+    type Finished = Processed;
 
     fn stage(&self) -> &'static str {
         match self.kind {
@@ -107,6 +108,10 @@ impl Processor for SinkStage {
                 err,
             )),
         }
+    }
+
+    fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
+        Ok(processed)
     }
 }
 
