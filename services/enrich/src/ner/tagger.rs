@@ -81,48 +81,79 @@ impl Word {
     }
 
     fn new(text: &str, lower_buffer: &mut String) -> Self {
-        lower_buffer.clear();
+        Self::with_hash(text, xxh3_64(text.as_bytes()), lower_buffer)
+    }
+
+    /// [`Word::new`] with the word's hash (`xxh3_64` of `text`) already
+    /// known. A form equal to one hashed before (the lower case of a word
+    /// written in lower case, the prefix of a short word) takes that hash
+    /// rather than hashing the same bytes again: a document's new word
+    /// types are a good part of its tagging.
+    fn with_hash(text: &str, word: u64, lower_buffer: &mut String) -> Self {
         let ascii = text.is_ascii();
-        if ascii {
-            // Most words of most news: no Unicode tables needed.
-            lower_buffer.push_str(text);
-            lower_buffer.make_ascii_lowercase();
+        let (lower, lower_hash) = if ascii && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+            (text, word)
         } else {
-            for c in text.chars() {
-                lower_buffer.extend(c.to_lowercase());
+            lower_buffer.clear();
+            if ascii {
+                // Most words of most news: no Unicode tables needed.
+                lower_buffer.push_str(text);
+                lower_buffer.make_ascii_lowercase();
+            } else {
+                for c in text.chars() {
+                    lower_buffer.extend(c.to_lowercase());
+                }
+            }
+            let lower: &str = lower_buffer;
+            let hash = if lower == text {
+                word
+            } else {
+                xxh3_64(lower.as_bytes())
+            };
+            (lower, hash)
+        };
+        let bytes = lower.as_bytes();
+        let hash_of = |range: std::ops::Range<usize>| {
+            if range.len() == bytes.len() {
+                lower_hash
+            } else {
+                xxh3_64(&bytes[range])
+            }
+        };
+        // Where the first three and the last four characters end and start.
+        let (mut heads, mut tails) = ([bytes.len(); 3], [0; 4]);
+        if ascii {
+            for (n, head) in heads.iter_mut().enumerate() {
+                *head = (n + 1).min(bytes.len());
+            }
+            for (n, tail) in tails.iter_mut().enumerate() {
+                *tail = bytes.len().saturating_sub(n + 1);
+            }
+        } else {
+            for (head, (b, _)) in heads.iter_mut().zip(lower.char_indices().skip(1)) {
+                *head = b;
+            }
+            for (tail, (b, _)) in tails.iter_mut().zip(lower.char_indices().rev()) {
+                *tail = b;
             }
         }
-        let lower: &str = lower_buffer;
-        let bytes = lower.as_bytes();
-        let prefix = |n: usize| {
-            let end = if ascii {
-                n.min(bytes.len())
-            } else {
-                lower.char_indices().nth(n).map_or(lower.len(), |(b, _)| b)
-            };
-            xxh3_64(&bytes[..end])
-        };
-        let suffix = |n: usize| {
-            let start = if ascii {
-                bytes.len().saturating_sub(n)
-            } else {
-                lower.char_indices().rev().nth(n - 1).map_or(0, |(b, _)| b)
-            };
-            xxh3_64(&bytes[start..])
-        };
         // Only Arabic words have clitics to peel (the stem is the lower case otherwise).
-        let lower_hash = xxh3_64(bytes);
         let stem = if ascii {
             lower_hash
         } else {
-            xxh3_64(strip_arabic_clitics(lower).as_bytes())
+            let stem = strip_arabic_clitics(lower);
+            if stem.len() == lower.len() {
+                lower_hash
+            } else {
+                xxh3_64(stem.as_bytes())
+            }
         };
         Word {
-            word: xxh3_64(text.as_bytes()),
+            word,
             lower: lower_hash,
             shape: shape_hash(text),
-            prefix: [prefix(1), prefix(2), prefix(3)],
-            suffix: [suffix(1), suffix(2), suffix(3), suffix(4)],
+            prefix: heads.map(|end| hash_of(0..end)),
+            suffix: tails.map(|start| hash_of(start..bytes.len())),
             stem,
         }
     }
@@ -228,7 +259,8 @@ mod template {
     pub const LABEL_BEFORE_SHAPE: u64 = 43;
 }
 
-/// Features of a token's own word, but for [`seen_feature`].
+/// Features of a token's own word, but for [`seen_feature`]; the bias
+/// first (tagging adds it with the labels' features, see `Model::by_labels`).
 fn own_features(w: &Word) -> [u64; 12] {
     use template::*;
     [
@@ -423,6 +455,8 @@ struct TypeScores {
 struct TypeCache {
     /// By the hash of the model's number and the word.
     entries: FxHashMap<u64, (Form, TypeScores)>,
+    /// Room for a word's lower case, kept between words.
+    lower_buffer: String,
 }
 
 const TYPE_CACHE_CAPACITY: usize = 30_000;
@@ -430,19 +464,21 @@ const TYPE_CACHE_CAPACITY: usize = 30_000;
 thread_local! {
     static TYPE_CACHE: std::cell::RefCell<TypeCache> = std::cell::RefCell::new(TypeCache {
         entries: FxHashMap::default(),
+        lower_buffer: String::new(),
     });
 }
 
 impl TypeCache {
     fn scores(&mut self, model: &Model, token: &str) -> (Form, TypeScores) {
-        let key = mix(model.number, xxh3_64(token.as_bytes()));
+        let hash = xxh3_64(token.as_bytes());
+        let key = mix(model.number, hash);
         if let Some(found) = self.entries.get(&key) {
             return *found;
         }
         if self.entries.len() >= TYPE_CACHE_CAPACITY {
             self.entries.clear();
         }
-        let word = Word::new(token, &mut String::new());
+        let word = Word::with_hash(token, hash, &mut self.lower_buffer);
         let found = (word.form(), model.type_scores(&word));
         self.entries.insert(key, found);
         found
@@ -490,8 +526,9 @@ pub struct Model {
     /// This model's number, unique in the process (see [`TypeCache`]).
     number: u64,
     /// The summed weights of the features of the labels alone (the label
-    /// before, the two before), by label (`N` = sentence start): looked up
-    /// once when the model is read, not for every token.
+    /// before, the two before), by label (`N` = sentence start), with the
+    /// bias (every token's): looked up once when the model is read, not for
+    /// every token.
     by_labels: Vec<Scores>,
     /// The summed weights of [`memory_features`], by the kind the word was
     /// tagged earlier in the document and the label before; empty for a
@@ -573,20 +610,23 @@ impl Weights {
     /// The weights of feature `key`, as little-endian bytes, if it has any.
     fn row(&self, key: u64) -> Option<&[u8; 2 * N]> {
         let bucket = bucket_of(key, self.shift);
-        let (from, to) = (
-            self.starts[bucket] as usize,
-            self.starts[bucket + 1] as usize,
-        );
-        for entry in self.entries[from * ENTRY_BYTES..to * ENTRY_BYTES].chunks_exact(ENTRY_BYTES) {
+        let &[from, to] = self.starts.get(bucket..bucket + 2)? else {
+            return None;
+        };
+        let entries = self
+            .entries
+            .get(from as usize * ENTRY_BYTES..to as usize * ENTRY_BYTES)?;
+        for entry in entries.chunks_exact(ENTRY_BYTES) {
             let (entry_key, weights) = entry.split_first_chunk::<8>()?;
             let entry_key = u64::from_le_bytes(*entry_key);
-            if entry_key == key {
-                return weights.first_chunk();
-            }
             // Keys are in order: past `key`, it is not there (most features
             // looked up are not).
-            if entry_key > key {
-                return None;
+            if entry_key >= key {
+                return if entry_key == key {
+                    weights.first_chunk()
+                } else {
+                    None
+                };
             }
         }
         None
@@ -647,6 +687,7 @@ impl Model {
         for before_2 in 0..=N {
             for before in 0..=N {
                 let scores = &mut by_labels[before_2 * (N + 1) + before];
+                model.add(&[template::BIAS], scores);
                 model.add(&label_features(before, before_2), scores);
             }
         }
@@ -823,7 +864,8 @@ impl Model {
     }
 
     /// The summed weights of a word's features, by its place relative to
-    /// the token tagged (but for the document's [`seen_feature`]).
+    /// the token tagged (but for the document's [`seen_feature`], and the
+    /// bias, which every token has: it is in `by_labels`).
     fn type_scores(&self, word: &Word) -> TypeScores {
         let sum = |features: &[u64]| {
             let mut scores = [0; N];
@@ -831,7 +873,7 @@ impl Model {
             scores
         };
         TypeScores {
-            own: sum(&own_features(word)),
+            own: sum(&own_features(word)[1..]),
             before: sum(&before_features(word)),
             after: sum(&after_features(word)),
             before_2: sum(&before_2_features(word)),
@@ -842,8 +884,8 @@ impl Model {
     fn add(&self, features: &[u64], scores: &mut Scores) {
         for f in features {
             if let Some(row) = self.weights.row(*f) {
-                for (k, s) in scores.iter_mut().enumerate() {
-                    *s += i32::from(i16::from_le_bytes([row[2 * k], row[2 * k + 1]]));
+                for (s, w) in scores.iter_mut().zip(row.as_chunks::<2>().0) {
+                    *s += i32::from(i16::from_le_bytes(*w));
                 }
             }
         }
