@@ -747,10 +747,14 @@ impl Model {
     pub fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<usize>> {
         let capitalized = capitalized_words(sentences);
         // The document's word types, each scored once (or found in the
-        // thread's cache of types scored for earlier documents).
-        let mut types: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut forms: Vec<Form> = Vec::new();
-        let mut scores: Vec<TypeScores> = Vec::new();
+        // thread's cache of types scored for earlier documents). Room for
+        // as many as there are tokens: grown by pushes, the scores were
+        // copied over and over.
+        let tokens: usize = sentences.iter().map(Vec::len).sum();
+        let mut types: FxHashMap<&str, u32> =
+            FxHashMap::with_capacity_and_hasher(tokens, Default::default());
+        let mut forms: Vec<Form> = Vec::with_capacity(tokens);
+        let mut scores: Vec<TypeScores> = Vec::with_capacity(tokens);
         let mut seen_scores: FxHashMap<(u64, bool), Scores> = FxHashMap::default();
         let ids: Vec<Vec<u32>> = TYPE_CACHE.with_borrow_mut(|cache| {
             sentences
