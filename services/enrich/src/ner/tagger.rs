@@ -13,6 +13,7 @@
 //! tagger at a few hundred nanoseconds a token.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
@@ -165,24 +166,9 @@ fn shape_hash(text: &str) -> u64 {
     let mut len = 0;
     for c in text.chars() {
         let class = if c.is_ascii() {
-            match c {
-                'A'..='Z' => b'X',
-                'a'..='z' => b'x',
-                '0'..='9' => b'd',
-                _ => c as u8,
-            }
-        } else if c.is_uppercase() {
-            b'X'
-        } else if c.is_lowercase() {
-            b'x'
-        } else if c.is_numeric() {
-            b'd'
-        } else if c.is_alphabetic() {
-            b'a'
-        } else if c.is_ascii() {
-            c as u8
+            shape_class(c)
         } else {
-            b'*'
+            shape_class_by_table(c)
         };
         if len >= 2 && shape[len - 1] == class && shape[len - 2] == class {
             continue;
@@ -194,6 +180,55 @@ fn shape_hash(text: &str) -> u64 {
         len += 1;
     }
     xxh3_64(&shape[..len])
+}
+
+/// What a character is in a word's shape: `X` upper case, `x` lower case,
+/// `d` a digit, `a` another letter (Arabic), ASCII punctuation itself, `*`
+/// the rest.
+fn shape_class(c: char) -> u8 {
+    if c.is_ascii() {
+        match c {
+            'A'..='Z' => b'X',
+            'a'..='z' => b'x',
+            '0'..='9' => b'd',
+            _ => c as u8,
+        }
+    } else if c.is_uppercase() {
+        b'X'
+    } else if c.is_lowercase() {
+        b'x'
+    } else if c.is_numeric() {
+        b'd'
+    } else if c.is_alphabetic() {
+        b'a'
+    } else {
+        b'*'
+    }
+}
+
+/// Characters below this have their [`shape_class`] in a table: Latin,
+/// Greek, Cyrillic, Arabic, Indic scripts, general punctuation.
+const SHAPE_TABLE_END: u32 = 0x2100;
+
+/// [`shape_class`], through a table built on first use where it reaches:
+/// an Arabic letter is neither upper nor lower case nor a digit, and the
+/// four Unicode tables searched to find that cost more than the rest of
+/// the word's features.
+fn shape_class_by_table(c: char) -> u8 {
+    static TABLE: LazyLock<Box<[u8]>> = LazyLock::new(|| {
+        (0..SHAPE_TABLE_END)
+            .map(|u| char::from_u32(u).map_or(b'*', shape_class))
+            .collect()
+    });
+    match TABLE.get(c as usize) {
+        Some(&class) => class,
+        None => shape_class(c),
+    }
+}
+
+/// Builds now what the tagger otherwise builds on its first non-ASCII word.
+pub fn warm_up() {
+    shape_class_by_table('é');
 }
 
 /// Arabic proclitics (conjunction, preposition, article) peeled off a word.
@@ -1338,6 +1373,19 @@ mod tests {
         }
         assert!(model.weights.row(ABSENT).is_none());
         assert!(model.by_memory.is_empty());
+    }
+
+    #[test]
+    fn the_table_of_shape_classes_is_the_classes() {
+        for u in 0x80..SHAPE_TABLE_END + 0x100 {
+            if let Some(c) = char::from_u32(u) {
+                assert_eq!(shape_class_by_table(c), shape_class(c), "U+{u:04X}");
+            }
+        }
+        assert_eq!(shape_hash("Smith"), shape_hash("Jones"));
+        assert_ne!(shape_hash("Smith"), shape_hash("smith"));
+        assert_eq!(shape_hash("Éric"), shape_hash("Eric"));
+        assert_eq!(shape_hash("١٢"), shape_hash("12"));
     }
 
     #[test]

@@ -186,7 +186,8 @@ fn find_apostrophe(word: &str) -> Option<usize> {
 /// Whether `word` (without its final period) is an abbreviation that keeps it:
 /// `U.S`, a single letter (`J`), or a listed title (`Mr`).
 fn keeps_period(word: &str) -> bool {
-    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    // None, one, or more: the letters need not all be counted.
+    let letters = word.chars().filter(|c| c.is_alphabetic()).take(2).count();
     if letters == 0 || word.ends_with('.') {
         return false;
     }
