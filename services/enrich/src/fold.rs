@@ -32,15 +32,33 @@ impl Folded {
         // Whether `text` is empty or ends with a space: runs of white space
         // fold to one space, and none leads.
         let mut at_space = true;
-        for (index, (byte, c)) in original.char_indices().enumerate() {
+        let bytes = original.as_bytes();
+        let (mut byte, mut index) = (0, 0u32);
+        while let Some(&b) = bytes.get(byte) {
             byte_of_char.push(byte as u32);
-            let Some(folded) = fold_next(table, c, &mut at_space) else {
-                continue;
-            };
-            text.push(folded);
-            for _ in 0..folded.len_utf8() {
-                char_at.push(index as u32);
+            if b.is_ascii() {
+                // Most characters of most text: one byte in, one out.
+                let folded = ASCII_FOLD[usize::from(b)];
+                if folded != b' ' || !at_space {
+                    at_space = folded == b' ';
+                    text.push(char::from(folded));
+                    char_at.push(index);
+                }
+                byte += 1;
+            } else {
+                let c = original[byte..]
+                    .chars()
+                    .next()
+                    .expect("a character starts here");
+                byte += c.len_utf8();
+                if let Some(folded) = fold_next(table, c, &mut at_space) {
+                    text.push(folded);
+                    for _ in 0..folded.len_utf8() {
+                        char_at.push(index);
+                    }
+                }
             }
+            index += 1;
         }
         byte_of_char.push(original.len() as u32);
         char_at.push((byte_of_char.len() - 1) as u32);

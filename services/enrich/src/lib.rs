@@ -92,6 +92,7 @@ const WARM_UP_TEXT: &str = "BRUSSELS, March 10 (Reuters) - \"We will rebuild the
 pub fn warm_up() {
     newsflow_core::chars::warm_up();
     fold::warm_up();
+    ner::tagger::warm_up();
     keywords::warm_up(countries::STOPWORD_LANGUAGES);
     let staged = |article: Article| StagedArticle {
         schema_version: STAGED_SCHEMA_VERSION,

@@ -13,6 +13,7 @@
 //! tagger at a few hundred nanoseconds a token.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
@@ -81,48 +82,79 @@ impl Word {
     }
 
     fn new(text: &str, lower_buffer: &mut String) -> Self {
-        lower_buffer.clear();
+        Self::with_hash(text, xxh3_64(text.as_bytes()), lower_buffer)
+    }
+
+    /// [`Word::new`] with the word's hash (`xxh3_64` of `text`) already
+    /// known. A form equal to one hashed before (the lower case of a word
+    /// written in lower case, the prefix of a short word) takes that hash
+    /// rather than hashing the same bytes again: a document's new word
+    /// types are a good part of its tagging.
+    fn with_hash(text: &str, word: u64, lower_buffer: &mut String) -> Self {
         let ascii = text.is_ascii();
-        if ascii {
-            // Most words of most news: no Unicode tables needed.
-            lower_buffer.push_str(text);
-            lower_buffer.make_ascii_lowercase();
+        let (lower, lower_hash) = if ascii && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+            (text, word)
         } else {
-            for c in text.chars() {
-                lower_buffer.extend(c.to_lowercase());
+            lower_buffer.clear();
+            if ascii {
+                // Most words of most news: no Unicode tables needed.
+                lower_buffer.push_str(text);
+                lower_buffer.make_ascii_lowercase();
+            } else {
+                for c in text.chars() {
+                    lower_buffer.extend(c.to_lowercase());
+                }
+            }
+            let lower: &str = lower_buffer;
+            let hash = if lower == text {
+                word
+            } else {
+                xxh3_64(lower.as_bytes())
+            };
+            (lower, hash)
+        };
+        let bytes = lower.as_bytes();
+        let hash_of = |range: std::ops::Range<usize>| {
+            if range.len() == bytes.len() {
+                lower_hash
+            } else {
+                xxh3_64(&bytes[range])
+            }
+        };
+        // Where the first three and the last four characters end and start.
+        let (mut heads, mut tails) = ([bytes.len(); 3], [0; 4]);
+        if ascii {
+            for (n, head) in heads.iter_mut().enumerate() {
+                *head = (n + 1).min(bytes.len());
+            }
+            for (n, tail) in tails.iter_mut().enumerate() {
+                *tail = bytes.len().saturating_sub(n + 1);
+            }
+        } else {
+            for (head, (b, _)) in heads.iter_mut().zip(lower.char_indices().skip(1)) {
+                *head = b;
+            }
+            for (tail, (b, _)) in tails.iter_mut().zip(lower.char_indices().rev()) {
+                *tail = b;
             }
         }
-        let lower: &str = lower_buffer;
-        let bytes = lower.as_bytes();
-        let prefix = |n: usize| {
-            let end = if ascii {
-                n.min(bytes.len())
-            } else {
-                lower.char_indices().nth(n).map_or(lower.len(), |(b, _)| b)
-            };
-            xxh3_64(&bytes[..end])
-        };
-        let suffix = |n: usize| {
-            let start = if ascii {
-                bytes.len().saturating_sub(n)
-            } else {
-                lower.char_indices().rev().nth(n - 1).map_or(0, |(b, _)| b)
-            };
-            xxh3_64(&bytes[start..])
-        };
         // Only Arabic words have clitics to peel (the stem is the lower case otherwise).
-        let lower_hash = xxh3_64(bytes);
         let stem = if ascii {
             lower_hash
         } else {
-            xxh3_64(strip_arabic_clitics(lower).as_bytes())
+            let stem = strip_arabic_clitics(lower);
+            if stem.len() == lower.len() {
+                lower_hash
+            } else {
+                xxh3_64(stem.as_bytes())
+            }
         };
         Word {
-            word: xxh3_64(text.as_bytes()),
+            word,
             lower: lower_hash,
             shape: shape_hash(text),
-            prefix: [prefix(1), prefix(2), prefix(3)],
-            suffix: [suffix(1), suffix(2), suffix(3), suffix(4)],
+            prefix: heads.map(|end| hash_of(0..end)),
+            suffix: tails.map(|start| hash_of(start..bytes.len())),
             stem,
         }
     }
@@ -134,24 +166,9 @@ fn shape_hash(text: &str) -> u64 {
     let mut len = 0;
     for c in text.chars() {
         let class = if c.is_ascii() {
-            match c {
-                'A'..='Z' => b'X',
-                'a'..='z' => b'x',
-                '0'..='9' => b'd',
-                _ => c as u8,
-            }
-        } else if c.is_uppercase() {
-            b'X'
-        } else if c.is_lowercase() {
-            b'x'
-        } else if c.is_numeric() {
-            b'd'
-        } else if c.is_alphabetic() {
-            b'a'
-        } else if c.is_ascii() {
-            c as u8
+            shape_class(c)
         } else {
-            b'*'
+            shape_class_by_table(c)
         };
         if len >= 2 && shape[len - 1] == class && shape[len - 2] == class {
             continue;
@@ -163,6 +180,55 @@ fn shape_hash(text: &str) -> u64 {
         len += 1;
     }
     xxh3_64(&shape[..len])
+}
+
+/// What a character is in a word's shape: `X` upper case, `x` lower case,
+/// `d` a digit, `a` another letter (Arabic), ASCII punctuation itself, `*`
+/// the rest.
+fn shape_class(c: char) -> u8 {
+    if c.is_ascii() {
+        match c {
+            'A'..='Z' => b'X',
+            'a'..='z' => b'x',
+            '0'..='9' => b'd',
+            _ => c as u8,
+        }
+    } else if c.is_uppercase() {
+        b'X'
+    } else if c.is_lowercase() {
+        b'x'
+    } else if c.is_numeric() {
+        b'd'
+    } else if c.is_alphabetic() {
+        b'a'
+    } else {
+        b'*'
+    }
+}
+
+/// Characters below this have their [`shape_class`] in a table: Latin,
+/// Greek, Cyrillic, Arabic, Indic scripts, general punctuation.
+const SHAPE_TABLE_END: u32 = 0x2100;
+
+/// [`shape_class`], through a table built on first use where it reaches:
+/// an Arabic letter is neither upper nor lower case nor a digit, and the
+/// four Unicode tables searched to find that cost more than the rest of
+/// the word's features.
+fn shape_class_by_table(c: char) -> u8 {
+    static TABLE: LazyLock<Box<[u8]>> = LazyLock::new(|| {
+        (0..SHAPE_TABLE_END)
+            .map(|u| char::from_u32(u).map_or(b'*', shape_class))
+            .collect()
+    });
+    match TABLE.get(c as usize) {
+        Some(&class) => class,
+        None => shape_class(c),
+    }
+}
+
+/// Builds now what the tagger otherwise builds on its first non-ASCII word.
+pub fn warm_up() {
+    shape_class_by_table('é');
 }
 
 /// Arabic proclitics (conjunction, preposition, article) peeled off a word.
@@ -228,7 +294,8 @@ mod template {
     pub const LABEL_BEFORE_SHAPE: u64 = 43;
 }
 
-/// Features of a token's own word, but for [`seen_feature`].
+/// Features of a token's own word, but for [`seen_feature`]; the bias
+/// first (tagging adds it with the labels' features, see `Model::by_labels`).
 fn own_features(w: &Word) -> [u64; 12] {
     use template::*;
     [
@@ -423,6 +490,8 @@ struct TypeScores {
 struct TypeCache {
     /// By the hash of the model's number and the word.
     entries: FxHashMap<u64, (Form, TypeScores)>,
+    /// Room for a word's lower case, kept between words.
+    lower_buffer: String,
 }
 
 const TYPE_CACHE_CAPACITY: usize = 30_000;
@@ -430,19 +499,21 @@ const TYPE_CACHE_CAPACITY: usize = 30_000;
 thread_local! {
     static TYPE_CACHE: std::cell::RefCell<TypeCache> = std::cell::RefCell::new(TypeCache {
         entries: FxHashMap::default(),
+        lower_buffer: String::new(),
     });
 }
 
 impl TypeCache {
     fn scores(&mut self, model: &Model, token: &str) -> (Form, TypeScores) {
-        let key = mix(model.number, xxh3_64(token.as_bytes()));
+        let hash = xxh3_64(token.as_bytes());
+        let key = mix(model.number, hash);
         if let Some(found) = self.entries.get(&key) {
             return *found;
         }
         if self.entries.len() >= TYPE_CACHE_CAPACITY {
             self.entries.clear();
         }
-        let word = Word::new(token, &mut String::new());
+        let word = Word::with_hash(token, hash, &mut self.lower_buffer);
         let found = (word.form(), model.type_scores(&word));
         self.entries.insert(key, found);
         found
@@ -490,8 +561,9 @@ pub struct Model {
     /// This model's number, unique in the process (see [`TypeCache`]).
     number: u64,
     /// The summed weights of the features of the labels alone (the label
-    /// before, the two before), by label (`N` = sentence start): looked up
-    /// once when the model is read, not for every token.
+    /// before, the two before), by label (`N` = sentence start), with the
+    /// bias (every token's): looked up once when the model is read, not for
+    /// every token.
     by_labels: Vec<Scores>,
     /// The summed weights of [`memory_features`], by the kind the word was
     /// tagged earlier in the document and the label before; empty for a
@@ -573,20 +645,23 @@ impl Weights {
     /// The weights of feature `key`, as little-endian bytes, if it has any.
     fn row(&self, key: u64) -> Option<&[u8; 2 * N]> {
         let bucket = bucket_of(key, self.shift);
-        let (from, to) = (
-            self.starts[bucket] as usize,
-            self.starts[bucket + 1] as usize,
-        );
-        for entry in self.entries[from * ENTRY_BYTES..to * ENTRY_BYTES].chunks_exact(ENTRY_BYTES) {
+        let &[from, to] = self.starts.get(bucket..bucket + 2)? else {
+            return None;
+        };
+        let entries = self
+            .entries
+            .get(from as usize * ENTRY_BYTES..to as usize * ENTRY_BYTES)?;
+        for entry in entries.chunks_exact(ENTRY_BYTES) {
             let (entry_key, weights) = entry.split_first_chunk::<8>()?;
             let entry_key = u64::from_le_bytes(*entry_key);
-            if entry_key == key {
-                return weights.first_chunk();
-            }
             // Keys are in order: past `key`, it is not there (most features
             // looked up are not).
-            if entry_key > key {
-                return None;
+            if entry_key >= key {
+                return if entry_key == key {
+                    weights.first_chunk()
+                } else {
+                    None
+                };
             }
         }
         None
@@ -647,6 +722,7 @@ impl Model {
         for before_2 in 0..=N {
             for before in 0..=N {
                 let scores = &mut by_labels[before_2 * (N + 1) + before];
+                model.add(&[template::BIAS], scores);
                 model.add(&label_features(before, before_2), scores);
             }
         }
@@ -706,10 +782,14 @@ impl Model {
     pub fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<usize>> {
         let capitalized = capitalized_words(sentences);
         // The document's word types, each scored once (or found in the
-        // thread's cache of types scored for earlier documents).
-        let mut types: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut forms: Vec<Form> = Vec::new();
-        let mut scores: Vec<TypeScores> = Vec::new();
+        // thread's cache of types scored for earlier documents). Room for
+        // as many as there are tokens: grown by pushes, the scores were
+        // copied over and over.
+        let tokens: usize = sentences.iter().map(Vec::len).sum();
+        let mut types: FxHashMap<&str, u32> =
+            FxHashMap::with_capacity_and_hasher(tokens, Default::default());
+        let mut forms: Vec<Form> = Vec::with_capacity(tokens);
+        let mut scores: Vec<TypeScores> = Vec::with_capacity(tokens);
         let mut seen_scores: FxHashMap<(u64, bool), Scores> = FxHashMap::default();
         let ids: Vec<Vec<u32>> = TYPE_CACHE.with_borrow_mut(|cache| {
             sentences
@@ -823,7 +903,8 @@ impl Model {
     }
 
     /// The summed weights of a word's features, by its place relative to
-    /// the token tagged (but for the document's [`seen_feature`]).
+    /// the token tagged (but for the document's [`seen_feature`], and the
+    /// bias, which every token has: it is in `by_labels`).
     fn type_scores(&self, word: &Word) -> TypeScores {
         let sum = |features: &[u64]| {
             let mut scores = [0; N];
@@ -831,7 +912,7 @@ impl Model {
             scores
         };
         TypeScores {
-            own: sum(&own_features(word)),
+            own: sum(&own_features(word)[1..]),
             before: sum(&before_features(word)),
             after: sum(&after_features(word)),
             before_2: sum(&before_2_features(word)),
@@ -842,8 +923,8 @@ impl Model {
     fn add(&self, features: &[u64], scores: &mut Scores) {
         for f in features {
             if let Some(row) = self.weights.row(*f) {
-                for (k, s) in scores.iter_mut().enumerate() {
-                    *s += i32::from(i16::from_le_bytes([row[2 * k], row[2 * k + 1]]));
+                for (s, w) in scores.iter_mut().zip(row.as_chunks::<2>().0) {
+                    *s += i32::from(i16::from_le_bytes(*w));
                 }
             }
         }
@@ -1292,6 +1373,19 @@ mod tests {
         }
         assert!(model.weights.row(ABSENT).is_none());
         assert!(model.by_memory.is_empty());
+    }
+
+    #[test]
+    fn the_table_of_shape_classes_is_the_classes() {
+        for u in 0x80..SHAPE_TABLE_END + 0x100 {
+            if let Some(c) = char::from_u32(u) {
+                assert_eq!(shape_class_by_table(c), shape_class(c), "U+{u:04X}");
+            }
+        }
+        assert_eq!(shape_hash("Smith"), shape_hash("Jones"));
+        assert_ne!(shape_hash("Smith"), shape_hash("smith"));
+        assert_eq!(shape_hash("Éric"), shape_hash("Eric"));
+        assert_eq!(shape_hash("١٢"), shape_hash("12"));
     }
 
     #[test]

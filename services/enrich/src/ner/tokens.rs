@@ -71,17 +71,27 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 pub fn tokenize_into(text: &str, offset: usize, out: &mut Vec<Token>) {
     let first = out.len();
     let mut chunk_start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        if c.is_whitespace() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i <= bytes.len() {
+        // White space is found by its byte in ASCII (most characters of
+        // most text): decoding every character to look costs more.
+        let (white, len) = match bytes.get(i) {
+            None => (true, 1),
+            Some(&b) if b.is_ascii() => (matches!(b, b' ' | b'\t'..=b'\r'), 1),
+            Some(_) => {
+                let c = text[i..].chars().next().expect("a character starts here");
+                (c.is_whitespace(), c.len_utf8())
+            }
+        };
+        if white {
             if let Some(start) = chunk_start.take() {
                 split_chunk(text, start, i, out);
             }
         } else if chunk_start.is_none() {
             chunk_start = Some(i);
         }
+        i += len;
     }
     if offset > 0 {
         for token in &mut out[first..] {
@@ -135,7 +145,7 @@ fn split_chunk(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
 /// Splits English `'s` and Romance elisions off a word.
 fn split_core(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     let word = &text[start..end];
-    if let Some(apostrophe) = word.find(['\'', '’']) {
+    if let Some(apostrophe) = find_apostrophe(word) {
         let after = apostrophe + word[apostrophe..].chars().next().map_or(1, char::len_utf8);
         let before = &word[..apostrophe];
         let rest = &word[after..];
@@ -167,10 +177,17 @@ fn split_core(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     }
 }
 
+/// Where the first `'` or `’` of `word` is, found by its bytes.
+fn find_apostrophe(word: &str) -> Option<usize> {
+    let bytes = word.as_bytes();
+    (0..bytes.len()).find(|&i| bytes[i] == b'\'' || bytes[i..].starts_with("’".as_bytes()))
+}
+
 /// Whether `word` (without its final period) is an abbreviation that keeps it:
 /// `U.S`, a single letter (`J`), or a listed title (`Mr`).
 fn keeps_period(word: &str) -> bool {
-    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    // None, one, or more: the letters need not all be counted.
+    let letters = word.chars().filter(|c| c.is_alphabetic()).take(2).count();
     if letters == 0 || word.ends_with('.') {
         return false;
     }
@@ -215,6 +232,15 @@ mod tests {
             words("قال الرئيس، لبنان؟"),
             ["قال", "الرئيس", "،", "لبنان", "؟"]
         );
+    }
+
+    #[test]
+    fn every_white_space_separates_words() {
+        assert_eq!(
+            words("a\u{0B}b\u{A0}c\u{2009}d\r\ne\u{3000}f"),
+            ["a", "b", "c", "d", "e", "f"]
+        );
+        assert_eq!(words("\u{85}x\u{1F}y "), ["x\u{1F}y"]);
     }
 
     #[test]
