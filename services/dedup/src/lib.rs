@@ -67,7 +67,7 @@ use index::{Applied, Candidate, IndexVerdict, Replaced};
 use log::VerdictLog;
 use sketch::{Fingerprint, Sketch};
 use texts::{ArticleTexts, KnownText};
-use verify::{Text, Verification};
+use verify::{Pairing, Text, Verification};
 
 pub const STAGE: &str = "dedup";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -473,13 +473,19 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
         metrics::verify_observe("read", started);
         let started = std::time::Instant::now();
         let mut copies: Vec<Chosen> = Vec::new();
-        for (candidate, stored) in &read {
+        // The text is number 0, the candidates follow in order.
+        let mut pairing = Pairing::new(
+            std::iter::once(text)
+                .chain(read.iter().map(|(_, stored)| &stored.text))
+                .collect(),
+        );
+        for (number, (candidate, stored)) in (1..).zip(&read) {
             // The most similar texts of other groups: three are enough to
             // tell a template, and keep the cost linear in the candidates.
-            let others: Vec<&Text> = read
-                .iter()
-                .filter(|(other, _)| other.group != candidate.group)
-                .map(|(_, t)| &t.text)
+            let others: Vec<usize> = (1..)
+                .zip(&read)
+                .filter(|(_, (other, _))| other.group != candidate.group)
+                .map(|(other_number, _)| other_number)
                 .take(TEMPLATE_WITNESSES)
                 .collect();
             let same = same_source(
@@ -487,7 +493,7 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 staged.article.url.as_deref(),
                 stored,
             );
-            let mut verification = verify::verify(text, &stored.text, &others, same);
+            let mut verification = pairing.verify(0, number, &others, same);
             metrics::verification(if verification.copy {
                 "copy"
             } else {
