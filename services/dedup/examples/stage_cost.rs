@@ -21,9 +21,9 @@
 //! (not reading the file and wrapping the articles).
 //!
 //! With a third argument, a file, each article's verdict is written there
-//! (the duplicate notices, and the id and `dedup` of what is passed on,
-//! without the `pipeline` stamps' times): two builds that decide alike
-//! write the same file.
+//! (the fingerprint's exact key and sketch, the duplicate notices, and the
+//! id and `dedup` of what is passed on, without the `pipeline` stamps'
+//! times): two builds that decide alike write the same file.
 
 use std::io::Write;
 
@@ -92,6 +92,18 @@ fn main() {
         let Some(out) = verdicts.as_mut() else {
             continue;
         };
+        // The fingerprint as stored (its exact key and sketch), which
+        // must stay comparable with those already in the stream.
+        let staged = newsflow_core::intake::decode_staged(payload).expect("staged");
+        if let Some(prepared) = stage.prepare(&staged) {
+            let f = &prepared.fingerprint;
+            writeln!(
+                out,
+                "fingerprint\t{}\t{:016x}\t{}\t{:?}\t{:?}",
+                f.id, f.exact, f.sketch.shingles, f.sketch.mins, f.sketch.lead
+            )
+            .expect("writing verdicts");
+        }
         for message in processed.messages {
             let mut value: serde_json::Value =
                 serde_json::from_slice(&message.payload).expect("JSON output");
