@@ -121,48 +121,171 @@ fn is_word_char(c: char) -> bool {
     matches!(c as u32, 0x0621..=0x063A | 0x0641..=0x064A) || c.is_alphanumeric()
 }
 
+/// What one normalized character does to the word being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    /// Belongs to the word.
+    Letter(char),
+    /// A token of its own (a script written without spaces): ends the
+    /// word before it and is a word by itself.
+    Alone(char),
+    /// Ends the word (punctuation, space, symbol).
+    Break,
+}
+
+/// The general path: `c` decomposed, folded and lower-cased
+/// ([`normalize_char`]), each resulting character classified.
+fn pieces_of(c: char, mut emit: impl FnMut(Piece)) {
+    normalize_char(c, |n| {
+        emit(if is_unspaced(n) {
+            Piece::Alone(n)
+        } else if is_word_char(n) {
+            Piece::Letter(n)
+        } else {
+            Piece::Break
+        });
+    });
+}
+
+/// Most pieces one character of the table's ranges gives (NFKD can give
+/// more, as in U+FDFA; those take the general path).
+const MOST_PIECES: usize = 3;
+
+/// The pieces of one character, as the general path gives them.
+#[derive(Debug, Clone, Copy)]
+struct Pieces {
+    len: u8,
+    pieces: [Piece; MOST_PIECES],
+}
+
+/// Ranges whose characters are looked up in a table made by the general
+/// path: Latin-1 Supplement, Latin Extended, IPA, Greek, Cyrillic,
+/// Armenian, Hebrew, the rest of Arabic (marks, digits, punctuation), and
+/// General Punctuation (quotes, dashes, spaces of news text). Together with
+/// ASCII and the plain Arabic letters, nearly all of the text in the
+/// languages the pipeline sees.
+const TABLE_RANGES: [std::ops::Range<u32>; 2] = [0x0080..0x0800, 0x2000..0x2070];
+
+/// The table of [`TABLE_RANGES`], in their order: `None` where a character
+/// gives more than [`MOST_PIECES`] pieces.
+fn table() -> &'static [Option<Pieces>] {
+    static TABLE: std::sync::OnceLock<Vec<Option<Pieces>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        TABLE_RANGES
+            .iter()
+            .flat_map(|range| range.clone())
+            .map(|cp| {
+                let mut entry = Pieces {
+                    len: 0,
+                    pieces: [Piece::Break; MOST_PIECES],
+                };
+                let mut fits = true;
+                // Not a character (a surrogate) gives nothing: never looked up.
+                if let Some(c) = char::from_u32(cp) {
+                    pieces_of(c, |piece| {
+                        match entry.pieces.get_mut(usize::from(entry.len)) {
+                            Some(slot) => {
+                                *slot = piece;
+                                entry.len += 1;
+                            }
+                            None => fits = false,
+                        }
+                    });
+                }
+                fits.then_some(entry)
+            })
+            .collect()
+    })
+}
+
+/// The table's pieces of `c`, when `c` is in its ranges and fits.
+fn table_pieces(c: char) -> Option<&'static Pieces> {
+    let cp = c as u32;
+    let mut offset = 0;
+    for range in &TABLE_RANGES {
+        if range.contains(&cp) {
+            return table()[offset + (cp - range.start) as usize].as_ref();
+        }
+        offset += range.len();
+    }
+    None
+}
+
+/// CJK unified ideographs: no decomposition, no case, each a word of its
+/// own (checked against the general path by a test).
+fn is_cjk_unified(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF)
+}
+
+/// Reads words: the word being read, and the words of the line so far
+/// (hash, and whether a number), both reused from line to line.
+#[derive(Default)]
+struct WordReader {
+    word: String,
+    words: Vec<(u64, bool)>,
+}
+
+impl WordReader {
+    fn flush(&mut self) {
+        if !self.word.is_empty() {
+            self.words.push((
+                xxh3_64(self.word.as_bytes()),
+                self.word.bytes().all(|b| b.is_ascii_digit()),
+            ));
+            self.word.clear();
+        }
+    }
+
+    fn take(&mut self, piece: Piece) {
+        match piece {
+            Piece::Letter(c) => self.word.push(c),
+            Piece::Alone(c) => {
+                self.flush();
+                self.word.push(c);
+                self.flush();
+            }
+            Piece::Break => self.flush(),
+        }
+    }
+
+    /// Reads one line into `words` (cleared first); the word open at its
+    /// end is finished.
+    fn line(&mut self, line: &str) {
+        self.words.clear();
+        for c in line.chars() {
+            // ASCII and the plain Arabic letters, nearly all of the text, go
+            // straight to the word: [`normalize_char`] would give them back
+            // lower-cased or folded, and neither belongs to an unspaced script.
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    self.word.push(c.to_ascii_lowercase());
+                } else {
+                    self.flush();
+                }
+            } else if is_plain_arabic(c) {
+                self.word.push(fold_plain_arabic(c));
+            } else if let Some(entry) = table_pieces(c) {
+                for &piece in &entry.pieces[..usize::from(entry.len)] {
+                    self.take(piece);
+                }
+            } else if is_cjk_unified(c) {
+                self.take(Piece::Alone(c));
+            } else {
+                pieces_of(c, |piece| self.take(piece));
+            }
+        }
+        self.flush();
+    }
+}
+
 /// Calls `emit` with the hash of each normalized word of one line and
 /// whether the word is a number (only digits once folded).
 pub(crate) fn for_each_word(line: &str, mut emit: impl FnMut(u64, bool)) {
-    let mut word = String::with_capacity(64);
-    let mut flush = |word: &mut String| {
-        if !word.is_empty() {
-            emit(
-                xxh3_64(word.as_bytes()),
-                word.bytes().all(|b| b.is_ascii_digit()),
-            );
-            word.clear();
-        }
-    };
-    for c in line.chars() {
-        // ASCII and the plain Arabic letters, nearly all of the text, go
-        // straight to the word: [`normalize_char`] would give them back
-        // lower-cased or folded, and neither belongs to an unspaced script.
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                word.push(c.to_ascii_lowercase());
-            } else {
-                flush(&mut word);
-            }
-            continue;
-        }
-        if is_plain_arabic(c) {
-            word.push(fold_plain_arabic(c));
-            continue;
-        }
-        normalize_char(c, |c| {
-            if is_unspaced(c) {
-                flush(&mut word);
-                word.push(c);
-                flush(&mut word);
-            } else if is_word_char(c) {
-                word.push(c);
-            } else {
-                flush(&mut word);
-            }
-        });
+    let mut reader = WordReader::default();
+    reader.line(line);
+    for &(hash, numeric) in &reader.words {
+        emit(hash, numeric);
     }
-    flush(&mut word);
 }
 
 /// Whether a line is page furniture rather than article text: a link, an
@@ -199,12 +322,12 @@ pub fn words(text: &str) -> Words {
     let mut kept = Vec::with_capacity(text.len() / 6);
     let mut all_numbers = Vec::new();
     let mut kept_numbers = Vec::new();
-    let mut line = Vec::new();
+    let mut reader = WordReader::default();
     for text_line in text.lines() {
-        line.clear();
-        for_each_word(text_line, |hash, numeric| line.push((hash, numeric)));
+        reader.line(text_line);
+        let line = &reader.words;
         let keep = line.len() >= MIN_LINE_WORDS && !is_furniture(text_line);
-        for &(hash, numeric) in &line {
+        for &(hash, numeric) in line {
             all.push(hash);
             if numeric {
                 all_numbers.push(hash);
@@ -408,6 +531,20 @@ mod tests {
         }
         let mixed = "Le Président a dit: «مرحبا بكم» ١٢ km/h — ﻻ 東京 OK, مدرسةٌ إلى.";
         assert_eq!(words(mixed), words_by_the_general_path(mixed));
+    }
+
+    #[test]
+    fn the_table_and_cjk_paths_give_the_general_paths_words() {
+        let chars = TABLE_RANGES
+            .iter()
+            .flat_map(|range| range.clone())
+            .chain(0x4E00..=0x9FFF)
+            .filter_map(char::from_u32);
+        for c in chars {
+            for text in [format!("a{c}b"), format!("{c}"), format!("ж{c}{c} ١ 東")] {
+                assert_eq!(words(&text), words_by_the_general_path(&text), "{c:?}");
+            }
+        }
     }
 
     #[test]

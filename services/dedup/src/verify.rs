@@ -257,8 +257,7 @@ impl SeedPositions {
     }
 }
 
-fn align(a: &[u64], b: &[u64]) -> Alignment {
-    let positions = SeedPositions::of(b);
+fn align(a: &[u64], b: &[u64], positions: &SeedPositions) -> Alignment {
     let mut alignment = Alignment {
         a_covered: vec![false; a.len()],
         b_covered: vec![false; b.len()],
@@ -302,18 +301,91 @@ fn share(covered: &[bool], range: std::ops::Range<usize>) -> f64 {
 /// texts of the index's other groups that also resemble `x`: what `x`
 /// shares with them as well is template, not evidence.
 pub fn verify(x: &Text, candidate: &Text, others: &[&Text], same_source: bool) -> Verification {
-    let (a, b) = if x.len() <= candidate.len() {
-        (x, candidate)
-    } else {
-        (candidate, x)
-    };
-    let alignment = align(&a.words, &b.words);
+    let mut texts = vec![x, candidate];
+    texts.extend_from_slice(others);
+    let others: Vec<usize> = (2..texts.len()).collect();
+    Pairing::new(texts).verify(0, 1, &others, same_source)
+}
+
+/// Texts verified together (an article and its candidates, which are also
+/// each other's template witnesses): each text's seed positions and each
+/// alignment are made once, however many of the pairs need them.
+pub struct Pairing<'t> {
+    texts: Vec<&'t Text>,
+    positions: Vec<Option<SeedPositions>>,
+    /// `(a, b, alignment of a against b)`, by index into `texts`.
+    alignments: Vec<(usize, usize, Alignment)>,
+}
+
+impl<'t> Pairing<'t> {
+    pub fn new(texts: Vec<&'t Text>) -> Self {
+        Self {
+            positions: texts.iter().map(|_| None).collect(),
+            texts,
+            alignments: Vec::new(),
+        }
+    }
+
+    /// Makes the alignment of text `a` against text `b`, unless made.
+    fn align(&mut self, a: usize, b: usize) {
+        if self.alignments.iter().any(|&(x, y, _)| (x, y) == (a, b)) {
+            return;
+        }
+        let b_words = &self.texts[b].words;
+        let positions = self.positions[b].get_or_insert_with(|| SeedPositions::of(b_words));
+        let alignment = align(&self.texts[a].words, b_words, positions);
+        self.alignments.push((a, b, alignment));
+    }
+
+    fn alignment(&self, a: usize, b: usize) -> &Alignment {
+        self.alignments
+            .iter()
+            .find(|&&(x, y, _)| (x, y) == (a, b))
+            .map(|(_, _, alignment)| alignment)
+            .expect("aligned before")
+    }
+
+    /// [`verify`] of the texts at these indexes.
+    pub fn verify(
+        &mut self,
+        x: usize,
+        candidate: usize,
+        others: &[usize],
+        same_source: bool,
+    ) -> Verification {
+        let (a, b) = if self.texts[x].len() <= self.texts[candidate].len() {
+            (x, candidate)
+        } else {
+            (candidate, x)
+        };
+        self.align(a, b);
+        for &other in others {
+            self.align(a, other);
+        }
+        judge(
+            self.texts[a],
+            self.texts[b],
+            self.alignment(a, b),
+            others.iter().map(|&other| self.alignment(a, other)),
+            same_source,
+        )
+    }
+}
+
+/// The verdict on the shorter text `a` and the longer `b` from their
+/// alignment and `a`'s alignments with the other groups' texts.
+fn judge<'a>(
+    a: &Text,
+    b: &Text,
+    alignment: &Alignment,
+    with_others: impl Iterator<Item = &'a Alignment>,
+    same_source: bool,
+) -> Verification {
     // Words of `a` that two or more other groups' texts also have aligned:
     // template or boilerplate. (One other group may be a roundup quoting the
     // same story; two that are not copies of each other make it a template.)
     let mut template = vec![0u8; a.len()];
-    for other in others {
-        let with_other = align(&a.words, &other.words);
+    for with_other in with_others {
         for (t, c) in template.iter_mut().zip(&with_other.a_covered) {
             *t = t.saturating_add(u8::from(*c));
         }
