@@ -529,7 +529,7 @@ mod tests {
                 assert_eq!(words(&text), words_by_the_general_path(&text), "{c:?}");
             }
         }
-        let mixed = "Le Président a dit: «مرحبا بكم» ١٢ km/h — ﻻ 東京 OK, مدرسةٌ إلى.";
+        let mixed = "Le Président a dit: «مرحبا بكم» ١٢ km/h — ﻻ 東京 OK, مدرسةٌ إلى. Ǆ🔥x 𠀋字";
         assert_eq!(words(mixed), words_by_the_general_path(mixed));
     }
 
