@@ -252,11 +252,14 @@ def place_names(tmp):
     return names
 
 
-def subdivision_names():
-    """Folded names of the ISO 3166-2 subdivisions (regions, provinces,
-    counties) in Debian's iso-codes."""
-    subdivisions = json.load(open(SUBDIVISIONS_JSON, encoding="utf-8"))["3166-2"]
-    return {fold(s["name"]) for s in subdivisions}
+def subdivisions():
+    """The ISO 3166-2 subdivisions (regions, provinces, counties) in Debian's
+    iso-codes, as a map from folded name to the codes of the countries
+    that have a subdivision of that name."""
+    out = {}
+    for s in json.load(open(SUBDIVISIONS_JSON, encoding="utf-8"))["3166-2"]:
+        out.setdefault(fold(s["name"]), set()).add(s["code"][:2])
+    return out
 
 
 # Words that make a subdivision's name out of a region's (`North Yorkshire`,
@@ -267,24 +270,12 @@ REGION_QUALIFIERS = {
 }
 
 
-def multiword_subdivisions():
-    """Folded names of more than one word of the ISO 3166-2 subdivisions,
-    each with the codes of the countries it is a subdivision of."""
-    subdivisions = json.load(open(SUBDIVISIONS_JSON, encoding="utf-8"))["3166-2"]
-    out = {}
-    for s in subdivisions:
-        name = fold(s["name"])
-        if " " in name:
-            out.setdefault(name, set()).add(s["code"][:2])
-    return out
-
-
-def qualified_region_names():
-    """Folded region names that an ISO 3166-2 subdivision's name holds after
-    a qualifier (`Yorkshire` of `North Yorkshire`): regions too, not their
-    country (countrynames maps `Yorkshire` and `Sussex` to GB)."""
+def qualified_region_names(names):
+    """Folded region names that a subdivision's name holds after a qualifier
+    (`Yorkshire` of `North Yorkshire`): regions too, not their country
+    (countrynames maps `Yorkshire` and `Sussex` to GB)."""
     out = set()
-    for name in subdivision_names():
+    for name in names:
         words = name.split(" ")
         if len(words) >= 2 and words[0] in REGION_QUALIFIERS:
             out.add(" ".join(words[1:]))
@@ -426,9 +417,9 @@ def main():
         # Regions of one word only: a longer one keeps its entry, so that a
         # country word inside it is not read alone (`British` in `British
         # Columbia`).
-        places |= {name for name in subdivision_names() if " " not in name}
-        regions = multiword_subdivisions()
-        region_words = qualified_region_names()
+        regions = subdivisions()
+        places |= {name for name in regions if " " not in name}
+        region_words = qualified_region_names(regions)
         region_rows = []  # countrynames' (name, code) of a region of that country
         for code, names in countrynames_data(tmp).items():
             if code not in codes:
