@@ -71,8 +71,9 @@ POPULATION = 100_000
 # A name shared by several cities (of 15,000 people or more, GeoNames'
 # smallest here) goes to the largest only when it is this many times larger
 # than the next (`Alexandria`, Egypt, not Virginia); otherwise the name is
-# left out (`San Jose`, `Hyderabad`).
-DOMINANCE = 5
+# left out (`San Jose`, `Hyderabad`; `Birmingham`, England, is 5.9 times
+# Alabama's, and US news means Alabama's as often).
+DOMINANCE = 10
 
 
 def read_hand_list():
