@@ -1606,6 +1606,24 @@ mod tests {
                 .link_unlisted("Algiers", EntityType::Location)
                 .is_some()
         );
+        // A very common word is no city's other name whatever the city
+        // (`المدينة`, "the city", for Medina), nor a US state's name a city's
+        // (`suburban Virginia`).
+        assert!(
+            index
+                .link_unlisted("المدينة", EntityType::Location)
+                .is_none()
+        );
+        assert!(
+            index
+                .link_unlisted("المدينة المنورة", EntityType::Location)
+                .is_some()
+        );
+        assert!(
+            index
+                .link_unlisted("Virginia", EntityType::Location)
+                .is_none()
+        );
     }
 
     #[test]

