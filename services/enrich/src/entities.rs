@@ -1543,6 +1543,9 @@ mod tests {
         assert!(id("الزان").is_some());
         assert_eq!(id("فزان"), None);
         assert_eq!(id("بورت"), None);
+        // Nor is `سان` (the `San` of `سان خوسيه`) `ألسان` (Ulsan), whose
+        // first letters fold to the article.
+        assert_eq!(id("سان"), None);
         // The hand list wins: Moscow keeps its QID in every script.
         assert_eq!(id("Moscow"), None);
         assert_eq!(index.link("Москве").map(|d| d.id.as_str()), Some("Q649"));

@@ -122,11 +122,21 @@ def read_country_names():
     return out
 
 
+def looks_like_the_article(name):
+    """Whether an Arabic name's first letters fold to the article without
+    being it (`ألسان`, Ulsan, folds to `السان`)."""
+    return name.startswith(("أل", "إل", "آل", "ٱل"))
+
+
 def usable(name):
     """Whether an alternate name can be a city's name in text: no codes
     (`MOW`), no lower-case transliterations (`masko`), no separators of
-    the table's format."""
+    the table's format, no Arabic name whose first letters fold to the
+    article without being it (`ألسان`, Ulsan, would be read `السان`, the
+    article and `سان`, the `San` of `سان خوسيه`)."""
     if not name or any(ch in name for ch in "\t|=,;()[]/:") or any(ch.isdigit() for ch in name):
+        return False
+    if looks_like_the_article(name):
         return False
     letters = sum(ch.isalpha() for ch in name)
     if is_latin(name):
@@ -192,6 +202,9 @@ def main():
             if not k or (alias, lang) in seen:
                 continue
             seen.add((alias, lang))
+            if looks_like_the_article(alias):
+                dropped["common word"] += 1
+                continue
             if k in country_names or k in us_states:
                 dropped["country"] += 1
                 continue
