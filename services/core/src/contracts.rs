@@ -338,6 +338,7 @@ pub enum EntityType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entity {
     /// Canonical id: a Wikidata QID (`Q2429253`), a project id (`nf:...`), a
+    /// GeoNames id (`geonames:2747891`) for a city of the generated list, a
     /// watch-list id; null for candidates.
     pub id: Option<String>,
     /// Canonical name.

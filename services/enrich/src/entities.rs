@@ -14,6 +14,12 @@
 //! three letters or fewer (`IS`, `EI`, `UN`) are exact anyway. The project's
 //! list is `data/entities.tsv`; a user's watch-list has the same format and
 //! wins over the project's list for an id both define.
+//!
+//! `data/entities.generated.tsv` (cities, from GeoNames and CLDR through
+//! `tools/gen_entities.py`) is a list to link to only: a name the tagger
+//! found gets one of its ids when the tagger gave it the entity's type, but
+//! its names are not looked for in the text on their own, as a city's name
+//! is often a person's or a football club's (`Jackson`, `Newcastle`).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -26,6 +32,14 @@ use crate::gazetteer::{Case, Gazetteer, GazetteerBuilder};
 
 /// The project's entity list.
 pub const BUILTIN: &str = include_str!("../data/entities.tsv");
+
+/// The generated list of entities to link to (see the module doc).
+pub const GENERATED: &str = include_str!("../data/entities.generated.tsv");
+
+/// The generated list, parsed.
+pub fn generated() -> Vec<EntityDef> {
+    parse_list(GENERATED).expect("the generated entity list parses")
+}
 
 /// A problem in an entity list.
 #[derive(Debug, thiserror::Error)]
@@ -104,7 +118,9 @@ fn strip_language_tag(alias: &str) -> &str {
 /// Compiled entity lists.
 #[derive(Debug)]
 pub struct EntityIndex {
+    /// The listed entities, then the ones only linked to (from `linked_from` on).
     defs: Vec<EntityDef>,
+    linked_from: usize,
     gazetteer: Gazetteer<u32>,
     /// Entity of each alias by its [`link_key`], to link the tagger's names
     /// written in another inflection or with clitics (`Эрдоганом`, `لداعش`).
@@ -114,6 +130,21 @@ pub struct EntityIndex {
 impl EntityIndex {
     /// Compiles `lists`; a later list's entity replaces an earlier one with the same id.
     pub fn new(lists: impl IntoIterator<Item = Vec<EntityDef>>) -> Self {
+        Self::with_links(lists, Vec::new())
+    }
+
+    /// Compiles `lists` as [`EntityIndex::new`] does, and `linked`, the
+    /// entities only linked to: a tagged name of the same type that
+    /// matches one of their names gets their id, but their names are not
+    /// looked for in the text. A listed entity wins over a linked one with
+    /// the same id or name, and a person's one-word name is no link (a
+    /// surname alone is someone else's as often as theirs: the article's
+    /// full name is grouped with it instead). The linked entities' aliases
+    /// are dropped once indexed, to keep the index small.
+    pub fn with_links(
+        lists: impl IntoIterator<Item = Vec<EntityDef>>,
+        linked: Vec<EntityDef>,
+    ) -> Self {
         let mut defs: Vec<EntityDef> = Vec::new();
         let mut by_id: HashMap<String, usize> = HashMap::new();
         for def in lists.into_iter().flatten() {
@@ -140,16 +171,41 @@ impl EntityIndex {
                 }
             }
         }
+        let linked_from = defs.len();
+        for mut def in linked {
+            if by_id.contains_key(&def.id) {
+                continue;
+            }
+            let i = defs.len() as u32;
+            for alias in std::mem::take(&mut def.aliases) {
+                let one_word = !alias.trim().contains(char::is_whitespace);
+                if alias.starts_with('=')
+                    || is_short_capitals(&alias)
+                    || (def.kind == EntityType::Person && one_word)
+                {
+                    continue;
+                }
+                by_key.entry(unlisted_key(&alias)).or_insert(i);
+            }
+            by_id.insert(def.id.clone(), defs.len());
+            defs.push(def);
+        }
+        by_key.shrink_to_fit();
         Self {
             defs,
+            linked_from,
             gazetteer: builder.build(),
             by_key,
         }
     }
 
-    /// The project's list alone.
+    /// The project's lists: the hand-written one, and the generated one
+    /// to link to.
     pub fn builtin() -> Self {
-        Self::new([parse_list(BUILTIN).expect("the project's entity list parses")])
+        Self::with_links(
+            [parse_list(BUILTIN).expect("the project's entity list parses")],
+            generated(),
+        )
     }
 
     /// Number of entities.
@@ -167,12 +223,20 @@ impl EntityIndex {
         self.defs.iter().find(|d| d.id == id)
     }
 
-    /// The entity a name refers to, in whatever inflection or with whatever
-    /// clitics it is written (see [`link_key`]).
+    /// The listed entity a name refers to, in whatever inflection or with
+    /// whatever clitics it is written (see [`link_key`]).
     pub fn link(&self, name: &str) -> Option<&EntityDef> {
-        self.by_key
-            .get(&link_key(name))
-            .map(|&i| &self.defs[i as usize])
+        let i = *self.by_key.get(&link_key(name))? as usize;
+        (i < self.linked_from).then(|| &self.defs[i])
+    }
+
+    /// The entity only linked to (see [`EntityIndex::with_links`]) that a
+    /// name of type `kind` refers to: it must be of that type (`Newcastle`
+    /// the club is not the city).
+    pub fn link_unlisted(&self, name: &str, kind: EntityType) -> Option<&EntityDef> {
+        let i = *self.by_key.get(&unlisted_key(name))? as usize;
+        let def = &self.defs[i];
+        (i >= self.linked_from && def.kind == kind).then_some(def)
     }
 }
 
@@ -188,6 +252,26 @@ const SLAVIC_ENDINGS: &[&str] = &[
 /// `داعش`), each Cyrillic word without its case ending (`Эрдоганом` →
 /// `эрдоган`).
 pub fn link_key(name: &str) -> String {
+    key_with(name, crate::ner::tagger::strip_arabic_clitics)
+}
+
+/// The key of a name for the entities only linked to: as [`link_key`], but
+/// an Arabic word loses a conjunction or preposition only with the article
+/// after it (`بالرباط`, `الرباط` → `رباط`; `فزان` stays, not `زان`): the
+/// foreign places of a generated list often start with those letters.
+fn unlisted_key(name: &str) -> String {
+    key_with(name, |word| {
+        let stem = crate::ner::tagger::strip_arabic_clitics(word);
+        let after_article = word
+            .strip_suffix(stem)
+            .is_some_and(|clitics| clitics.ends_with("ال") || clitics.ends_with("لل"));
+        if after_article { stem } else { word }
+    })
+}
+
+/// A name folded, each Arabic word through `arabic`, each Cyrillic word
+/// without its case ending.
+fn key_with(name: &str, arabic: impl Fn(&str) -> &str) -> String {
     let folded = crate::fold::fold_str(name);
     let mut key = String::with_capacity(folded.len());
     for word in folded.split(' ').filter(|w| !w.is_empty()) {
@@ -195,7 +279,7 @@ pub fn link_key(name: &str) -> String {
             key.push(' ');
         }
         let stem = if word.chars().any(crate::fold::is_arabic) {
-            crate::ner::tagger::strip_arabic_clitics(word)
+            arabic(word)
         } else if word.chars().any(crate::fold::is_cyrillic) {
             SLAVIC_ENDINGS
                 .iter()
@@ -307,6 +391,7 @@ pub fn find_entities(
             add_line_up_names(text, folded, &mut entities, &crate::countries::COUNTRIES);
             give_surnames_to_the_article_s_own_persons(&mut entities);
             correct_places(&mut entities, &crate::countries::COUNTRIES);
+            link_candidates(&mut entities, index);
         }
         None => {
             let candidates = candidate_entities(text, folded, &entities);
@@ -464,6 +549,10 @@ pub fn add_tagged_names(
             continue;
         }
         let key = link_key(written);
+        if let Some(i) = listed_person_named_in_full(entities, &key) {
+            entities[i].mentions.push(mention);
+            continue;
+        }
         // The same name, or a person's surname alone (whatever kind the
         // tagger gave it there).
         let same = candidates.iter_mut().find(|(i, k, _)| {
@@ -494,6 +583,66 @@ pub fn add_tagged_names(
     }
     entities.retain(|e| !e.mentions.is_empty());
     add_repeated_surnames(text, lang, entities);
+}
+
+/// Gives each candidate that an entity only linked to names, with the
+/// candidate's final type, that entity's id (see
+/// [`EntityIndex::with_links`]). Done last, once the tagger's mentions are
+/// grouped and typed, so that linking changes no span, grouping or type;
+/// two candidates of one entity (`Moskau`, `Moskva`) become one.
+fn link_candidates(entities: &mut Vec<Entity>, index: &EntityIndex) {
+    for i in 0..entities.len() {
+        if !entities[i].candidate {
+            continue;
+        }
+        let Some(def) = index.link_unlisted(&entities[i].name, entities[i].kind) else {
+            continue;
+        };
+        match entities[..i]
+            .iter()
+            .position(|e| e.id.as_deref() == Some(&def.id))
+        {
+            Some(first) => {
+                let mentions = std::mem::take(&mut entities[i].mentions);
+                entities[first].mentions.extend(mentions);
+                entities[first].mentions.sort_by_key(|m| m.start);
+            }
+            None => {
+                let entity = &mut entities[i];
+                entity.id = Some(def.id.clone());
+                entity.name = def.name.clone();
+                entity.candidate = false;
+                entity.part_of = def.part_of.clone();
+            }
+        }
+    }
+    entities.retain(|e| !e.mentions.is_empty());
+}
+
+/// Words before a father's name, which ends many Arabic names (`محمد بن
+/// سلمان`): that last word is no surname.
+const PATRONYMIC_PARTICLES: &[&str] = &["بن", "ابن", "bin", "ben", "ibn"];
+
+/// The listed person in `entities` that a mention names in full and whose
+/// last word is the one-word name of link key `key` (`Johnson` after
+/// `Boris Johnson`): a later surname alone is theirs.
+fn listed_person_named_in_full(entities: &[Entity], key: &str) -> Option<usize> {
+    if key.contains(' ') {
+        return None;
+    }
+    entities.iter().position(|e| {
+        e.kind == EntityType::Person
+            && !e.candidate
+            && e.mentions.iter().any(|m| {
+                let full = link_key(&m.text);
+                is_surname_of(key, &full)
+                    && !full
+                        .split(' ')
+                        .rev()
+                        .nth(1)
+                        .is_some_and(|w| PATRONYMIC_PARTICLES.contains(&w))
+            })
+    })
 }
 
 /// Whether the link key `key` is the last word of the longer name's key
@@ -1362,6 +1511,190 @@ mod tests {
         );
         assert_eq!(link_key("لداعش"), link_key("داعش"));
         assert!(index.link("Москва").is_none());
+    }
+
+    #[test]
+    fn the_generated_list_loads_and_links_a_city_across_scripts() {
+        let generated = generated();
+        assert!(generated.len() > 1000, "{} entities", generated.len());
+        assert!(
+            generated
+                .iter()
+                .all(|d| d.id.starts_with("geonames:") && d.kind == EntityType::Location)
+        );
+        let index = EntityIndex::builtin();
+        let id = |name: &str| {
+            index
+                .link_unlisted(name, EntityType::Location)
+                .map(|d| d.id.clone())
+        };
+        // Rotterdam in Latin, Cyrillic and Arabic script: one id.
+        let rotterdam = id("Rotterdam").expect("Rotterdam is linked");
+        assert!(rotterdam.starts_with("geonames:"), "{rotterdam}");
+        assert_eq!(id("Роттердам").as_ref(), Some(&rotterdam));
+        assert_eq!(id("Роттердаме").as_ref(), Some(&rotterdam));
+        assert_eq!(id("روتردام").as_ref(), Some(&rotterdam));
+        assert_eq!(id("بروتردام").as_ref(), None);
+        assert_eq!(id("بالدمام"), id("الدمام"));
+        assert!(id("الدمام").is_some());
+        // A first letter that could be a conjunction or preposition is the
+        // name's own: `فزان` (Fezzan) is not `الزان` (a name of Ulsan), nor
+        // `بورت` (of Port-Gentil) `فورت` (Fürth).
+        assert!(id("الزان").is_some());
+        assert_eq!(id("فزان"), None);
+        assert_eq!(id("بورت"), None);
+        // Nor is `سان` (the `San` of `سان خوسيه`) `ألسان` (Ulsan), whose
+        // first letters fold to the article.
+        assert_eq!(id("سان"), None);
+        // The hand list wins: Moscow keeps its QID in every script.
+        assert_eq!(id("Moscow"), None);
+        assert_eq!(index.link("Москве").map(|d| d.id.as_str()), Some("Q649"));
+        // Through the tagger: the tagged place gets the id, its span and
+        // type as they were.
+        let text = "Грузовое судно прибыло в Роттердам во вторник.";
+        let found = tagged(text, "ru", &index);
+        let city = found
+            .iter()
+            .find(|e| e.id.as_ref() == Some(&rotterdam))
+            .expect("Роттердам is linked");
+        assert_eq!(city.name, "Rotterdam");
+        assert_eq!(city.kind, EntityType::Location);
+        assert!(!city.candidate);
+        assert_eq!(city.mentions[0].text, "Роттердам");
+    }
+
+    #[test]
+    fn a_generated_entity_links_only_a_name_of_its_own_type() {
+        let index = EntityIndex::builtin();
+        // The football club, the person: not the cities.
+        assert!(
+            index
+                .link_unlisted("Rotterdam", EntityType::Organization)
+                .is_none()
+        );
+        assert!(
+            index
+                .link_unlisted("Rotterdam", EntityType::Person)
+                .is_none()
+        );
+        // Names of the list to link to are not looked for on their own.
+        assert!(index.link("Rotterdam").is_none());
+        // A country's name is never a city's (`Mexico`, `Luxembourg`).
+        for country in ["Mexico", "Luxembourg", "Djibouti", "Kuwait"] {
+            assert!(
+                index.link_unlisted(country, EntityType::Location).is_none(),
+                "{country}"
+            );
+        }
+        // A common word of an allowlist language is no city's other name
+        // (GeoNames gives `Logos` for Lagos, `Apotheke` for Abu Tig, and
+        // Persian `امان`, Arabic "safety", for Amman).
+        let list = parse_list(GENERATED).unwrap();
+        for word in ["Logos", "Apotheke", "امان"] {
+            assert!(
+                list.iter().all(|d| !d.aliases.iter().any(|a| a == word)),
+                "{word}"
+            );
+        }
+        assert!(index.link_unlisted("Lagos", EntityType::Location).is_some());
+        // A name CLDR gives in one language that is a common word of
+        // another: Persian `الجزیره` (Algiers) is Arabic "the island".
+        assert!(
+            index
+                .link_unlisted("الجزيرة", EntityType::Location)
+                .is_none()
+        );
+        assert!(
+            index
+                .link_unlisted("Algiers", EntityType::Location)
+                .is_some()
+        );
+        // A very common word is no city's other name whatever the city
+        // (`المدينة`, "the city", for Medina), nor a US state's name a city's
+        // (`suburban Virginia`).
+        assert!(
+            index
+                .link_unlisted("المدينة", EntityType::Location)
+                .is_none()
+        );
+        assert!(
+            index
+                .link_unlisted("المدينة المنورة", EntityType::Location)
+                .is_some()
+        );
+        assert!(
+            index
+                .link_unlisted("Virginia", EntityType::Location)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_listed_person_s_surname_alone_after_the_full_name_is_theirs() {
+        // The list knows Boris Johnson, not `Johnson` alone.
+        let text = "Boris Johnson visited the port on Monday.\n\
+            Johnson said the new rules would help farmers.";
+        let found = tagged(text, "en", &EntityIndex::builtin());
+        assert_eq!(
+            mention_texts(&found, "Boris Johnson"),
+            ["Boris Johnson", "Johnson"]
+        );
+        assert!(!found.iter().any(|e| e.candidate && e.name == "Johnson"));
+        // Without the full name, the surname is no one's in the list.
+        let found = tagged(
+            "Johnson said the rules would help.",
+            "en",
+            &EntityIndex::builtin(),
+        );
+        assert!(!found.iter().any(|e| e.id.as_deref() == Some("Q180589")));
+        // An Arabic name's last word after `بن` is the father's name, no
+        // surname (`سلمان` alone is King Salman, not Mohammed bin Salman).
+        let listed = Entity {
+            id: Some("Q1".into()),
+            name: "Mohammed bin Salman".into(),
+            kind: EntityType::Person,
+            candidate: false,
+            part_of: None,
+            mentions: vec![Mention {
+                text: "محمد بن سلمان".into(),
+                start: 0,
+                end: 13,
+            }],
+        };
+        let salman = link_key("سلمان");
+        assert_eq!(
+            listed_person_named_in_full(std::slice::from_ref(&listed), &salman),
+            None
+        );
+        let johnson = Entity {
+            name: "Boris Johnson".into(),
+            mentions: vec![Mention {
+                text: "Boris Johnson".into(),
+                start: 0,
+                end: 13,
+            }],
+            ..listed
+        };
+        let surname = link_key("Johnson");
+        assert_eq!(listed_person_named_in_full(&[johnson], &surname), Some(0));
+    }
+
+    #[test]
+    fn a_linked_person_s_one_word_name_links_nothing() {
+        let linked = parse_list("Q1\tperson\tBruno Retailleau\tfr:Retailleau|ru:Ретайо\n").unwrap();
+        let index = EntityIndex::with_links([Vec::new()], linked);
+        assert!(
+            index
+                .link_unlisted("Retailleau", EntityType::Person)
+                .is_none()
+        );
+        assert!(index.link_unlisted("Ретайо", EntityType::Person).is_none());
+        assert_eq!(
+            index
+                .link_unlisted("Bruno Retailleau", EntityType::Person)
+                .map(|d| d.id.as_str()),
+            Some("Q1")
+        );
     }
 
     #[test]

@@ -689,7 +689,7 @@ mod tests {
             found
                 .entities
                 .iter()
-                .any(|e| e.name == "Los Angeles" && e.candidate)
+                .any(|e| e.name == "Los Angeles" && e.kind == EntityType::Location)
         );
     }
 

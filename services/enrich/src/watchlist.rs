@@ -124,7 +124,11 @@ fn build(path: &Path) -> Result<(EntityIndex, usize, Option<SystemTime>), Watchl
     let count = watched.len();
     let builtin =
         entities::parse_list(entities::BUILTIN).expect("the project's entity list parses");
-    Ok((EntityIndex::new([builtin, watched]), count, mtime))
+    Ok((
+        EntityIndex::with_links([builtin, watched], entities::generated()),
+        count,
+        mtime,
+    ))
 }
 
 #[cfg(test)]
