@@ -428,7 +428,7 @@ pub fn shingles(text: &str) -> Vec<u64> {
 }
 
 /// One hash for a run of token hashes; order matters.
-fn combine(run: &[u64]) -> u64 {
+pub(crate) fn combine(run: &[u64]) -> u64 {
     run.iter().fold(0x9E37_79B9_7F4A_7C15, |h, &t| {
         (h.rotate_left(23) ^ t).wrapping_mul(0xFF51_AFD7_ED55_8CCD)
     })
