@@ -201,52 +201,92 @@ struct Alignment {
     runs: Vec<(usize, usize, usize)>,
 }
 
+/// The hash of a seed: a run of [`SEED_WORDS`] words hashes as the
+/// shingle of the same words.
 fn seed(words: &[u64]) -> u64 {
-    words.iter().fold(0x9E37_79B9_7F4A_7C15, |h, &t| {
-        (h.rotate_left(23) ^ t).wrapping_mul(0xFF51_AFD7_ED55_8CCD)
-    })
+    shingle::combine(words)
 }
 
 /// Where each seed of a text occurs: for every distinct seed its first
 /// position and count, and for every position the next one with the same
-/// seed. One map entry per seed and one flat array, instead of a list per
+/// seed. One table entry per seed and one flat array, instead of a list per
 /// seed (an allocation for each of the text's few hundred seeds).
+///
+/// The table is open addressing on the seed's top bits with linear probing,
+/// at most half full: seeds are already uniform hashes, so it needs no
+/// hashing of its own, and a lookup is a few loads and compares. The
+/// verifier looks up every position of the shorter text; building and
+/// probing a `HashMap` instead was the largest part of the stage's CPU time
+/// on the bench's articles.
 struct SeedPositions {
-    /// Seed → (first position, positions kept, last position kept).
-    first: FxHashMap<u64, (u32, u32, u32)>,
+    slots: Vec<SeedSlot>,
+    /// Right shift that leaves a seed's top bits: its home slot.
+    shift: u32,
     /// Position → the next position with the same seed (`u32::MAX`: none).
     next: Vec<u32>,
+}
+
+/// One seed's entry; `kept` 0 marks an empty slot.
+#[derive(Debug, Clone, Copy, Default)]
+struct SeedSlot {
+    seed: u64,
+    first: u32,
+    /// Positions kept (at most [`SEED_POSITIONS`]).
+    kept: u32,
+    /// The last position kept.
+    last: u32,
 }
 
 impl SeedPositions {
     /// Positions of every seed of `words`, the first [`SEED_POSITIONS`] of each.
     fn of(words: &[u64]) -> Self {
         let windows = words.len().saturating_sub(SEED_WORDS - 1);
-        let mut first: FxHashMap<u64, (u32, u32, u32)> =
-            FxHashMap::with_capacity_and_hasher(windows, Default::default());
-        let mut next = vec![u32::MAX; windows];
+        let bits = (2 * windows).max(2).next_power_of_two().trailing_zeros();
+        let mut positions = Self {
+            slots: vec![SeedSlot::default(); 1 << bits],
+            shift: u64::BITS - bits,
+            next: vec![u32::MAX; windows],
+        };
         if words.len() >= SEED_WORDS {
             for (at, window) in words.windows(SEED_WORDS).enumerate() {
                 let at = at as u32;
-                let entry = first.entry(seed(window)).or_insert((at, 0, at));
-                if entry.1 == 0 {
-                    entry.1 = 1;
-                } else if (entry.1 as usize) < SEED_POSITIONS {
-                    next[entry.2 as usize] = at;
-                    entry.1 += 1;
-                    entry.2 = at;
+                let seed = seed(window);
+                let home = positions.slot_of(seed);
+                let slot = &mut positions.slots[home];
+                if slot.kept == 0 {
+                    *slot = SeedSlot {
+                        seed,
+                        first: at,
+                        kept: 1,
+                        last: at,
+                    };
+                } else if (slot.kept as usize) < SEED_POSITIONS {
+                    positions.next[slot.last as usize] = at;
+                    slot.kept += 1;
+                    slot.last = at;
                 }
             }
         }
-        Self { first, next }
+        positions
+    }
+
+    /// The slot that holds `seed`, or the empty one where it would go.
+    fn slot_of(&self, seed: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = (seed >> self.shift) as usize;
+        loop {
+            let slot = &self.slots[at];
+            if slot.kept == 0 || slot.seed == seed {
+                return at;
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     /// The kept positions of `seed`, in text order.
     fn get(&self, seed: u64) -> impl Iterator<Item = usize> + '_ {
-        let mut at = self
-            .first
-            .get(&seed)
-            .map_or(u32::MAX, |&(first, _, _)| first);
+        let slot = &self.slots[self.slot_of(seed)];
+        let mut at = if slot.kept == 0 { u32::MAX } else { slot.first };
         std::iter::from_fn(move || {
             (at != u32::MAX).then(|| {
                 let here = at;
