@@ -1199,10 +1199,10 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     // said:`).
     // Arabic puts the subject right after the verb: whoever is named there
     // said it, not a name further on (`وقال تيد بيكون من مؤسسة بروكينغز`).
-    if introduces
-        && verb_first
-        && let Some(words) = arabic_subject_words(lead)
-    {
+    let subject_words = (introduces && verb_first)
+        .then(|| arabic_subject_words(lead))
+        .flatten();
+    if let Some(words) = &subject_words {
         let (from, to) = (
             char_of(lead_start + words.start),
             char_of(lead_start + words.end),
@@ -1241,10 +1241,9 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
     }
     // Arabic names the tagger missed: the words after the verb, up to a
     // preposition or the colon (`وقال وزير النقل بدر محمد باسلمه للصحافيين`).
-    if introduces && verb_first {
-        return words_after_arabic_verb(lead).map(|words| (words, None));
-    }
-    None
+    subject_words
+        .and_then(|words| subject_name(&lead[words]))
+        .map(|name| (name, None))
 }
 
 /// Whether the mention `m` opens `clause` (which starts at character
@@ -1423,15 +1422,11 @@ const ARABIC_NAME_STOPS: &[&str] = &[
     "التي",
 ];
 
-/// The speaker named after the last Arabic speech verb of `lead`: the
-/// words of [`arabic_subject_words`] unless there are six of them or they
-/// all carry the article (`المتحدث الرسمي`, the spokesman: a description,
-/// the caller looks further for the name). None when the verb is followed
-/// by no name (`وقال إن`).
-fn words_after_arabic_verb(lead: &str) -> Option<String> {
-    let words: Vec<&str> = lead[arabic_subject_words(lead)?]
-        .split_whitespace()
-        .collect();
+/// The speaker named by the words of [`arabic_subject_words`]: None when
+/// there are six of them or they all carry the article (`المتحدث الرسمي`,
+/// the spokesman: a description, the caller looks further for the name).
+fn subject_name(subject_words: &str) -> Option<String> {
+    let words: Vec<&str> = subject_words.split_whitespace().collect();
     let description = words.iter().all(|w| w.starts_with("ال"));
     (words.len() < 6 && !description).then(|| words.join(" "))
 }
