@@ -4,9 +4,9 @@
 Reads the third-party corpora in /work/shared/data/news (or the directory given
 as the first argument) and prints, one per line, `file<TAB>id<TAB>lang<TAB>split`
 for the selected articles, in selection order (the annotation order).
-Round 1 is printed first, unchanged; round 2 follows, and its lines carry a
-fifth column, the round number: `file<TAB>id<TAB>lang<TAB>split<TAB>2` (just as
-only round-2 annotation lines carry a "round" field).
+Round 1 is printed first, unchanged; rounds 2 and 3 follow, and their lines
+carry a fifth column, the round number: `file<TAB>id<TAB>lang<TAB>split<TAB>2`
+(just as only round-2 and round-3 annotation lines carry a "round" field).
 
 Rules (see README.md):
   * article length (title + text, whitespace tokens) between 150 and 1,200 words;
@@ -22,6 +22,10 @@ Round 2 (more dev data): the same eligibility rules, every round-1 id excluded
 from the pools, seed 11 (random.Random(11).sample() per pool), pools in the
 order masakhanews en 6, ecbplus en 4, masakhanews fr 12, saudinewsnet ar 8;
 every round-2 article is `dev`.
+Round 3 (a fresh dev measure, then more dev data): the same eligibility rules,
+every round-1 and round-2 id excluded from the pools, seed 12, pools in the
+order masakhanews en 6, ecbplus en 4, masakhanews fr 10, saudinewsnet ar 10;
+every round-3 article is `dev`.
 Stdlib only.
 """
 import hashlib
@@ -45,6 +49,13 @@ POOLS_2 = [  # round 2: (file, lang, how many); all dev
     ("ecbplus_en_events.jsonl", "en", 4),
     ("masakhanews_en_fr.jsonl", "fr", 12),
     ("saudinewsnet_ar.jsonl", "ar", 8),
+]
+SEED_3 = 12
+POOLS_3 = [  # round 3: (file, lang, how many); all dev
+    ("masakhanews_en_fr.jsonl", "en", 6),
+    ("ecbplus_en_events.jsonl", "en", 4),
+    ("masakhanews_en_fr.jsonl", "fr", 10),
+    ("saudinewsnet_ar.jsonl", "ar", 10),
 ]
 
 # Paired quotation marks. Content may not cross a paragraph break.
@@ -107,11 +118,12 @@ def select(data_dir):
     return [(f, i, l, split[i]) for f, i, l in picked]
 
 
-def select_round2(data_dir, round1_ids):
+def select_dev_round(data_dir, pools, seed, exclude):
+    """A later round: every article `dev`, ids of earlier rounds excluded."""
     picked = []  # (file, id, lang, split) in selection order
-    for fname, lang, k in POOLS_2:
-        pool = eligible_ids(data_dir, fname, lang, exclude=round1_ids)
-        rng = random.Random(SEED_2)
+    for fname, lang, k in pools:
+        pool = eligible_ids(data_dir, fname, lang, exclude=exclude)
+        rng = random.Random(seed)
         for art_id in rng.sample(pool, k):
             picked.append((fname, art_id, lang, "dev"))
     return picked
@@ -122,8 +134,13 @@ def main():
     round1 = select(data_dir)
     for fname, art_id, lang, sp in round1:
         print(f"{fname}\t{art_id}\t{lang}\t{sp}")
-    for fname, art_id, lang, sp in select_round2(data_dir, frozenset(r[1] for r in round1)):
+    round1_ids = frozenset(r[1] for r in round1)
+    round2 = select_dev_round(data_dir, POOLS_2, SEED_2, round1_ids)
+    for fname, art_id, lang, sp in round2:
         print(f"{fname}\t{art_id}\t{lang}\t{sp}\t2")
+    round12_ids = round1_ids | frozenset(r[1] for r in round2)
+    for fname, art_id, lang, sp in select_dev_round(data_dir, POOLS_3, SEED_3, round12_ids):
+        print(f"{fname}\t{art_id}\t{lang}\t{sp}\t3")
 
 
 if __name__ == "__main__":
