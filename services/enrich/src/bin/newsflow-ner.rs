@@ -93,6 +93,11 @@ enum Command {
         /// country error, of the dev split (the test split is for checking only).
         #[arg(long)]
         verbose: bool,
+        /// Only the articles of this annotation round (1, 2, 3, …: the
+        /// fifth column of `choose_articles.py`; round-1 lines carry no
+        /// `round` field), so that a new round can be scored on its own.
+        #[arg(long)]
+        round: Option<u32>,
     },
 }
 
@@ -123,7 +128,8 @@ fn main() -> anyhow::Result<()> {
             annotations,
             news,
             verbose,
-        } => articles::score(&annotations, &news, verbose),
+            round,
+        } => articles::score(&annotations, &news, verbose, round),
     }
 }
 
@@ -467,6 +473,15 @@ mod articles {
         split: String,
         countries: Vec<String>,
         quotes: Vec<AnnotatedQuote>,
+        /// Absent on the lines of the first round.
+        #[serde(default)]
+        round: Option<u32>,
+    }
+
+    impl Annotated {
+        fn round(&self) -> u32 {
+            self.round.unwrap_or(1)
+        }
     }
 
     #[derive(Deserialize)]
@@ -509,7 +524,12 @@ mod articles {
         f == g || g.ends_with(&format!(" {f}")) || f.ends_with(&format!(" {g}"))
     }
 
-    pub fn score(annotations: &Path, news: &Path, verbose: bool) -> anyhow::Result<()> {
+    pub fn score(
+        annotations: &Path,
+        news: &Path,
+        verbose: bool,
+        round: Option<u32>,
+    ) -> anyhow::Result<()> {
         let text = std::fs::read_to_string(annotations)
             .with_context(|| format!("reading {}", annotations.display()))?;
         let annotated: Vec<Annotated> = text
@@ -521,6 +541,19 @@ mod articles {
                     .with_context(|| format!("{} line {}", annotations.display(), n + 1))
             })
             .collect::<anyhow::Result<_>>()?;
+        let annotated: Vec<Annotated> = annotated
+            .into_iter()
+            .filter(|a| round.is_none_or(|r| a.round() == r))
+            .collect();
+        if let Some(r) = round {
+            if annotated.is_empty() {
+                anyhow::bail!(
+                    "no annotated article of round {r} in {}",
+                    annotations.display()
+                );
+            }
+            println!("round {r} only: {} articles", annotated.len());
+        }
         let mut articles: HashMap<(String, String), NewsArticle> = HashMap::new();
         for file in annotated
             .iter()
