@@ -329,8 +329,15 @@ const PERSON_TITLES: &[&str] = &["Mr", "Mrs", "Ms", "Dr", "Prof", "Sir", "Dame"]
 /// or a first name (`Don King`).
 const PERSON_TITLES_BY_LANGUAGE: &[(&str, &[&str])] = &[
     // Members of parliaments and assemblies (`Alliance Party MLA Kate
-    // Nicholl`, `SDLP MP Clare Hanna`).
-    ("en", &["MP", "MLA", "MSP", "MEP"]),
+    // Nicholl`, `SDLP MP Clare Hanna`), and offices written before the name
+    // as a title (`Mayor Klitschko`), not those that also open other names
+    // (`General Motors`, `President Hotel`).
+    (
+        "en",
+        &[
+            "MP", "MLA", "MSP", "MEP", "Mayor", "Governor", "Senator", "Sen",
+        ],
+    ),
     ("fr", &["M", "Mme", "Mlle"]),
     ("de", &["Herr", "Frau"]),
     ("es", &["Sr", "Sra", "Dña", "Don"]),
@@ -390,6 +397,7 @@ pub fn find_entities(
             add_tagged_names(text, folded, &names, lang, index, &mut entities);
             add_line_up_names(text, folded, &mut entities, &crate::countries::COUNTRIES);
             give_surnames_to_the_article_s_own_persons(&mut entities);
+            give_first_names_to_their_full_names(&mut entities);
             correct_places(&mut entities, &crate::countries::COUNTRIES);
             link_candidates(&mut entities, index);
         }
@@ -467,6 +475,18 @@ pub fn add_tagged_names(
                 name_end = name_start + head.trim_end().len();
             }
         }
+        // Nor does a person's name start with a lower-case word but a short
+        // particle (`président Donald Trump`, `monde - Suki Hoagland`; `van
+        // Gogh`, `de Gaulle` keep theirs).
+        if kind == EntityType::Person && !cyrillic {
+            while let Some((first, rest)) = text[name_start..name_end].split_once(' ')
+                && (first.chars().count() > 3
+                    && first.chars().next().is_some_and(char::is_lowercase)
+                    || !first.chars().any(char::is_alphanumeric))
+            {
+                name_start = name_end - rest.trim_start().len();
+            }
+        }
         // A capitalized sentence opener is not part of a name (`Selon M. X`).
         if let Some((first, rest)) = text[name_start..name_end].split_once(' ')
             && NAME_OPENERS.contains(&first)
@@ -517,6 +537,15 @@ pub fn add_tagged_names(
         }
         let written = &text[name_start..name_end];
         if !written.chars().any(char::is_alphabetic) {
+            continue;
+        }
+        // In a script with capitals a name has a capitalized word: a
+        // lower-case word alone is the tagger's slip (`le président a géré`).
+        if written.chars().next().is_some_and(char::is_lowercase)
+            && !written
+                .split(' ')
+                .any(|w| w.chars().next().is_some_and(char::is_uppercase))
+        {
             continue;
         }
         // A capitalized pronoun or article alone (`Cela l'a surpris`) is no
@@ -833,6 +862,43 @@ fn give_surnames_to_the_article_s_own_persons(entities: &mut Vec<Entity>) {
     entities.retain(|e| !e.mentions.is_empty());
 }
 
+/// A person named by the first name alone (`Daria` after `Daria
+/// Yakovenko`: feature stories name ordinary people so) is the one person
+/// of the article whose full name starts with it; with two such persons
+/// (`John Smith`, `John Brown`) it stays on its own. Only in scripts with
+/// capitals.
+fn give_first_names_to_their_full_names(entities: &mut Vec<Entity>) {
+    let mut moves: Vec<(usize, usize)> = Vec::new();
+    for (i, alone) in entities.iter().enumerate() {
+        // Arabic has no capitals, and its tagger's one-word persons are
+        // often common words (`حسن الجوار`, good neighbourliness).
+        let capitalized = alone.name.chars().next().is_some_and(char::is_uppercase);
+        if alone.kind != EntityType::Person
+            || !alone.candidate
+            || !capitalized
+            || alone.name.contains(' ')
+        {
+            continue;
+        }
+        let key = link_key(&alone.name);
+        let mut full = entities.iter().enumerate().filter(|(_, e)| {
+            e.kind == EntityType::Person
+                && link_key(&e.name)
+                    .split_once(' ')
+                    .is_some_and(|(first, _)| first == key)
+        });
+        if let (Some((j, _)), None) = (full.next(), full.next()) {
+            moves.push((i, j));
+        }
+    }
+    for &(i, j) in &moves {
+        let mentions = std::mem::take(&mut entities[i].mentions);
+        entities[j].mentions.extend(mentions);
+        entities[j].mentions.sort_by_key(|m| m.start);
+    }
+    entities.retain(|e| !e.mentions.is_empty());
+}
+
 /// One-letter conjunctions and prepositions Arabic writes joined to the
 /// next word.
 const ARABIC_PROCLITICS: &[char] = &['و', 'ف', 'ب', 'ل', 'ك'];
@@ -944,6 +1010,26 @@ fn is_short_capitals(alias: &str) -> bool {
     letters <= 3 && alias.chars().all(|c| c.is_ascii_uppercase() || c == '.')
 }
 
+/// Whether `text` is written all in lower case in a script whose writers
+/// capitalize names (Latin, Greek, Cyrillic): there a name in lower case
+/// is a common word (`le monde`, the world, is not the newspaper Le Monde).
+fn written_in_lower_case(text: &str) -> bool {
+    let capitalizes_names = |c: char| c < '\u{0530}' || ('\u{1E00}'..='\u{1EFF}').contains(&c);
+    text.chars()
+        .any(|c| c.is_lowercase() && capitalizes_names(c))
+        && !text.chars().any(char::is_uppercase)
+}
+
+/// Whether the list writes one of `def`'s aliases in lower case, as the
+/// language writes the name (French `talibans`, `dpa`), matching `text`.
+fn has_lower_case_alias(def: &EntityDef, text: &str) -> bool {
+    let key = link_key(text);
+    def.aliases.iter().any(|alias| {
+        let alias = alias.trim_start_matches('=');
+        !alias.chars().any(char::is_uppercase) && link_key(alias) == key
+    })
+}
+
 /// Known entities in `text`, each once with all its mentions, in order of first mention.
 pub fn known_entities(text: &str, folded: &Folded, index: &EntityIndex) -> Vec<Entity> {
     let mut out: Vec<Entity> = Vec::new();
@@ -951,6 +1037,9 @@ pub fn known_entities(text: &str, folded: &Folded, index: &EntityIndex) -> Vec<E
     for hit in index.gazetteer.find(text, folded) {
         let def = &index.defs[*hit.target as usize];
         let mention = mention(text, folded, hit.start, hit.end);
+        if written_in_lower_case(&mention.text) && !has_lower_case_alias(def, &mention.text) {
+            continue;
+        }
         let i = *slot.entry(*hit.target).or_insert_with(|| {
             out.push(Entity {
                 id: Some(def.id.clone()),
@@ -1281,6 +1370,111 @@ mod tests {
             kept_of_tagger_output(text, &tagged, "fr"),
             [("Isser Nener".to_string(), EntityType::Person)]
         );
+    }
+
+    #[test]
+    fn a_lower_case_word_is_no_name_and_starts_none() {
+        let text = "le président a géré l'épidémie, dit le président Donald Trump.";
+        let tagged = [
+            ("géré", EntityType::Person),
+            ("président Donald Trump", EntityType::Person),
+        ];
+        assert_eq!(
+            kept_of_tagger_output(text, &tagged, "fr"),
+            [("Donald Trump".to_string(), EntityType::Person)]
+        );
+        // Short particles open names.
+        let text = "Il cite van Gogh.";
+        assert_eq!(
+            kept_of_tagger_output(text, &[("van Gogh", EntityType::Person)], "fr"),
+            [("van Gogh".to_string(), EntityType::Person)]
+        );
+        // A spaced dash between a common word and the name is no part of it.
+        let text = "Le monde - Suki Hoagland dit tout.";
+        assert_eq!(
+            kept_of_tagger_output(text, &[("monde - Suki Hoagland", EntityType::Person)], "fr"),
+            [("Suki Hoagland".to_string(), EntityType::Person)]
+        );
+    }
+
+    #[test]
+    fn an_office_before_the_name_is_a_title() {
+        let text = "Kyiv Mayor Klitschko said the city was ready.";
+        assert_eq!(
+            kept_of_tagger_output(text, &[("Mayor Klitschko", EntityType::Person)], "en"),
+            [("Klitschko".to_string(), EntityType::Person)]
+        );
+    }
+
+    #[test]
+    fn a_first_name_alone_is_the_one_person_of_that_first_name() {
+        let grouped = |text: &str, tagged: &[(&str, EntityType)]| -> Vec<(String, usize)> {
+            let names: Vec<crate::ner::Name> = tagged
+                .iter()
+                .map(|&(name, kind)| {
+                    let start = text.rfind(name).expect("the tagged name is in the text");
+                    crate::ner::Name {
+                        kind,
+                        start,
+                        end: start + name.len(),
+                    }
+                })
+                .collect();
+            let mut entities = Vec::new();
+            add_tagged_names(
+                text,
+                &Folded::new(text),
+                &names,
+                "en",
+                &EntityIndex::builtin(),
+                &mut entities,
+            );
+            give_first_names_to_their_full_names(&mut entities);
+            entities
+                .into_iter()
+                .map(|e| (e.name, e.mentions.len()))
+                .collect()
+        };
+        let person = EntityType::Person;
+        let text = "Daria Yakovenko fled Kharkiv. Now Daria lives in Cork.";
+        assert_eq!(
+            grouped(text, &[("Daria Yakovenko", person), ("Daria", person)]),
+            [("Daria Yakovenko".to_string(), 2)]
+        );
+        // Two persons of that first name: the first name alone is neither's.
+        let text = "John Smith met John Brown. Later John left.";
+        assert_eq!(
+            grouped(
+                text,
+                &[
+                    ("John Smith", person),
+                    ("John Brown", person),
+                    ("John", person)
+                ]
+            ),
+            [
+                ("John Smith".to_string(), 1),
+                ("John Brown".to_string(), 1),
+                ("John".to_string(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_listed_name_written_in_lower_case_is_a_common_word() {
+        let index = EntityIndex::builtin();
+        let text = "Le Monde écrit que le monde change.";
+        let found = known_entities(text, &Folded::new(text), &index);
+        let le_monde: Vec<&str> = found
+            .iter()
+            .filter(|e| e.id.as_deref() == Some("nf:le-monde"))
+            .flat_map(|e| e.mentions.iter().map(|m| m.text.as_str()))
+            .collect();
+        assert_eq!(le_monde, ["Le Monde"]);
+        // The list writes some names in lower case as the language does.
+        let text = "Les talibans ont pris Kaboul.";
+        let found = known_entities(text, &Folded::new(text), &index);
+        assert!(found.iter().any(|e| e.id.as_deref() == Some("Q42418")));
     }
 
     #[test]

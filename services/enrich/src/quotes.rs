@@ -346,17 +346,21 @@ fn after_leading_verb(attribution: &str) -> Option<&str> {
 
 const NAME: &str = r"\p{Lu}[\p{L}'’\-]+(?:\s+\p{Lu}[\p{L}'’\-]+){0,3}";
 
+/// An abbreviated title before a name after the verb (`a déclaré M.
+/// Guterres`, `said Dr. Bogoch`): not part of the name.
+const TITLE: &str = r"(?:\p{Lu}\p{Ll}{0,3}\.\s+)?";
+
 /// Attribution right after a quotation.
 static AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?x)^[\s,.]*
         (?:
-            (?:said|says|told\ \w+|added|explained|warned|stated|insisted|according\ to)\s+(?P<n1>{NAME})
+            (?:said|says|told\ \w+|added|explained|warned|stated|insisted|according\ to)\s+{TITLE}(?P<n1>{NAME})
           | (?P<n2>{NAME})\s+(?:said|says|added|told|explained|warned)
           | (?P<pro>(?:he|she|they)\s+(?:said|added|told)|a-t-(?:il|elle)|ont-ils|a\ (?:t-)?(?:il|elle))
-          | a\ (?:déclaré|dit|expliqué|ajouté|affirmé|souligné|indiqué|reconnu|prévenu|estimé|confié)\s+(?P<n3>{NAME})
-          | (?:sagte|erklärte|betonte)\s+(?P<n4>{NAME})
-          | (?:dijo|afirmó|explicó|añadió|declaró)\s+(?P<n5>{NAME})
+          | a\ (?:déclaré|dit|expliqué|ajouté|affirmé|souligné|indiqué|reconnu|prévenu|estimé|confié)\s+{TITLE}(?P<n3>{NAME})
+          | (?:sagte|erklärte|betonte)\s+{TITLE}(?P<n4>{NAME})
+          | (?:dijo|afirmó|explicó|añadió|declaró)\s+{TITLE}(?P<n5>{NAME})
         )"
     ))
     .expect("valid regex")
@@ -1757,6 +1761,22 @@ mod tests {
                     "Cela montre que certains continuent".into(),
                     Some("Rob Wainwright".into())
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_abbreviated_title_after_the_verb_is_not_the_name() {
+        let text = "« Nous allons dans une direction dangereuse », a déclaré M. Guterres. \
+                    \"The virus spreads fast,\" said Dr. Bogoch.";
+        assert_eq!(
+            speakers(text, &[]),
+            vec![
+                (
+                    "Nous allons dans une direction dangereuse".into(),
+                    Some("Guterres".into())
+                ),
+                ("The virus spreads fast,".into(), Some("Bogoch".into())),
             ]
         );
     }
