@@ -35,13 +35,17 @@ dev/test documents (SmartData v1 test, v2/v3 dev+test; MobIE dev+test) are read 
 to drop those documents from training.
 French: WikiNEuRal fr val+test files and HIPE-2020 v0.9 train fr; every HIPE dev/test
 file is read only to drop those documents.  Arabic: NewsFANE Gold minus every sentence
-sharing text with ANERcorp (read whole, only for that test).
+sharing text with ANERcorp (read whole, only for that test); AQMAR and CAraNER minus every
+sentence that is also in the ANERcorp test part (read only for that test), fitted to ANERcorp's
+conventions with words of ANERcorp's train part (`fit_to_anercorp`).
 See SOURCES.md beside this script for licences and counts.
 """
 
 import argparse
+import csv
 import glob
 import hashlib
+import io
 import json
 import os
 import re
@@ -68,6 +72,11 @@ MOBIE = ("DFKI-NLP/MobIE", "bf164b5c5ff22d8cf5928b6eceaea9d823ad558f")
 WIKINEURAL = ("Babelscape/wikineural", "d2e28c770cba2b285e742529ae18ed849e336c65")
 HIPE2020 = ("impresso/CLEF-HIPE-2020", "be6f4aa65753e06b4ee4fa548ef50439c7e804c8")
 VISBERT = ("bvanaken/visbert", "8c0f4a8b8eb821dca6d947206c3e3cbad9cda693")
+AQMAR = ("HussamHallak/AQMAR-Arabic-NERC-Dataset", "02afd80a2c645b52e66d00e162cc5d652cbe6ef5")
+CARANER = ("kacst-ncdaai/caraner", "fbc9c9b7da323812f7a6e67a9fe67e6600d8a2ea")
+# The whole ANERcorp file (train part, our dev tail and the CAMeL test part).  Other Arabic
+# sources read its test part only to drop sentences that are also there (`anercorp_test`).
+ANERCORP_SPEC = dict(repo=ANER, path="ANERCorp", blob="7fd1883d4b6aae797b94798ad201f07ee6c35c77")
 
 # HIPE-2020 dev and test files (every version in the repository).  Read only to drop training
 # documents that are (or share text with) a dev/test document; never used as training data.
@@ -157,16 +166,26 @@ CORPORA = [
     ("nl", "conll2002", "conll_iob2",
      dict(repo=NLTK, path="nltk_data/corpora/conll2002/ned.train",
           blob="8c87e4b29b8b2d64ece042d5980c9a4d214183d9", encoding="utf-8", tokens=202644)),
-    ("ar", "anercorp", "anercorp",
-     dict(repo=ANER, path="ANERCorp",
-          blob="7fd1883d4b6aae797b94798ad201f07ee6c35c77", encoding="utf-8")),
+    ("ar", "anercorp", "anercorp", ANERCORP_SPEC),
     # NewsFANE Gold (Alotaibi & Lee, COLING 2014; CC BY-SA 3.0): hand-annotated Arabic newswire,
     # fine-grained types.  Part of its text is ANERcorp: every sentence sharing text with
     # ANERcorp (train, our dev tail, or the CAMeL test part) is dropped.
     ("ar", "newsfane", "newsfane",
      dict(repo=VISBERT, path="data/Finegrained/WikiFANE_2014_Gold_standard/NewsFANE_Gold_2014_170K.txt",
           blob="1af8d11066088589e8721116bfeb6d4eb47ec65b", encoding="utf-8", raw_tokens=168080,
-          anercorp=dict(repo=ANER, path="ANERCorp", blob="7fd1883d4b6aae797b94798ad201f07ee6c35c77"))),
+          anercorp=ANERCORP_SPEC)),
+    # AQMAR (Mohit et al., EACL 2012; CC BY-SA 3.0): 28 Arabic Wikipedia articles, hand-annotated.
+    # Sentences also in the ANERcorp test part are dropped (`anercorp_test`).
+    # Two more hand-annotated Arabic sets, fitted to ANERcorp's conventions (`fit_to_anercorp`):
+    # AQMAR (Mohit et al., EACL 2012; CC BY-SA 3.0), 28 Arabic Wikipedia articles, and CAraNER
+    # (Al-Thubaity et al., WANLP 2022), Saudi newspaper sentences of 2019-2021.  Sentences also
+    # in the ANERcorp test part are dropped (`anercorp_test`).
+    ("ar", "aqmar", "aqmar",
+     dict(repo=AQMAR, path="aqmar/articles", tree="c452d03d5ad555c2ff8b1cb2ef82e69dba4a9798",
+          documents=28, raw_tokens=73853, anercorp_test=ANERCORP_SPEC, fit_to_anercorp=True)),
+    ("ar", "caraner", "caraner",
+     dict(repo=CARANER, path="CAraNER.csv", blob="27595cb1f4a1d5ea97180be446554592d84dc86d",
+          sentences=1278, raw_tokens=55389, anercorp_test=ANERCORP_SPEC, fit_to_anercorp=True)),
     ("ru", "nerel", "nerel",
      dict(repo=NEREL, path="NEREL-v1.1/train",
           tree="b1fbc63fbeb3af08337d9042b9c8ed3a243738e8",
@@ -397,29 +416,45 @@ def load_germeval(fx, spec):
     return out, {"IOB2 repairs": rep}
 
 
-def load_anercorp(fx, spec):
-    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode(spec["encoding"])
-    toks, empty = [], 0
+def anercorp_tokens(fx, spec):
+    """All 150,122 (token, tag) pairs of the ANERcorp file: train part, dev tail and test part."""
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode("utf-8")
+    toks = []
     for line in text.split("\n"):
         f = line.split()
-        if not f:
-            continue
-        if len(f) < 2:  # line with an empty token
-            empty += 1
+        if len(f) < 2:  # blank, or a line with an empty token
             continue
         toks.append((f[0], f[-1]))  # extra field: keep first and last
     if len(toks) != 150122:
         raise SourceError("ANERCorp: %d tokens, expected 150122" % len(toks))
-    train = toks[:ANER_TRAIN_TOKENS]  # CAMeL train part; the last 25,008 tokens (test) are never used
+    return toks
+
+
+def split_after_periods(toks):
+    """Sentences of a token stream that ends one after each run of '.' tokens (ANERcorp's rule)."""
     sents, cur = [], []
-    for i, (w, t) in enumerate(train):
+    for i, (w, t) in enumerate(toks):
         cur.append((w, t))
-        nxt = train[i + 1][0] if i + 1 < len(train) else None
-        if w == "." and nxt != ".":  # sentence ends after each run of '.' tokens
+        nxt = toks[i + 1][0] if i + 1 < len(toks) else None
+        if w == "." and nxt != ".":
             sents.append(cur)
             cur = []
     if cur:
         sents.append(cur)
+    return sents
+
+
+def anercorp_test_sentences(fx, spec):
+    """Token tuples and whitespace-free texts of the CAMeL test part's sentences, read only to
+    drop the same sentences from other Arabic sources."""
+    test = split_after_periods(anercorp_tokens(fx, spec)[ANER_TRAIN_TOKENS:])
+    exact = {tuple(w for w, _ in s) for s in test}
+    return exact, {"".join(t) for t in exact}
+
+
+def load_anercorp(fx, spec):
+    # CAMeL train part; the last 25,008 tokens (test) are never used
+    sents = split_after_periods(anercorp_tokens(fx, spec)[:ANER_TRAIN_TOKENS])
     held = sents[-ANER_DEV_SENTENCES:]
     sents = sents[:-ANER_DEV_SENTENCES]
     out, rep = [], 0
@@ -927,8 +962,7 @@ def load_newsfane(fx, spec):
     # ANERcorp (all of it: train, our dev tail and the CAMeL test part) is read only to drop
     # NewsFANE sentences that share text with it.
     an = spec["anercorp"]
-    atoks = [l.split()[0] for l in fx.read(an["repo"], an["path"], an["blob"]).decode("utf-8").split("\n")
-             if len(l.split()) >= 2]
+    atoks = [w for w, _ in anercorp_tokens(fx, an)]
     ash = set()
     flat = ar_flat("".join(atoks))
     for i in range(0, max(1, len(flat) - SHINGLE + 1)):
@@ -976,7 +1010,149 @@ def load_newsfane(fx, spec):
                    "clitics glued": glued}
 
 
+# AQMAR tags: PER, ORG, LOC and the article-specific MIS0-MIS3 classes (elements, software,
+# competitions ...), which are the CoNLL MISC.  A few tags are misspelled in the files.
+AQMAR_TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MIS": "MISC", "MIS0": "MISC", "MIS1": "MISC",
+               "MIS2": "MISC", "MIS3": "MISC", "MIS-1": "MISC", "MIS-2": "MISC", "MISS1": "MISC",
+               "MIS1`": "MISC", "-ORG": "ORG"}
+# Tags that name no entity class: `OO`, `IO` (typos of O) and the language of a foreign word.
+AQMAR_NOT_ENTITIES = {"OO", "IO", "B-SPANISH", "B-ENGLISH"}
+
+
+def load_aqmar(fx, spec):
+    """AQMAR: one article a file, `token tag` lines, no sentence breaks but a few blank lines;
+    sentences end after each run of '.' tokens, as in ANERcorp, and at blank lines."""
+    items = fx.list_tree(spec["repo"], spec["path"], spec["tree"])
+    if len(items) != spec["documents"]:
+        raise SourceError("AQMAR: %d articles, expected %d" % (len(items), spec["documents"]))
+    sents, ntok, fixed = [], 0, 0
+    for name, blob in sorted(items):
+        text = fx.read(spec["repo"], spec["path"] + "/" + name, blob).decode("utf-8")
+        for para in split_blank(text):
+            toks = []
+            for f in para:
+                if len(f) != 2:
+                    raise SourceError("AQMAR %s: line %r is not `token tag`" % (name, " ".join(f)))
+                w, t = f
+                if t in AQMAR_NOT_ENTITIES:
+                    t, fixed = "O", fixed + 1
+                elif t != "O":
+                    pre, _, ty = t.partition("-")
+                    if pre not in ("B", "I") or ty not in AQMAR_TYPES:
+                        raise SourceError("AQMAR %s: unknown tag %r" % (name, t))
+                    fixed += ty not in ("PER", "ORG", "LOC", "MIS0", "MIS1", "MIS2", "MIS3")
+                    t = pre + "-" + AQMAR_TYPES[ty]
+                toks.append((w, t))
+            ntok += len(toks)
+            sents.extend(split_after_periods(toks))
+    if ntok != spec["raw_tokens"]:
+        raise SourceError("AQMAR: %d tokens, expected %d" % (ntok, spec["raw_tokens"]))
+    out, rep = [], 0
+    for s in sents:
+        tags, n = repair_iob2([t for _, t in s])
+        rep += n
+        out.append([(w, t) for (w, _), t in zip(s, tags)])
+    return out, {"articles": len(items), "misspelled tags read": fixed, "IOB2 repairs": rep}
+
+
+# CAraNER tags (`B_PER`, `I_ORG` ...): TIT (titles and functions, `السفير السوفيتي`) are O, as
+# ANERcorp leaves them outside names.
+CARANER_TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MIS": "MISC", "TIT": None}
+
+
+def load_caraner(fx, spec):
+    """CAraNER: a CSV of words (Sentence_ID, Word_ID, Word, two annotators' tags, the agreed tag,
+    Revised_Label = the final tag), sentences in shuffled order, words in order."""
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if len(rows) != spec["raw_tokens"]:
+        raise SourceError("CAraNER: %d words, expected %d" % (len(rows), spec["raw_tokens"]))
+    by_sentence = {}
+    for r in rows:
+        by_sentence.setdefault(r["Sentence_ID"], []).append(r)
+    if len(by_sentence) != spec["sentences"]:
+        raise SourceError("CAraNER: %d sentences, expected %d" % (len(by_sentence), spec["sentences"]))
+    sents, rep = [], 0
+    for sid, words in by_sentence.items():
+        if [int(r["Word_ID"]) for r in words] != sorted(int(r["Word_ID"]) for r in words):
+            raise SourceError("CAraNER: sentence %s has its words out of order" % sid)
+        tags = []
+        for r in words:
+            t = r["Revised_Label"]
+            if t != "O":
+                pre, _, ty = t.partition("_")
+                if pre not in ("B", "I") or ty not in CARANER_TYPES:
+                    raise SourceError("CAraNER: unknown tag %r in sentence %s" % (t, sid))
+                t = pre + "-" + CARANER_TYPES[ty] if CARANER_TYPES[ty] else "O"
+            tags.append(t)
+        tags, n = repair_iob2(tags)
+        rep += n
+        sents.append([(r["Word"], t) for r, t in zip(words, tags)])
+    return sents, {"IOB2 repairs": rep}
+
+
+def anercorp_mostly_o(sents):
+    """Words that ANERcorp's train part tags O at least 4 times in 5 (seen 3 times or more)."""
+    seen, outside = {}, {}
+    for s in sents:
+        for w, t in s:
+            seen[w] = seen.get(w, 0) + 1
+            outside[w] = outside.get(w, 0) + (t == "O")
+    return {w for w, n in seen.items() if n >= 3 and outside[w] >= 0.8 * n}
+
+
+# A plural of a people or sect (`الصليبيين`, `فرنسيون`): AQMAR tags them persons, ANERcorp O.
+AR_PEOPLES_RE = re.compile(r"^[وفبلك]{0,2}(?:ال|لل)?\S+ي(?:ون|ين)$")
+
+
+def fit_to_anercorp(sents, mostly_o):
+    """Fit another Arabic set to ANERcorp's conventions, which the dev file follows.
+    - Words that ANERcorp leaves outside names (`mostly_o`) at the start of a mention go: titles
+      (`الملك`), the kind of body or place (`منتخب`, `وزارة`, `العاصمة`), peoples (`المسلمين`,
+      tagged persons in AQMAR).  An organization or place whose last word is such a word is no
+      name in ANERcorp (`قوات الأمن`, `حرس الحدود`, `العاصمة السورية`) and is dropped, where
+      cutting it would leave a fragment (`حرس`); a person keeps its last word, since surnames
+      are often common words (`حامد الخيال`).  A person named by a plural of a people
+      (`AR_PEOPLES_RE`) is dropped.  MISC is dropped: these sets' MISC classes (chemical
+      elements, software, diseases, programmes) are not ANERcorp's.
+    - Only sentences that name a person are kept: the others mostly teach the other sets'
+      organization and place conventions.
+    Tagger alone on the dev file, mean of seeds 1-5, PER/ORG/LOC F1: ANERcorp and NewsFANE
+    0.580/0.477/0.805; with AQMAR and CAraNER as they are 0.581/0.394/0.771, fitted but with
+    every sentence 0.611/0.454/0.788, fitted as here 0.610/0.483/0.805."""
+    out, trimmed, dropped = [], 0, 0
+    for s in sents:
+        tags = ["O"] * len(s)
+        k = 0
+        while k < len(s):
+            t = s[k][1]
+            if not t.startswith("B-"):
+                k += 1
+                continue
+            ty, start, end = t[2:], k, k + 1
+            while end < len(s) and s[end][1] == "I-" + ty:
+                end += 1
+            k = end
+            if ty == "MISC" or (ty != "PER" and s[end - 1][0] in mostly_o):
+                dropped += 1
+                continue
+            first = start
+            while start < end and s[start][0] in mostly_o:
+                start += 1
+            if start == end or (ty == "PER" and AR_PEOPLES_RE.match(s[end - 1][0])):
+                dropped += 1
+                continue
+            trimmed += start != first
+            tags[start:end] = ["B-" + ty] + ["I-" + ty] * (end - start - 1)
+        if "B-PER" in tags:
+            out.append([(w, t) for (w, _), t in zip(s, tags)])
+    return out, {"mentions cut to ANERcorp's name words": trimmed,
+                 "mentions dropped (MISC, or no name in ANERcorp's terms)": dropped,
+                 "sentences without a person dropped": len(sents) - len(out)}
+
+
 LOADERS = {"wikineural": load_wikineural, "hipe": load_hipe, "newsfane": load_newsfane, "germeval": load_germeval, "conll_iob1": load_conll_iob1, "conll_iob2": load_conll_iob2, "anercorp": load_anercorp,
+           "aqmar": load_aqmar, "caraner": load_caraner,
            "wikiann": load_wikiann, "nerel": load_nerel, "smartdata": load_smartdata, "mobie": load_mobie}
 
 
@@ -1040,12 +1216,16 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     fx = Fetcher(a.mirrors)
     by_lang, failed = {}, []
+    aner_test = None  # the ANERcorp test part's sentences, read once if a source needs them
+    aner_mostly_o = None  # the words ANERcorp's train part leaves outside names
     for lang, corpus, loader, spec in CORPORA:
         if only and lang not in only:
             continue
         name = "%s-%s" % (lang, corpus)
         src = "%s@%s:%s" % (spec["repo"][0], spec["repo"][1][:10], spec["path"])
         try:
+            if spec.get("anercorp_test") and aner_test is None:
+                aner_test = anercorp_test_sentences(fx, spec["anercorp_test"])
             sents, notes = LOADERS[loader](fx, spec)
             check_tags(sents, name)
             ntok = sum(map(len, sents))
@@ -1061,15 +1241,25 @@ def main():
                 print("FAILED %s (%s): %s" % (name, src, e), file=sys.stderr)
                 failed.append(name)
             continue
-        keep, d_exact, d_glued = [], 0, 0
+        keep, d_exact, d_glued, d_test = [], 0, 0, 0
+        test_exact, test_glued = aner_test if spec.get("anercorp_test") else (set(), set())
         for s in sents:
             toks = tuple(w for w, _ in s)
             if toks in exact:
                 d_exact += 1
             elif "".join(toks) in glued:
                 d_glued += 1
+            elif toks in test_exact or "".join(toks) in test_glued:
+                d_test += 1
             else:
                 keep.append(s)
+        if spec.get("anercorp_test"):
+            notes["sentences dropped as ANERcorp test sentences"] = d_test
+        if spec.get("fit_to_anercorp"):
+            if aner_mostly_o is None:
+                aner_mostly_o = anercorp_mostly_o(load_anercorp(fx, ANERCORP_SPEC)[0])
+            keep, fit_notes = fit_to_anercorp(keep, aner_mostly_o)
+            notes.update(fit_notes)
         write(os.path.join(a.out, name + ".train.conll"), keep)
         by_lang.setdefault(lang, []).append((name, keep, bool(spec.get("fallback"))))
         print(fmt(name + ".train.conll", keep))
