@@ -957,6 +957,12 @@ mod tests {
         assert_eq!(codes("سلاح الجو الملكي السعودي"), vec![("SA".into(), 1)]);
         // مالي's adjective would be مالية, "financial".
         assert!(codes("وزارة المالية").is_empty());
+        // A country whose own name is its demonym in a source is a name:
+        // found, where an ambiguous demonym would not be.
+        assert_eq!(
+            codes("The port of Djibouti handles the trade."),
+            vec![("DJ".into(), 1)]
+        );
     }
 
     #[test]

@@ -441,10 +441,26 @@ def main():
             rows.append((name, code, "demonym"))
             tag(name, code, lang)
     # Other sources give some demonyms as names (`French`); the service
-    # needs to know a demonym (it is also a language: `in French`).
+    # needs to know a demonym (it is also a language: `in French`). Not a
+    # country's own name in the demonym's language (world-countries gives
+    # `Djibouti` as the English demonym of Djibouti, `Philippines` too).
     demonym_keys = {fold(name) for name, _, _ in demonyms}
+    own_name_of_demonym = {
+        (fold(name), code)
+        for name, code, lang in demonyms
+        for one in lang.split()
+        if (fold(name), code) in {(fold(n), c) for n, c in by_lang.get(one, [])}
+    }
     rows = [
-        (alias, code, "demonym" if kind == "name" and fold(alias) in demonym_keys else kind)
+        (
+            alias,
+            code,
+            "demonym"
+            if kind == "name"
+            and fold(alias) in demonym_keys
+            and (fold(alias), code) not in own_name_of_demonym
+            else kind,
+        )
         for alias, code, kind in rows
     ]
     for code, name, lang in capital_rows:
