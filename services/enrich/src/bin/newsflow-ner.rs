@@ -8,6 +8,20 @@
 //! and F1 per type and language (conlleval), next to the list alone.
 
 use std::path::{Path, PathBuf};
+
+/// `println!` that ends the program quietly when the reader has gone
+/// (`newsflow-ner articles --verbose | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(err) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if err.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("writing to stdout: {err}");
+        }
+    }};
+}
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -189,7 +203,7 @@ fn train(
             }
         }
         let elapsed = started.elapsed();
-        println!(
+        say!(
             "{} (gold tokens; {tokens} tokens tagged in {elapsed:.1?}, {:.0} ns a token):",
             dev.display(),
             elapsed.as_nanos() as f64 / tokens.max(1) as f64
@@ -211,7 +225,7 @@ const HEADLINE: [&str; 3] = ["PER", "ORG", "LOC"];
 fn print_kinds(score: &Score) {
     for kind in ["PER", "ORG", "LOC", "MISC"] {
         let c = score.of(kind);
-        println!(
+        say!(
             "  {kind:<5} P {:.3}  R {:.3}  F1 {:.3}  (gold {}, found {})",
             c.precision(),
             c.recall(),
@@ -221,7 +235,7 @@ fn print_kinds(score: &Score) {
         );
     }
     let c = score.micro(&HEADLINE);
-    println!(
+    say!(
         "  PER+ORG+LOC  P {:.3}  R {:.3}  F1 {:.3}",
         c.precision(),
         c.recall(),
@@ -344,7 +358,7 @@ fn print_errors(kind: &str, sentence: &LabelledSentence, predicted: &[usize]) {
     let words = |(a, b): (usize, usize)| sentence.tokens[a..b].join(" ");
     for (what, spans, other) in [("extra", &found, &gold), ("missed", &gold, &found)] {
         for span in spans.iter().filter(|s| !other.contains(s)) {
-            println!(
+            say!(
                 "  {what:<6} {:<30} | {}",
                 words(*span),
                 sentence.tokens.join(" ")
@@ -374,12 +388,12 @@ fn eval(data: &Path, languages: &[String], errors: Option<&str>) -> anyhow::Resu
         bail!("no .conll files in {}", data.display());
     }
     let index = EntityIndex::builtin();
-    println!(
+    say!(
         "Entity-level exact-span scores (conlleval) of the enrich stage on {} (models for: {})",
         data.display(),
         newsflow_enrich::ner::languages().join(", ")
     );
-    println!(
+    say!(
         "{:<34} {:>5} | {:>17} {:>17} {:>17} {:>17} | {:>6} {:>7} | {:>6}",
         "file",
         "lang",
@@ -415,7 +429,7 @@ fn eval(data: &Path, languages: &[String], errors: Option<&str>) -> anyhow::Resu
             }
         }
         let cell = |c: Counts| format!("{:.2}/{:.2}/{:.2}", c.precision(), c.recall(), c.f1());
-        println!(
+        say!(
             "{:<34} {:>5} | {:>17} {:>17} {:>17} {:>17} | {:>6.3} {:>7.3} | {:>6.3}   ({:.1?})",
             name,
             lang,
@@ -436,11 +450,11 @@ fn eval(data: &Path, languages: &[String], errors: Option<&str>) -> anyhow::Resu
             target_files.push(name);
         }
     }
-    println!();
-    println!("Micro-average over {}:", target_files.join(", "));
+    say!();
+    say!("Micro-average over {}:", target_files.join(", "));
     for (what, score) in [("tagger + list", &target), ("list alone", &target_list)] {
         let f = |k: &str| score.of(k).f1();
-        println!(
+        say!(
             "  {what:<14} PER F1 {:.3}  ORG F1 {:.3}  LOC F1 {:.3}  PER+ORG+LOC F1 {:.3}",
             f("PER"),
             f("ORG"),
@@ -448,9 +462,7 @@ fn eval(data: &Path, languages: &[String], errors: Option<&str>) -> anyhow::Resu
             score.micro(&HEADLINE).f1()
         );
     }
-    println!(
-        "  targets        PER F1 0.80  ORG F1 0.60  LOC F1 0.75; no language below PER F1 0.65"
-    );
+    say!("  targets        PER F1 0.80  ORG F1 0.60  LOC F1 0.75; no language below PER F1 0.65");
     Ok(())
 }
 
@@ -552,7 +564,7 @@ mod articles {
                     annotations.display()
                 );
             }
-            println!("round {r} only: {} articles", annotated.len());
+            say!("round {r} only: {} articles", annotated.len());
         }
         let mut articles: HashMap<(String, String), NewsArticle> = HashMap::new();
         for file in annotated
@@ -641,17 +653,22 @@ mod articles {
                     Some((_, speaker, _)) => {
                         found += 1;
                         if verbose && a.split == "dev" {
-                            println!(
+                            say!(
                                 "{} {}: «{}» speaker {:?}, annotated {gold:?}",
-                                a.lang, a.id, q.start, speaker
+                                a.lang,
+                                a.id,
+                                q.start,
+                                speaker
                             );
                         }
                     }
                     None => {
                         if verbose && a.split == "dev" {
-                            println!(
+                            say!(
                                 "{} {}: «{}» not found as a quotation (annotated {gold:?})",
-                                a.lang, a.id, q.start
+                                a.lang,
+                                a.id,
+                                q.start
                             );
                         }
                     }
@@ -673,9 +690,10 @@ mod articles {
                     .filter(|c| !found_codes.contains(c))
                     .collect();
                 if !spurious.is_empty() || !missed.is_empty() {
-                    println!(
+                    say!(
                         "{} {}: countries spurious {spurious:?} missed {missed:?}",
-                        a.lang, a.id
+                        a.lang,
+                        a.id
                     );
                 }
             }
@@ -696,7 +714,7 @@ mod articles {
                 t.countries_right += right_codes;
             }
         }
-        println!(
+        say!(
             "{:<5} {:<5} {:>8} | {:>12} {:>12} {:>10} {:>12} | {:>9} {:>9}",
             "lang",
             "split",
@@ -710,7 +728,7 @@ mod articles {
         );
         for ((lang, split), t) in &tallies {
             let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-            println!(
+            say!(
                 "{lang:<5} {split:<5} {:>8} | {:>12} {:>12.3} {:>10.3} {:>12.3} | {:>9.3} {:>9.3}",
                 t.articles,
                 t.named_quotes,
@@ -725,10 +743,10 @@ mod articles {
                 ratio(t.countries_right, t.countries_gold),
             );
         }
-        println!(
+        say!(
             "targets: speaker ok ≥ 0.85 of quotes with a named speaker (per article: the mean of each article's share); countries P ≥ 0.95, R ≥ 0.95 (distinct countries per article)"
         );
-        println!("tune on dev only: the test split checks the result independently");
+        say!("tune on dev only: the test split checks the result independently");
         Ok(())
     }
 }
@@ -749,7 +767,7 @@ fn tag(lang: &str) -> anyhow::Result<()> {
         "quotes": analysis.quotes,
         "countries": analysis.countries,
     });
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    say!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 
