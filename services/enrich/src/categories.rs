@@ -119,25 +119,25 @@ pub fn categorize_all(
     // category -> (score, fired rules), each (rule, term) counted once.
     let mut fired: BTreeMap<&str, (u32, Vec<String>)> = BTreeMap::new();
     let mut seen: Vec<(u32, String)> = Vec::new();
-    let mut add = |rule_index: u32, term: String| {
-        if seen.iter().any(|(r, t)| *r == rule_index && *t == term) {
+    let mut add = |rule_index: u32, term: &str| {
+        if seen.iter().any(|(r, t)| *r == rule_index && t == term) {
             return;
         }
         let rule = &rules.rules[rule_index as usize];
         let entry = fired.entry(rule.category.as_str()).or_default();
         entry.0 += rule.weight;
         entry.1.push(format!("{}: {}", rule.id, term));
-        seen.push((rule_index, term));
+        seen.push((rule_index, term.to_string()));
     };
     for &(text, folded) in texts {
         for hit in rules.gazetteer.find(text, folded) {
             // The matched words folded, as `fold_str` of the original would give.
-            add(*hit.target, folded.text[hit.folded].to_string());
+            add(*hit.target, &folded.text[hit.folded]);
         }
     }
     for (entity, rule) in &rules.entity_terms {
         if let Some(found) = entities.iter().find(|e| e.id.as_deref() == Some(entity)) {
-            add(*rule, format!("@{entity} ({})", found.name));
+            add(*rule, &format!("@{entity} ({})", found.name));
         }
     }
     let mut out: Vec<Category> = fired

@@ -283,25 +283,28 @@ pub fn countries(
         // Indian Ocean` is a sea; `وكالة الأنباء الألمانية` (dpa) is a news
         // agency quoted, not a German story; `dollar américain`, `US
         // dollars`, `الريال اليمني` is a currency.
-        if after_a_body_of_water(&text[..bs])
-            || before_a_body_of_water(&text[be..])
-            || after_a_news_agency(&text[..bs])
-            || beside_a_currency(&text[..bs], &text[be..])
+        // The words right before and after the name, lower case: each
+        // guard below looks at them.
+        let (before, after) = (word_before(&text[..bs]), word_after(&text[be..]));
+        if after_a_body_of_water(&text[..bs], &before)
+            || before_a_body_of_water(&after)
+            || after_a_news_agency(&before)
+            || beside_a_currency(&before, &after)
         {
             continue;
         }
         // `en portugais`: a language, not a country. (English `in French`
         // is also `in French newspapers`: left alone.)
-        if hit.target.demonym && word_before(&text[..bs]) == "en" {
+        if hit.target.demonym && before == "en" {
             continue;
         }
         // A capital stands for its state (`Moscow denies`, `قرار واشنطن`),
         // not where it is a place (`in Paris`, `Jeux de Pékin`) or part of a
         // longer name (`Paris Hilton`, `Washington Nationals`).
         if hit.target.capital
-            && (after_a_locative(&text[..bs])
+            && (after_a_locative(&text[..bs], &before)
                 || before_a_surname(&text[be..])
-                || names_a_meeting(&text[..bs], &text[be..]))
+                || names_a_meeting(&before, &after))
         {
             continue;
         }
@@ -431,23 +434,23 @@ const WATER_BODIES: &[&str] = &[
     "المحيط",
 ];
 
-/// Whether the text before a name ends with `Gulf of`, `golfe de`, `خليج`.
-fn after_a_body_of_water(before: &str) -> bool {
-    let trimmed = before.trim_end();
-    let (head, last) = match trimmed.rsplit_once(char::is_whitespace) {
-        Some((head, last)) => (head, last.to_lowercase()),
-        None => ("", trimmed.to_lowercase()),
-    };
-    if matches!(last.as_str(), "of" | "de" | "du" | "del") {
+/// Whether the text before a name, whose last word is `last` (its
+/// [`word_before`]), ends with `Gulf of`, `golfe de`, `خليج`.
+fn after_a_body_of_water(before: &str, last: &str) -> bool {
+    if matches!(last, "of" | "de" | "du" | "del") {
+        let head = before
+            .trim_end()
+            .rsplit_once(char::is_whitespace)
+            .map_or("", |(head, _)| head);
         return WATER_BODIES.contains(&word_before(head).as_str());
     }
     WATER_BODIES.contains(&last.trim_start_matches(['و', 'ف', 'ب', 'ل']))
 }
 
-/// Whether the text right after a name goes on with a body of water
-/// (`Indian Ocean`, `South China Sea`).
-fn before_a_body_of_water(rest: &str) -> bool {
-    WATER_BODIES.contains(&word_after(rest).as_str())
+/// Whether the word right after a name (its [`word_after`]) is a body of
+/// water (`Indian Ocean`, `South China Sea`).
+fn before_a_body_of_water(next: &str) -> bool {
+    WATER_BODIES.contains(&next)
 }
 
 /// The first word of `rest`, lower case, without the spaces before it.
@@ -521,13 +524,13 @@ const CURRENCIES: &[&str] = &[
 ];
 
 /// Whether a name stands right after a currency (`dollar américain`,
-/// `الريالات اليمنية`) or right before one (`US dollars`, `Swiss francs`).
-fn beside_a_currency(before: &str, rest: &str) -> bool {
+/// `الريالات اليمنية`) or right before one (`US dollars`, `Swiss francs`),
+/// from the words before and after it ([`word_before`], [`word_after`]).
+fn beside_a_currency(previous: &str, next: &str) -> bool {
     let clitics = ['و', 'ف', 'ب', 'ل'];
-    let before = word_before(before);
-    CURRENCIES.contains(&before.as_str())
-        || CURRENCIES.contains(&before.trim_start_matches(clitics))
-        || CURRENCIES.contains(&word_after(rest).as_str())
+    CURRENCIES.contains(&previous)
+        || CURRENCIES.contains(&previous.trim_start_matches(clitics))
+        || CURRENCIES.contains(&next)
 }
 
 /// Words for meetings and agreements that take a capital's name (`قمة
@@ -559,20 +562,18 @@ const MEETINGS: &[&str] = &[
 
 /// Whether a capital names a meeting or agreement: after the Arabic or
 /// French head noun (`قمة بيروت`, `sommet Paris`), or before the English
-/// one (`the Beirut summit`).
-fn names_a_meeting(before: &str, rest: &str) -> bool {
-    let before = word_before(before);
-    MEETINGS.contains(&before.trim_start_matches(['و', 'ف', 'ب', 'ل']))
-        || MEETINGS.contains(&word_after(rest).as_str())
+/// one (`the Beirut summit`), from the words before and after it
+/// ([`word_before`], [`word_after`]).
+fn names_a_meeting(previous: &str, next: &str) -> bool {
+    MEETINGS.contains(&previous.trim_start_matches(['و', 'ف', 'ب', 'ل']))
+        || MEETINGS.contains(&next)
 }
 
-/// Whether the text before a demonym ends with an Arabic news agency's
-/// name (`وكالة الأنباء`, `وكالة الصحافة`): the agency is a source.
-fn after_a_news_agency(before: &str) -> bool {
-    matches!(
-        word_before(before).as_str(),
-        "الأنباء" | "الانباء" | "الصحافة"
-    )
+/// Whether the word before a demonym (its [`word_before`]) ends an Arabic
+/// news agency's name (`وكالة الأنباء`, `وكالة الصحافة`): the agency is a
+/// source.
+fn after_a_news_agency(previous: &str) -> bool {
+    matches!(previous, "الأنباء" | "الانباء" | "الصحافة")
 }
 
 /// Prepositions of place: a capital after one is where something happens.
@@ -583,8 +584,8 @@ const LOCATIVES: &[&str] = &[
 
 /// Whether the text right before a name ends with a preposition of place:
 /// a word (`in Paris`, `à Paris`, `في لندن`), an elided one (`d'Égypte`) or
-/// an Arabic clitic (`بلندن`, `لباريس`).
-fn after_a_locative(before: &str) -> bool {
+/// an Arabic clitic (`بلندن`, `لباريس`); `previous` is its [`word_before`].
+fn after_a_locative(before: &str, previous: &str) -> bool {
     let attached: String = before
         .chars()
         .rev()
@@ -598,7 +599,7 @@ fn after_a_locative(before: &str) -> bool {
         return LOCATIVES.contains(&attached.to_lowercase().as_str())
             || matches!(clitic, "ب" | "ل" | "من");
     }
-    LOCATIVES.contains(&word_before(before).as_str())
+    LOCATIVES.contains(&previous)
 }
 
 #[cfg(test)]

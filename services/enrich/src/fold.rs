@@ -92,6 +92,12 @@ impl Folded {
         )
     }
 
+    /// Index of the original character that starts at byte `byte` of the
+    /// original text (its number of characters for its length).
+    pub fn original_char_index(&self, byte: usize) -> usize {
+        self.byte_of_char.partition_point(|&b| (b as usize) < byte)
+    }
+
     /// Number of characters of the original text.
     pub fn original_chars(&self) -> usize {
         self.byte_of_char.len() - 1

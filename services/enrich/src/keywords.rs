@@ -419,7 +419,9 @@ pub fn keywords_in(
         scored.select_nth_unstable_by(keep, order);
         scored.truncate(keep);
     }
-    scored.sort_by(order);
+    // Candidates that compare equal have the same score and text: an
+    // unstable sort gives the same keywords.
+    scored.sort_unstable_by(order);
     let mut out: Vec<Keyword> = Vec::new();
     let mut chosen: Vec<String> = Vec::new();
     for (score, phrase) in scored {
