@@ -1345,19 +1345,22 @@ mod tests {
     /// The entities, with their kinds, that `add_tagged_names` keeps of
     /// the given tagger output `tagged` (each name at the first place it
     /// stands in `text`). No tagger runs here; `tagged` below runs one.
-    fn kept_of_tagger_output(
-        text: &str,
-        tagged: &[(&str, EntityType)],
-        lang: &str,
-    ) -> Vec<(String, EntityType)> {
+    /// The entities `add_tagged_names` makes of the tagger's names
+    /// `tagged`, given in text order (each found after the one before).
+    fn of_tagger_output(text: &str, tagged: &[(&str, EntityType)], lang: &str) -> Vec<Entity> {
+        let mut from = 0;
         let names: Vec<crate::ner::Name> = tagged
             .iter()
             .map(|&(name, kind)| {
-                let start = text.find(name).expect("the tagged name is in the text");
+                let start = from
+                    + text[from..]
+                        .find(name)
+                        .expect("the tagged name is in the text");
+                from = start + name.len();
                 crate::ner::Name {
                     kind,
                     start,
-                    end: start + name.len(),
+                    end: from,
                 }
             })
             .collect();
@@ -1370,7 +1373,18 @@ mod tests {
             &EntityIndex::builtin(),
             &mut entities,
         );
-        entities.into_iter().map(|e| (e.name, e.kind)).collect()
+        entities
+    }
+
+    fn kept_of_tagger_output(
+        text: &str,
+        tagged: &[(&str, EntityType)],
+        lang: &str,
+    ) -> Vec<(String, EntityType)> {
+        of_tagger_output(text, tagged, lang)
+            .into_iter()
+            .map(|e| (e.name, e.kind))
+            .collect()
     }
 
     #[test]
@@ -1437,26 +1451,7 @@ mod tests {
     #[test]
     fn a_first_name_alone_is_the_one_person_of_that_first_name() {
         let grouped = |text: &str, tagged: &[(&str, EntityType)]| -> Vec<(String, usize)> {
-            let names: Vec<crate::ner::Name> = tagged
-                .iter()
-                .map(|&(name, kind)| {
-                    let start = text.rfind(name).expect("the tagged name is in the text");
-                    crate::ner::Name {
-                        kind,
-                        start,
-                        end: start + name.len(),
-                    }
-                })
-                .collect();
-            let mut entities = Vec::new();
-            add_tagged_names(
-                text,
-                &Folded::new(text),
-                &names,
-                "en",
-                &EntityIndex::builtin(),
-                &mut entities,
-            );
+            let mut entities = of_tagger_output(text, tagged, "en");
             give_first_names_to_their_full_names(&mut entities);
             entities
                 .into_iter()
