@@ -444,7 +444,10 @@ fn after_a_body_of_water(before: &str, last: &str) -> bool {
             .map_or("", |(head, _)| head);
         return WATER_BODIES.contains(&word_before(head).as_str());
     }
-    WATER_BODIES.contains(&last.trim_start_matches(['و', 'ف', 'ب', 'ل']))
+    // Without a preposition only in Arabic, which names a sea by a
+    // construct (`خليج عمان`); `the Gulf state of Qatar` is the country.
+    last.chars().next().is_some_and(crate::fold::is_arabic)
+        && WATER_BODIES.contains(&last.trim_start_matches(['و', 'ف', 'ب', 'ل']))
 }
 
 /// Whether the word right after a name (its [`word_after`]) is a body of
@@ -958,6 +961,11 @@ mod tests {
         assert_eq!(codes("سلاح الجو الملكي السعودي"), vec![("SA".into(), 1)]);
         // مالي's adjective would be مالية, "financial".
         assert!(codes("وزارة المالية").is_empty());
+        // `Gulf` without `of` names no sea in English.
+        assert_eq!(
+            codes("The Gulf state of Qatar hosted the talks."),
+            vec![("QA".into(), 1)]
+        );
         // A country whose own name is its demonym in a source is a name:
         // found, where an ambiguous demonym would not be.
         assert_eq!(
