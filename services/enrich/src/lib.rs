@@ -350,15 +350,20 @@ pub fn analyze(
         .map_or(0, |r| text[..r.end].chars().count());
     // A country word inside an organization's or a person's name is not a
     // mention of the country (`New York Post`, `Paris Hilton`, `Chad Smith`).
+    // A state body (`وحكومة المملكة العربية السعودية`, `Ministry of Defence
+    // of Ukraine`) is the state: its country counts.
     let names: Vec<countries::NameSpan> = entities
         .iter()
         .filter(|e| matches!(e.kind, EntityType::Organization | EntityType::Person))
         .flat_map(|e| {
-            e.mentions.iter().map(|m| countries::NameSpan {
-                start: m.start,
-                end: m.end,
-                person: e.kind == EntityType::Person,
-            })
+            e.mentions
+                .iter()
+                .filter(|m| !names_a_state_body(&m.text))
+                .map(|m| countries::NameSpan {
+                    start: m.start,
+                    end: m.end,
+                    person: e.kind == EntityType::Person,
+                })
         })
         .collect();
     let mut countries = countries::countries(
@@ -402,6 +407,33 @@ pub fn analyze(
         countries,
         categories,
     }
+}
+
+/// The first words of state bodies, whose names carry their country as
+/// the state (`حكومة`, government; `وزارة`, ministry; `سفارة`, embassy).
+const STATE_BODIES: &[&str] = &[
+    "حكومة",
+    "وزارة",
+    "سفارة",
+    "قنصلية",
+    "Government",
+    "Ministry",
+    "Embassy",
+    "Gouvernement",
+    "Ministère",
+    "Ambassade",
+];
+
+/// Whether a name opens with a state body's word (an Arabic one also after
+/// a one-letter conjunction or preposition: `وحكومة`).
+fn names_a_state_body(name: &str) -> bool {
+    let first = name.split_whitespace().next().unwrap_or("");
+    STATE_BODIES.iter().any(|body| {
+        first == *body
+            || first
+                .strip_suffix(body)
+                .is_some_and(|clitic| ["و", "ف", "ب", "ل"].contains(&clitic))
+    })
 }
 
 /// The first publication time a page states (most trusted source first)
@@ -691,6 +723,15 @@ mod tests {
                 .iter()
                 .any(|e| e.name == "Los Angeles" && e.kind == EntityType::Location)
         );
+    }
+
+    #[test]
+    fn a_state_body_s_name_keeps_its_country() {
+        assert!(super::names_a_state_body("وحكومة المملكة العربية السعودية"));
+        assert!(super::names_a_state_body("Ministry of Defence of Ukraine"));
+        assert!(!super::names_a_state_body("New York Post"));
+        // A word that only ends like one is no state body.
+        assert!(!super::names_a_state_body("Subministry Records"));
     }
 
     use super::*;
