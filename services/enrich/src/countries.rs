@@ -447,7 +447,7 @@ fn after_a_body_of_water(before: &str, last: &str) -> bool {
     // Without a preposition only in Arabic, which names a sea by a
     // construct (`خليج عمان`); `the Gulf state of Qatar` is the country.
     last.chars().next().is_some_and(crate::fold::is_arabic)
-        && WATER_BODIES.contains(&last.trim_start_matches(['و', 'ف', 'ب', 'ل']))
+        && WATER_BODIES.contains(&last.trim_start_matches(crate::fold::ARABIC_JOINED))
 }
 
 /// Whether the word right after a name (its [`word_after`]) is a body of
@@ -530,9 +530,8 @@ const CURRENCIES: &[&str] = &[
 /// `الريالات اليمنية`) or right before one (`US dollars`, `Swiss francs`),
 /// from the words before and after it ([`word_before`], [`word_after`]).
 fn beside_a_currency(previous: &str, next: &str) -> bool {
-    let clitics = ['و', 'ف', 'ب', 'ل'];
     CURRENCIES.contains(&previous)
-        || CURRENCIES.contains(&previous.trim_start_matches(clitics))
+        || CURRENCIES.contains(&previous.trim_start_matches(crate::fold::ARABIC_JOINED))
         || CURRENCIES.contains(&next)
 }
 
@@ -568,7 +567,7 @@ const MEETINGS: &[&str] = &[
 /// one (`the Beirut summit`), from the words before and after it
 /// ([`word_before`], [`word_after`]).
 fn names_a_meeting(previous: &str, next: &str) -> bool {
-    MEETINGS.contains(&previous.trim_start_matches(['و', 'ف', 'ب', 'ل']))
+    MEETINGS.contains(&previous.trim_start_matches(crate::fold::ARABIC_JOINED))
         || MEETINGS.contains(&next)
 }
 

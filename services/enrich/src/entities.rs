@@ -880,12 +880,7 @@ fn give_surnames_to_the_article_s_own_persons(entities: &mut Vec<Entity>) {
             moves.push((i, j));
         }
     }
-    for &(i, j) in &moves {
-        let mentions = std::mem::take(&mut entities[i].mentions);
-        entities[j].mentions.extend(mentions);
-        entities[j].mentions.sort_by_key(|m| m.start);
-    }
-    entities.retain(|e| !e.mentions.is_empty());
+    move_mentions(entities, &moves);
 }
 
 /// A person named by the first name alone (`Daria` after `Daria
@@ -894,6 +889,15 @@ fn give_surnames_to_the_article_s_own_persons(entities: &mut Vec<Entity>) {
 /// (`John Smith`, `John Brown`) it stays on its own. Only in scripts with
 /// capitals.
 fn give_first_names_to_their_full_names(entities: &mut Vec<Entity>) {
+    // Each full-named person's first word, as a link key, computed once.
+    let first_names: Vec<Option<String>> = entities
+        .iter()
+        .map(|e| {
+            (e.kind == EntityType::Person)
+                .then(|| link_key(&e.name))
+                .and_then(|key| key.split_once(' ').map(|(first, _)| first.to_string()))
+        })
+        .collect();
     let mut moves: Vec<(usize, usize)> = Vec::new();
     for (i, alone) in entities.iter().enumerate() {
         // Arabic has no capitals, and its tagger's one-word persons are
@@ -907,17 +911,21 @@ fn give_first_names_to_their_full_names(entities: &mut Vec<Entity>) {
             continue;
         }
         let key = link_key(&alone.name);
-        let mut full = entities.iter().enumerate().filter(|(_, e)| {
-            e.kind == EntityType::Person
-                && link_key(&e.name)
-                    .split_once(' ')
-                    .is_some_and(|(first, _)| first == key)
-        });
+        let mut full = first_names
+            .iter()
+            .enumerate()
+            .filter(|(_, first)| first.as_deref() == Some(key.as_str()));
         if let (Some((j, _)), None) = (full.next(), full.next()) {
             moves.push((i, j));
         }
     }
-    for &(i, j) in &moves {
+    move_mentions(entities, &moves);
+}
+
+/// Moves all mentions of entity `i` to entity `j` for each `(i, j)`, keeps
+/// `j`'s mentions in text order, and drops the entities left without one.
+fn move_mentions(entities: &mut Vec<Entity>, moves: &[(usize, usize)]) {
+    for &(i, j) in moves {
         let mentions = std::mem::take(&mut entities[i].mentions);
         entities[j].mentions.extend(mentions);
         entities[j].mentions.sort_by_key(|m| m.start);
@@ -1813,37 +1821,18 @@ mod tests {
                 "{word}"
             );
         }
-        assert!(index.link_unlisted("Lagos", EntityType::Location).is_some());
+        let links_a_city = |name: &str| index.link_unlisted(name, EntityType::Location).is_some();
+        assert!(links_a_city("Lagos"));
         // A name CLDR gives in one language that is a common word of
         // another: Persian `الجزیره` (Algiers) is Arabic "the island".
-        assert!(
-            index
-                .link_unlisted("الجزيرة", EntityType::Location)
-                .is_none()
-        );
-        assert!(
-            index
-                .link_unlisted("Algiers", EntityType::Location)
-                .is_some()
-        );
+        assert!(!links_a_city("الجزيرة"));
+        assert!(links_a_city("Algiers"));
         // A very common word is no city's other name whatever the city
         // (`المدينة`, "the city", for Medina), nor a US state's name a city's
         // (`suburban Virginia`).
-        assert!(
-            index
-                .link_unlisted("المدينة", EntityType::Location)
-                .is_none()
-        );
-        assert!(
-            index
-                .link_unlisted("المدينة المنورة", EntityType::Location)
-                .is_some()
-        );
-        assert!(
-            index
-                .link_unlisted("Virginia", EntityType::Location)
-                .is_none()
-        );
+        assert!(!links_a_city("المدينة"));
+        assert!(links_a_city("المدينة المنورة"));
+        assert!(!links_a_city("Virginia"));
     }
 
     #[test]

@@ -236,6 +236,11 @@ pub fn is_unspaced(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0x0E00..=0x0E7F)
 }
 
+/// The one-letter conjunctions and prepositions Arabic writes joined to
+/// the next word that the dictionary guards look through (`و` and, `ف`
+/// then, `ب` with/in, `ل` for).
+pub const ARABIC_JOINED: [char; 4] = ['و', 'ف', 'ب', 'ل'];
+
 /// Whether `c` is an Arabic letter.
 pub fn is_arabic(c: char) -> bool {
     matches!(c as u32, 0x0620..=0x064A | 0x066E..=0x06D3)

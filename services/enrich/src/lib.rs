@@ -430,9 +430,12 @@ fn names_a_state_body(name: &str) -> bool {
     let first = name.split_whitespace().next().unwrap_or("");
     STATE_BODIES.iter().any(|body| {
         first == *body
-            || first
-                .strip_suffix(body)
-                .is_some_and(|clitic| ["و", "ف", "ب", "ل"].contains(&clitic))
+            || first.strip_suffix(body).is_some_and(|joined| {
+                joined.chars().count() == 1
+                    && joined
+                        .trim_start_matches(crate::fold::ARABIC_JOINED)
+                        .is_empty()
+            })
     })
 }
 

@@ -445,11 +445,12 @@ def main():
     # country's own name in the demonym's language (world-countries gives
     # `Djibouti` as the English demonym of Djibouti, `Philippines` too).
     demonym_keys = {fold(name) for name, _, _ in demonyms}
+    names_in = {lang: {(fold(n), c) for n, c in names} for lang, names in by_lang.items()}
     own_name_of_demonym = {
         (fold(name), code)
         for name, code, lang in demonyms
         for one in lang.split()
-        if (fold(name), code) in {(fold(n), c) for n, c in by_lang.get(one, [])}
+        if (fold(name), code) in names_in.get(one, ())
     }
     rows = [
         (
