@@ -482,6 +482,17 @@ pub fn add_tagged_names(
                 name_end = name_start + head.trim_end().len();
             }
         }
+        // A capitalized word before an office (`le Premier ministre a
+        // démissionné`) is a title's, not a name.
+        if kind == EntityType::Person
+            && !text[name_start..name_end].contains(' ')
+            && text[name_end..]
+                .split_whitespace()
+                .next()
+                .is_some_and(|next| OFFICE_NOUNS.contains(&next))
+        {
+            continue;
+        }
         // Nor does a person's name start with a lower-case word but a short
         // particle (`président Donald Trump`, `monde - Suki Hoagland`; `van
         // Gogh`, `de Gaulle` keep theirs).
@@ -492,6 +503,27 @@ pub fn add_tagged_names(
                     || !first.chars().any(char::is_alphanumeric))
             {
                 name_start = name_end - rest.trim_start().len();
+            }
+        }
+        // Nor does it hold a title written in words (`Premier ministre
+        // Narendra Modi`, `Prime minister Imran Khan`): it starts after the
+        // last lower-case word but a particle.
+        if kind == EntityType::Person && !cyrillic {
+            let written = &text[name_start..name_end];
+            let mut words = written.split(' ').scan(0, |at, word| {
+                let start = *at;
+                *at += word.len() + 1;
+                Some((start, word))
+            });
+            let title_end = words
+                .by_ref()
+                .filter(|(_, word)| is_lower_case_word_of_a_title(word))
+                .last()
+                .map(|(start, word)| start + word.len() + 1);
+            if let Some(end) = title_end
+                && end < written.len()
+            {
+                name_start += end;
             }
         }
         // A capitalized sentence opener is not part of a name (`Selon M. X`).
@@ -1046,6 +1078,40 @@ fn is_short_capitals(alias: &str) -> bool {
     letters <= 3 && alias.chars().all(|c| c.is_ascii_uppercase() || c == '.')
 }
 
+/// Lower-case nouns of an office that, after a capitalized word, make a
+/// title (`Premier ministre`, `Prime minister`, `Secrétaire général`).
+const OFFICE_NOUNS: &[&str] = &[
+    "ministre",
+    "minister",
+    "ministro",
+    "ministra",
+    "président",
+    "présidente",
+    "president",
+    "presidente",
+    "secrétaire",
+    "secretary",
+    "général",
+    "general",
+    "directeur",
+    "directrice",
+];
+
+/// Particles of more than three letters that join a person's name (`Pietro
+/// della Valle`, `Mariam bint Ali`).
+const LONG_NAME_PARTICLES: &[&str] = &["della", "delle", "degli", "dello", "dalla", "bint", "ould"];
+
+/// Whether `word`, inside a person's name as the tagger found it, is a
+/// lower-case word of a title before the name (`ministre` in `Premier
+/// ministre Narendra Modi`) rather than a particle (`de`, `van`, `della`,
+/// `al-` in `Zine al-Abidine Ben Ali`).
+fn is_lower_case_word_of_a_title(word: &str) -> bool {
+    word.chars().count() > 3
+        && word.chars().next().is_some_and(char::is_lowercase)
+        && word.chars().all(|c| !c.is_uppercase())
+        && !LONG_NAME_PARTICLES.contains(&word)
+}
+
 /// Whether `text` is written all in lower case in a script whose writers
 /// capitalize names (Latin, Greek, Cyrillic): there a name in lower case
 /// is a common word (`le monde`, the world, is not the newspaper Le Monde).
@@ -1445,6 +1511,37 @@ mod tests {
             kept_of_tagger_output(text, &[("monde - Suki Hoagland", EntityType::Person)], "fr"),
             [("Suki Hoagland".to_string(), EntityType::Person)]
         );
+    }
+
+    #[test]
+    fn a_title_written_in_words_is_no_part_of_the_name() {
+        let text = "Le Premier ministre Kassim Majaliwa visite Dodoma.";
+        let tagged = [("Premier ministre Kassim Majaliwa", EntityType::Person)];
+        assert_eq!(
+            kept_of_tagger_output(text, &tagged, "fr"),
+            [("Kassim Majaliwa".to_string(), EntityType::Person)]
+        );
+        // A title alone is no name.
+        let text = "Le Premier ministre a démissionné.";
+        for tagged in ["Premier ministre", "Premier"] {
+            assert_eq!(
+                kept_of_tagger_output(text, &[(tagged, EntityType::Person)], "fr"),
+                []
+            );
+        }
+        // Particles of more than three letters stay, so do joined ones; a
+        // script without capitals has no lower-case words.
+        for (name, lang) in [
+            ("Pietro della Valle", "fr"),
+            ("Zine al-Abidine Ben Ali", "fr"),
+            ("عبد الله بن علي", "ar"),
+        ] {
+            let text = format!("Il cite {name}.");
+            assert_eq!(
+                kept_of_tagger_output(&text, &[(name, EntityType::Person)], lang),
+                [(name.to_string(), EntityType::Person)]
+            );
+        }
     }
 
     #[test]
