@@ -126,7 +126,7 @@ fn is_bare_arabic_word(word: &str) -> bool {
 /// Whether `word` is an Arabic function word (ISO stopword list: `قال`,
 /// `هما`, `امس`): not a first name.
 fn is_function_word(word: &str) -> bool {
-    stop_words::lookup("ar").is_some_and(|words| words.contains(&word))
+    crate::keywords::stopwords("ar").contains(word)
 }
 
 /// Whether `word` is a title as written before a name: with the article
