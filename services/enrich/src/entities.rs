@@ -401,6 +401,9 @@ pub fn find_entities(
         Some((lang, model)) => {
             let names = crate::ner::names(text, sentences, model);
             add_tagged_names(text, folded, &names, lang, index, &mut entities);
+            if lang == "ar" {
+                crate::arabic_names::join_first_names(text, folded, &mut entities);
+            }
             add_line_up_names(text, folded, &mut entities, &crate::countries::COUNTRIES);
             give_surnames_to_the_article_s_own_persons(&mut entities);
             give_first_names_to_their_full_names(&mut entities);
@@ -444,7 +447,9 @@ pub fn add_tagged_names(
     // three times is an organization).
     let mut candidates: Vec<(usize, String, KindVotes)> = Vec::new();
     let mut mention_keys = LinkKeys::default();
+    let mut previous: Option<&crate::ner::Name> = None;
     for name in names {
+        let before = previous.replace(name);
         // A title is not part of a person's name (`Mr Waters`, `Dr. Bogoch`),
         // and what follows one is a person whatever the tagger said.
         let mut name_start = name.start;
@@ -548,6 +553,25 @@ pub fn add_tagged_names(
         }
         if is_person_title(&text[name_start..name_end], lang) {
             continue;
+        }
+        // Arabic has no capitals: the words before a person's name say
+        // more (a first name, an organization's or a place's head noun).
+        if lang == "ar" && kind == EntityType::Person {
+            use crate::arabic_names::{Before, before_person};
+            let earliest = before.map_or(0, |n| n.end);
+            let person_end = before
+                .filter(|n| n.kind == EntityType::Person)
+                .map(|n| n.end);
+            match before_person(text, name_start, earliest, person_end) {
+                Before::Nothing => {}
+                Before::StartsAt(at) => name_start = at,
+                // Weighed as a title is for a person.
+                Before::Organization => {
+                    kind = EntityType::Organization;
+                    titled = true;
+                }
+                Before::PartOfAPlace => continue,
+            }
         }
         let start = char_at(name_start);
         let end = char_at(name_end);

@@ -21,10 +21,10 @@ use newsflow_core::chars;
 pub const MAX_KEYWORDS: usize = 10;
 const MAX_NGRAM: usize = 3;
 
-type StopSet = &'static HashSet<&'static str, Fx>;
+pub(crate) type StopSet = &'static HashSet<&'static str, Fx>;
 
 /// Stopword sets by ISO 639-1 code, built on first use.
-fn stopwords(lang: &str) -> StopSet {
+pub(crate) fn stopwords(lang: &str) -> StopSet {
     static SETS: LazyLock<Mutex<HashMap<String, StopSet>>> = LazyLock::new(Default::default);
     static EMPTY: LazyLock<HashSet<&'static str, Fx>> = LazyLock::new(HashSet::default);
     let mut sets = SETS

@@ -10,6 +10,7 @@
 //! composes them over a [`Knowledge`] (entity list, country table, category
 //! rules), and [`EnrichStage`] adapts it to the loop.
 
+pub mod arabic_names;
 pub mod categories;
 pub mod clean;
 pub mod countries;
