@@ -202,12 +202,15 @@ const FUNCTION_ENDS: &[&str] = &[
     "botschafterin",
 ];
 
-/// Whether `word` names a function written before a person's name.
+/// Whether `word` names a function written before a person's name. (Each
+/// ending starts with an ASCII letter, so its first byte is the only one
+/// that may be capitalized in the word: compared without allocating.)
 fn is_function_noun(word: &str) -> bool {
-    word.chars().next().is_some_and(char::is_uppercase) && {
-        let lower = word.to_lowercase();
-        FUNCTION_ENDS.iter().any(|end| lower.ends_with(end))
-    }
+    word.chars().next().is_some_and(char::is_uppercase)
+        && FUNCTION_ENDS.iter().any(|end| {
+            word.len() >= end.len()
+                && word.as_bytes()[word.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
+        })
 }
 
 /// Words that may follow a speaker named after the verb: the one spoken to.
@@ -245,7 +248,9 @@ pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
     let mut added = false;
     for (i, pair) in words.windows(2).enumerate() {
         let (verb, name) = (&pair[0], &pair[1]);
-        if !SPEECH_VERBS.contains(&&text[verb.clone()])
+        // Cheapest first: most words are not followed by a capital.
+        if !text[name.clone()].starts_with(char::is_uppercase)
+            || !SPEECH_VERBS.contains(&&text[verb.clone()])
             || !text[verb.end..name.start].trim().is_empty()
         {
             continue;
@@ -285,8 +290,11 @@ pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
     }
     // After a function noun: its holder's name, one to three capitalized
     // words, where the tagger found nothing.
-    for (i, function) in words.iter().enumerate() {
-        if !is_function_noun(&text[function.clone()]) {
+    for (i, pair) in words.windows(2).enumerate() {
+        let function = &pair[0];
+        if !text[pair[1].clone()].starts_with(char::is_uppercase)
+            || !is_function_noun(&text[function.clone()])
+        {
             continue;
         }
         let mut end = None;
