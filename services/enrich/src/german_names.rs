@@ -161,58 +161,6 @@ const SPEECH_VERBS: &[&str] = &[
     "so",
 ];
 
-/// Endings of German nouns for a function written right before the name
-/// (`Finanzminister Wolfgang Schäuble`, `Fußball-Experte Sammer`,
-/// `Löwen-Keeper Hofmann`), compounds included.
-const FUNCTION_ENDS: &[&str] = &[
-    "minister",
-    "ministerin",
-    "präsident",
-    "präsidentin",
-    "experte",
-    "expertin",
-    "trainer",
-    "trainerin",
-    "chef",
-    "chefin",
-    "sprecher",
-    "sprecherin",
-    "keeper",
-    "kanzler",
-    "kanzlerin",
-    "vorsitzende",
-    "vorsitzender",
-    "direktor",
-    "direktorin",
-    "professor",
-    "professorin",
-    "bürgermeister",
-    "bürgermeisterin",
-    "senator",
-    "senatorin",
-    "sekretär",
-    "sekretärin",
-    "kapitän",
-    "richter",
-    "richterin",
-    "regisseur",
-    "kommissar",
-    "kommissarin",
-    "botschafter",
-    "botschafterin",
-];
-
-/// Whether `word` names a function written before a person's name. (Each
-/// ending starts with an ASCII letter, so its first byte is the only one
-/// that may be capitalized in the word: compared without allocating.)
-fn is_function_noun(word: &str) -> bool {
-    word.chars().next().is_some_and(char::is_uppercase)
-        && FUNCTION_ENDS.iter().any(|end| {
-            word.len() >= end.len()
-                && word.as_bytes()[word.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
-        })
-}
-
 /// Words that may follow a speaker named after the verb: the one spoken to.
 const AFTER_THE_SPEAKER: &[&str] = &["der", "dem", "den", "die", "gegenüber"];
 
@@ -242,7 +190,6 @@ fn words(text: &str) -> Vec<std::ops::Range<usize>> {
 /// spoken to (`sagte Rüttgers.`, `sagt Eymer der Zeitung`, `, so Barth.`),
 /// where the tagger found no name: it misses a surname standing alone.
 /// `so` counts only after a comma or a quotation mark (`so genannt`).
-/// So is a name right after a function noun (`Handelsminister Gref`).
 pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
     let words = words(text);
     let mut added = false;
@@ -285,46 +232,6 @@ pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
             kind: crate::EntityType::Person,
             start: name.start,
             end: name.end,
-        });
-        added = true;
-    }
-    // After a function noun: its holder's name, one to three capitalized
-    // words, where the tagger found nothing.
-    for (i, pair) in words.windows(2).enumerate() {
-        let function = &pair[0];
-        if !text[pair[1].clone()].starts_with(char::is_uppercase)
-            || !is_function_noun(&text[function.clone()])
-        {
-            continue;
-        }
-        let mut end = None;
-        for (k, word) in words[i + 1..].iter().take(3).enumerate() {
-            let previous_end = if k == 0 {
-                function.end
-            } else {
-                words[i + k].end
-            };
-            let written = &text[word.clone()];
-            if !text[previous_end..word.start].trim().is_empty()
-                || !written.chars().next().is_some_and(char::is_uppercase)
-                || !written.chars().all(|c| c.is_alphabetic() || c == '-')
-                || FUNCTION_WORDS.contains(&written)
-                || is_function_noun(written)
-            {
-                break;
-            }
-            end = Some(word.end);
-        }
-        let (Some(start), Some(end)) = (words.get(i + 1).map(|w| w.start), end) else {
-            continue;
-        };
-        if names.iter().any(|n| n.start < end && start < n.end) {
-            continue;
-        }
-        names.push(crate::ner::Name {
-            kind: crate::EntityType::Person,
-            start,
-            end,
         });
         added = true;
     }
@@ -409,20 +316,6 @@ mod tests {
         assert!(speakers("sagte Bundeskanzlerin Merkel.").is_empty());
         // `so` without a quotation before it is an adverb.
         assert!(speakers("Es war so Brauch.").is_empty());
-    }
-
-    #[test]
-    fn a_name_after_a_function_is_its_holder() {
-        assert_eq!(speakers("Handelsminister Gref sagte, er erwarte"), ["Gref"]);
-        assert_eq!(speakers("dass sich Fußball-Experte Sammer auf"), ["Sammer"]);
-        assert_eq!(
-            speakers("Finanzminister Wolfgang Schäuble will"),
-            ["Wolfgang Schäuble"]
-        );
-        // A second function is no name (`Vorsitzende Richter`).
-        assert!(speakers("der Vorsitzende Richter am Landgericht").is_empty());
-        // Nor an article after the function (`Trainer Der`).
-        assert!(speakers("entließen Trainer Der menschliche Stil").is_empty());
     }
 
     #[test]
