@@ -399,7 +399,10 @@ pub fn find_entities(
     let mut entities = known_entities(text, folded, index);
     match lang.and_then(|lang| Some((lang, crate::ner::model_for(lang)?))) {
         Some((lang, model)) => {
-            let names = crate::ner::names(text, sentences, model);
+            let mut names = crate::ner::names(text, sentences, model);
+            if lang == "de" {
+                crate::german_names::add_speakers(text, &mut names);
+            }
             add_tagged_names(text, folded, &names, lang, index, &mut entities);
             if lang == "ar" {
                 crate::arabic_names::join_first_names(text, folded, &mut entities);
@@ -550,6 +553,17 @@ pub fn add_tagged_names(
             name_start += at;
             kind = EntityType::Person;
             titled = true;
+        }
+        if lang == "de" && kind == EntityType::Person {
+            name_end =
+                name_start + crate::german_names::person_name_len(&text[name_start..name_end]);
+            let written = &text[name_start..name_end];
+            if crate::german_names::is_lone_initial(written)
+                || crate::german_names::starts_with_article(written)
+                || !titled && crate::german_names::names_an_organization(written)
+            {
+                continue;
+            }
         }
         if is_person_title(&text[name_start..name_end], lang) {
             continue;

@@ -18,6 +18,7 @@ pub mod dates;
 pub mod entities;
 pub mod fold;
 pub mod gazetteer;
+pub mod german_names;
 pub mod header;
 pub mod keywords;
 pub mod line_ups;
