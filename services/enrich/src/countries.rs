@@ -22,8 +22,13 @@
 //! `vienne`, `paris`, `the valley` are words), and a
 //! name that is also a first name is not a country before a capitalised word
 //! (`Chad Smith said`). Neither is a sea named after a country (`golfe de
-//! Guinée`), a news agency quoted (`وكالة الأنباء الألمانية`) or a language
-//! (`en portugais`).
+//! Guinée`), a news agency quoted (`وكالة الأنباء الألمانية`, `وفقا
+//! للألمانية`), a language (`en portugais`, `باللغة الفرنسية`, `ترجمت إلى
+//! الفرنسية`) or a company (`شركة الاتصالات السعودية`, `طيران الإمارات`); nor
+//! a capital as a newspaper's title (`«الرياض»`), a dateline's place or a
+//! place in the city (`بمدينة الرياض`, `في الكويت، الرياض، جدة`). The table's
+//! kinds `region` (`Yorkshire`, `Latin America`) and `word` (`بنوك` "banks",
+//! not `ب` + Nuuk) count no country.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -54,6 +59,9 @@ struct Target {
     /// mention of the country, but a place, and its words are not read
     /// alone (`British`).
     region: bool,
+    /// Another word that holds a name after a joined clitic (`بنوك`
+    /// "banks", not `ب` + `نوك`, Nuuk): no country, and no place.
+    word: bool,
     /// The languages whose articles it may match in, as bits of
     /// [`CountryIndex::languages`]; [`ANY_LANGUAGE`] for all.
     languages: u64,
@@ -137,6 +145,7 @@ impl CountryIndex {
                 given_name: GIVEN_NAMES.contains(&folded.as_str()),
                 demonym: kind == Some("demonym"),
                 region: kind == Some("region"),
+                word: kind == Some("word"),
                 languages: language_bits(column, &mut languages),
             };
             builder.add(alias, target, case);
@@ -196,10 +205,12 @@ impl CountryIndex {
         let whole = folded.original_chars();
         let hit = self
             .gazetteer
-            .find(name, &folded)
+            .find_where(name, &folded, |target, written| {
+                target.capitals & !capital_words(written) == 0
+            })
             .into_iter()
             .find(|hit| hit.start == 0 && hit.end == whole)?;
-        if hit.target.given_name || hit.target.capitals & !capital_words(name) != 0 {
+        if hit.target.given_name || hit.target.word {
             return None;
         }
         Some(if hit.target.demonym {
@@ -252,8 +263,14 @@ pub fn countries(
     let mut tallies: Vec<Tally> = Vec::new();
     let mut slot: HashMap<[u8; 2], usize> = HashMap::new();
     let language = index.language_bit(lang);
-    for hit in index.gazetteer.find(text, folded) {
-        if hit.target.languages & language == 0 || hit.target.region {
+    // Of the names that fold alike, the one of the article's language
+    // written with the capitals it asks for (English `Nigerian` must be
+    // capitalised, French `nigérian` need not be).
+    let fits = |target: &Target, written: &str| {
+        target.languages & language != 0 && target.capitals & !capital_words(written) == 0
+    };
+    for hit in index.gazetteer.find_where(text, folded, fits) {
+        if hit.target.region || hit.target.word {
             continue;
         }
         // `New York` in `New York Post` is a newspaper, not a mention of the US.
@@ -273,9 +290,6 @@ pub fn countries(
         }
         let (bs, be) = folded.byte_span(hit.start, hit.end);
         let name = &text[bs..be];
-        if hit.target.capitals & !capital_words(name) != 0 {
-            continue;
-        }
         if hit.target.given_name && before_a_surname(&text[be..]) {
             continue;
         }
@@ -289,13 +303,15 @@ pub fn countries(
         if after_a_body_of_water(&text[..bs], &before)
             || before_a_body_of_water(&after)
             || after_a_news_agency(&before)
+            || (hit.target.demonym && cites_an_agency(&text[..bs], name))
+            || in_a_company_name(&text[..bs], &before, &after, hit.target.demonym)
             || beside_a_currency(&before, &after)
         {
             continue;
         }
         // `en portugais`: a language, not a country. (English `in French`
         // is also `in French newspapers`: left alone.)
-        if hit.target.demonym && before == "en" {
+        if hit.target.demonym && (before == "en" || names_a_language(&text[..bs], &before)) {
             continue;
         }
         // A capital stands for its state (`Moscow denies`, `قرار واشنطن`),
@@ -303,8 +319,12 @@ pub fn countries(
         // longer name (`Paris Hilton`, `Washington Nationals`).
         if hit.target.capital
             && (after_a_locative(&text[..bs], &before)
+                || in_a_list_of_places(&text[..bs])
                 || before_a_surname(&text[be..])
-                || names_a_meeting(&before, &after))
+                || names_a_meeting(&before, &after)
+                || after_a_place_noun(&before)
+                || in_a_dateline(&text[..bs], &text[be..])
+                || quoted_alone(&text[..bs], &text[be..]))
         {
             continue;
         }
@@ -576,6 +596,166 @@ fn names_a_meeting(previous: &str, next: &str) -> bool {
 /// source.
 fn after_a_news_agency(previous: &str) -> bool {
     matches!(previous, "الأنباء" | "الانباء" | "الصحافة")
+}
+
+/// Whether a demonym in the feminine stands for a news agency a report
+/// cites (`وفقا للألمانية`, `حسب الفرنسية`: dpa, AFP), from the text before
+/// it and the demonym as written (without its clitics).
+fn cites_an_agency(before: &str, name: &str) -> bool {
+    let previous = word_before(before.trim_end_matches(['ل', 'ب']));
+    // A sentence may end with no space after its full stop (`للقائمة.وفقا`).
+    let previous = previous.rsplit(['.', '،', ',']).next().unwrap_or("");
+    matches!(
+        previous,
+        "وفقا" | "وفقاً" | "طبقا" | "طبقاً" | "حسب" | "بحسب" | "وبحسب"
+    ) && name.ends_with(['ة', 'ه'])
+}
+
+/// Arabic heads of company, airline, broadcaster and university names that
+/// take a country's name (`طيران الإمارات`, `راديو فرنسا`, `جامعة كولومبيا`).
+const COMPANY_HEADS: &[&str] = &["طيران", "راديو", "إذاعة", "اذاعة", "جامعة"];
+
+/// Whether a country word is part of an Arabic company's name, from the
+/// text before it, the words around it ([`word_before`], [`word_after`]) and
+/// whether it is a demonym: a name after a head of [`COMPANY_HEADS`]
+/// (`طيران الإمارات`); a name or adjective ending `شركة` + noun (`شركة
+/// الاتصالات السعودية`, where `السعودية` is both) or after `الشركة` and
+/// before `لـ` (`الشركة السعودية للكهرباء`).
+/// `الشركة الفرنسية`, `شركة سعودية` are a French company, a Saudi one.
+fn in_a_company_name(before: &str, previous: &str, next: &str, demonym: bool) -> bool {
+    let previous = previous.trim_start_matches(crate::fold::ARABIC_JOINED);
+    if !demonym && COMPANY_HEADS.contains(&previous) {
+        return true;
+    }
+    if matches!(previous, "الشركة" | "الشركه") {
+        return next.starts_with('ل');
+    }
+    let head = before
+        .trim_end()
+        .rsplit_once(char::is_whitespace)
+        .map_or("", |(head, _)| head);
+    previous.starts_with("ال")
+        && matches!(
+            word_before(head).trim_start_matches(crate::fold::ARABIC_JOINED),
+            "شركة" | "شركه"
+        )
+}
+
+/// Nouns of a place inside a city, or of an event held there: a capital
+/// after one (`في مدينة القدس`, `سماء الرياض`, `شمال الرياض`, `احتفالات
+/// الرياض`, `the city of London`) is the city.
+const PLACE_NOUNS: &[&str] = &[
+    "city",
+    "ville",
+    "ciudad",
+    "مدينة",
+    "مدينه",
+    "العاصمة",
+    "العاصمه",
+    "سماء",
+    "شوارع",
+    "شارع",
+    "أحياء",
+    "احياء",
+    "ضواحي",
+    "وسط",
+    "شمال",
+    "جنوب",
+    "شرق",
+    "غرب",
+    "احتفالات",
+    "مهرجان",
+    "معرض",
+    "سكان",
+    "مطار",
+    "أمانة",
+    "امانة",
+    "منطقة",
+    "منطقه",
+];
+
+/// Whether the word before a capital (its [`word_before`]) is a place
+/// inside a city (`مدينة`, `بمدينة`, `city` in `the city of London`).
+fn after_a_place_noun(previous: &str) -> bool {
+    PLACE_NOUNS.contains(&previous.trim_start_matches(crate::fold::ARABIC_JOINED))
+}
+
+/// Whether a capital stands as a dateline's place, between the source's
+/// dash and a colon (`سبق- الرياض:`, `AFP - PARIS:`).
+fn in_a_dateline(before: &str, rest: &str) -> bool {
+    before.trim_end().ends_with(['-', '–', '—']) && rest.trim_start().starts_with(':')
+}
+
+/// Quotation marks around a title.
+const QUOTES: &[char] = &['"', '«', '»', '“', '”', '\''];
+
+/// Whether a capital is alone between quotation marks (`ل«الرياض»`,
+/// `"الرياض"`): the title of a newspaper named after it, not the state.
+fn quoted_alone(before: &str, rest: &str) -> bool {
+    before.ends_with(QUOTES) && rest.starts_with(QUOTES)
+}
+
+/// Words that name a language before its adjective (`اللغة الفرنسية`,
+/// `باللغة`, `la langue française`, `the English language` aside).
+const LANGUAGE_NOUNS: &[&str] = &["اللغة", "اللغه", "لغة", "لغه", "langue", "langues"];
+
+/// Whether a demonym names a language: after a word for language (`اللغة
+/// الفرنسية`, `باللغة`), or in the list of languages a work is translated
+/// into (`ترجمت ... إلى الفرنسية والإنجليزية والألمانية`): `إلى` within a few
+/// words after a verb of translating, then demonyms joined by `و` or commas.
+fn names_a_language(before: &str, previous: &str) -> bool {
+    if LANGUAGE_NOUNS.contains(&previous.trim_start_matches(crate::fold::ARABIC_JOINED)) {
+        return true;
+    }
+    // Words before the demonym, last first, back to the sentence's start
+    // (without the demonym's own clitic: `والألمانية`).
+    let before = before.trim_end_matches(crate::fold::ARABIC_JOINED);
+    let sentence = before
+        .rsplit(['.', '!', '?', '؟', '\n'])
+        .next()
+        .unwrap_or(before);
+    let mut words = sentence
+        .split(|c: char| c.is_whitespace() || c == '،' || c == ',')
+        .filter(|w| !w.is_empty())
+        .rev();
+    // Other languages of the same list (`والإنجليزية`), back to `إلى`.
+    let mut list = 0;
+    let found_to = loop {
+        match words.next() {
+            Some("إلى" | "الى") => break true,
+            Some(word) if word.starts_with('و') && word.ends_with(['ة', 'ه']) && list < 6 => {
+                list += 1;
+            }
+            Some(word) if word.starts_with("ال") && word.ends_with(['ة', 'ه']) && list < 6 => {
+                list += 1;
+            }
+            _ => break false,
+        }
+    };
+    // A verb of translating (`ترجم`, `تُرجمت`, `مترجمة`) a few words before.
+    found_to
+        && words.take(6).any(|w| {
+            let bare: String = w
+                .chars()
+                .filter(|c| !('\u{064B}'..='\u{0652}').contains(c))
+                .collect();
+            bare.contains("ترجم")
+        })
+}
+
+/// Whether a capital is an item of a list of places after a preposition of
+/// place (`في الكويت، الرياض، جدة`): up to four words before it end with a
+/// comma, and the word before the first is a preposition of place.
+fn in_a_list_of_places(before: &str) -> bool {
+    let mut items = 0;
+    for word in before.split_whitespace().rev() {
+        if items < 4 && word.ends_with([',', '،']) {
+            items += 1;
+            continue;
+        }
+        return items > 0 && LOCATIVES.contains(&word.to_lowercase().as_str());
+    }
+    false
 }
 
 /// Prepositions of place: a capital after one is where something happens.
@@ -866,6 +1046,135 @@ mod tests {
         assert_eq!(codes_in("Polish workers", "en"), vec![("PL".into(), 1)]);
         // A language the table names nowhere matches every name.
         assert_eq!(codes_in("Iceland", "xx"), vec![("IS".into(), 1)]);
+    }
+
+    #[test]
+    fn names_that_fold_alike_match_by_their_own_language_and_case() {
+        // English `Nigerian` (capitalised) and French `Nigérian` fold alike:
+        // the French one is found in French text, lower case.
+        assert_eq!(
+            codes_in("le comédien nigérian et un auteur algérien", "fr"),
+            vec![("NG".into(), 1), ("DZ".into(), 1)]
+        );
+        assert!(codes_in("a nigerian prince", "en").is_empty());
+        assert_eq!(codes_in("a Nigerian prince", "en"), vec![("NG".into(), 1)]);
+    }
+
+    #[test]
+    fn arabic_adjectives_the_sources_lack() {
+        // The table's spelling keeps the hamza as the service folds it
+        // (`الجزائري`, not Persian `الجزایری`); `أميركا` and `فلسطين` and
+        // their adjectives; Oman's adjective; unqualified Korea is South
+        // Korea, and a qualified one agrees (`الكوري الشمالي`).
+        assert_eq!(
+            codes_in("الروائي الجزائري والخارجية الأميركية", "ar"),
+            vec![("DZ".into(), 1), ("US".into(), 1)]
+        );
+        assert_eq!(
+            codes_in("الحكومة الفلسطينية والصحف العمانية", "ar"),
+            vec![("PS".into(), 1), ("OM".into(), 1)]
+        );
+        assert_eq!(
+            codes_in("الزعيم الكوري الشمالي وشركة كورية", "ar"),
+            vec![("KP".into(), 1), ("KR".into(), 1)]
+        );
+        assert_eq!(
+            codes_in("le kimchi coréen et les Nord-Coréens", "fr"),
+            vec![("KR".into(), 1), ("KP".into(), 1)]
+        );
+        // Persian `سوید` (Sweden) is the Arabic name Suwaid.
+        assert!(codes_in("قال سويد بن علي", "ar").is_empty());
+    }
+
+    #[test]
+    fn a_capital_as_a_newspaper_a_dateline_or_a_part_of_the_city_is_not_its_country() {
+        for text in [
+            "أوضح ل«الرياض» المتحدث الرسمي",
+            "وبدورها التقت \"الرياض\" بعدد من الاقتصاديين",
+            "شقران الرشيدي- سبق- الرياض: أثار أحد الكوميديين",
+            "رفرفت في سماء الرياض صور القيادة",
+            "على موقع الفعاليات في شمال الرياض.",
+            "الحفل الذي أقيم بمدينة الرياض",
+        ] {
+            assert_eq!(codes_in(text, "ar"), vec![], "{text}");
+        }
+        // The state speaking, or a country named in quotes, still counts.
+        assert_eq!(
+            codes_in("وأكدت الرياض موقفها", "ar"),
+            vec![("SA".into(), 1)]
+        );
+        assert_eq!(
+            codes_in("في بلد الديمقراطية \"الكويت\"", "ar"),
+            vec![("KW".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_capital_in_a_list_of_places_is_not_its_country() {
+        assert!(
+            codes_in("ورش العمل في الكويت، الرياض، جدة وفي دبي", "ar")
+                .iter()
+                .all(|(c, _)| c != "SA")
+        );
+        assert!(codes_in("workshops in Oslo, Paris, Rome", "en").is_empty());
+        assert_eq!(
+            codes_in("Washington, Paris and London agreed", "en"),
+            vec![("US".into(), 1), ("FR".into(), 1), ("GB".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_language_or_a_cited_agency_is_not_its_country() {
+        for text in [
+            "ترجمت بعض مؤلّفاته إلى الفرنسية والإنجليزية والألمانية واليابانية.",
+            "تُرجم الكتاب إلى الألمانية",
+            "صدر الكتاب باللغة الفرنسية",
+            "انضم المهاجم للقائمة، وفقا للالمانية.",
+            "انضم المهاجم للقائمة.وفقا للالمانية.",
+        ] {
+            assert_eq!(codes_in(text, "ar"), vec![], "{text}");
+        }
+        assert_eq!(
+            codes_in("ونقلت الرسالة إلى الحكومة الفرنسية", "ar"),
+            vec![("FR".into(), 1)]
+        );
+        assert_eq!(
+            codes_in("وفقا للحكومة الألمانية", "ar"),
+            vec![("DE".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_country_word_in_a_company_name_is_not_its_country() {
+        for text in [
+            "عطل في شبكة شركة الاتصالات السعودية",
+            "أعادت الشركة السعودية للكهرباء الخدمة",
+            "ونالت شركة طيران الإمارات لقب أفضل شركة",
+            "قال لراديو فرنسا",
+            "درس في جامعة كولومبيا",
+        ] {
+            assert_eq!(codes_in(text, "ar"), vec![], "{text}");
+        }
+        assert_eq!(
+            codes_in("أمضت الشركة الفرنسية على صفقة مع شركة سعودية", "ar"),
+            vec![("FR".into(), 1), ("SA".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_name_with_a_clitic_that_is_another_word_is_that_word() {
+        // `بنوك` "banks" (not `ب` + Nuuk), `بنيوية` "structural" (not
+        // Niuean), `باندورا` Pandora (not `ب` + Andorra).
+        assert!(codes_in("فتحت بنوك المدينة ومدرسة بنيوية", "ar").is_empty());
+        assert!(codes_in("من خلال باندورا وبرايم", "ar").is_empty());
+        assert_eq!(codes_in("وأندورا", "ar"), vec![("AD".into(), 1)]);
+    }
+
+    #[test]
+    fn a_world_region_named_after_a_country_is_not_it() {
+        assert!(codes_in("in Latin America and North America", "en").is_empty());
+        assert!(codes_in("في أمريكا اللاتينية وأميركا الشمالية", "ar").is_empty());
+        assert_eq!(codes_in("America's allies", "en"), vec![("US".into(), 1)]);
     }
 
     #[test]

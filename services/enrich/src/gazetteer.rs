@@ -187,6 +187,19 @@ pub struct Hit<'a, T> {
 impl<T> Gazetteer<T> {
     /// Every accepted hit in `folded`, left to right, without overlaps.
     pub fn find<'a>(&'a self, original: &str, folded: &Folded) -> Vec<Hit<'a, T>> {
+        self.find_where(original, folded, |_, _| true)
+    }
+
+    /// As [`Gazetteer::find`], where a hit's target must also `fit` the
+    /// hit's original text: of the aliases that fold alike (French
+    /// `Nigérian` and English `Nigerian`), the first that fits is taken,
+    /// not the first added.
+    pub fn find_where<'a>(
+        &'a self,
+        original: &str,
+        folded: &Folded,
+        fits: impl Fn(&T, &str) -> bool,
+    ) -> Vec<Hit<'a, T>> {
         let text = folded.text.as_str();
         // Collected first, in plain loops that keep the automaton's iterator
         // inlined (its state in registers); the matches are few.
@@ -204,7 +217,7 @@ impl<T> Gazetteer<T> {
                 }
             }
         }
-        self.accept(original, folded, matches)
+        self.accept(original, folded, matches, fits)
     }
 
     /// The hits among the automaton's `matches` (folded byte spans and slots).
@@ -213,17 +226,23 @@ impl<T> Gazetteer<T> {
         original: &str,
         folded: &Folded,
         matches: Vec<(usize, usize, u32)>,
+        fits: impl Fn(&T, &str) -> bool,
     ) -> Vec<Hit<'a, T>> {
         let text = folded.text.as_str();
         let mut hits = Vec::new();
         for (start, end, slot) in matches {
+            let written = || {
+                let (s, e) = folded.char_span(start, end);
+                let (bs, be) = folded.byte_span(s, e);
+                &original[bs..be]
+            };
             let Some(alias) = self.slots[slot as usize].iter().find(|alias| {
                 boundaries_ok(text, start, end, alias.bare, alias.prefix)
-                    && alias.exact.as_deref().is_none_or(|exact| {
-                        let (s, e) = folded.char_span(start, end);
-                        let (bs, be) = folded.byte_span(s, e);
-                        &original[bs..be] == exact
-                    })
+                    && alias
+                        .exact
+                        .as_deref()
+                        .is_none_or(|exact| written() == exact)
+                    && fits(&alias.target, written())
             }) else {
                 continue;
             };

@@ -38,7 +38,9 @@ Sources (all maintained open data, nothing typed by hand except the filters belo
   `Iranie`), the German genitive `-s` (`Deutschlands`), Hebrew one-letter
   prefixes (`בישראל`), Persian/Urdu demonyms in `-ی` (`ایرانی`).
 
-Output columns: alias, code, kind (`name`, `demonym`, `capital`), case
+Output columns: alias, code, kind (`name`, `demonym`, `capital`; `region`, a place
+inside a country or a world region (`ZZ`), and `word`, another word that
+contains a name, both counting no country), case
 (`exact` when only that exact spelling may match, e.g. `US`; `capitalised`
 when each long word must start with a capital; else `fold`), languages (the
 ISO 639-1 codes of the articles in which the alias may match, from the
@@ -117,8 +119,13 @@ SHORT_CAPS = {"US", "USA", "UK", "UAE", "DRC", "RDC", "U.S.", "U.K.", "U.S.A."}
 CAPITALISED = {"reunion", "la reunion", "benin", "equateur", "grenade"}
 # Letters of Persian and Urdu that Arabic does not use.
 PERSIAN_LETTERS = re.compile("[پچژگکیےہۃڈٹڑںھۀ]")
+# The languages of the table written with them.
+PERSIAN_SCRIPT_LANGUAGES = {"fa", "ps", "ur"}
 # Capitals of this many people or more are news in their own right.
 LARGE_CAPITAL = 100_000
+# From this Zipf value an Arabic name with a joined clitic that is at least
+# as frequent as the name alone is taken for another word (`بأكرا`, `باكرا`).
+CLITIC_WORD_ZIPF = 2.0
 # From this Zipf value a word is common enough that its lower-case form is
 # taken for the word, not the name.
 LOWER_CASE_ZIPF = 3.0
@@ -144,6 +151,16 @@ SUPPLEMENT = [
     # The Democratic Republic of the Congo as French news writes it (the
     # sources give only the full name and `Congo-Kinshasa`).
     ("RD Congo", "CD", "fr"), ("RDC", "CD", "fr"),
+    # Arabic names the sources lack: Palestine (CLDR gives only `الأراضي
+    # الفلسطينية`) and America in its other common spelling (they give
+    # `أمريكا`); their nisba adjectives follow (`الفلسطينية`, `الأميركية`).
+    ("فلسطين", "PS", "ar"), ("أميركا", "US", "ar"),
+    # Korea with no qualifier is South Korea, as countrynames has English
+    # `Korea` and `Korean`; North Korea's longer names win where written.
+    ("Corée", "KR", "fr"), ("كوريا", "KR", "ar"),
+    # The DRC as Arabic news writes it (iso-codes gives the inverted
+    # `الكونغو، جمهوريّة الكونغو الدّيموقراطيّة`, CLDR `الكونغو - كينشاسا`).
+    ("جمهورية الكونغو الديمقراطية", "CD", "ar"), ("الكونغو الديمقراطية", "CD", "ar"),
 ]
 # Demonyms of the countries of the United Kingdom (the sources give only
 # `British`); `English` and `anglais` are left out: they name the language
@@ -154,6 +171,10 @@ DEMONYM_SUPPLEMENT = [
     ("gallois", "GB", "fr"), ("galloise", "GB", "fr"), ("galloises", "GB", "fr"),
     ("nord-irlandais", "GB", "fr"), ("nord-irlandaise", "GB", "fr"),
     ("nord-irlandaises", "GB", "fr"),
+    # Korean with no qualifier, as `Korea` above (the sources give only
+    # `sud-coréen` and `nord-coréen`).
+    ("coréen", "KR", "fr"), ("coréenne", "KR", "fr"), ("coréens", "KR", "fr"),
+    ("coréennes", "KR", "fr"),
     # Arabic broken plurals, which the nisba rule cannot derive; with the
     # article only, as the bare `روس` is also Ross (`دينيس روس`).
     ("الروس", "RU", "ar"), ("الألمان", "DE", "ar"), ("الأتراك", "TR", "ar"),
@@ -167,7 +188,10 @@ CAPITALISED_DEMONYMS = {"en", "de", "nl"}
 
 
 def fold(s):
-    s = unicodedata.normalize("NFKD", s)
+    # Arabic letters keep their hamza (`ئ`, `ؤ`), as the service's folding
+    # does: else `الجزائري` and Persian `الجزایری` would be one key here and
+    # two there, and the one written would never match the other.
+    s = "".join(c if "\u0621" <= c <= "\u06FF" else unicodedata.normalize("NFKD", c) for c in s)
     s = "".join(c for c in s if not unicodedata.combining(c) and c != "\u0640")
     # The same letter variants as the enrich service's folding (src/fold.rs),
     # Persian yeh and keheh included, so that conflicts are seen here.
@@ -508,13 +532,37 @@ def main():
         if kind == "name" and re.fullmatch(r"[\u0621-\u064A\u064B-\u0652]+", alias)
     ]
     for alias, code in arabic_names:
-        # مالي's adjective is مالية, "financial".
-        if fold(alias) in AMBIGUOUS:
+        # مالي's adjective is مالية, "financial"; عمان is Oman's name
+        # before Amman's, and so is عماني.
+        if fold(alias) in AMBIGUOUS and fold(alias) not in NAME_ALLOWED:
             continue
         for form in nisba(alias):
             rows.append((form, code, "demonym"))
             tag(form, code, "ar")
             own["ar"].add(fold(form))
+    # A name of a noun and its adjective (كوريا الشمالية) gives both
+    # adjectives, agreeing (الكوري الشمالي, كوريين شماليين): else the noun's
+    # adjective alone would be read (`الكوري` for South Korea).
+    arabic_pairs = [
+        (alias, code)
+        for alias, code, kind in rows
+        if kind == "name" and re.fullmatch(r"[\u0621-\u064A]+ ال[\u0621-\u064A]+ية", alias)
+    ]
+    noun_names = {fold(alias) for alias, _ in arabic_names}
+    for alias, code in arabic_pairs:
+        # Only a country's name and its adjective, not `الأراضي الفلسطينية`.
+        if fold(alias.split(" ")[0]) not in noun_names:
+            continue
+        for form in nisba_pair(alias):
+            rows.append((form, code, "demonym"))
+            tag(form, code, "ar")
+            own["ar"].add(fold(form))
+    # World regions named after a country (`Latin America`, `أمريكا
+    # الشمالية`) name no country; kept as regions of no country (`ZZ`) so
+    # that the country's name inside is not read alone.
+    for name in world_regions():
+        rows.append((name, "ZZ", "region"))
+        tag(name, "ZZ", "*")
     # The main names of large capitals are their own name everywhere, and
     # frequent because of the city (`Rome`, `Kyiv`, `Oslo`): the common-word
     # filter leaves them alone. Small capitals' names (`Hamilton`, `Douglas`,
@@ -528,8 +576,12 @@ def main():
     for (alias, _), languages in tags.items():
         tagged.setdefault(fold(alias), set()).update(languages)
 
+    # An untagged alias written with letters Arabic does not use (Persian
+    # `سوید`, Sweden, folds to the Arabic name Suwaid) is of the languages
+    # that write them.
     def languages_of(alias, code):
-        return tags.get((alias, code)) or tagged.get(fold(alias)) or {"*"}
+        untagged = PERSIAN_SCRIPT_LANGUAGES if PERSIAN_LETTERS.search(alias) else {"*"}
+        return tags.get((alias, code)) or tagged.get(fold(alias)) or untagged
 
     freqs = word_frequencies()
     prominence = {}  # code -> highest Zipf of the country's own names in any language
@@ -543,7 +595,23 @@ def main():
         arabic_prominence[code] = max(z, arabic_prominence.get(code, 0.0))
     reviewed = NAME_ALLOWED | CAPITALISED | {fold(a) for a, _, _ in SUPPLEMENT} | capital_main
 
-    rank = {"name": 0, "demonym": 1, "capital": 2, "region": 3}
+    # An Arabic name with a joined preposition or conjunction that is, as
+    # often as the name alone or more, another word (`بأكرا` is `باكرا`
+    # "early", `بأندورا` Pandora, `بنيوية` "structural"): kind `word`, so
+    # that the service reads it as that word.
+    for alias, code, kind in list(rows):
+        if kind == "word" or not re.fullmatch(r"[\u0621-\u064A]+", alias):
+            continue
+        if "ar" not in languages_of(alias, code) and "*" not in languages_of(alias, code):
+            continue
+        alone = zipf(freqs["ar"].get(fold(alias), 0.0))
+        for clitic in "بلكوف":
+            joined = zipf(freqs["ar"].get(fold(clitic + alias), 0.0))
+            if joined >= CLITIC_WORD_ZIPF and joined >= alone:
+                rows.append((clitic + alias, code, "word"))
+                tag(clitic + alias, code, "ar")
+
+    rank = {"name": 0, "demonym": 1, "capital": 2, "region": 3, "word": 4}
     best = {}  # folded -> (rank, alias, code, kind, case)
     languages = {}  # the same key -> languages, over its rows of the kept code
     conflicts = set()
@@ -554,6 +622,13 @@ def main():
         if not keep(alias):
             continue
         key = fold(alias)
+        if kind == "word":
+            entry = (rank[kind], alias, code, kind, "fold")
+            key = (key, "fold", "")
+            if key not in best:
+                best[key] = entry
+                languages[key] = set(row_languages)
+            continue
         if key in AMBIGUOUS and not (kind == "name" and key in NAME_ALLOWED):
             continue
         # A Persian or Urdu spelling folds to Arabic letters (`کیف`, Kyiv,
@@ -899,6 +974,34 @@ def nisba(name):
         return []
     forms = [stem + "ي", stem + "ية", stem + "يون", stem + "يين", stem + "يان"]
     return forms + ["ال" + f for f in forms]
+
+
+def nisba_pair(name):
+    """The agreeing adjectives of a noun and its adjective: كوريا الشمالية ->
+    كوري شمالي, كورية شمالية, الكوريين الشماليين..."""
+    noun, adjective = name.split(" ")
+    nouns = nisba(noun)
+    adjectives = nisba(adjective)
+    if not nouns or not adjectives:
+        return []
+    # Both lists run: five forms without the article, then the same five with it.
+    return [f"{n} {a}" for n, a in zip(nouns, adjectives)]
+
+
+def world_regions():
+    """CLDR's names of world regions of two words or more, in every
+    allowlist language (`Latin America`, `Amérique du Nord`, `أمريكا
+    الشمالية`, and Arabic's other spelling `أميركا الشمالية`); not the world."""
+    from babel import Locale
+
+    out = set()
+    for lang in ALLOWLIST:
+        for code, name in Locale.parse(lang).territories.items():
+            if code.isdigit() and code != "001" and len(name.split()) > 1:
+                out.add(name)
+                if lang == "ar":
+                    out.add(name.replace("أمريكا", "أميركا"))
+    return sorted(out)
 
 
 def keep(alias):
