@@ -4,9 +4,9 @@
 Reads the third-party corpora in /work/shared/data/news (or the directory given
 as the first argument) and prints, one per line, `file<TAB>id<TAB>lang<TAB>split`
 for the selected articles, in selection order (the annotation order).
-Round 1 is printed first, unchanged; rounds 2 and 3 follow, and their lines
+Round 1 is printed first, unchanged; rounds 2, 3 and 4 follow, and their lines
 carry a fifth column, the round number: `file<TAB>id<TAB>lang<TAB>split<TAB>2`
-(just as only round-2 and round-3 annotation lines carry a "round" field).
+(just as only the annotation lines of later rounds carry a "round" field).
 
 Rules (see README.md):
   * article length (title + text, whitespace tokens) between 150 and 1,200 words;
@@ -26,6 +26,10 @@ Round 3 (a fresh dev measure, then more dev data): the same eligibility rules,
 every round-1 and round-2 id excluded from the pools, seed 12, pools in the
 order masakhanews en 6, ecbplus en 4, masakhanews fr 10, saudinewsnet ar 10;
 every round-3 article is `dev`.
+Round 4 (more test data, kept back from tuning): the same eligibility rules,
+every round-1, -2 and -3 id excluded from the pools, seed 13, pools in the
+order masakhanews en 6, ecbplus en 4, masakhanews fr 10, saudinewsnet ar 10;
+every round-4 article is `test`.
 Stdlib only.
 """
 import hashlib
@@ -52,6 +56,13 @@ POOLS_2 = [  # round 2: (file, lang, how many); all dev
 ]
 SEED_3 = 12
 POOLS_3 = [  # round 3: (file, lang, how many); all dev
+    ("masakhanews_en_fr.jsonl", "en", 6),
+    ("ecbplus_en_events.jsonl", "en", 4),
+    ("masakhanews_en_fr.jsonl", "fr", 10),
+    ("saudinewsnet_ar.jsonl", "ar", 10),
+]
+SEED_4 = 13
+POOLS_4 = [  # round 4: (file, lang, how many); all test
     ("masakhanews_en_fr.jsonl", "en", 6),
     ("ecbplus_en_events.jsonl", "en", 4),
     ("masakhanews_en_fr.jsonl", "fr", 10),
@@ -118,14 +129,14 @@ def select(data_dir):
     return [(f, i, l, split[i]) for f, i, l in picked]
 
 
-def select_dev_round(data_dir, pools, seed, exclude):
-    """A later round: every article `dev`, ids of earlier rounds excluded."""
+def select_later_round(data_dir, pools, seed, exclude, split):
+    """A later round: every article in one split, ids of earlier rounds excluded."""
     picked = []  # (file, id, lang, split) in selection order
     for fname, lang, k in pools:
         pool = eligible_ids(data_dir, fname, lang, exclude=exclude)
         rng = random.Random(seed)
         for art_id in rng.sample(pool, k):
-            picked.append((fname, art_id, lang, "dev"))
+            picked.append((fname, art_id, lang, split))
     return picked
 
 
@@ -134,13 +145,17 @@ def main():
     round1 = select(data_dir)
     for fname, art_id, lang, sp in round1:
         print(f"{fname}\t{art_id}\t{lang}\t{sp}")
-    round1_ids = frozenset(r[1] for r in round1)
-    round2 = select_dev_round(data_dir, POOLS_2, SEED_2, round1_ids)
-    for fname, art_id, lang, sp in round2:
-        print(f"{fname}\t{art_id}\t{lang}\t{sp}\t2")
-    round12_ids = round1_ids | frozenset(r[1] for r in round2)
-    for fname, art_id, lang, sp in select_dev_round(data_dir, POOLS_3, SEED_3, round12_ids):
-        print(f"{fname}\t{art_id}\t{lang}\t{sp}\t3")
+    earlier_ids = frozenset(r[1] for r in round1)
+    later_rounds = [  # (round, pools, seed, split)
+        (2, POOLS_2, SEED_2, "dev"),
+        (3, POOLS_3, SEED_3, "dev"),
+        (4, POOLS_4, SEED_4, "test"),
+    ]
+    for number, pools, seed, split in later_rounds:
+        picked = select_later_round(data_dir, pools, seed, earlier_ids, split)
+        for fname, art_id, lang, sp in picked:
+            print(f"{fname}\t{art_id}\t{lang}\t{sp}\t{number}")
+        earlier_ids |= frozenset(r[1] for r in picked)
 
 
 if __name__ == "__main__":
