@@ -1799,18 +1799,13 @@ mod tests {
         let text = "Talks on pay broke down on Friday, said union negotiator Pieter de Vries. \
             \"We will not accept a cut in real wages,\" Mr de Vries told reporters.\n\
             \"The strike goes on until the employers come back to the table.\"";
-        let folded = crate::fold::Folded::new(text);
-        let sentences = crate::summary::sentences(text);
-        let entities = crate::entities::find_entities(
-            text,
-            &folded,
-            &sentences,
-            Some("en"),
-            &crate::entities::EntityIndex::builtin(),
+        assert_eq!(
+            speakers_found(text, "en"),
+            [
+                Some("Pieter de Vries".into()),
+                Some("Pieter de Vries".into())
+            ]
         );
-        let found = quotes(text, &entities);
-        let speakers: Vec<Option<&str>> = found.iter().map(|q| q.speaker.as_deref()).collect();
-        assert_eq!(speakers, [Some("Pieter de Vries"), Some("Pieter de Vries")]);
     }
 
     /// The speakers of `text`'s quotations, with the entities the enrich
