@@ -209,9 +209,10 @@ pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
         {
             continue;
         }
-        let word = &text[name.clone()];
-        if !word.chars().next().is_some_and(char::is_uppercase)
-            || !word.chars().all(|c| c.is_alphabetic() || c == '-')
+        // Its capital was checked above.
+        if !text[name.clone()]
+            .chars()
+            .all(|c| c.is_alphabetic() || c == '-')
         {
             continue;
         }
