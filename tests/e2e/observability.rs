@@ -77,6 +77,11 @@ async fn prometheus_scrapes_every_service_and_sees_the_pipeline_counters() {
             1.0,
         ),
         ("count(count by (service) (newsflow_build_info))", 3.0),
+        (
+            "count(process_resident_memory_bytes{job=\"newsflow\"} > 1000000)",
+            3.0,
+        ),
+        ("count(process_cpu_seconds_total{job=\"newsflow\"})", 3.0),
         ("sum(newsflow_langid_articles_total{language=\"eng\"})", 6.0),
         (
             "sum(newsflow_pipeline_processing_duration_seconds_count{stage=\"enrich\"})",
@@ -135,8 +140,8 @@ async fn healthz_reports_a_lost_nats_connection() {
     );
 }
 
-/// Every `newsflow_*` name in the dashboards and alert rules, with histogram
-/// suffixes removed.
+/// Every `newsflow_*` and `process_*` name in the dashboards and alert
+/// rules, with histogram suffixes removed.
 fn metric_names_in(dir: &Path, names: &mut BTreeSet<String>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -145,19 +150,21 @@ fn metric_names_in(dir: &Path, names: &mut BTreeSet<String>) {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let mut rest = text.as_str();
-        while let Some(start) = rest.find("newsflow_") {
-            let tail = &rest[start..];
-            let end = tail
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(tail.len());
-            let name = &tail[..end];
-            let base = ["_bucket", "_sum", "_count"]
-                .iter()
-                .find_map(|suffix| name.strip_suffix(suffix))
-                .unwrap_or(name);
-            names.insert(base.to_string());
-            rest = &tail[end..];
+        let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        for prefix in ["newsflow_", "process_"] {
+            for (start, _) in text.match_indices(prefix) {
+                if text[..start].ends_with(is_name_char) {
+                    continue;
+                }
+                let tail = &text[start..];
+                let end = tail.find(|c: char| !is_name_char(c)).unwrap_or(tail.len());
+                let name = &tail[..end];
+                let base = ["_bucket", "_sum", "_count"]
+                    .iter()
+                    .find_map(|suffix| name.strip_suffix(suffix))
+                    .unwrap_or(name);
+                names.insert(base.to_string());
+            }
         }
     }
 }

@@ -179,7 +179,12 @@ pub fn histogram_vec(name: &str, help: &str, labels: &[&str], buckets: &[f64]) -
     metric
 }
 
-/// Renders every registered metric in the Prometheus text format.
+/// Renders every registered metric in the Prometheus text format. The
+/// default registry includes the standard process metrics
+/// (`process_cpu_seconds_total`, `process_resident_memory_bytes`,
+/// `process_open_fds`, `process_threads`, ...: the crate's `process`
+/// feature, read from `/proc` at each scrape), so operators see each
+/// service's CPU and memory beside its own metrics.
 pub fn render() -> String {
     let mut buffer = Vec::new();
     TextEncoder::new()
@@ -229,5 +234,26 @@ async fn healthz(State(health): State<HealthCheck>) -> (StatusCode, &'static str
             StatusCode::SERVICE_UNAVAILABLE,
             "not consuming: no NATS connection, or the consumer cannot pull\n",
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rendered_metrics_include_the_process_metrics() {
+        let text = render();
+        for name in [
+            "process_cpu_seconds_total",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_threads",
+        ] {
+            assert!(
+                text.contains(&format!("# TYPE {name} ")),
+                "{name} is missing from:\n{text}"
+            );
+        }
     }
 }
