@@ -161,10 +161,23 @@ async fn good_after_hostile(stack: &Stack, hostile: Vec<(&str, Vec<u8>)>, good: 
     published.elapsed()
 }
 
+/// CPU seconds the three services may spend, together, on the two hostile
+/// pages and ten good articles of the test below. Measured in a debug build
+/// (2026-11-30): 2.2-2.3 s with the shipped caps; 4.4 s with the caps
+/// raised out of the way, where the default time limit ends the nested
+/// page's parse.
+const CPU_LIMIT_SECS: f64 = 3.5;
+
 /// With the shipped limits, pages 40,000 `<div>`s deep or with 200,000
 /// elements are read in linear time (the depth and element caps): they end
 /// as outcomes of their own, each delivered once, and do not hold up the
 /// articles behind them.
+///
+/// "Linear time" is checked on the CPU the three services spend, which the
+/// other tests running beside this one on a busy machine do not inflate the
+/// way they stretch wall-clock time: alone, the good articles are out in
+/// 0.1-1.2 s in a debug build, and once, in the parallel suite on two
+/// cores, took 5.1 s. The wall-clock bound left is a generous one.
 #[tokio::test]
 async fn deeply_nested_and_huge_pages_do_not_hold_up_the_articles_behind_them() {
     let stack = Stack::start().await;
@@ -178,23 +191,37 @@ async fn deeply_nested_and_huge_pages_do_not_hold_up_the_articles_behind_them() 
         serde_json::to_vec(&json!({"id": "wide", "html": html})).unwrap()
     };
     let good = 10;
+    let services = stack.pipeline.separate().services();
+    let cpu_used = || -> f64 {
+        services
+            .iter()
+            .map(|s| s.cpu_seconds().expect("a running service's CPU time"))
+            .sum()
+    };
+    let cpu_before = cpu_used();
     let took = good_after_hostile(
         &stack,
         vec![("deep", nested_page("deep", 40_000)), ("wide", wide)],
         good,
     )
     .await;
-    println!(
-        "10 good articles behind a 40,000-deep and a 200,000-element page: all out in {took:?}"
-    );
     wait_for_outcomes(&stack.js, good + 3, Duration::from_secs(60)).await;
+    let cpu = cpu_used() - cpu_before;
+    println!(
+        "10 good articles behind a 40,000-deep and a 200,000-element page: all out in {took:?}, \
+         the services' CPU {cpu:.2} s"
+    );
     let outcomes = Outcomes::read(&stack.js).await;
     let counts = outcomes.id_counts();
     for id in ["deep", "wide"] {
         assert_eq!(counts.get(id), Some(&1), "{id}: {counts:?}");
     }
     assert!(
-        took < Duration::from_secs(5),
+        cpu < CPU_LIMIT_SECS,
+        "the services spent {cpu:.2} s of CPU on the hostile pages and the good articles"
+    );
+    assert!(
+        took < Duration::from_secs(30),
         "the good articles took {took:?} behind the hostile pages"
     );
     assert_eq!(

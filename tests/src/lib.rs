@@ -363,6 +363,20 @@ impl Service {
             .map(|kb| kb * 1024)
     }
 
+    /// CPU seconds the process has used so far, user and system (Linux
+    /// `/proc/PID/stat`, in clock ticks of 1/100 s, `USER_HZ` on every
+    /// architecture Linux runs these tests on). Not the service's own
+    /// `process_cpu_seconds_total`, which counts whole seconds.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let pid = self.child.as_ref()?.id();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the command name, which is in parentheses and may
+        // hold spaces: state is the first, utime the 12th, stime the 13th.
+        let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+        let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some(ticks as f64 / 100.0)
+    }
+
     /// The service's log so far (for assertion messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
