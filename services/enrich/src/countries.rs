@@ -36,7 +36,7 @@ use std::sync::LazyLock;
 use newsflow_core::contracts::CountryCount;
 
 use crate::fold::Folded;
-use crate::gazetteer::{Case, Gazetteer, GazetteerBuilder};
+use crate::gazetteer::{Case, Gazetteer, GazetteerBuilder, Hit};
 
 /// The generated table.
 pub const TABLE: &str = include_str!("../data/countries.tsv");
@@ -269,7 +269,28 @@ pub fn countries(
     let fits = |target: &Target, written: &str| {
         target.languages & language != 0 && target.capitals & !capital_words(written) == 0
     };
-    for hit in index.gazetteer.find_where(text, folded, fits) {
+    let hits = index.gazetteer.find_where(text, folded, fits);
+    let amman_reading = bare_oman_is_amman(text, folded, &hits);
+    for hit in hits {
+        let (bs, be) = folded.byte_span(hit.start, hit.end);
+        let name = &text[bs..be];
+        let amman_target;
+        let hit = if hit.target.code == *b"OM"
+            && !hit.target.capital
+            && reads_amman(name, &text[..bs], amman_reading)
+        {
+            amman_target = Target {
+                code: *b"JO",
+                capital: true,
+                ..*hit.target
+            };
+            Hit {
+                target: &amman_target,
+                ..hit
+            }
+        } else {
+            hit
+        };
         if hit.target.region || hit.target.word {
             continue;
         }
@@ -288,8 +309,6 @@ pub fn countries(
         {
             continue;
         }
-        let (bs, be) = folded.byte_span(hit.start, hit.end);
-        let name = &text[bs..be];
         if hit.target.given_name && before_a_surname(&text[be..]) {
             continue;
         }
@@ -743,6 +762,74 @@ fn names_a_language(before: &str, previous: &str) -> bool {
         })
 }
 
+/// How an Arabic `عمان` is written: Oman (`عُمان`) and its neighbour
+/// Jordan's capital Amman (`عمّان`) are spelt alike without vowel marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OmanSpelling {
+    /// Not the word at all (`سلطنة عمان`, `العماني`).
+    Other,
+    /// With the damma of Oman.
+    Oman,
+    /// With the shadda of Amman.
+    Amman,
+    /// Without vowel marks: either.
+    Bare,
+}
+
+/// The spelling of a name the table gives Oman: the word `عمان`, after at
+/// most one joined clitic (`وعمان`, `بعمان`).
+fn oman_spelling(name: &str) -> OmanSpelling {
+    let is_mark = |c: char| ('\u{064B}'..='\u{0652}').contains(&c);
+    let letters: String = name.chars().filter(|&c| !is_mark(c)).collect();
+    let clitic = letters.strip_suffix("عمان").map(|c| c.chars().count());
+    if !matches!(clitic, Some(0 | 1)) {
+        return OmanSpelling::Other;
+    }
+    if name.contains('\u{0651}') {
+        OmanSpelling::Amman
+    } else if name.contains('\u{064F}') {
+        OmanSpelling::Oman
+    } else {
+        OmanSpelling::Bare
+    }
+}
+
+/// Whether a bare `عمان` in this article is Amman: the article names Jordan
+/// (`الأردن`, `الأردني`, `عمّان`) and names Oman no other way (`سلطنة
+/// عمان`, `العماني`, `مسقط`, `عُمان`). Read on real Arabic news: in
+/// articles naming Jordan, a bare `عمان` was Amman 18 times in 19 (the
+/// other an item of a list of Gulf states, which stays Oman).
+fn bare_oman_is_amman(text: &str, folded: &Folded, hits: &[Hit<'_, Target>]) -> bool {
+    let mut jordan = false;
+    for hit in hits {
+        let (bs, be) = folded.byte_span(hit.start, hit.end);
+        let spelling = oman_spelling(&text[bs..be]);
+        match &hit.target.code {
+            b"JO" => jordan = true,
+            b"OM" if spelling == OmanSpelling::Amman => jordan = true,
+            b"OM" if spelling != OmanSpelling::Bare => return false,
+            _ => {}
+        }
+    }
+    jordan
+}
+
+/// Whether a name the table gives Oman is Amman here: written with Amman's
+/// shadda, or bare in an article where [`bare_oman_is_amman`], unless it
+/// is an item of a list of countries (`والبحرين، وعمان، والأردن`: the word
+/// before it ends with a comma).
+fn reads_amman(name: &str, before: &str, bare_is_amman: bool) -> bool {
+    match oman_spelling(name) {
+        OmanSpelling::Amman => true,
+        OmanSpelling::Bare => {
+            // The joined clitic (`وعمان`) may stand before the hit.
+            let previous = before.trim_end_matches(['و', 'ف', 'ب', 'ل']).trim_end();
+            bare_is_amman && !previous.ends_with([',', '،'])
+        }
+        OmanSpelling::Other | OmanSpelling::Oman => false,
+    }
+}
+
 /// Whether a capital is an item of a list of places after a preposition of
 /// place (`في الكويت، الرياض، جدة`): up to four words before it end with a
 /// comma, and the word before the first is a preposition of place.
@@ -838,6 +925,34 @@ mod tests {
         }
         assert_eq!(codes("Moscow denies the report"), vec![("RU".into(), 1)]);
         assert_eq!(codes("دعت باريس إلى التهدئة"), vec![("FR".into(), 1)]);
+    }
+
+    #[test]
+    fn a_bare_oman_in_an_article_naming_jordan_is_amman() {
+        let has = |text: &str, code: &str| codes(text).iter().any(|(c, _)| c == code);
+        for text in [
+            "قالت الحكومة الأردنية إن عمان ترفض القرار",
+            "قال الأردن إن عمان لن تقبل بذلك",
+            "قالت عمّان إن الحدود مغلقة",
+        ] {
+            assert!(
+                has(text, "JO") && !has(text, "OM"),
+                "{text}: {:?}",
+                codes(text)
+            );
+        }
+        for text in [
+            // Oman named another way: a bare `عمان` is Oman too.
+            "هنأ الأردن سلطنة عمان وقالت عمان إنها ترحب",
+            // Written with Oman's damma.
+            "قال الأردن إن عُمان لن تقبل بذلك",
+            // An item of a list of states.
+            "وقعت السعودية، والبحرين، وعمان، والأردن الاتفاق",
+            // No Jordan in the article.
+            "قالت عمان إنها ترحب بالاتفاق",
+        ] {
+            assert!(has(text, "OM"), "{text}: {:?}", codes(text));
+        }
     }
 
     #[test]
