@@ -586,6 +586,9 @@ const MAGIC: &[u8; 8] = b"NFNER\x01\x09\x00";
 /// Bytes of one entry of a model file: the feature key, then one weight per label.
 const ENTRY_BYTES: usize = 8 + 2 * N;
 
+/// One entry of a model file, as its bytes.
+type Entry = [u8; ENTRY_BYTES];
+
 /// A model's weights kept as its file lays them out (entries sorted by
 /// feature key) and read in place, with an index of where each range of
 /// keys starts. The shipped models are compiled into the binary, so their
@@ -594,8 +597,9 @@ const ENTRY_BYTES: usize = 8 + 2 * N;
 /// file's bytes (`examples/model_memory.rs` measures it).
 #[derive(Debug)]
 struct Weights {
-    /// The entries, sorted by key.
-    entries: Cow<'static, [u8]>,
+    /// The entries, sorted by key (whole entries: a lookup steps over
+    /// them without computing byte offsets or checking each one's length).
+    entries: Cow<'static, [Entry]>,
     /// For each bucket of keys (keys sharing their top bits), the number
     /// of its first entry; then the number of entries.
     starts: Vec<u32>,
@@ -605,8 +609,8 @@ struct Weights {
 
 impl Weights {
     /// Indexes `entries` (whole entries, checked by the caller).
-    fn new(entries: Cow<'static, [u8]>) -> Result<Self, ModelError> {
-        let count = entries.len() / ENTRY_BYTES;
+    fn new(entries: Cow<'static, [Entry]>) -> Result<Self, ModelError> {
+        let count = entries.len();
         // One or two entries a bucket: a lookup compares a key or two, and
         // the index costs about two bytes an entry.
         // At least two buckets, so that the shift is below 64.
@@ -619,8 +623,8 @@ impl Weights {
         let buckets = 1usize << bits;
         let mut starts = Vec::with_capacity(buckets + 1);
         let mut previous = None;
-        for (i, entry) in entries.chunks_exact(ENTRY_BYTES).enumerate() {
-            let key = key_of(entry);
+        for (i, entry) in entries.iter().enumerate() {
+            let (key, _) = split_entry(entry);
             if previous.is_some_and(|p| p >= key) {
                 return Err(ModelError::Unsorted(i));
             }
@@ -639,40 +643,31 @@ impl Weights {
     }
 
     fn len(&self) -> usize {
-        self.entries.len() / ENTRY_BYTES
+        self.entries.len()
     }
 
     /// The weights of feature `key`, as little-endian bytes, if it has any.
     fn row(&self, key: u64) -> Option<&[u8; 2 * N]> {
         let bucket = bucket_of(key, self.shift);
-        let &[from, to] = self.starts.get(bucket..bucket + 2)? else {
-            return None;
-        };
-        let entries = self
-            .entries
-            .get(from as usize * ENTRY_BYTES..to as usize * ENTRY_BYTES)?;
-        for entry in entries.chunks_exact(ENTRY_BYTES) {
-            let (entry_key, weights) = entry.split_first_chunk::<8>()?;
-            let entry_key = u64::from_le_bytes(*entry_key);
+        let (&from, &to) = (self.starts.get(bucket)?, self.starts.get(bucket + 1)?);
+        for entry in self.entries.get(from as usize..to as usize)? {
+            let (entry_key, weights) = split_entry(entry);
             // Keys are in order: past `key`, it is not there (most features
             // looked up are not).
             if entry_key >= key {
-                return if entry_key == key {
-                    weights.first_chunk()
-                } else {
-                    None
-                };
+                return (entry_key == key).then_some(weights);
             }
         }
         None
     }
 }
 
-fn key_of(entry: &[u8]) -> u64 {
-    u64::from_le_bytes(
-        *entry
-            .first_chunk()
-            .expect("an entry starts with 8 key bytes"),
+/// An entry's feature key and weights.
+fn split_entry(entry: &Entry) -> (u64, &[u8; 2 * N]) {
+    let (key, weights) = entry.split_at(8);
+    (
+        u64::from_le_bytes(key.try_into().expect("8 key bytes")),
+        weights.try_into().expect("the rest are the weights"),
     )
 }
 
@@ -681,7 +676,7 @@ fn bucket_of(key: u64, shift: u32) -> usize {
 }
 
 /// The entries of a model file, after its header.
-fn entries_of(bytes: &[u8]) -> Result<&[u8], ModelError> {
+fn entries_of(bytes: &[u8]) -> Result<&[Entry], ModelError> {
     let body = bytes.strip_prefix(MAGIC).ok_or(ModelError::Magic)?;
     if body.len() < 4 {
         return Err(ModelError::Truncated(bytes.len(), MAGIC.len() + 4));
@@ -694,24 +689,29 @@ fn entries_of(bytes: &[u8]) -> Result<&[u8], ModelError> {
             MAGIC.len() + 4 + count * ENTRY_BYTES,
         ));
     }
-    Ok(entries)
+    Ok(entries.as_chunks().0)
 }
 
 impl Model {
     fn with_weights(weights: FxHashMap<u64, [i16; N]>) -> Self {
         let mut keys: Vec<u64> = weights.keys().copied().collect();
         keys.sort_unstable();
-        let mut entries = Vec::with_capacity(keys.len() * ENTRY_BYTES);
-        for key in keys {
-            entries.extend_from_slice(&key.to_le_bytes());
-            for w in weights[&key] {
-                entries.extend_from_slice(&w.to_le_bytes());
-            }
-        }
+        let entries: Vec<Entry> = keys
+            .into_iter()
+            .map(|key| {
+                let mut entry = [0; ENTRY_BYTES];
+                let (key_bytes, rest) = entry.split_at_mut(8);
+                key_bytes.copy_from_slice(&key.to_le_bytes());
+                for (bytes, w) in rest.chunks_exact_mut(2).zip(weights[&key]) {
+                    bytes.copy_from_slice(&w.to_le_bytes());
+                }
+                entry
+            })
+            .collect();
         Self::from_entries(Cow::Owned(entries)).expect("keys sorted just above")
     }
 
-    fn from_entries(entries: Cow<'static, [u8]>) -> Result<Self, ModelError> {
+    fn from_entries(entries: Cow<'static, [Entry]>) -> Result<Self, ModelError> {
         let mut model = Self {
             weights: Weights::new(entries)?,
             number: MODEL_NUMBERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -759,10 +759,11 @@ impl Model {
 
     /// The model as bytes, entries sorted by key (the same model gives the same bytes).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(MAGIC.len() + 4 + self.weights.entries.len());
+        let entries = self.weights.entries.as_flattened();
+        let mut out = Vec::with_capacity(MAGIC.len() + 4 + entries.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(self.len() as u32).to_le_bytes());
-        out.extend_from_slice(&self.weights.entries);
+        out.extend_from_slice(entries);
         out
     }
 
