@@ -95,16 +95,7 @@ impl Word {
         let (lower, lower_hash) = if ascii && !text.bytes().any(|b| b.is_ascii_uppercase()) {
             (text, word)
         } else {
-            lower_buffer.clear();
-            if ascii {
-                // Most words of most news: no Unicode tables needed.
-                lower_buffer.push_str(text);
-                lower_buffer.make_ascii_lowercase();
-            } else {
-                for c in text.chars() {
-                    lower_buffer.extend(c.to_lowercase());
-                }
-            }
+            lower_case_into(text, lower_buffer);
             let lower: &str = lower_buffer;
             let hash = if lower == text {
                 word
@@ -158,6 +149,45 @@ impl Word {
             stem,
         }
     }
+}
+
+/// Writes `text` in lower case into `buffer` (emptied first), character by
+/// character as the models were trained (no final-sigma rule).
+fn lower_case_into(text: &str, buffer: &mut String) {
+    buffer.clear();
+    if text.is_ascii() {
+        // Most words of most news: no Unicode tables needed.
+        buffer.push_str(text);
+        buffer.make_ascii_lowercase();
+    } else {
+        for c in text.chars() {
+            if lower_case_is_itself(c) {
+                buffer.push(c);
+            } else {
+                buffer.extend(c.to_lowercase());
+            }
+        }
+    }
+}
+
+/// Whether `c` is its own lower case, through a table built on first use
+/// below [`SHAPE_TABLE_END`]: the Unicode case tables searched for every
+/// letter of an Arabic word (which has no case) cost more than the rest
+/// of its lower-casing.
+fn lower_case_is_itself(c: char) -> bool {
+    static TABLE: LazyLock<Box<[bool]>> = LazyLock::new(|| {
+        (0..SHAPE_TABLE_END)
+            .map(|u| char::from_u32(u).is_some_and(is_own_lower_case))
+            .collect()
+    });
+    match TABLE.get(c as usize) {
+        Some(&itself) => itself,
+        None => is_own_lower_case(c),
+    }
+}
+
+fn is_own_lower_case(c: char) -> bool {
+    c.to_lowercase().eq(std::iter::once(c))
 }
 
 /// `Xxx` for `Smith`, `XX` for `NATO`, `dd,dd` for `12,500`, `a` for Arabic.
@@ -229,6 +259,7 @@ fn shape_class_by_table(c: char) -> u8 {
 /// Builds now what the tagger otherwise builds on its first non-ASCII word.
 pub fn warm_up() {
     shape_class_by_table('é');
+    lower_case_is_itself('é');
 }
 
 /// Arabic proclitics (conjunction, preposition, article) peeled off a word.
@@ -545,8 +576,7 @@ pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> 
             let after_opening = !sentence[i - 1].chars().any(char::is_alphanumeric);
             // An all-capital word says nothing (headlines, acronyms).
             if !after_opening && chars.any(char::is_lowercase) {
-                buffer.clear();
-                buffer.extend(token.chars().flat_map(char::to_lowercase));
+                lower_case_into(token, &mut buffer);
                 out.insert(xxh3_64(buffer.as_bytes()));
             }
         }
@@ -1243,6 +1273,18 @@ mod tests {
         assert_eq!(people.tag_document(&document), people_cold);
         assert_eq!(companies.tag_document(&document), companies_cold);
         assert_eq!(people.tag_document(&document), people_cold);
+    }
+
+    #[test]
+    fn lower_case_through_the_table_is_the_unicode_lower_case() {
+        let mut buffer = String::new();
+        for c in (0..SHAPE_TABLE_END + 0x100).filter_map(char::from_u32) {
+            for text in [format!("{c}"), format!("é{c}Ab{c}")] {
+                lower_case_into(&text, &mut buffer);
+                let expected: String = text.chars().flat_map(char::to_lowercase).collect();
+                assert_eq!(buffer, expected, "{:?}", c);
+            }
+        }
     }
 
     #[test]
