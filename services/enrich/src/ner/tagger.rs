@@ -95,16 +95,7 @@ impl Word {
         let (lower, lower_hash) = if ascii && !text.bytes().any(|b| b.is_ascii_uppercase()) {
             (text, word)
         } else {
-            lower_buffer.clear();
-            if ascii {
-                // Most words of most news: no Unicode tables needed.
-                lower_buffer.push_str(text);
-                lower_buffer.make_ascii_lowercase();
-            } else {
-                for c in text.chars() {
-                    lower_buffer.extend(c.to_lowercase());
-                }
-            }
+            lower_case_into(text, lower_buffer);
             let lower: &str = lower_buffer;
             let hash = if lower == text {
                 word
@@ -158,6 +149,45 @@ impl Word {
             stem,
         }
     }
+}
+
+/// Writes `text` in lower case into `buffer` (emptied first), character by
+/// character as the models were trained (no final-sigma rule).
+fn lower_case_into(text: &str, buffer: &mut String) {
+    buffer.clear();
+    if text.is_ascii() {
+        // Most words of most news: no Unicode tables needed.
+        buffer.push_str(text);
+        buffer.make_ascii_lowercase();
+    } else {
+        for c in text.chars() {
+            if lower_case_is_itself(c) {
+                buffer.push(c);
+            } else {
+                buffer.extend(c.to_lowercase());
+            }
+        }
+    }
+}
+
+/// Whether `c` is its own lower case, through a table built on first use
+/// below [`SHAPE_TABLE_END`]: the Unicode case tables searched for every
+/// letter of an Arabic word (which has no case) cost more than the rest
+/// of its lower-casing.
+fn lower_case_is_itself(c: char) -> bool {
+    static TABLE: LazyLock<Box<[bool]>> = LazyLock::new(|| {
+        (0..SHAPE_TABLE_END)
+            .map(|u| char::from_u32(u).is_some_and(is_own_lower_case))
+            .collect()
+    });
+    match TABLE.get(c as usize) {
+        Some(&itself) => itself,
+        None => is_own_lower_case(c),
+    }
+}
+
+fn is_own_lower_case(c: char) -> bool {
+    c.to_lowercase().eq(std::iter::once(c))
 }
 
 /// `Xxx` for `Smith`, `XX` for `NATO`, `dd,dd` for `12,500`, `a` for Arabic.
@@ -229,6 +259,7 @@ fn shape_class_by_table(c: char) -> u8 {
 /// Builds now what the tagger otherwise builds on its first non-ASCII word.
 pub fn warm_up() {
     shape_class_by_table('é');
+    lower_case_is_itself('é');
 }
 
 /// Arabic proclitics (conjunction, preposition, article) peeled off a word.
@@ -545,8 +576,7 @@ pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> 
             let after_opening = !sentence[i - 1].chars().any(char::is_alphanumeric);
             // An all-capital word says nothing (headlines, acronyms).
             if !after_opening && chars.any(char::is_lowercase) {
-                buffer.clear();
-                buffer.extend(token.chars().flat_map(char::to_lowercase));
+                lower_case_into(token, &mut buffer);
                 out.insert(xxh3_64(buffer.as_bytes()));
             }
         }
@@ -586,6 +616,9 @@ const MAGIC: &[u8; 8] = b"NFNER\x01\x09\x00";
 /// Bytes of one entry of a model file: the feature key, then one weight per label.
 const ENTRY_BYTES: usize = 8 + 2 * N;
 
+/// One entry of a model file, as its bytes.
+type Entry = [u8; ENTRY_BYTES];
+
 /// A model's weights kept as its file lays them out (entries sorted by
 /// feature key) and read in place, with an index of where each range of
 /// keys starts. The shipped models are compiled into the binary, so their
@@ -594,8 +627,9 @@ const ENTRY_BYTES: usize = 8 + 2 * N;
 /// file's bytes (`examples/model_memory.rs` measures it).
 #[derive(Debug)]
 struct Weights {
-    /// The entries, sorted by key.
-    entries: Cow<'static, [u8]>,
+    /// The entries, sorted by key (whole entries: a lookup steps over
+    /// them without computing byte offsets or checking each one's length).
+    entries: Cow<'static, [Entry]>,
     /// For each bucket of keys (keys sharing their top bits), the number
     /// of its first entry; then the number of entries.
     starts: Vec<u32>,
@@ -605,8 +639,8 @@ struct Weights {
 
 impl Weights {
     /// Indexes `entries` (whole entries, checked by the caller).
-    fn new(entries: Cow<'static, [u8]>) -> Result<Self, ModelError> {
-        let count = entries.len() / ENTRY_BYTES;
+    fn new(entries: Cow<'static, [Entry]>) -> Result<Self, ModelError> {
+        let count = entries.len();
         // One or two entries a bucket: a lookup compares a key or two, and
         // the index costs about two bytes an entry.
         // At least two buckets, so that the shift is below 64.
@@ -619,8 +653,8 @@ impl Weights {
         let buckets = 1usize << bits;
         let mut starts = Vec::with_capacity(buckets + 1);
         let mut previous = None;
-        for (i, entry) in entries.chunks_exact(ENTRY_BYTES).enumerate() {
-            let key = key_of(entry);
+        for (i, entry) in entries.iter().enumerate() {
+            let (key, _) = split_entry(entry);
             if previous.is_some_and(|p| p >= key) {
                 return Err(ModelError::Unsorted(i));
             }
@@ -639,40 +673,31 @@ impl Weights {
     }
 
     fn len(&self) -> usize {
-        self.entries.len() / ENTRY_BYTES
+        self.entries.len()
     }
 
     /// The weights of feature `key`, as little-endian bytes, if it has any.
     fn row(&self, key: u64) -> Option<&[u8; 2 * N]> {
         let bucket = bucket_of(key, self.shift);
-        let &[from, to] = self.starts.get(bucket..bucket + 2)? else {
-            return None;
-        };
-        let entries = self
-            .entries
-            .get(from as usize * ENTRY_BYTES..to as usize * ENTRY_BYTES)?;
-        for entry in entries.chunks_exact(ENTRY_BYTES) {
-            let (entry_key, weights) = entry.split_first_chunk::<8>()?;
-            let entry_key = u64::from_le_bytes(*entry_key);
+        let (&from, &to) = (self.starts.get(bucket)?, self.starts.get(bucket + 1)?);
+        for entry in self.entries.get(from as usize..to as usize)? {
+            let (entry_key, weights) = split_entry(entry);
             // Keys are in order: past `key`, it is not there (most features
             // looked up are not).
             if entry_key >= key {
-                return if entry_key == key {
-                    weights.first_chunk()
-                } else {
-                    None
-                };
+                return (entry_key == key).then_some(weights);
             }
         }
         None
     }
 }
 
-fn key_of(entry: &[u8]) -> u64 {
-    u64::from_le_bytes(
-        *entry
-            .first_chunk()
-            .expect("an entry starts with 8 key bytes"),
+/// An entry's feature key and weights.
+fn split_entry(entry: &Entry) -> (u64, &[u8; 2 * N]) {
+    let (key, weights) = entry.split_at(8);
+    (
+        u64::from_le_bytes(key.try_into().expect("8 key bytes")),
+        weights.try_into().expect("the rest are the weights"),
     )
 }
 
@@ -681,7 +706,7 @@ fn bucket_of(key: u64, shift: u32) -> usize {
 }
 
 /// The entries of a model file, after its header.
-fn entries_of(bytes: &[u8]) -> Result<&[u8], ModelError> {
+fn entries_of(bytes: &[u8]) -> Result<&[Entry], ModelError> {
     let body = bytes.strip_prefix(MAGIC).ok_or(ModelError::Magic)?;
     if body.len() < 4 {
         return Err(ModelError::Truncated(bytes.len(), MAGIC.len() + 4));
@@ -694,24 +719,29 @@ fn entries_of(bytes: &[u8]) -> Result<&[u8], ModelError> {
             MAGIC.len() + 4 + count * ENTRY_BYTES,
         ));
     }
-    Ok(entries)
+    Ok(entries.as_chunks().0)
 }
 
 impl Model {
     fn with_weights(weights: FxHashMap<u64, [i16; N]>) -> Self {
         let mut keys: Vec<u64> = weights.keys().copied().collect();
         keys.sort_unstable();
-        let mut entries = Vec::with_capacity(keys.len() * ENTRY_BYTES);
-        for key in keys {
-            entries.extend_from_slice(&key.to_le_bytes());
-            for w in weights[&key] {
-                entries.extend_from_slice(&w.to_le_bytes());
-            }
-        }
+        let entries: Vec<Entry> = keys
+            .into_iter()
+            .map(|key| {
+                let mut entry = [0; ENTRY_BYTES];
+                let (key_bytes, rest) = entry.split_at_mut(8);
+                key_bytes.copy_from_slice(&key.to_le_bytes());
+                for (bytes, w) in rest.chunks_exact_mut(2).zip(weights[&key]) {
+                    bytes.copy_from_slice(&w.to_le_bytes());
+                }
+                entry
+            })
+            .collect();
         Self::from_entries(Cow::Owned(entries)).expect("keys sorted just above")
     }
 
-    fn from_entries(entries: Cow<'static, [u8]>) -> Result<Self, ModelError> {
+    fn from_entries(entries: Cow<'static, [Entry]>) -> Result<Self, ModelError> {
         let mut model = Self {
             weights: Weights::new(entries)?,
             number: MODEL_NUMBERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -759,10 +789,11 @@ impl Model {
 
     /// The model as bytes, entries sorted by key (the same model gives the same bytes).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(MAGIC.len() + 4 + self.weights.entries.len());
+        let entries = self.weights.entries.as_flattened();
+        let mut out = Vec::with_capacity(MAGIC.len() + 4 + entries.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(self.len() as u32).to_le_bytes());
-        out.extend_from_slice(&self.weights.entries);
+        out.extend_from_slice(entries);
         out
     }
 
@@ -1242,6 +1273,18 @@ mod tests {
         assert_eq!(people.tag_document(&document), people_cold);
         assert_eq!(companies.tag_document(&document), companies_cold);
         assert_eq!(people.tag_document(&document), people_cold);
+    }
+
+    #[test]
+    fn lower_case_through_the_table_is_the_unicode_lower_case() {
+        let mut buffer = String::new();
+        for c in (0..SHAPE_TABLE_END + 0x100).filter_map(char::from_u32) {
+            for text in [format!("{c}"), format!("é{c}Ab{c}")] {
+                lower_case_into(&text, &mut buffer);
+                let expected: String = text.chars().flat_map(char::to_lowercase).collect();
+                assert_eq!(buffer, expected, "{:?}", c);
+            }
+        }
     }
 
     #[test]
