@@ -132,34 +132,13 @@ pub fn names_an_organization(name: &str) -> bool {
             .is_some_and(|last| ORGANIZATION_ENDS.contains(&last.trim_end_matches('.')))
 }
 
-/// Speech verbs after which German names the speaker (`sagte Rüttgers.`,
-/// `" ..." , so Barth.`, `sagt Eymer der Zeitung`).
-const SPEECH_VERBS: &[&str] = &[
-    "sagte",
-    "sagt",
-    "sagten",
-    "erklärte",
-    "erklärt",
-    "betonte",
-    "betont",
-    "meinte",
-    "meint",
-    "berichtete",
-    "berichtet",
-    "erzählte",
-    "erzählt",
-    "kritisierte",
-    "kritisiert",
-    "warnte",
-    "warnt",
-    "ergänzte",
-    "ergänzt",
-    "schrieb",
-    "schreibt",
-    "forderte",
-    "fordert",
-    "so",
-];
+/// Whether `word` is a speech verb after which German names the speaker
+/// (`sagte Rüttgers.`, `sagt Eymer der Zeitung`): one of the quotations'
+/// German speech verbs, or `so` (`" ...", so Barth.`), which is a speech
+/// verb only right after a quotation (see [`add_speakers`]).
+fn is_speech_verb(word: &str) -> bool {
+    word == "so" || crate::quotes::GERMAN_SPEECH_VERBS.contains(&word)
+}
 
 /// Words that may follow a speaker named after the verb: the one spoken to.
 const AFTER_THE_SPEAKER: &[&str] = &["der", "dem", "den", "die", "gegenüber"];
@@ -197,7 +176,7 @@ pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
         let (verb, name) = (&pair[0], &pair[1]);
         // Cheapest first: most words are not followed by a capital.
         if !text[name.clone()].starts_with(char::is_uppercase)
-            || !SPEECH_VERBS.contains(&&text[verb.clone()])
+            || !is_speech_verb(&text[verb.clone()])
             || !text[verb.end..name.start].trim().is_empty()
         {
             continue;
