@@ -399,9 +399,9 @@ pub fn find_entities(
     let mut entities = known_entities(text, folded, index);
     match lang.and_then(|lang| Some((lang, crate::ner::model_for(lang)?))) {
         Some((lang, model)) => {
-            let mut names = crate::ner::names(text, sentences, model);
+            let (mut names, tokens) = crate::ner::names_and_tokens(text, sentences, model);
             if lang == "de" {
-                crate::german_names::add_speakers(text, &mut names);
+                crate::german_names::add_speakers(text, &tokens, &mut names);
             }
             add_tagged_names(text, folded, &names, lang, index, &mut entities);
             if lang == "ar" {

@@ -143,25 +143,13 @@ fn is_speech_verb(word: &str) -> bool {
 /// Words that may follow a speaker named after the verb: the one spoken to.
 const AFTER_THE_SPEAKER: &[&str] = &["der", "dem", "den", "die", "gegenüber"];
 
-/// Byte ranges of the words of `text` (letters, digits and inner hyphens).
-fn words(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (at, c) in text.char_indices() {
-        let in_word = c.is_alphanumeric() || (c == '-' && start.is_some());
-        match (in_word, start) {
-            (true, None) => start = Some(at),
-            (false, Some(s)) => {
-                out.push(s..at);
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push(s..text.len());
-    }
-    out
+/// The word at the start of `text`: letters, digits and inner hyphens.
+fn leading_word(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '-'))
+        .map_or(text.len(), |(at, _)| at);
+    &text[..end]
 }
 
 /// Adds to `names` (the tagger's, in text order) the speakers German names
@@ -169,19 +157,28 @@ fn words(text: &str) -> Vec<std::ops::Range<usize>> {
 /// spoken to (`sagte Rüttgers.`, `sagt Eymer der Zeitung`, `, so Barth.`),
 /// where the tagger found no name: it misses a surname standing alone.
 /// `so` counts only after a comma or a quotation mark (`so genannt`).
-pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
-    let words = words(text);
+/// `tokens` are the tagger's, sentence by sentence (`ner::names_and_tokens`):
+/// the text is not cut into words a second time.
+pub fn add_speakers(
+    text: &str,
+    tokens: &[Vec<crate::ner::tokens::Token>],
+    names: &mut Vec<crate::ner::Name>,
+) {
     let mut added = false;
-    for (i, pair) in words.windows(2).enumerate() {
-        let (verb, name) = (&pair[0], &pair[1]);
-        // Cheapest first: most words are not followed by a capital.
-        if !text[name.clone()].starts_with(char::is_uppercase)
-            || !is_speech_verb(&text[verb.clone()])
+    let mut previous: Option<&crate::ner::tokens::Token> = None;
+    for name in tokens.iter().flatten() {
+        let Some(verb) = previous.replace(name) else {
+            continue;
+        };
+        let word = &text[name.start..name.end];
+        // Cheapest first: most words are not capitalized.
+        if !word.starts_with(char::is_uppercase)
+            || !is_speech_verb(&text[verb.start..verb.end])
             || !text[verb.end..name.start].trim().is_empty()
         {
             continue;
         }
-        if &text[verb.clone()] == "so"
+        if &text[verb.start..verb.end] == "so"
             && !text[..verb.start]
                 .trim_end()
                 .ends_with([',', '"', '“', '”', '»', '«'])
@@ -189,17 +186,14 @@ pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
             continue;
         }
         // Its capital was checked above.
-        if !text[name.clone()]
-            .chars()
-            .all(|c| c.is_alphabetic() || c == '-')
-        {
+        if !word.chars().all(|c| c.is_alphabetic() || c == '-') {
             continue;
         }
-        let next = words.get(i + 2);
-        let between = text[name.end..next.map_or(text.len(), |n| n.start)].trim();
-        let ends = match between.chars().next() {
+        let after = text[name.end..].trim_start();
+        let ends = match after.chars().next() {
+            Some(c) if c.is_alphanumeric() => AFTER_THE_SPEAKER.contains(&leading_word(after)),
             Some(c) => matches!(c, ',' | '.' | ':' | ';' | '"' | '“' | '”' | '»' | '«'),
-            None => next.is_some_and(|n| AFTER_THE_SPEAKER.contains(&&text[n.clone()])),
+            None => false,
         };
         if !ends
             || names
@@ -277,7 +271,7 @@ mod tests {
 
     fn speakers(text: &str) -> Vec<&str> {
         let mut names = Vec::new();
-        add_speakers(text, &mut names);
+        add_speakers(text, &[crate::ner::tokens::tokenize(text)], &mut names);
         names.iter().map(|n| &text[n.start..n.end]).collect()
     }
 
@@ -306,7 +300,7 @@ mod tests {
             start: 6,
             end: 14,
         }];
-        add_speakers(text, &mut names);
+        add_speakers(text, &[crate::ner::tokens::tokenize(text)], &mut names);
         assert_eq!(names.len(), 1);
     }
 
