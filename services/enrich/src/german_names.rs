@@ -214,6 +214,40 @@ pub fn add_speakers(
     }
 }
 
+/// Particles of foreign names written small (`Jean-François-Marie de
+/// Surville`, `Giacomo della Porta`, `van der Vaart`); German `von` is left
+/// out: it also names a person's club or town (`Klopp von Dortmund`).
+const FOREIGN_PARTICLES: &[&str] = &[
+    "de", "del", "della", "di", "da", "du", "dos", "van", "ten", "ter", "le", "la",
+];
+
+/// How many bytes of `after` (the text right after a person's name the
+/// tagger found) are still that name: a foreign particle, maybe a second
+/// one (`van der`, `de la`), and a capitalized word: ` de Surville` after
+/// `Jean-François-Marie`. The tagger, trained mostly on German, stops at
+/// the small word.
+pub fn particle_continuation(after: &str) -> usize {
+    let mut at = 0;
+    let mut particles = 0;
+    while let Some(rest) = after[at..].strip_prefix(' ') {
+        let len = rest
+            .find(|c: char| !(c.is_alphabetic() || c == '-'))
+            .unwrap_or(rest.len());
+        let word = &rest[..len];
+        if particles > 0 && word.chars().count() >= 2 && word.starts_with(char::is_uppercase) {
+            return at + 1 + len;
+        }
+        let particle = FOREIGN_PARTICLES.contains(&word)
+            || particles == 1 && matches!(word, "der" | "den" | "la" | "los");
+        if !particle || particles == 2 {
+            break;
+        }
+        particles += 1;
+        at += 1 + len;
+    }
+    0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +336,22 @@ mod tests {
         }];
         add_speakers(text, &[crate::ner::tokens::tokenize(text)], &mut names);
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_foreign_particle_and_the_word_after_it_go_on_with_the_name() {
+        fn rest(after: &str) -> &str {
+            &after[..particle_continuation(after)]
+        }
+        assert_eq!(rest(" de Surville Neuseeland"), " de Surville");
+        assert_eq!(rest(" della Porta hatte"), " della Porta");
+        assert_eq!(rest(" van der Vaart ,"), " van der Vaart");
+        // German `von` also names a club or a town; a small word alone or
+        // a particle before a small word is no name.
+        assert_eq!(rest(" von Dortmund"), "");
+        assert_eq!(rest(" de facto"), "");
+        assert_eq!(rest(" da ist"), "");
+        assert_eq!(rest(", de Surville"), "");
     }
 
     #[test]
