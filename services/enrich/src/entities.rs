@@ -399,9 +399,9 @@ pub fn find_entities(
     let mut entities = known_entities(text, folded, index);
     match lang.and_then(|lang| Some((lang, crate::ner::model_for(lang)?))) {
         Some((lang, model)) => {
-            let mut names = crate::ner::names(text, sentences, model);
+            let (mut names, tokens) = crate::ner::names_and_tokens(text, sentences, model);
             if lang == "de" {
-                crate::german_names::add_speakers(text, &mut names);
+                crate::german_names::add_speakers(text, &tokens, &mut names);
             }
             add_tagged_names(text, folded, &names, lang, index, &mut entities);
             if lang == "ar" {
@@ -451,7 +451,13 @@ pub fn add_tagged_names(
     let mut candidates: Vec<(usize, String, KindVotes)> = Vec::new();
     let mut mention_keys = LinkKeys::default();
     let mut previous: Option<&crate::ner::Name> = None;
+    // Where the last name taken ends: a name the one before took in (see
+    // the particles below) is skipped.
+    let mut taken_to = 0;
     for name in names {
+        if name.start < taken_to {
+            continue;
+        }
         let before = previous.replace(name);
         // A title is not part of a person's name (`Mr Waters`, `Dr. Bogoch`),
         // and what follows one is a person whatever the tagger said.
@@ -554,6 +560,12 @@ pub fn add_tagged_names(
             kind = EntityType::Person;
             titled = true;
         }
+        // A foreign particle and the word after it go on with a German
+        // article's person (`Jean-François-Marie de Surville`): the tagger
+        // stops at the small word; a name of its there is this one's.
+        if lang == "de" && kind == EntityType::Person && name_end == name.end {
+            name_end += crate::german_names::particle_continuation(&text[name_end..]);
+        }
         if lang == "de" && kind == EntityType::Person {
             name_end =
                 name_start + crate::german_names::person_name_len(&text[name_start..name_end]);
@@ -587,6 +599,7 @@ pub fn add_tagged_names(
                 Before::PartOfAPlace => continue,
             }
         }
+        taken_to = name_end;
         let start = char_at(name_start);
         let end = char_at(name_end);
         // A listed mention inside a longer tagged person's name (`Scholz` in
@@ -1497,6 +1510,25 @@ mod tests {
             .into_iter()
             .map(|e| (e.name, e.kind))
             .collect()
+    }
+
+    #[test]
+    fn a_foreign_particle_goes_on_with_a_german_article_s_person() {
+        let text = "Nach Cook entdeckte auch Jean-François-Marie de Surville Neuseeland.";
+        assert_eq!(
+            kept_of_tagger_output(
+                text,
+                &[
+                    ("Jean-François-Marie", EntityType::Person),
+                    ("Surville", EntityType::Location),
+                ],
+                "de"
+            ),
+            [(
+                "Jean-François-Marie de Surville".to_string(),
+                EntityType::Person
+            )]
+        );
     }
 
     #[test]

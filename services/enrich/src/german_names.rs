@@ -132,57 +132,24 @@ pub fn names_an_organization(name: &str) -> bool {
             .is_some_and(|last| ORGANIZATION_ENDS.contains(&last.trim_end_matches('.')))
 }
 
-/// Speech verbs after which German names the speaker (`sagte Rüttgers.`,
-/// `" ..." , so Barth.`, `sagt Eymer der Zeitung`).
-const SPEECH_VERBS: &[&str] = &[
-    "sagte",
-    "sagt",
-    "sagten",
-    "erklärte",
-    "erklärt",
-    "betonte",
-    "betont",
-    "meinte",
-    "meint",
-    "berichtete",
-    "berichtet",
-    "erzählte",
-    "erzählt",
-    "kritisierte",
-    "kritisiert",
-    "warnte",
-    "warnt",
-    "ergänzte",
-    "ergänzt",
-    "schrieb",
-    "schreibt",
-    "forderte",
-    "fordert",
-    "so",
-];
+/// Whether `word` is a speech verb after which German names the speaker
+/// (`sagte Rüttgers.`, `sagt Eymer der Zeitung`): one of the quotations'
+/// German speech verbs, or `so` (`" ...", so Barth.`), which is a speech
+/// verb only right after a quotation (see [`add_speakers`]).
+fn is_speech_verb(word: &str) -> bool {
+    word == "so" || crate::quotes::GERMAN_SPEECH_VERBS.contains(&word)
+}
 
 /// Words that may follow a speaker named after the verb: the one spoken to.
 const AFTER_THE_SPEAKER: &[&str] = &["der", "dem", "den", "die", "gegenüber"];
 
-/// Byte ranges of the words of `text` (letters, digits and inner hyphens).
-fn words(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (at, c) in text.char_indices() {
-        let in_word = c.is_alphanumeric() || (c == '-' && start.is_some());
-        match (in_word, start) {
-            (true, None) => start = Some(at),
-            (false, Some(s)) => {
-                out.push(s..at);
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push(s..text.len());
-    }
-    out
+/// The word at the start of `text`: letters, digits and inner hyphens.
+fn leading_word(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '-'))
+        .map_or(text.len(), |(at, _)| at);
+    &text[..end]
 }
 
 /// Adds to `names` (the tagger's, in text order) the speakers German names
@@ -190,19 +157,28 @@ fn words(text: &str) -> Vec<std::ops::Range<usize>> {
 /// spoken to (`sagte Rüttgers.`, `sagt Eymer der Zeitung`, `, so Barth.`),
 /// where the tagger found no name: it misses a surname standing alone.
 /// `so` counts only after a comma or a quotation mark (`so genannt`).
-pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
-    let words = words(text);
+/// `tokens` are the tagger's, sentence by sentence (`ner::names_and_tokens`):
+/// the text is not cut into words a second time.
+pub fn add_speakers(
+    text: &str,
+    tokens: &[Vec<crate::ner::tokens::Token>],
+    names: &mut Vec<crate::ner::Name>,
+) {
     let mut added = false;
-    for (i, pair) in words.windows(2).enumerate() {
-        let (verb, name) = (&pair[0], &pair[1]);
-        // Cheapest first: most words are not followed by a capital.
-        if !text[name.clone()].starts_with(char::is_uppercase)
-            || !SPEECH_VERBS.contains(&&text[verb.clone()])
+    let mut previous: Option<&crate::ner::tokens::Token> = None;
+    for name in tokens.iter().flatten() {
+        let Some(verb) = previous.replace(name) else {
+            continue;
+        };
+        let word = &text[name.start..name.end];
+        // Cheapest first: most words are not capitalized.
+        if !word.starts_with(char::is_uppercase)
+            || !is_speech_verb(&text[verb.start..verb.end])
             || !text[verb.end..name.start].trim().is_empty()
         {
             continue;
         }
-        if &text[verb.clone()] == "so"
+        if &text[verb.start..verb.end] == "so"
             && !text[..verb.start]
                 .trim_end()
                 .ends_with([',', '"', '“', '”', '»', '«'])
@@ -210,17 +186,14 @@ pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
             continue;
         }
         // Its capital was checked above.
-        if !text[name.clone()]
-            .chars()
-            .all(|c| c.is_alphabetic() || c == '-')
-        {
+        if !word.chars().all(|c| c.is_alphabetic() || c == '-') {
             continue;
         }
-        let next = words.get(i + 2);
-        let between = text[name.end..next.map_or(text.len(), |n| n.start)].trim();
-        let ends = match between.chars().next() {
+        let after = text[name.end..].trim_start();
+        let ends = match after.chars().next() {
+            Some(c) if c.is_alphanumeric() => AFTER_THE_SPEAKER.contains(&leading_word(after)),
             Some(c) => matches!(c, ',' | '.' | ':' | ';' | '"' | '“' | '”' | '»' | '«'),
-            None => next.is_some_and(|n| AFTER_THE_SPEAKER.contains(&&text[n.clone()])),
+            None => false,
         };
         if !ends
             || names
@@ -239,6 +212,40 @@ pub fn add_speakers(text: &str, names: &mut Vec<crate::ner::Name>) {
     if added {
         names.sort_by_key(|n| n.start);
     }
+}
+
+/// Particles of foreign names written small (`Jean-François-Marie de
+/// Surville`, `Giacomo della Porta`, `van der Vaart`); German `von` is left
+/// out: it also names a person's club or town (`Klopp von Dortmund`).
+const FOREIGN_PARTICLES: &[&str] = &[
+    "de", "del", "della", "di", "da", "du", "dos", "van", "ten", "ter", "le", "la",
+];
+
+/// How many bytes of `after` (the text right after a person's name the
+/// tagger found) are still that name: a foreign particle, maybe a second
+/// one (`van der`, `de la`), and a capitalized word: ` de Surville` after
+/// `Jean-François-Marie`. The tagger, trained mostly on German, stops at
+/// the small word.
+pub fn particle_continuation(after: &str) -> usize {
+    let mut at = 0;
+    let mut particles = 0;
+    while let Some(rest) = after[at..].strip_prefix(' ') {
+        let len = rest
+            .find(|c: char| !(c.is_alphabetic() || c == '-'))
+            .unwrap_or(rest.len());
+        let word = &rest[..len];
+        if particles > 0 && word.chars().count() >= 2 && word.starts_with(char::is_uppercase) {
+            return at + 1 + len;
+        }
+        let particle = FOREIGN_PARTICLES.contains(&word)
+            || particles == 1 && matches!(word, "der" | "den" | "la" | "los");
+        if !particle || particles == 2 {
+            break;
+        }
+        particles += 1;
+        at += 1 + len;
+    }
+    0
 }
 
 #[cfg(test)]
@@ -298,7 +305,7 @@ mod tests {
 
     fn speakers(text: &str) -> Vec<&str> {
         let mut names = Vec::new();
-        add_speakers(text, &mut names);
+        add_speakers(text, &[crate::ner::tokens::tokenize(text)], &mut names);
         names.iter().map(|n| &text[n.start..n.end]).collect()
     }
 
@@ -327,8 +334,24 @@ mod tests {
             start: 6,
             end: 14,
         }];
-        add_speakers(text, &mut names);
+        add_speakers(text, &[crate::ner::tokens::tokenize(text)], &mut names);
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_foreign_particle_and_the_word_after_it_go_on_with_the_name() {
+        fn rest(after: &str) -> &str {
+            &after[..particle_continuation(after)]
+        }
+        assert_eq!(rest(" de Surville Neuseeland"), " de Surville");
+        assert_eq!(rest(" della Porta hatte"), " della Porta");
+        assert_eq!(rest(" van der Vaart ,"), " van der Vaart");
+        // German `von` also names a club or a town; a small word alone or
+        // a particle before a small word is no name.
+        assert_eq!(rest(" von Dortmund"), "");
+        assert_eq!(rest(" de facto"), "");
+        assert_eq!(rest(" da ist"), "");
+        assert_eq!(rest(", de Surville"), "");
     }
 
     #[test]

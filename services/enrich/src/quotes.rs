@@ -137,10 +137,6 @@ const SPEECH_VERBS: &[&str] = &[
     "conceded",
     "described",
     "describes",
-    "sagte",
-    "sagt",
-    "erklärte",
-    "betonte",
     "dijo",
     "afirmó",
     "explicó",
@@ -157,6 +153,34 @@ const SPEECH_VERBS: &[&str] = &[
     "добавила",
     "сообщил",
     "сообщила",
+];
+
+/// German speech verbs, also read by `german_names` (a surname alone after
+/// one names the speaker: `sagte Rüttgers.`).
+pub(crate) const GERMAN_SPEECH_VERBS: &[&str] = &[
+    "sagte",
+    "sagt",
+    "sagten",
+    "erklärte",
+    "erklärt",
+    "betonte",
+    "betont",
+    "meinte",
+    "meint",
+    "berichtete",
+    "berichtet",
+    "erzählte",
+    "erzählt",
+    "kritisierte",
+    "kritisiert",
+    "warnte",
+    "warnt",
+    "ergänzte",
+    "ergänzt",
+    "schrieb",
+    "schreibt",
+    "forderte",
+    "fordert",
 ];
 
 /// Arabic verbs of saying, found with the clitics and endings of
@@ -235,7 +259,7 @@ struct SpeechVerbs {
 static SPEECH_VERB: LazyLock<SpeechVerbs> = LazyLock::new(|| {
     let mut patterns: Vec<String> = Vec::new();
     let mut whole_word = Vec::new();
-    for verb in SPEECH_VERBS {
+    for verb in SPEECH_VERBS.iter().chain(GERMAN_SPEECH_VERBS) {
         // Case is folded for ASCII letters; other scripts' capitals are listed.
         let mut chars = verb.chars();
         let first = chars.next().expect("a verb is not empty");

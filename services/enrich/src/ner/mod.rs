@@ -79,6 +79,16 @@ pub struct Name {
 /// ranges of `text`, as `summary::sentences` gives them). Miscellaneous
 /// names (events, nationalities, works) are left out.
 pub fn names(text: &str, sentences: &[Range<usize>], model: &Model) -> Vec<Name> {
+    names_and_tokens(text, sentences, model).0
+}
+
+/// [`names`], and the tokens of each sentence the tagger read (for rules
+/// that look at the words around the names without cutting them again).
+pub fn names_and_tokens(
+    text: &str,
+    sentences: &[Range<usize>],
+    model: &Model,
+) -> (Vec<Name>, Vec<Vec<tokens::Token>>) {
     let tokenized: Vec<Vec<tokens::Token>> = sentences
         .iter()
         .map(|range| {
@@ -109,7 +119,7 @@ pub fn names(text: &str, sentences: &[Range<usize>], model: &Model) -> Vec<Name>
             });
         }
     }
-    out
+    (out, tokenized)
 }
 
 #[cfg(test)]
