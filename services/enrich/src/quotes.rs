@@ -1607,7 +1607,10 @@ fn named_after(after: &str, entities: &[Entity]) -> Option<(String, Option<Strin
                 | newsflow_core::contracts::EntityType::Organization
         ) && e.mentions.iter().any(|m| m.text == name.as_str())
     };
-    if more_names && entities.iter().any(describes) {
+    // Only a name after the verb: before it (`Rob Friedman told the Los
+    // Angeles Times' Big Picture blog`), the names after are its objects.
+    let after_the_verb = caps.name("n2").is_none();
+    if after_the_verb && more_names && entities.iter().any(describes) {
         return None;
     }
     named(name.as_str(), entities)
@@ -1880,6 +1883,13 @@ mod tests {
         let text = "Certains « ne croient pas que les femmes peuvent diriger », confie \
             Mme Amina Diallo à la BBC.";
         assert_eq!(speakers_found(text, "fr"), [Some("Amina Diallo".into())]);
+    }
+
+    #[test]
+    fn names_after_told_are_its_objects_not_the_speaker() {
+        let text = "\"We will appeal the ruling,\" Google told the Los Angeles Times' \
+            Big Picture blog.";
+        assert_eq!(speakers_found(text, "en"), [Some("Google".into())]);
     }
 
     /// The speakers of `text`'s quotations, with the entities the enrich
