@@ -94,6 +94,7 @@ const SPEECH_VERBS: &[&str] = &[
     "assure",
     "selon",
     "a confié",
+    "confie",
     "a lancé",
     "lance",
     "a annoncé",
@@ -102,6 +103,7 @@ const SPEECH_VERBS: &[&str] = &[
     "a précisé",
     "précise",
     "a réagi",
+    "réagit",
     "a demandé",
     "demande",
     "a raconté",
@@ -125,6 +127,7 @@ const SPEECH_VERBS: &[&str] = &[
     "a insisté",
     "insiste",
     "a martelé",
+    "martèle",
     "a prévenu",
     "prévient",
     "a confirmé",
@@ -674,7 +677,8 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         // after it: the next sentence is about something else.
         let ends_sentence = text[attribution_at..line_end]
             .trim_start()
-            .starts_with(['.', '!', '?', '؟']);
+            .starts_with(['.', '!', '?', '؟'])
+            || stop_then_new_sentence(text, attribution_at, line_end);
         let line_end = if ends_sentence {
             attribution_at
         } else {
@@ -739,6 +743,23 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         });
     }
     out
+}
+
+/// Whether the quotation closed just before byte `close_end` ends with a
+/// full stop inside its marks and a new sentence, with a capital, follows
+/// it on its line (`… tolérance zéro." Un porte-parole du Programme a
+/// confié`): that sentence is no attribution of it.
+fn stop_then_new_sentence(text: &str, close_end: usize, line_end: usize) -> bool {
+    let quoted = text[..close_end]
+        .strip_suffix("''")
+        .or_else(|| text[..close_end].strip_suffix(['"', '”', '»', '“']))
+        .unwrap_or(&text[..close_end]);
+    quoted.trim_end().ends_with('.')
+        && text[close_end..line_end]
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
 }
 
 /// Quotations in a headline (`Mourinho : "Ndombele a été phénoménal"`,
@@ -1009,6 +1030,18 @@ impl Context<'_> {
         bounds.dedup();
         let window_char = before_char - window.chars().count();
         let char_at = |byte: usize| window_char + window[..byte].chars().count();
+        // A sentence or clause that ends inside an earlier quotation is the
+        // speaker's, not the narrative's: the quotation goes on to its
+        // attribution (`"… leçon : il est important …", soutient Nwakali.`
+        // is one sentence, not one that opens with `il`).
+        if !self.quoted.is_empty() {
+            let (mut byte, mut chars) = (0, window_char);
+            bounds.retain(|&b| {
+                chars += window[byte..b].chars().count();
+                byte = b;
+                !self.quoted.iter().any(|q| q.start < chars && chars < q.end)
+            });
+        }
         let mut end = window.len();
         let mut searched = 0;
         for &start in bounds.iter().rev() {
@@ -1579,10 +1612,11 @@ fn named_after(after: &str, entities: &[Entity]) -> Option<(String, Option<Strin
     let name = ["n1", "n2", "n3", "n4", "n5"]
         .iter()
         .find_map(|n| caps.name(n))?;
-    // A place that another name follows in the clause describes the
-    // speaker (`said Ireland captain Sean Murray`): the speaker is found
-    // around it. A place alone (`dit Satyaprakash`, tagged a place) is
-    // still the name.
+    // A place or an organization that another name follows in the clause
+    // describes the speaker (`said Ireland captain Sean Murray`, `said
+    // France Telecom spokesman Louis-Michel Aymard`): the speaker is found
+    // around it, a person first. A place alone (`dit Satyaprakash`, tagged
+    // a place) is still the name.
     let clause = after[name.end()..]
         .split([',', '.', ';', ':', '\n'])
         .next()
@@ -1590,11 +1624,17 @@ fn named_after(after: &str, entities: &[Entity]) -> Option<(String, Option<Strin
     let more_names = clause
         .split_whitespace()
         .any(|w| w.chars().next().is_some_and(char::is_uppercase));
-    let is_place = |e: &Entity| {
-        e.kind == newsflow_core::contracts::EntityType::Location
-            && e.mentions.iter().any(|m| m.text == name.as_str())
+    let describes = |e: &Entity| {
+        matches!(
+            e.kind,
+            newsflow_core::contracts::EntityType::Location
+                | newsflow_core::contracts::EntityType::Organization
+        ) && e.mentions.iter().any(|m| m.text == name.as_str())
     };
-    if more_names && entities.iter().any(is_place) {
+    // Only a name after the verb: before it (`Rob Friedman told the Los
+    // Angeles Times' Big Picture blog`), the names after are its objects.
+    let after_the_verb = caps.name("n2").is_none();
+    if after_the_verb && more_names && entities.iter().any(describes) {
         return None;
     }
     named(name.as_str(), entities)
@@ -1830,6 +1870,50 @@ mod tests {
                 Some("Pieter de Vries".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_clause_inside_an_earlier_quotation_is_not_the_narrative_s() {
+        // `il fallait …` opens a clause inside Léa Martin's quotation, not a
+        // sentence about someone named before her.
+        let text = "Paul Girard a signé à Lyon en mai. « Le départ a été dur : il fallait \
+            partir vite », explique Léa Martin. « Je voulais jouer chaque semaine », a-t-elle ajouté.";
+        assert_eq!(
+            speakers_found(text, "fr"),
+            [Some("Léa Martin".into()), Some("Léa Martin".into())]
+        );
+    }
+
+    #[test]
+    fn a_new_sentence_after_a_full_stop_inside_the_marks_is_no_attribution() {
+        // `Un porte-parole de l'OMS a confié` starts the next sentence: the
+        // quotation is the minister's, introduced before it.
+        let text = "La BBC a approché la ministre Claire Duval avec ces chiffres. Elle a \
+            réagi ainsi : « Nous avons toujours appliqué la loi, sans exception. » Un \
+            porte-parole de l'Organisation mondiale de la santé a confié que l'enquête continuait.";
+        assert_eq!(speakers_found(text, "fr"), [Some("Claire Duval".into())]);
+    }
+
+    #[test]
+    fn an_organization_before_a_role_and_a_name_describes_the_speaker() {
+        let text = "Three cables were cut near Alexandria on Friday. \"If only one cable was \
+            down we could reroute the traffic,\" said Google spokesman Henrik Aalto.";
+        assert_eq!(speakers_found(text, "en"), [Some("Henrik Aalto".into())]);
+    }
+
+    #[test]
+    fn french_present_tense_speech_verbs_attribute() {
+        // `confie`, beside the listed `a confié`.
+        let text = "Certains « ne croient pas que les femmes peuvent diriger », confie \
+            Mme Amina Diallo à la BBC.";
+        assert_eq!(speakers_found(text, "fr"), [Some("Amina Diallo".into())]);
+    }
+
+    #[test]
+    fn names_after_told_are_its_objects_not_the_speaker() {
+        let text = "\"We will appeal the ruling,\" Google told the Los Angeles Times' \
+            Big Picture blog.";
+        assert_eq!(speakers_found(text, "en"), [Some("Google".into())]);
     }
 
     /// The speakers of `text`'s quotations, with the entities the enrich
