@@ -382,6 +382,7 @@ const TITLE: &str = r"(?:\p{Lu}\p{Ll}{0,3}\.\s+)?";
 
 /// Attribution right after a quotation.
 static AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    let german = GERMAN_SPEECH_VERBS.join("|");
     Regex::new(&format!(
         r"(?x)^[\s,.]*
         (?:
@@ -389,7 +390,7 @@ static AFTER: LazyLock<Regex> = LazyLock::new(|| {
           | (?P<n2>{NAME})\s+(?:said|says|added|told|explained|warned)
           | (?P<pro>(?:he|she|they)\s+(?:said|added|told)|a-t-(?:il|elle)|ont-ils|a\ (?:t-)?(?:il|elle))
           | a\ (?:déclaré|dit|expliqué|ajouté|affirmé|souligné|indiqué|reconnu|prévenu|estimé|confié)\s+{TITLE}(?P<n3>{NAME})
-          | (?:sagte|erklärte|betonte)\s+{TITLE}(?P<n4>{NAME})
+          | (?:{german})\s+{TITLE}(?P<n4>{NAME})
           | (?:dijo|afirmó|explicó|añadió|declaró)\s+{TITLE}(?P<n5>{NAME})
         )"
     ))
@@ -1106,9 +1107,10 @@ impl Context<'_> {
 
 /// Pronouns that attribute a quotation to someone named before.
 static PRONOUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^[\s,.]*(?:(?:he|she|they|il|elle|ils|elles|er|sie|él|ella|он|она|они)\b|\w+-t-(?:il|elle|ils|elles)\b|\w+-(?:il|elle|ils|elles)\b|(?:said|says|added|told|sagte|sagt|dijo|añadió)\s+(?:he|she|they|er|sie|él|ella)\b)",
-    )
+    let german = GERMAN_SPEECH_VERBS.join("|");
+    Regex::new(&format!(
+        r"(?i)^[\s,.]*(?:(?:he|she|they|il|elle|ils|elles|er|sie|él|ella|он|она|они)\b|\w+-t-(?:il|elle|ils|elles)\b|\w+-(?:il|elle|ils|elles)\b|(?:said|says|added|told|{german}|dijo|añadió)\s+(?:he|she|they|er|sie|él|ella)\b)",
+    ))
     .expect("valid regex")
 });
 
