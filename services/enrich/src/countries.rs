@@ -802,12 +802,17 @@ fn oman_spelling(name: &str) -> OmanSpelling {
 fn bare_oman_is_amman(text: &str, folded: &Folded, hits: &[Hit<'_, Target>]) -> bool {
     let mut jordan = false;
     for hit in hits {
-        let (bs, be) = folded.byte_span(hit.start, hit.end);
-        let spelling = oman_spelling(&text[bs..be]);
         match &hit.target.code {
             b"JO" => jordan = true,
-            b"OM" if spelling == OmanSpelling::Amman => jordan = true,
-            b"OM" if spelling != OmanSpelling::Bare => return false,
+            b"OM" => {
+                // Only Oman's hits are spelt out: the others need no copy.
+                let (bs, be) = folded.byte_span(hit.start, hit.end);
+                match oman_spelling(&text[bs..be]) {
+                    OmanSpelling::Amman => jordan = true,
+                    OmanSpelling::Bare => {}
+                    OmanSpelling::Oman | OmanSpelling::Other => return false,
+                }
+            }
             _ => {}
         }
     }
