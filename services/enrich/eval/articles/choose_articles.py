@@ -4,7 +4,7 @@
 Reads the third-party corpora in /work/shared/data/news (or the directory given
 as the first argument) and prints, one per line, `file<TAB>id<TAB>lang<TAB>split`
 for the selected articles, in selection order (the annotation order).
-Round 1 is printed first, unchanged; rounds 2, 3 and 4 follow, and their lines
+Round 1 is printed first, unchanged; rounds 2 to 5 follow, and their lines
 carry a fifth column, the round number: `file<TAB>id<TAB>lang<TAB>split<TAB>2`
 (just as only the annotation lines of later rounds carry a "round" field).
 
@@ -30,6 +30,10 @@ Round 4 (more test data, kept back from tuning): the same eligibility rules,
 every round-1, -2 and -3 id excluded from the pools, seed 13, pools in the
 order masakhanews en 6, ecbplus en 4, masakhanews fr 10, saudinewsnet ar 10;
 every round-4 article is `test`.
+Round 5 (a fresh Arabic dev measure, scored before the Arabic speaker rules of
+session 17, then more dev data): the same eligibility rules, every round-1 to
+round-4 id excluded from the pool, seed 14, one pool only: saudinewsnet ar 18;
+every round-5 article is `dev`.
 Stdlib only.
 """
 import hashlib
@@ -67,6 +71,10 @@ POOLS_4 = [  # round 4: (file, lang, how many); all test
     ("ecbplus_en_events.jsonl", "en", 4),
     ("masakhanews_en_fr.jsonl", "fr", 10),
     ("saudinewsnet_ar.jsonl", "ar", 10),
+]
+SEED_5 = 14
+POOLS_5 = [  # round 5: (file, lang, how many); all dev, Arabic only
+    ("saudinewsnet_ar.jsonl", "ar", 18),
 ]
 
 # Paired quotation marks. Content may not cross a paragraph break.
@@ -150,6 +158,7 @@ def main():
         (2, POOLS_2, SEED_2, "dev"),
         (3, POOLS_3, SEED_3, "dev"),
         (4, POOLS_4, SEED_4, "test"),
+        (5, POOLS_5, SEED_5, "dev"),
     ]
     for number, pools, seed, split in later_rounds:
         picked = select_later_round(data_dir, pools, seed, earlier_ids, split)
