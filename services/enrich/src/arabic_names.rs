@@ -25,6 +25,7 @@ const TITLES: &[&str] = &[
     "الأمير",
     "الامير",
     "الملك",
+    "الملكة",
     "السيد",
     "السيدة",
     "الدكتور",
@@ -132,7 +133,7 @@ fn is_function_word(word: &str) -> bool {
 /// Whether `word` is a title as written before a name: with the article
 /// (`الوزير`; `وزير خارجيتنا` is "our foreign minister"), also with a
 /// joined conjunction (`والأمير`).
-fn is_title(word: &str) -> bool {
+pub(crate) fn is_title(word: &str) -> bool {
     TITLES.contains(&word) || without_proclitic(word).is_some_and(|w| TITLES.contains(&w))
 }
 

@@ -71,8 +71,9 @@ struct Target {
 const ANY_LANGUAGE: u64 = u64::MAX;
 
 /// Country names that are also common first names in news (`Chad Smith`,
-/// `Jordan Bardella`, `Georgia Meloni` misspelt, `Maurice Kamto`): folded.
-const GIVEN_NAMES: &[&str] = &["chad", "jordan", "georgia", "dominique", "maurice"];
+/// `Jordan Bardella`, `Georgia Meloni` misspelt, `Maurice Kamto`, `تركي
+/// الفيصل`, where the demonym "Turkish" is a Saudi first name): folded.
+const GIVEN_NAMES: &[&str] = &["chad", "jordan", "georgia", "dominique", "maurice", "تركي"];
 
 /// The compiled table.
 pub struct CountryIndex {
@@ -309,16 +310,29 @@ pub fn countries(
         {
             continue;
         }
-        if hit.target.given_name && before_a_surname(&text[be..]) {
+        // The words right before and after the name, lower case: each
+        // guard below looks at them.
+        let (before, after) = (word_before(&text[..bs]), word_after(&text[be..]));
+        if hit.target.given_name
+            && (before_a_surname(&text[be..])
+                || before_an_arabic_family_name(&after)
+                || crate::arabic_names::is_title(&before))
+        {
+            continue;
+        }
+        // `الملكة صوفيا`: a capital after a title is a person's name.
+        if hit.target.capital && crate::arabic_names::is_title(&before) {
+            continue;
+        }
+        if means_the_right_hand(name)
+            || (benin_or_boys(name) && !among_states(index, &text[..bs], &text[be..]))
+        {
             continue;
         }
         // `the Gulf of Guinea`, `golfe de Guinée`, `المحيط الهندي`, `the
         // Indian Ocean` is a sea; `وكالة الأنباء الألمانية` (dpa) is a news
         // agency quoted, not a German story; `dollar américain`, `US
         // dollars`, `الريال اليمني` is a currency.
-        // The words right before and after the name, lower case: each
-        // guard below looks at them.
-        let (before, after) = (word_before(&text[..bs]), word_after(&text[be..]));
         if after_a_body_of_water(&text[..bs], &before)
             || before_a_body_of_water(&after)
             || after_a_news_agency(&before)
@@ -438,6 +452,99 @@ fn before_a_surname(rest: &str) -> bool {
     };
     let mut chars = next.chars();
     chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_lowercase)
+}
+
+/// Words with the Arabic article that follow a demonym, not a family
+/// name after a first name: `تركي الأصل` (of Turkish origin), `تركي
+/// الجنسية`, and the days of the week (`قال مسؤول تركي الاثنين`).
+const NOT_FAMILY_NAMES: &[&str] = &[
+    "الأصل",
+    "الاصل",
+    "الجنسية",
+    "الجنسيه",
+    "المولد",
+    "الصنع",
+    "اليوم",
+    "الاثنين",
+    "الإثنين",
+    "الثلاثاء",
+    "الأربعاء",
+    "الاربعاء",
+    "الخميس",
+    "الجمعة",
+    "السبت",
+    "الأحد",
+    "الاحد",
+];
+
+/// Whether the word after an Arabic first name (its [`word_after`]) is a
+/// family name: Arabic letters with the article (`تركي الفيصل`, `تركي
+/// المشيقح`), not one of [`NOT_FAMILY_NAMES`].
+fn before_an_arabic_family_name(next: &str) -> bool {
+    next.strip_prefix("ال")
+        .is_some_and(|rest| rest.chars().count() >= 2 && rest.chars().all(crate::fold::is_arabic))
+        && !NOT_FAMILY_NAMES.contains(&next)
+}
+
+/// Whether an Arabic name is `اليمنى`, "the right (hand, side)", which
+/// folds to `اليمني`, Yemeni; the demonym is written with dotted `ي`
+/// where `ى` stands for it elsewhere (`المصرى`), but not this one: every
+/// `اليمنى` of the real news read was a hand, a knee, a wing of a team.
+fn means_the_right_hand(name: &str) -> bool {
+    let letters: String = name.chars().filter(|c| !is_arabic_diacritic(*c)).collect();
+    letters.ends_with("يمنى")
+}
+
+/// Arabic short vowels, tanween, shadda and sukun.
+fn is_arabic_diacritic(c: char) -> bool {
+    ('\u{064B}'..='\u{0652}').contains(&c)
+}
+
+/// Whether an Arabic name is `بنين`, Benin and also "boys" (`مدارس
+/// البنين`, `الإدارة بنين`, `بنين وبنات`), the more common of the two.
+fn benin_or_boys(name: &str) -> bool {
+    name.trim_start_matches('و') == "بنين"
+}
+
+/// Words before a country's name that make it the state (`منتخب بنين`,
+/// `جمهورية بنين`, `رئيس بنين`).
+const STATE_HEADS: &[&str] = &[
+    "منتخب",
+    "دولة",
+    "جمهورية",
+    "رئيس",
+    "حكومة",
+    "عاصمة",
+    "سفير",
+    "سفارة",
+];
+
+/// Whether a name stands among states: after one of [`STATE_HEADS`], or
+/// beside another country's name in a list (`والكاميرون وبنين`, `أنجولا -
+/// بنين - السودان`); `before` and `rest` are the text around it, whose
+/// nearest words count, past dashes and commas.
+fn among_states(index: &CountryIndex, before: &str, rest: &str) -> bool {
+    let not_a_letter = |c: char| !c.is_alphabetic();
+    // A clitic joined to the name (`و` of `وبنين`) is left out.
+    let before = before.trim_end_matches(char::is_alphabetic);
+    let before = before.trim_end_matches(not_a_letter);
+    let before = before.rsplit(not_a_letter).next().unwrap_or("");
+    let after = rest.trim_start_matches(not_a_letter);
+    let after = after.split(not_a_letter).next().unwrap_or("");
+    let is_country = |word: &str| {
+        // With and without a joined `و` (`وبنين`, but `واشنطن`).
+        [word, word.strip_prefix('و').unwrap_or(word)]
+            .into_iter()
+            .filter(|w| !w.is_empty())
+            .any(|w| {
+                matches!(
+                    index.place(w),
+                    Some(Place::Country | Place::Capital | Place::Demonym)
+                )
+            })
+    };
+    let head = before.trim_start_matches('و');
+    STATE_HEADS.contains(&head) || is_country(before) || is_country(after)
 }
 
 /// The last word before a name, lower case, without the spaces between.
@@ -630,9 +737,22 @@ fn cites_an_agency(before: &str, name: &str) -> bool {
     ) && name.ends_with(['ة', 'ه'])
 }
 
-/// Arabic heads of company, airline, broadcaster and university names that
-/// take a country's name (`طيران الإمارات`, `راديو فرنسا`, `جامعة كولومبيا`).
-const COMPANY_HEADS: &[&str] = &["طيران", "راديو", "إذاعة", "اذاعة", "جامعة"];
+/// Arabic heads of company, airline, broadcaster, university, bank and
+/// armed group names that take a country's or a capital's name (`طيران
+/// الإمارات`, `راديو فرنسا`, `جامعة كولومبيا`, `بنك أبوظبي الوطني`,
+/// `فيلق القدس`, Iran's Quds Force).
+const COMPANY_HEADS: &[&str] = &[
+    "طيران",
+    "راديو",
+    "إذاعة",
+    "اذاعة",
+    "جامعة",
+    "بنك",
+    "مصرف",
+    "سرايا",
+    "فيلق",
+    "كتائب",
+];
 
 /// Whether a country word is part of an Arabic company's name, from the
 /// text before it, the words around it ([`word_before`], [`word_after`]) and
@@ -642,8 +762,14 @@ const COMPANY_HEADS: &[&str] = &["طيران", "راديو", "إذاعة", "اذ
 /// before `لـ` (`الشركة السعودية للكهرباء`).
 /// `الشركة الفرنسية`, `شركة سعودية` are a French company, a Saudi one.
 fn in_a_company_name(before: &str, previous: &str, next: &str, demonym: bool) -> bool {
+    // With and without joined clitics: `لطيران`, but `بنك`.
+    let whole = previous;
     let previous = previous.trim_start_matches(crate::fold::ARABIC_JOINED);
-    if !demonym && COMPANY_HEADS.contains(&previous) {
+    // A central bank is the state's (`بنك انجلترا المركزي`).
+    if !demonym
+        && (COMPANY_HEADS.contains(&previous) || COMPANY_HEADS.contains(&whole))
+        && !matches!(next, "المركزي" | "المركزى")
+    {
         return true;
     }
     if matches!(previous, "الشركة" | "الشركه") {
@@ -1272,9 +1398,16 @@ mod tests {
             "ونالت شركة طيران الإمارات لقب أفضل شركة",
             "قال لراديو فرنسا",
             "درس في جامعة كولومبيا",
+            "ارتفعت أرباح بنك أبوظبي الوطني",
+            "أعلن فيلق القدس مسؤوليته",
+            "تبنت سرايا القدس الهجوم",
         ] {
             assert_eq!(codes_in(text, "ar"), vec![], "{text}");
         }
+        assert_eq!(
+            codes_in("رفع بنك انجلترا المركزي سعر الفائدة", "ar"),
+            vec![("GB".into(), 1)]
+        );
         assert_eq!(
             codes_in("أمضت الشركة الفرنسية على صفقة مع شركة سعودية", "ar"),
             vec![("FR".into(), 1), ("SA".into(), 1)]
@@ -1330,6 +1463,70 @@ mod tests {
         );
         // Bare `روس` is also a name (`دينيس روس`, Dennis Ross).
         assert!(codes_in("وقال دينيس روس", "ar").is_empty());
+    }
+
+    #[test]
+    fn an_arabic_first_name_is_not_turkish() {
+        for text in [
+            "قال الأمير تركي الفيصل إن المؤتمر ناجح",
+            "وصرح اللواء تركي بأن التحقيق مستمر",
+            "غنى الفنان ماجد وتركي المطيري في الحفل",
+        ] {
+            assert_eq!(codes_in(text, "ar"), vec![], "{text}");
+        }
+        for text in [
+            "قال مسؤول تركي إن الحدود مغلقة",
+            "وهو لاعب تركي الأصل",
+            "قال مسؤول تركي الاثنين إن الحدود مغلقة",
+        ] {
+            assert_eq!(codes_in(text, "ar"), vec![("TR".into(), 1)], "{text}");
+        }
+    }
+
+    #[test]
+    fn a_capital_after_a_title_is_a_person() {
+        assert_eq!(codes_in("حضرت الملكة صوفيا الافتتاح", "ar"), vec![]);
+        assert_eq!(
+            codes_in("وأعلنت صوفيا رفضها للقرار", "ar"),
+            vec![("BG".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn the_right_hand_is_not_yemeni() {
+        for text in [
+            "أصيب اللاعب في ركبته اليمنى",
+            "رفع يده اليُمنى",
+            "انطلق من الجهة اليمنى",
+        ] {
+            assert_eq!(codes_in(text, "ar"), vec![], "{text}");
+        }
+        assert_eq!(
+            codes_in("قال الرئيس اليمني إن الحوار مستمر", "ar"),
+            vec![("YE".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn boys_are_not_benin_outside_a_list_of_states() {
+        for text in [
+            "بدأت المقابلات للوظائف التعليمية بنين الأسبوع المقبل",
+            "خرج الأطفال بنين وبنات إلى الساحة",
+        ] {
+            assert_eq!(codes_in(text, "ar"), vec![], "{text}");
+        }
+        assert_eq!(
+            codes_in("شاركت نيجيريا والكاميرون وبنين في القوة", "ar"),
+            vec![("NG".into(), 1), ("CM".into(), 1), ("BJ".into(), 1)]
+        );
+        assert_eq!(
+            codes_in("الدول الموبوءة: أنغولا - بنين - غانا", "ar"),
+            vec![("AO".into(), 1), ("BJ".into(), 1), ("GH".into(), 1)]
+        );
+        assert_eq!(
+            codes_in("درب منتخب بنين عامين", "ar"),
+            vec![("BJ".into(), 1)]
+        );
     }
 
     #[test]

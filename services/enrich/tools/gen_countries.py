@@ -161,6 +161,10 @@ SUPPLEMENT = [
     # The DRC as Arabic news writes it (iso-codes gives the inverted
     # `الكونغو، جمهوريّة الكونغو الدّيموقراطيّة`, CLDR `الكونغو - كينشاسا`).
     ("جمهورية الكونغو الديمقراطية", "CD", "ar"), ("الكونغو الديمقراطية", "CD", "ar"),
+    # Bosnia and the Maldives by the short names Arabic news uses (the
+    # sources give `البوسنة والهرسك` and `جزر المالديف`); their nisba
+    # adjectives follow (`البوسنية`, `المالديفي`).
+    ("البوسنة", "BA", "ar"), ("المالديف", "MV", "ar"),
 ]
 # Demonyms of the countries of the United Kingdom (the sources give only
 # `British`); `English` and `anglais` are left out: they name the language
@@ -185,6 +189,23 @@ DEMONYM_SUPPLEMENT = [
 ]
 # Languages that write demonyms with a capital (`Polish`, not `polish`).
 CAPITALISED_DEMONYMS = {"en", "de", "nl"}
+
+# Arabic aliases that Arabic news uses as other words, each read where the
+# enricher took it for a country in the unlabelled SaudiNewsNet records
+# (`enrich_records`); dropped, with the forms derived from them.
+ARABIC_OTHER_WORDS = {
+    "ربات": "ربات البيوت, housewives (Rabat is written الرباط)",
+    "رباط": "a bond, a tie (Rabat is written with the article)",
+    "لثواني": "ل + ثواني, for seconds",
+    "روسو": "Rousseau, the fashion house Ralph & Russo (Roseau, Dominica)",
+    "سان مارتن": "a footballer's name (Saint Martin)",
+    "جيرسي": "نيو جيرسي, New Jersey (Jersey)",
+}
+# Names whose nisba adjective is another word: مكاوي is Meccan, not of Macau.
+NISBA_OTHER_WORDS = {"مكاو"}
+# (alias, code) pairs a source gives to the wrong country: المالديف is the
+# Maldives, given for Moldova.
+SOURCE_ERRORS = {("المالديف", "MD")}
 
 
 def fold(s):
@@ -526,17 +547,33 @@ def main():
                 own[one].add(fold(alias))
     # Arabic nisba adjectives and demonyms derived from the Arabic names:
     # ألمانيا -> ألماني, ألمانية, ألمان... (news says الأمريكية more than الولايات المتحدة).
+    rows = [
+        (alias, code, kind)
+        for alias, code, kind in rows
+        if fold(alias) not in ARABIC_OTHER_WORDS and (alias, code) not in SOURCE_ERRORS
+    ]
+    # Only names Arabic text uses: Urdu `شام` (Syria) would give `الشامي`,
+    # which in Arabic is of the Levant, and a family name.
     arabic_names = [
         (alias, code)
         for alias, code, kind in rows
-        if kind == "name" and re.fullmatch(r"[\u0621-\u064A\u064B-\u0652]+", alias)
+        if kind == "name"
+        and re.fullmatch(r"[\u0621-\u064A\u064B-\u0652]+", alias)
+        and tags.get((alias, code), {"*"}) & {"ar", "*"}
     ]
+    arabic_name_set = set(arabic_names)
     for alias, code in arabic_names:
         # مالي's adjective is مالية, "financial"; عمان is Oman's name
         # before Amman's, and so is عماني.
         if fold(alias) in AMBIGUOUS and fold(alias) not in NAME_ALLOWED:
             continue
-        for form in nisba(alias):
+        if fold(alias) in NISBA_OTHER_WORDS:
+            continue
+        # `المانيا` is `ألمانيا` without its hamza, not the article and `مانيا`.
+        article = alias.startswith("ال") and not any(
+            (hamza + alias[1:], code) in arabic_name_set for hamza in "أإآ"
+        )
+        for form in nisba(alias, article):
             rows.append((form, code, "demonym"))
             tag(form, code, "ar")
             own["ar"].add(fold(form))
@@ -959,12 +996,13 @@ def looks_demonym(name):
     )
 
 
-def nisba(name):
+def nisba(name, article=True):
     """Arabic relative adjectives of a one-word name: ألمانيا -> ألماني, ألمانية,
-    ألمانيون, ألمانيين (and with the article); السعودية -> سعودي; مصر -> مصري."""
+    ألمانيون, ألمانيين (and with the article); السعودية -> سعودي; مصر -> مصري.
+    `article`: whether a leading `ال` is the article."""
     if " " in name or len(name) < 3:
         return []
-    stem = name[2:] if name.startswith("ال") else name
+    stem = name[2:] if article and name.startswith("ال") else name
     if stem.endswith("ا") or stem.endswith("ة"):
         stem = stem[:-1]
     # A name in -يا or -ية already carries the nisba's ي (بريطانيا, كوريا).
