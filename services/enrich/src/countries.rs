@@ -301,12 +301,15 @@ pub fn countries(
         }) {
             continue;
         }
-        // A capital that is a whole mention of a person is that person
-        // (`Sofia, eight`, `Hamilton` for Lewis Hamilton).
-        if hit.target.capital
-            && names
+        // A capital or a first name that is a whole mention of a person is
+        // that person (`Sofia, eight`, `Hamilton` for Lewis Hamilton,
+        // `Jordan` after `Eddie Jordan`), and so is one followed by an
+        // age (`Sofia, 15, is one of`).
+        if (hit.target.capital || hit.target.given_name)
+            && (names
                 .iter()
                 .any(|n| n.person && (n.start, n.end) == (hit.start, hit.end))
+                || before_an_age(&text[be..]))
         {
             continue;
         }
@@ -452,6 +455,41 @@ fn before_a_surname(rest: &str) -> bool {
     };
     let mut chars = next.chars();
     chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_lowercase)
+}
+
+/// Ages written as words in an apposition (`Sofia, eight, and`).
+const AGE_WORDS: &[&str] = &[
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+
+/// Whether `rest` (the text right after a name) opens with an age in
+/// commas, as news gives a person's: `, 15,` or `, eight,`.
+fn before_an_age(rest: &str) -> bool {
+    let Some(rest) = rest.strip_prefix(", ") else {
+        return false;
+    };
+    let (age, after) = rest.split_at(rest.find([',', ' ']).unwrap_or(rest.len()));
+    let is_age = (1..=3).contains(&age.len()) && age.bytes().all(|b| b.is_ascii_digit())
+        || AGE_WORDS.contains(&age);
+    is_age && after.starts_with(',')
 }
 
 /// Words with the Arabic article that follow a demonym, not a family
@@ -737,7 +775,7 @@ fn cites_an_agency(before: &str, name: &str) -> bool {
     ) && name.ends_with(['ة', 'ه'])
 }
 
-/// Arabic heads of company, airline, broadcaster, university, bank and
+/// Arabic heads of company, airline, broadcaster, university, college, bank and
 /// armed group names that take a country's or a capital's name (`طيران
 /// الإمارات`, `راديو فرنسا`, `جامعة كولومبيا`, `بنك أبوظبي الوطني`,
 /// `فيلق القدس`, Iran's Quds Force).
@@ -747,6 +785,7 @@ const COMPANY_HEADS: &[&str] = &[
     "إذاعة",
     "اذاعة",
     "جامعة",
+    "كلية",
     "بنك",
     "مصرف",
     "سرايا",
@@ -1398,6 +1437,7 @@ mod tests {
             "ونالت شركة طيران الإمارات لقب أفضل شركة",
             "قال لراديو فرنسا",
             "درس في جامعة كولومبيا",
+            "قبل التحاقها بكلية جورج تاون",
             "ارتفعت أرباح بنك أبوظبي الوطني",
             "أعلن فيلق القدس مسؤوليته",
             "تبنت سرايا القدس الهجوم",
@@ -1481,6 +1521,33 @@ mod tests {
         ] {
             assert_eq!(codes_in(text, "ar"), vec![("TR".into(), 1)], "{text}");
         }
+    }
+
+    #[test]
+    fn a_capital_or_a_first_name_before_an_age_is_a_person() {
+        assert!(codes_in("her children Alfie, 13, Sofia, eight, and Liberty", "en").is_empty());
+        assert!(codes_in("Sofia, 15, is one of ten refugees", "en").is_empty());
+        assert_eq!(
+            codes_in("Sofia, the capital, and Varna, 400 km away", "en"),
+            vec![("BG".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_first_name_that_is_a_persons_mention_is_the_person() {
+        let text = "Eddie Jordan was fired. Executives still think highly of Jordan.";
+        let folded = Folded::new(text);
+        let jordan = text.rfind("Jordan").unwrap();
+        let person = |start: usize, end: usize| NameSpan {
+            start,
+            end,
+            person: true,
+        };
+        let names = [person(0, 12), person(jordan, jordan + 6)];
+        let found = countries(text, &folded, Some("en"), &COUNTRIES, 0, None, &names);
+        assert!(found.is_empty(), "{found:?}");
+        let found = countries(text, &folded, Some("en"), &COUNTRIES, 0, None, &names[..1]);
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 
     #[test]

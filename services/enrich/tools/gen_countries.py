@@ -190,10 +190,16 @@ DEMONYM_SUPPLEMENT = [
 # Languages that write demonyms with a capital (`Polish`, not `polish`).
 CAPITALISED_DEMONYMS = {"en", "de", "nl"}
 
-# Arabic aliases that Arabic news uses as other words, each read where the
-# enricher took it for a country in the unlabelled SaudiNewsNet records
-# (`enrich_records`); dropped, with the forms derived from them.
-ARABIC_OTHER_WORDS = {
+# Aliases that news uses as other words, each read where the enricher took
+# it for a country in the unlabelled records of `enrich_records`
+# (SaudiNewsNet, MasakhaNEWS, ECB+); dropped, with the forms derived from
+# them. Folded keys.
+OTHER_WORDS = {
+    "shine": "a song, a word (China)",
+    "st andrews": "the Scottish town, its golf course and university (Guernsey)",
+    "persian": "the language, BBC Persian, the Persian Gulf (Iran)",
+    "new yorker": "the magazine (the US)",
+    "the valley": "Silicon Valley, the Missouri Valley Conference (Anguilla's capital)",
     "ربات": "ربات البيوت, housewives (Rabat is written الرباط)",
     "رباط": "a bond, a tie (Rabat is written with the article)",
     "لثواني": "ل + ثواني, for seconds",
@@ -361,6 +367,11 @@ def capitals(tmp, codes):
         if not found:
             continue
         city = max(found, key=lambda c: c["population"])
+        # A capital named like a bigger city elsewhere is that city in the
+        # news (`Plymouth`, Montserrat's abandoned capital, is England's).
+        elsewhere = largest.get(city["name"])
+        if elsewhere and elsewhere[0] != code and elsewhere[1] > city["population"]:
+            continue
         out.append((code, city["name"], "*"))
         if city["population"] >= LARGE_CAPITAL:
             large.add(city["name"])
@@ -550,7 +561,7 @@ def main():
     rows = [
         (alias, code, kind)
         for alias, code, kind in rows
-        if fold(alias) not in ARABIC_OTHER_WORDS and (alias, code) not in SOURCE_ERRORS
+        if fold(alias) not in OTHER_WORDS and (alias, code) not in SOURCE_ERRORS
     ]
     # Only names Arabic text uses: Urdu `شام` (Syria) would give `الشامي`,
     # which in Arabic is of the Levant, and a family name.
