@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use newsflow_dedup::index::{DupIndex, IndexSettings};
-use newsflow_dedup::sketch::{Fingerprint, HASHES, Sketch};
+use newsflow_dedup::sketch::{Fingerprint, HASHES, Sketch, SketchFamily};
 use newsflow_dedup::{DEFAULT_CAPACITY, DEFAULT_THRESHOLD};
 
 /// Resident memory of this process in bytes.
@@ -35,6 +35,7 @@ fn mix(mut x: u64) -> u64 {
 fn random_sketch(seed: u64) -> Sketch {
     let mut state = seed;
     Sketch {
+        family: SketchFamily::OnePermutation,
         shingles: 600,
         mins: std::array::from_fn(|_| {
             state = mix(state);

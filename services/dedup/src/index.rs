@@ -12,7 +12,11 @@
 //! * **exact**: the normalized-words key of every text in the window, with
 //!   the group that text joined; a copy joins the same group.
 //! * **near**: LSH bands over the MinHash sketches (of the text and of its
-//!   lead, see [`crate::sketch::LEAD_HASHES`]) propose candidates; the
+//!   lead, see [`crate::sketch::LEAD_HASHES`]) propose candidates, among
+//!   the texts whose sketch is of the same family only (records of
+//!   versions 3 and 4 hold another family's, see [`crate::sketch`]: each
+//!   family has its own band maps, and an exact copy still joins across
+//!   families through its exact key); the
 //!   appending replica has read both texts and verified them
 //!   ([`crate::verify`]) before appending, and the record names the
 //!   candidate it found the text a copy of (`link`), if any. The index only
@@ -41,7 +45,7 @@ use std::sync::Arc;
 use newsflow_core::contracts::DuplicateMethod;
 use rustc_hash::FxHashMap;
 
-use crate::sketch::{ALL_BANDS, BANDS, Fingerprint, Sketch};
+use crate::sketch::{ALL_BANDS, BANDS, Fingerprint, Sketch, SketchFamily};
 
 /// Most candidates a text is verified against, the most similar first.
 pub const MAX_CANDIDATES: usize = 8;
@@ -59,6 +63,12 @@ pub const CANDIDATE_JACCARD_FLOOR: f64 = 0.05;
 /// lead): the lead key is for a copy cut to part of a long story; two long
 /// texts with one lead are more often two reports on one wire lead.
 pub const LEAD_ONLY_MAX_SHINGLES: u32 = 2 * crate::shingle::LEAD_KEY_WORDS as u32;
+
+/// The band map of a sketch family's band: a key of one family is never
+/// looked up among another's, whose equal keys would be chance.
+fn band_map(family: SketchFamily, band: usize) -> usize {
+    family.index() * ALL_BANDS + band
+}
 
 /// What decides a duplicate and how much the index keeps.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -223,8 +233,9 @@ pub struct DupIndex {
     members: VecDeque<Member>,
     /// Number of `members[0]`; numbers grow by one per member.
     first_number: u64,
-    /// Per band: key → number of the latest member with that key, modulo
-    /// 2^32 (fewer than 2^32 members are ever held, so it is unambiguous).
+    /// Per sketch family and band (see [`band_map`]): key → number of the
+    /// latest member with that key, modulo 2^32 (fewer than 2^32 members
+    /// are ever held, so it is unambiguous).
     bands: Vec<FxHashMap<u32, u32>>,
     exact: FxHashMap<u64, ExactHolder>,
     /// Exact keys in the order they were taken, with their holder's sequence.
@@ -240,7 +251,9 @@ impl DupIndex {
             settings,
             members: VecDeque::new(),
             first_number: 0,
-            bands: (0..ALL_BANDS).map(|_| FxHashMap::default()).collect(),
+            bands: (0..SketchFamily::COUNT * ALL_BANDS)
+                .map(|_| FxHashMap::default())
+                .collect(),
             exact: FxHashMap::default(),
             exact_order: VecDeque::new(),
             groups: FxHashMap::default(),
@@ -284,7 +297,7 @@ impl DupIndex {
         }
         let mut found: Vec<(u64, f64)> = Vec::with_capacity(8);
         for (band, key) in sketch.band_keys().iter().enumerate() {
-            let Some(&stored) = self.bands[band].get(key) else {
+            let Some(&stored) = self.bands[band_map(sketch.family, band)].get(key) else {
                 continue;
             };
             let number = self.unwrap_number(stored);
@@ -571,7 +584,7 @@ impl DupIndex {
         for (band, key) in member.sketch.band_keys().into_iter().enumerate() {
             // The latest member wins a shared key: older ones stay reachable
             // through their other bands.
-            self.bands[band].insert(key, number as u32);
+            self.bands[band_map(member.sketch.family, band)].insert(key, number as u32);
         }
         self.retain_group(member.group);
         self.members.push_back(member);
@@ -590,8 +603,9 @@ impl DupIndex {
         if let Some(member) = self.members.pop_front() {
             let number = self.first_number as u32;
             for (band, key) in member.sketch.band_keys().into_iter().enumerate() {
-                if self.bands[band].get(&key) == Some(&number) {
-                    self.bands[band].remove(&key);
+                let map = &mut self.bands[band_map(member.sketch.family, band)];
+                if map.get(&key) == Some(&number) {
+                    map.remove(&key);
                 }
             }
             self.first_number += 1;
@@ -738,6 +752,35 @@ mod tests {
             4,
             "exact copies add nothing to compare"
         );
+    }
+
+    #[test]
+    fn a_near_copy_of_an_old_records_text_is_no_candidate_but_an_exact_copy_joins() {
+        // Records of version 4 (read back from a stream written before the
+        // upgrade) hold another family's minima. The old record here holds
+        // the very minima of the new sketch, so only the family keeps the
+        // near copy from being proposed.
+        let original = story(1, 200);
+        let copy = format!("{original} extra words at the end of it");
+        let mut bytes = fp(1, "a", &original).encode();
+        bytes[0] = 4;
+        let old = Fingerprint::decode(&bytes).unwrap();
+        assert_eq!(old.sketch.family, SketchFamily::IndependentMinHash);
+        assert_eq!(old.sketch.mins, Sketch::of_text(&original).mins);
+
+        let mut stream = Stream::new(SETTINGS);
+        assert_eq!(stream.append(old, 0, 0).verdict, IndexVerdict::Unique);
+        assert_eq!(stream.index.members(), 1);
+        assert_eq!(stream.candidates(&copy), Vec::<u64>::new());
+        assert_eq!(stream.candidates(&original), Vec::<u64>::new());
+        // The near copy starts its own group; an exact copy of the old
+        // record's text still joins it, across versions.
+        let near = stream.append(fp(2, "b", &copy), 0, 1);
+        assert_eq!(near.verdict, IndexVerdict::Unique);
+        let exact = stream.append(fp(3, "c", &original.to_uppercase()), 0, 2);
+        assert_eq!(duplicate_of(&exact), Some(("a", DuplicateMethod::Exact)));
+        // Among new records the same near copy is a candidate.
+        assert_eq!(stream.candidates(&format!("{copy} and more")), vec![2]);
     }
 
     #[test]

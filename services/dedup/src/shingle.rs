@@ -445,14 +445,13 @@ fn sort_distinct(hashes: &mut Vec<u64>) {
 }
 
 impl Analysis {
-    /// The distinct shingle hashes of the first [`LEAD_KEY_WORDS`] words
-    /// compared, sorted: all of them for a shorter text.
-    pub fn lead_shingles(&self) -> Vec<u64> {
+    /// The shingle hashes of the first [`LEAD_KEY_WORDS`] words compared,
+    /// in text order with any repeats (a sketch's minima do not mind
+    /// them); `None` for a text no longer than that, which is its own lead.
+    pub fn lead_shingles(&self) -> Option<impl Iterator<Item = u64> + '_> {
         let tokens = &self.words.compared;
-        if tokens.len() <= LEAD_KEY_WORDS {
-            return self.shingles.clone();
-        }
-        shingles_of(&tokens[..LEAD_KEY_WORDS])
+        (tokens.len() > LEAD_KEY_WORDS)
+            .then(|| tokens[..LEAD_KEY_WORDS].windows(SHINGLE_WORDS).map(combine))
     }
 }
 
