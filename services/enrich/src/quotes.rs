@@ -2510,7 +2510,9 @@ mod tests {
         let text = "وصل الوزير \"انها بداية العمليات\" بعد اعتقال قوات تابعة لصالح";
         let entities = [person_in(text, "علي صالح", "صالح")];
         assert_eq!(speaker_names(text, &entities), vec![None]);
-        let text = "\"انها بداية العمليات\" وأضافت صالح";
+        // The verb with its clitic and ending is one (before the
+        // quotation: after it, `وأضافت صالح` opens Saleh's next statement).
+        let text = "وأضافت صالح \"انها بداية العمليات\"";
         let entities = [person_in(text, "علي صالح", "صالح")];
         assert_eq!(
             speaker_names(text, &entities),
