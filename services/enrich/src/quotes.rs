@@ -204,6 +204,56 @@ const ARABIC_SAYING: &[&str] = &[
     "اوضح",
     "حذر",
     "استطرد",
+    // The present tense of features and interviews (`ويقول المالكي:`).
+    "يقول",
+    "تقول",
+    "يضيف",
+    "تضيف",
+    "يتابع",
+];
+
+/// Arabic verbs of stating and of opinion that papers put before a
+/// quotation as often as `قال` (`وأشار الوزير إلى أن «…»`, `واعتبر رئيس
+/// تحريرها أن «…»`), in the past and present tense. Unlike the verbs of
+/// saying they also take an object when their subject is left out or
+/// stands before them (`أعلنت حالة الاستنفار`, "it declared a state of
+/// alert"), so the words after them are a speaker only when a name was
+/// found there. Not `بين` (also "between") without its shadda, nor `كتب`
+/// (also "books"), nor `يذكر` (`ويذكر أن`, "it is worth noting that").
+const ARABIC_STATING: &[&str] = &[
+    "أشار",
+    "اشار",
+    "لفت",
+    "شدد",
+    "اعتبر",
+    "رأى",
+    "رأت",
+    "راى",
+    "ذكر",
+    "أفاد",
+    "افاد",
+    "بيّن",
+    "نوه",
+    "نوّه",
+    "أعلن",
+    "اعلن",
+    "كشف",
+    "تساءل",
+    "أجاب",
+    "اجاب",
+    "يؤكد",
+    "تؤكد",
+    "يوضح",
+    "توضح",
+    "يشير",
+    "تشير",
+    "يلفت",
+    "يرى",
+    "ترى",
+    "يعتبر",
+    "تعتبر",
+    "يشرح",
+    "تشرح",
 ];
 
 /// What may stand before an Arabic speech verb in its word: the
@@ -220,33 +270,60 @@ const ARABIC_REPORTED: &str = "نقل";
 /// How far after `نقل` its `عن` may come, in bytes (about ten words).
 const ARABIC_REPORTED_REACH: usize = 120;
 
-/// Arabic speech verbs: the verbs of saying and forms that attribute
-/// (`مشيرا`, `وفق`, `بحسب`).
-fn arabic_speech_verbs() -> impl Iterator<Item = &'static str> {
-    ARABIC_SAYING
+/// The participles of the verbs above, used as adverbs (`مضيفا`,
+/// "adding"): they go on with the subject of the clause before them and
+/// name no one after them.
+const ARABIC_PARTICIPLES: &[&str] = &[
+    "مضيفا",
+    "مشيرا",
+    "قائلا",
+    // The feminine of "saying"; not that of the others, which are
+    // also nouns or names (`مضيفة` hostess, `مشيرة` a first name).
+    "قائلة",
+    "مؤكدا",
+    "مؤكّدا",
+    "متابعا",
+    "مردفا",
+    "مصرحا",
+    "موضحا",
+    "محذرا",
+    "مستطردا",
+    "لافتا",
+    "مشددا",
+    "معتبرا",
+    "مبينا",
+];
+
+/// Arabic speech verbs: the verbs of saying, their participles and forms
+/// that attribute (`وفق`, `بحسب`).
+fn arabic_speech_verbs() -> impl Iterator<Item = (&'static str, ArabicVerb)> {
+    let saying = ARABIC_SAYING
         .iter()
-        .chain(&[
-            // The participles of the verbs above, used as adverbs
-            // (`مضيفا`, "adding"), and attributing prepositions.
-            "مضيفا",
-            "مشيرا",
-            "قائلا",
-            // The feminine of "saying"; not that of the others, which are
-            // also nouns or names (`مضيفة` hostess, `مشيرة` a first name).
-            "قائلة",
-            "مؤكدا",
-            "مؤكّدا",
-            "متابعا",
-            "مردفا",
-            "مصرحا",
-            "موضحا",
-            "محذرا",
-            "مستطردا",
-            "وفق",
-            "بحسب",
-            ARABIC_REPORTED,
-        ])
-        .copied()
+        .chain(&[ARABIC_REPORTED])
+        .map(|v| (*v, ArabicVerb::Subject))
+        .chain(ARABIC_STATING.iter().map(|v| (*v, ArabicVerb::Stating)));
+    let participles = ARABIC_PARTICIPLES
+        .iter()
+        .map(|v| (*v, ArabicVerb::Participle));
+    let sources = ["وفق", "بحسب"].map(|v| (v, ArabicVerb::Source));
+    saying.chain(participles).chain(sources)
+}
+
+/// How an Arabic speech verb names its speaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArabicVerb {
+    /// Not an Arabic verb.
+    None,
+    /// A verb whose subject follows it (`وقال الوزير`), or none: then the
+    /// speaker before goes on (`وأضاف:`).
+    Subject,
+    /// A verb of stating or opinion (`أعلن`, `اعتبر`): as `Subject`, but
+    /// the words after it may be its object.
+    Stating,
+    /// A participle (`مضيفا`): the subject of the clause before goes on.
+    Participle,
+    /// An attributing preposition (`بحسب`, `وفق`): the source follows.
+    Source,
 }
 
 /// Finds speech verbs in one pass over a text (a regex with Unicode word
@@ -257,6 +334,8 @@ struct SpeechVerbs {
     whole_word: Vec<bool>,
     /// The pattern of [`ARABIC_REPORTED`].
     reported: usize,
+    /// By pattern: how an Arabic verb names its speaker.
+    arabic: Vec<ArabicVerb>,
 }
 
 static SPEECH_VERB: LazyLock<SpeechVerbs> = LazyLock::new(|| {
@@ -274,9 +353,11 @@ static SPEECH_VERB: LazyLock<SpeechVerbs> = LazyLock::new(|| {
             }
         }
     }
-    for verb in arabic_speech_verbs() {
+    let mut arabic = vec![ArabicVerb::None; patterns.len()];
+    for (verb, kind) in arabic_speech_verbs() {
         patterns.push(verb.to_string());
         whole_word.push(false);
+        arabic.push(kind);
     }
     let matcher = aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
@@ -290,12 +371,19 @@ static SPEECH_VERB: LazyLock<SpeechVerbs> = LazyLock::new(|| {
         matcher,
         whole_word,
         reported,
+        arabic,
     }
 });
 
 impl SpeechVerbs {
     /// Byte offsets where a speech verb starts in `text`, in order.
     fn starts<'t>(&'t self, text: &'t str) -> impl Iterator<Item = usize> + 't {
+        self.found(text).map(|(start, _)| start)
+    }
+
+    /// Where each speech verb of `text` starts, in order, and how it names
+    /// its speaker if it is an Arabic one.
+    fn found<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, ArabicVerb)> + 't {
         let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         self.matcher
             .find_overlapping_iter(text)
@@ -309,7 +397,7 @@ impl SpeechVerbs {
                             || reported_from(&text[m.end()..]).is_some())
                 }
             })
-            .map(|m| m.start())
+            .map(|m| (m.start(), self.arabic[m.pattern().as_usize()]))
     }
 
     fn is_match(&self, text: &str) -> bool {
@@ -703,30 +791,37 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             before_byte: line_start,
             quoted: &earlier_quotes,
         };
-        let speaker = named_after(after, entities)
-            .or_else(|| entity_beside(entities, &context))
-            .or_else(|| attribution(after, before, entities, &last_speaker))
-            .or_else(|| {
-                // No attribution: a quotation that opens its paragraph goes on
-                // with the last speaker; one inside a paragraph is the person's
-                // that paragraph named last before it.
-                let opens_paragraph = text[line_start..whole.start].trim().is_empty();
-                let follows_quotation = previous_quote_end
-                    .is_some_and(|e| whole.start >= e && whole.start - e <= FOLLOWING_QUOTE_BYTES);
-                if (opens_paragraph || follows_quotation) && last_speaker.is_some() {
-                    return last_speaker.clone();
-                }
-                let paragraph_start = start - text[line_start..inner_start].chars().count();
-                last_person_between(entities, paragraph_start, start, &earlier_quotes)
-            })
-            .map(|s| match s {
-                // "he said" with no one named yet: the person last mentioned.
-                (name, None) if name.is_empty() => {
-                    salient_person(entities, start).unwrap_or((name, None))
-                }
-                s => s,
-            })
-            .filter(|(name, _)| !name.is_empty());
+        let arabic = arabic_speaker(entities, &context);
+        let speaker = arabic.clone().flatten();
+        let speaker = if arabic.is_some() {
+            speaker
+        } else {
+            named_after(after, entities)
+                .or_else(|| entity_beside(entities, &context))
+                .or_else(|| attribution(after, before, entities, &last_speaker))
+                .or_else(|| {
+                    // No attribution: a quotation that opens its paragraph goes on
+                    // with the last speaker; one inside a paragraph is the person's
+                    // that paragraph named last before it.
+                    let opens_paragraph = text[line_start..whole.start].trim().is_empty();
+                    let follows_quotation = previous_quote_end.is_some_and(|e| {
+                        whole.start >= e && whole.start - e <= FOLLOWING_QUOTE_BYTES
+                    });
+                    if (opens_paragraph || follows_quotation) && last_speaker.is_some() {
+                        return last_speaker.clone();
+                    }
+                    let paragraph_start = start - text[line_start..inner_start].chars().count();
+                    last_person_between(entities, paragraph_start, start, &earlier_quotes)
+                })
+                .map(|s| match s {
+                    // "he said" with no one named yet: the person last mentioned.
+                    (name, None) if name.is_empty() => {
+                        salient_person(entities, start).unwrap_or((name, None))
+                    }
+                    s => s,
+                })
+                .filter(|(name, _)| !name.is_empty())
+        };
         if let Some((name, id)) = &speaker
             && !name.is_empty()
         {
@@ -1223,7 +1318,7 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
             .map(entity_named)
             .or_else(|| context.last_speaker.cloned());
     }
-    if SPEECH_VERB.is_match(attribution) {
+    if SPEECH_VERB.is_match(attribution) && attributes_back(attribution) {
         let from = context.after_start;
         let to = from + attribution.chars().count();
         // A person before an organization (`Jane Doe told the Parliament`).
@@ -1309,6 +1404,16 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
                     .max_by_key(|(m, _)| m.end)
             })
             .or_else(|| {
+                // Arabic puts the subject after the verb: the first person
+                // named after it (`شدد القيادي في حماس أسامة بدران على أن`),
+                // not the last one of the statement that follows.
+                let verb = SPEECH_VERB
+                    .last_start(lead)
+                    .filter(|_| verb_first)
+                    .map(|v| char_of(lead_start + v))?;
+                speakers(verb, lead_to).min_by_key(|(m, e)| (e.kind != EntityType::Person, m.start))
+            })
+            .or_else(|| {
                 speakers(lead_from, lead_to)
                     .max_by_key(|(m, e)| (e.kind == EntityType::Person, m.end))
             })
@@ -1316,10 +1421,259 @@ fn entity_beside(entities: &[Entity], context: &Context<'_>) -> Option<(String, 
         return chosen(found);
     }
     // Arabic names the tagger missed: the words after the verb, up to a
-    // preposition or the colon (`وقال وزير النقل بدر محمد باسلمه للصحافيين`).
+    // preposition or the colon (`وقال وزير النقل بدر محمد باسلمه للصحافيين`);
+    // not after a verb of stating, whose words may be its object.
+    let stating = SPEECH_VERB
+        .found(lead)
+        .max_by_key(|&(at, _)| at)
+        .is_some_and(|(_, kind)| kind == ArabicVerb::Stating);
     subject_words
+        .filter(|_| !stating)
         .and_then(|words| subject_name(&lead[words]))
         .map(|name| (name, None))
+}
+
+/// Whether the attribution after a quotation can name its speaker. In
+/// Arabic only a verb or `بحسب` that opens it does, without a conjunction
+/// (`»، قال الوزير`, `» كما قال`): a participle (`»، مضيفا أن …`) goes on
+/// with the subject before the quotation, and a verb with `و` (`»،
+/// وأضاف فلان`) opens the next statement, someone else's.
+fn attributes_back(attribution: &str) -> bool {
+    if !attribution.chars().any(crate::fold::is_arabic) {
+        return true;
+    }
+    let rest = attribution.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '،' | ',' | '"' | '»' | '”')
+    });
+    let rest = rest.strip_prefix("كما ").unwrap_or(rest);
+    SPEECH_VERB.found(rest).any(|(at, kind)| {
+        at == 0
+            && matches!(
+                kind,
+                ArabicVerb::Subject | ArabicVerb::Stating | ArabicVerb::Source
+            )
+    })
+}
+
+/// How many speech verbs before an Arabic continuation (`وأضاف:`) are
+/// searched for the subject it goes on with.
+const NARRATIVE_VERBS: usize = 4;
+
+/// What the narrative says of an Arabic speaker.
+enum ArabicSubject {
+    /// A person or organization.
+    Named((String, Option<String>)),
+    /// Someone left unnamed (`مصادر`, `المتحدث باسم الوزارة`).
+    Unnamed,
+    /// Nothing found.
+    Unknown,
+}
+
+/// The speaker an Arabic attribution leading into a quotation gives, when
+/// it decides: a source left unnamed (`وقالت مصادر أمنية:`) gives none
+/// (`Some(None)`); a verb with no subject of its own (`وأضاف:`, `وقال
+/// إن`, `وقال سموه`, `مشيرا إلى أن`) goes on with the subject of the
+/// last speech verb before it that names one in the narrative, outside
+/// the quotations: in Arabic news the statements between quotations are
+/// reported speech (`وأكد الأمير فيصل أن … وأضاف سموه: «…»`). None when
+/// this does not decide.
+fn arabic_speaker(
+    entities: &[Entity],
+    context: &Context<'_>,
+) -> Option<Option<(String, Option<String>)>> {
+    let lead_start = SENTENCE_END
+        .find_iter(context.before)
+        .map(|m| m.end())
+        .filter(|&e| e < context.before.len())
+        .last()
+        .unwrap_or(0);
+    let lead = &context.before[lead_start..];
+    if !lead.chars().any(crate::fold::is_arabic) {
+        return None;
+    }
+    let char_of = |byte: usize| context.before_start + context.before[..byte].chars().count();
+    let (verb, kind) = SPEECH_VERB
+        .found(lead)
+        .filter(|&(at, kind)| {
+            let at = char_of(lead_start + at);
+            kind != ArabicVerb::None && !context.is_quoted(at, at + 1)
+        })
+        .max_by_key(|&(at, _)| at)?;
+    let continues = match kind {
+        ArabicVerb::Participle => true,
+        ArabicVerb::Subject | ArabicVerb::Stating => match arabic_subject_words_after(lead, verb) {
+            None => true,
+            Some(words) => {
+                let first = first_word(&lead[words.clone()]);
+                // The name may come after six words of description
+                // (`المتحدث الإعلامي بشرطة منطقة مكة المكرمة العقيد …`).
+                let (from, to) = (
+                    char_of(lead_start + words.start),
+                    char_of(lead_start + statement_start(lead, words.start)),
+                );
+                let named = speaker_mentions(entities, context, from, to)
+                    .next()
+                    .is_some();
+                if ARABIC_UNNAMED.contains(&first) && !named {
+                    return Some(None);
+                }
+                ARABIC_HONORIFICS.contains(&first)
+            }
+        },
+        ArabicVerb::Source | ArabicVerb::None => false,
+    };
+    // A continuation inside a sentence that names someone before it (`حث
+    // نتنياهو المشرعين على رفض الاتفاق الذي قال إنه …`) is read there, as
+    // before.
+    if !continues
+        || speaker_mentions(
+            entities,
+            context,
+            char_of(lead_start),
+            char_of(lead_start + verb),
+        )
+        .next()
+        .is_some()
+    {
+        return None;
+    }
+    match narrative_subject(
+        entities,
+        context,
+        context.before_byte + lead_start + verb,
+        char_of(lead_start + verb),
+        context.last_speaker,
+    ) {
+        ArabicSubject::Named(speaker) => Some(Some(speaker)),
+        ArabicSubject::Unnamed => Some(None),
+        ArabicSubject::Unknown => None,
+    }
+}
+
+/// The mentions of persons and organizations that start in the
+/// characters `from..to` of the text, outside the quotations, in order.
+fn speaker_mentions<'e>(
+    entities: &'e [Entity],
+    context: &Context<'_>,
+    from: usize,
+    to: usize,
+) -> impl Iterator<Item = &'e Entity> {
+    use newsflow_core::contracts::EntityType;
+    let mut found: Vec<(usize, &Entity)> = entities
+        .iter()
+        .filter(|e| matches!(e.kind, EntityType::Person | EntityType::Organization))
+        .flat_map(|e| e.mentions.iter().map(move |m| (m, e)))
+        .filter(|(m, _)| m.start >= from && m.start < to && !context.is_quoted(m.start, m.end))
+        .map(|(m, e)| (m.start, e))
+        .collect();
+    found.sort_by_key(|&(start, _)| start);
+    found.into_iter().map(|(_, e)| e)
+}
+
+/// The subject of the last Arabic speech verb before byte `end_byte`
+/// (character `end_char`) of the text: a person or organization right
+/// after the verb, if no one else is named after it, or a source left
+/// unnamed. Verbs inside earlier quotations, with no words after them or
+/// with an honorific (`وقال سموه`) go on with an earlier one. Words in
+/// which the tagger found no name (`قال وانتشوب:`) name the last speaker
+/// when they end that speaker's name; otherwise they may be the verb's
+/// object (`وأكد أهمية التعاون`, "he stressed the importance of
+/// cooperation", the subject left out), and nothing is decided.
+fn narrative_subject(
+    entities: &[Entity],
+    context: &Context<'_>,
+    end_byte: usize,
+    end_char: usize,
+    last_speaker: Option<&(String, Option<String>)>,
+) -> ArabicSubject {
+    let text = context.text;
+    let window_byte = floor_char(text, end_byte.saturating_sub(1_500));
+    let window = &text[window_byte..end_byte];
+    let window_char = end_char - window.chars().count();
+    let char_at = |byte: usize| window_char + window[..byte].chars().count();
+    let mut verbs: Vec<usize> = SPEECH_VERB
+        .found(window)
+        .filter(|&(_, kind)| matches!(kind, ArabicVerb::Subject | ArabicVerb::Stating))
+        .map(|(at, _)| at)
+        .collect();
+    verbs.sort_unstable();
+    verbs.dedup();
+    // Whom the verb names, if no one else is named after it: otherwise
+    // the narrative moved on to someone the verb does not name.
+    let alone = |e: &Entity, from: usize| {
+        !speaker_mentions(entities, context, from, end_char).any(|other| !std::ptr::eq(other, e))
+    };
+    for &verb in verbs.iter().rev().take(NARRATIVE_VERBS) {
+        let at = char_at(verb);
+        if context.is_quoted(at, at + 1) {
+            continue;
+        }
+        let words = arabic_subject_words_after(window, verb)
+            .filter(|words| !ARABIC_HONORIFICS.contains(&first_word(&window[words.clone()])));
+        let Some(words) = words else {
+            // The subject may stand before the verb (`لكن ظريف قال أمس إن`).
+            let before = speaker_mentions(entities, context, at.saturating_sub(40), at)
+                .filter(|e| {
+                    e.mentions.iter().any(|m| {
+                        m.end + 2 >= at && m.end <= at && !context.is_quoted(m.start, m.end)
+                    })
+                })
+                .last();
+            match before {
+                Some(e) if alone(e, at) => {
+                    return ArabicSubject::Named((e.name.clone(), e.id.clone()));
+                }
+                Some(_) => return ArabicSubject::Unknown,
+                None => continue,
+            }
+        };
+        let first = first_word(&window[words.clone()]);
+        let (from, to) = (char_at(words.start), char_at(words.end));
+        if let Some(e) = speaker_mentions(entities, context, from, to).next() {
+            return if alone(e, to) {
+                ArabicSubject::Named((e.name.clone(), e.id.clone()))
+            } else {
+                ArabicSubject::Unknown
+            };
+        }
+        if ARABIC_UNNAMED.contains(&first) {
+            let clause_end = char_at(statement_start(window, words.end));
+            return match speaker_mentions(entities, context, from, clause_end).next() {
+                Some(e) if alone(e, from) => ArabicSubject::Named((e.name.clone(), e.id.clone())),
+                Some(_) => ArabicSubject::Unknown,
+                None if speaker_mentions(entities, context, clause_end, end_char)
+                    .next()
+                    .is_some() =>
+                {
+                    ArabicSubject::Unknown
+                }
+                None => ArabicSubject::Unnamed,
+            };
+        }
+        // A name the tagger missed, given to the quotation before.
+        return match (last_speaker, subject_name(&window[words])) {
+            (Some(last), Some(name)) if last.0 == name || last.0.ends_with(&format!(" {name}")) => {
+                ArabicSubject::Named(last.clone())
+            }
+            _ => ArabicSubject::Unknown,
+        };
+    }
+    ArabicSubject::Unknown
+}
+
+/// Where the statement after a speaker's words starts in `text` (from
+/// byte `from`): at a colon, a comma or a complementiser (`أن`, `إن`),
+/// else the end. Names in quotation marks before it are the speaker's
+/// (`المتحدث باسم "الدوائر الافريقية" مارسيل مندي ان`).
+fn statement_start(text: &str, from: usize) -> usize {
+    let rest = &text[from..];
+    let punctuation = rest.find([':', '،', ',']).unwrap_or(rest.len());
+    let complementiser = [" أن ", " ان ", " إن ", " بأن ", " أنه ", " انه ", " إنه "]
+        .iter()
+        .filter_map(|c| rest.find(c))
+        .min()
+        .unwrap_or(rest.len());
+    from + punctuation.min(complementiser)
 }
 
 /// Whether the mention `m` opens `clause` (which starts at character
@@ -1496,7 +1850,147 @@ const ARABIC_NAME_STOPS: &[&str] = &[
     "كما",
     "الذي",
     "التي",
+    // Prepositions with a pronoun (`وقال لي`, "he told me"; `أكد فيه`,
+    // "in which he stressed") and manner (`وتابع بقوله`, "went on
+    // saying").
+    "لي",
+    "لنا",
+    "لهم",
+    "لكم",
+    "لك",
+    "فيه",
+    "فيها",
+    "عليه",
+    "عليها",
+    "منه",
+    "منها",
+    "عنه",
+    "عنها",
+    "إليه",
+    "اليه",
+    "بقوله",
+    "بالقول",
+    "قائلا",
+    "قائلاً",
+    "قائلة",
+    "بأنه",
+    "بانه",
+    "أيضا",
+    "أيضاً",
+    "ايضا",
+    "حيث",
+    // "What", "how", "whether": an object clause (`رأت ما حدث`, "she saw
+    // what happened").
+    "ما",
+    "ماذا",
+    "كيف",
+    "هل",
+    // "While he …": a circumstantial clause (`فقال وهو يبتسم`).
+    "وهو",
+    "وهي",
 ];
+
+/// Nouns of the press and broadcasting: with the preposition `ل` joined
+/// to them (`لوكالة الصحافة الفرنسية`, "to AFP"), they are the one spoken
+/// to, not the speaker.
+const ARABIC_MEDIA_NOUNS: &[&str] = &[
+    "وكالة",
+    "صحيفة",
+    "جريدة",
+    "مجلة",
+    "قناة",
+    "شبكة",
+    "موقع",
+    "إذاعة",
+    "اذاعة",
+    "تلفزيون",
+    "راديو",
+    "فرانس",
+    "رويترز",
+    "وسائل",
+    "مراسل",
+];
+
+/// Whether `word` (without punctuation) ends the speaker's name after an
+/// Arabic speech verb: a stop word, or a word with the joined `ل` "to"
+/// (`للصحافيين`, `لـ«الشرق الأوسط»`, `لوكالة`).
+fn ends_arabic_subject(word: &str) -> bool {
+    ARABIC_NAME_STOPS.contains(&word)
+        || word.starts_with("لل")
+        || word.starts_with("لـ")
+        || word
+            .strip_prefix('ل')
+            .is_some_and(|rest| ARABIC_MEDIA_NOUNS.contains(&rest))
+}
+
+/// Whether `word` is a participle in the accusative that says how the
+/// speaker spoke (`ويقول معلقا:`, "he says, commenting"; `مبتسما`,
+/// `مبتسما`): the pattern `مـ…ا` with a consonant after the `م`; names
+/// of that shape have a long vowel there (`ماريا`, `مونيكا`).
+fn is_adverbial_participle(word: &str) -> bool {
+    let word = word.trim_end_matches('\u{064B}');
+    let mut letters = word.chars();
+    letters.next() == Some('م')
+        && letters
+            .next()
+            .is_some_and(|c| !matches!(c, 'ا' | 'و' | 'ي'))
+        && word.ends_with('ا')
+        && word.chars().count() >= 5
+}
+
+/// Honorifics with "his" or "her" that stand for a person named before
+/// (`وقال سموه`, "His Highness said"; `وأضاف معاليه`), and the personal
+/// pronouns.
+const ARABIC_HONORIFICS: &[&str] = &[
+    "سموه",
+    "سموها",
+    "معاليه",
+    "معاليها",
+    "سعادته",
+    "سعادتها",
+    "فضيلته",
+    "جلالته",
+    "سيادته",
+    "دولته",
+    "سماحته",
+    "فخامته",
+    "هو",
+    "هي",
+];
+
+/// Nouns that head a source left unnamed (`وقالت مصادر أمنية`, `أكد
+/// مصدر في المعارضة`, `شهود عيان`, `يقول عدد من المواطنين`, `ويضيف
+/// آخر`): with no name among the words, the quotation has no named
+/// speaker. Not the nouns that often stand before a name (`المتحدث باسم
+/// الوزارة العقيد …`, `مسؤول العلاقات العامة …`, `أحد اللاعبين …`): where
+/// the tagger missed that name, the words after the verb still hold it.
+const ARABIC_UNNAMED: &[&str] = &[
+    "مصدر",
+    "مصادر",
+    "المصدر",
+    "المصادر",
+    "شهود",
+    "ناشطون",
+    "مراقبون",
+    "خبراء",
+    "محللون",
+    "سكان",
+    "بعض",
+    "البعض",
+    "أوساط",
+    "اوساط",
+    "تقارير",
+    "عدد",
+    "مساعدون",
+    "آخر",
+    "أخرى",
+    "ثالث",
+];
+
+/// The first word of `words`.
+fn first_word(words: &str) -> &str {
+    words.split_whitespace().next().unwrap_or("")
+}
 
 /// The speaker named by the words of [`arabic_subject_words`]: None when
 /// there are six of them or they all carry the article (`المتحدث الرسمي`,
@@ -1504,7 +1998,10 @@ const ARABIC_NAME_STOPS: &[&str] = &[
 fn subject_name(subject_words: &str) -> Option<String> {
     let words: Vec<&str> = subject_words.split_whitespace().collect();
     let description = words.iter().all(|w| w.starts_with("ال"));
-    (words.len() < 6 && !description).then(|| words.join(" "))
+    // `سموه`, `مصادر`: no name either.
+    let first = first_word(subject_words);
+    let unnamed = ARABIC_HONORIFICS.contains(&first) || ARABIC_UNNAMED.contains(&first);
+    (words.len() < 6 && !description && !unnamed).then(|| words.join(" "))
 }
 
 /// Where the subject of the last Arabic speech verb of `lead` is written:
@@ -1513,12 +2010,24 @@ fn subject_name(subject_words: &str) -> Option<String> {
 /// word, a word with the `لل` preposition (`للصحافيين`), a colon, comma
 /// or quotation mark. None when no word is there.
 fn arabic_subject_words(lead: &str) -> Option<std::ops::Range<usize>> {
-    let verb = SPEECH_VERB.last_start(lead)?;
+    arabic_subject_words_after(lead, SPEECH_VERB.last_start(lead)?)
+}
+
+/// [`arabic_subject_words`] for the verb that starts at byte `verb` of
+/// `lead`.
+fn arabic_subject_words_after(lead: &str, verb: usize) -> Option<std::ops::Range<usize>> {
     let after_verb = &lead[verb..];
     // `نقل X عن Y`: X reports what Y said.
     let rest = match after_verb.strip_prefix(ARABIC_REPORTED) {
         Some(reported) => reported_from(reported)?,
-        None => after_verb.split_once(char::is_whitespace)?.1,
+        None => {
+            let (verb_word, rest) = after_verb.split_once(char::is_whitespace)?;
+            // `يقول، وقد بدا …`, `وأضاف:`: the clause ends at the verb.
+            if verb_word.ends_with([':', '،', ',']) {
+                return None;
+            }
+            rest
+        }
     };
     // `rest` ends where `lead` does.
     let rest_start = lead.len() - rest.len();
@@ -1533,10 +2042,21 @@ fn arabic_subject_words(lead: &str) -> Option<std::ops::Range<usize>> {
             .find(char::is_whitespace)
             .map_or(rest.len(), |i| word_start + i);
         let word = &rest[word_start..word_end];
+        // A name in quotation marks (`وأوضح "الجاسر" أن`) ends the words.
+        let opened = word.trim_start_matches(['"', '«', '“']);
+        let (word_start, word, marked) = if opened.len() < word.len() {
+            let closed = opened.trim_end_matches([':', '،', ',', '.']);
+            match closed.strip_suffix(['"', '»', '”']) {
+                Some(name) => (word_start + (word.len() - opened.len()), name, true),
+                None => break,
+            }
+        } else {
+            (word_start, word, false)
+        };
         let bare = word.trim_end_matches([':', '،', ',', '"', '«', '“', '.']);
         if bare.is_empty()
-            || ARABIC_NAME_STOPS.contains(&bare)
-            || bare.starts_with("لل")
+            || ends_arabic_subject(bare)
+            || is_adverbial_participle(bare)
             || !bare.chars().all(crate::fold::is_arabic)
         {
             break;
@@ -1544,7 +2064,7 @@ fn arabic_subject_words(lead: &str) -> Option<std::ops::Range<usize>> {
         first.get_or_insert(word_start);
         end = word_start + bare.len();
         count += 1;
-        if bare.len() != word.len() || count == 6 {
+        if marked || bare.len() != word.len() || count == 6 {
             break;
         }
         at = word_end;
@@ -1990,7 +2510,9 @@ mod tests {
         let text = "وصل الوزير \"انها بداية العمليات\" بعد اعتقال قوات تابعة لصالح";
         let entities = [person_in(text, "علي صالح", "صالح")];
         assert_eq!(speaker_names(text, &entities), vec![None]);
-        let text = "\"انها بداية العمليات\" وأضافت صالح";
+        // The verb with its clitic and ending is one (before the
+        // quotation: after it, `وأضافت صالح` opens Saleh's next statement).
+        let text = "وأضافت صالح \"انها بداية العمليات\"";
         let entities = [person_in(text, "علي صالح", "صالح")];
         assert_eq!(
             speaker_names(text, &entities),
@@ -2246,6 +2768,98 @@ mod tests {
                 Some("ماركوس دانلادي".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn an_arabic_honorific_after_the_verb_is_the_person_named_before() {
+        // "Prince Faisal stressed that … His Highness said: «…»".
+        let text = "وأكد الأمير فيصل بن خالد أن المهرجان حقق أهدافه.\n\
+            وقال سموه: «إن هذا الملتقى يأتي إيمانا منا بأهمية الحوار».";
+        let entities = [person_in(text, "فيصل بن خالد", "فيصل بن خالد")];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [Some("فيصل بن خالد".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_arabic_source_left_unnamed_gives_no_speaker() {
+        // "Well-informed security sources said: «…»".
+        let text = "وقالت مصادر أمنية مطلعة: «تم القبض على عدد من المشتبه بهم».";
+        assert_eq!(speaker_names(text, &[]), [None]);
+        // A spokesman named after a long description is named.
+        let text = "وأوضح المتحدث الإعلامي بشرطة المنطقة الشرقية العقيد زياد الرقيطي أن «الحادث وقع فجر اليوم».";
+        let entities = [person_in(text, "زياد الرقيطي", "زياد الرقيطي")];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [Some("زياد الرقيطي".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_arabic_continuation_goes_on_with_the_last_subject_of_reported_speech() {
+        // The minister is quoted, then the committee's head is reported
+        // (no quotation marks); "he added" is the head's.
+        let text = "وقال الوزير سامي الخطيب: «الوضع مستقر تماما الآن».\n\
+            وأكد رئيس اللجنة هاني العمري أن الاجتماع سيعقد غدا.\n\
+            وأضاف: «سنعلن النتائج بعد الاجتماع مباشرة».";
+        let entities = [
+            person_in(text, "سامي الخطيب", "سامي الخطيب"),
+            person_in(text, "هاني العمري", "هاني العمري"),
+        ];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [
+                Some("سامي الخطيب".to_string()),
+                Some("هاني العمري".to_string())
+            ]
+        );
+        // The one spoken to (`لوكالة`, "to the agency"; `لي`, "to me") is
+        // not the speaker: the subject before goes on.
+        for told in ["وقال لوكالة الصحافة الفرنسية إن", "فقال لي:"]
+        {
+            let text = format!(
+                "وأكد رئيس اللجنة هاني العمري أن الاجتماع سيعقد غدا. {told} «سنعلن النتائج بعد الاجتماع مباشرة»."
+            );
+            let entities = [person_in(&text, "هاني العمري", "هاني العمري")];
+            assert_eq!(
+                speaker_names(&text, &entities),
+                [Some("هاني العمري".to_string())],
+                "{told}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_arabic_participle_after_a_quotation_names_no_one_after_it() {
+        // "…», pointing out that Hani al-Omari will visit the city."
+        let text = "وقال الوزير سامي الخطيب إن «الوضع مستقر تماما الآن»، مشيرا إلى أن هاني العمري سيزور المدينة.";
+        let entities = [
+            person_in(text, "سامي الخطيب", "سامي الخطيب"),
+            person_in(text, "هاني العمري", "هاني العمري"),
+        ];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [Some("سامي الخطيب".to_string())]
+        );
+    }
+
+    #[test]
+    fn arabic_verbs_of_opinion_and_the_present_tense_introduce_quotations() {
+        for verb in ["ورأى", "واعتبر", "وأشار", "ويقول", "وشدد"] {
+            let text = format!(
+                "{verb} المحلل فهد العتيبي في حديثه مع سامي الخطيب أن «السوق ستتعافى خلال أشهر قليلة»."
+            );
+            let entities = [
+                person_in(&text, "فهد العتيبي", "فهد العتيبي"),
+                person_in(&text, "سامي الخطيب", "سامي الخطيب"),
+            ];
+            assert_eq!(
+                speaker_names(&text, &entities),
+                [Some("فهد العتيبي".to_string())],
+                "{verb}"
+            );
+        }
     }
 
     #[test]
