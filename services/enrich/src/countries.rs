@@ -494,7 +494,7 @@ fn before_an_age(rest: &str) -> bool {
 
 /// Words with the Arabic article that follow a demonym, not a family
 /// name after a first name: `تركي الأصل` (of Turkish origin), `تركي
-/// الجنسية`, and the days of the week (`قال مسؤول تركي الاثنين`).
+/// الجنسية`, `اليوم`; days of the week too (`قال مسؤول تركي الاثنين`).
 const NOT_FAMILY_NAMES: &[&str] = &[
     "الأصل",
     "الاصل",
@@ -503,25 +503,16 @@ const NOT_FAMILY_NAMES: &[&str] = &[
     "المولد",
     "الصنع",
     "اليوم",
-    "الاثنين",
-    "الإثنين",
-    "الثلاثاء",
-    "الأربعاء",
-    "الاربعاء",
-    "الخميس",
-    "الجمعة",
-    "السبت",
-    "الأحد",
-    "الاحد",
 ];
 
 /// Whether the word after an Arabic first name (its [`word_after`]) is a
 /// family name: Arabic letters with the article (`تركي الفيصل`, `تركي
-/// المشيقح`), not one of [`NOT_FAMILY_NAMES`].
+/// المشيقح`), not one of [`NOT_FAMILY_NAMES`] nor a day of the week.
 fn before_an_arabic_family_name(next: &str) -> bool {
     next.strip_prefix("ال")
         .is_some_and(|rest| rest.chars().count() >= 2 && rest.chars().all(crate::fold::is_arabic))
         && !NOT_FAMILY_NAMES.contains(&next)
+        && !crate::dates::is_weekday(next)
 }
 
 /// Whether an Arabic name is `اليمنى`, "the right (hand, side)", which
@@ -529,13 +520,11 @@ fn before_an_arabic_family_name(next: &str) -> bool {
 /// where `ى` stands for it elsewhere (`المصرى`), but not this one: every
 /// `اليمنى` of the real news read was a hand, a knee, a wing of a team.
 fn means_the_right_hand(name: &str) -> bool {
-    let letters: String = name.chars().filter(|c| !is_arabic_diacritic(*c)).collect();
+    let letters: String = name
+        .chars()
+        .filter(|&c| !crate::quotes::is_arabic_mark(c))
+        .collect();
     letters.ends_with("يمنى")
-}
-
-/// Arabic short vowels, tanween, shadda and sukun.
-fn is_arabic_diacritic(c: char) -> bool {
-    ('\u{064B}'..='\u{0652}').contains(&c)
 }
 
 /// Whether an Arabic name is `بنين`, Benin and also "boys" (`مدارس

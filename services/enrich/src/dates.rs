@@ -383,6 +383,12 @@ fn iso_day(date: NaiveDate) -> String {
     }
 }
 
+/// Whether `word` names a day of the week in a language of [`WEEKDAYS`]
+/// (folded, as the text is matched: `الاربعاء`, `jeudi`).
+pub(crate) fn is_weekday(word: &str) -> bool {
+    lookup(WEEKDAYS, &crate::fold::fold_str(word)).is_some()
+}
+
 fn lookup<T: Copy>(table: &[(&str, T)], word: &str) -> Option<T> {
     table.iter().find(|(w, _)| *w == word).map(|&(_, v)| v)
 }

@@ -450,7 +450,7 @@ fn reported_from(after_verb: &str) -> Option<&str> {
 
 /// Arabic diacritics (harakat, tanween, shadda), which `is_alphanumeric`
 /// does not count as letters.
-fn is_arabic_mark(c: char) -> bool {
+pub(crate) fn is_arabic_mark(c: char) -> bool {
     ('\u{064B}'..='\u{065F}').contains(&c) || c == '\u{0670}'
 }
 
