@@ -26,7 +26,8 @@ use newsflow_tests::{NatsServer, Pipeline, eventually, free_port, nats_config};
 
 use crate::crash::{assert_exactly_once, publish_all, reach};
 use crate::{
-    FAST_REDELIVERY, Outcomes, article_id, ids_without_outcome, outcomes_len, wait_for_stream,
+    FAST_REDELIVERY, Outcomes, PIPELINE_STREAMS, article_id, consumer_state, ids_without_outcome,
+    outcomes_len, wait_for_stream,
 };
 
 /// Three nats-servers routed to each other, each with its own store.
@@ -201,14 +202,7 @@ async fn whereabouts(
     let mut report = String::new();
     // Per missing id and stage: the stream sequence its stage saw it at.
     let mut sequences: Vec<(String, &'static str, u64)> = Vec::new();
-    for (name, stage) in [
-        ("NEWS_RAW", Some("langid")),
-        ("NEWS_DETECTED", Some("dedup")),
-        ("NEWS_UNIQUE", Some("enrich")),
-        ("NEWS_ENRICHED", None),
-        ("NEWS_DUPLICATES", None),
-        ("NEWS_DLQ", None),
-    ] {
+    for (name, stage) in PIPELINE_STREAMS.iter().take(6).copied() {
         let Ok(mut stream) = js.get_stream(name).await else {
             let _ = writeln!(report, "{name}: cannot be read");
             continue;
@@ -234,23 +228,8 @@ async fn whereabouts(
                 sequences.extend(at.iter().map(|&s| (id.to_string(), stage, s)));
             }
         }
-        if let Some(stage) = stage
-            && let Ok(mut consumer) = stream
-                .get_consumer::<jetstream::consumer::pull::Config>(stage)
-                .await
-            && let Ok(info) = consumer.info().await
-        {
-            let _ = writeln!(
-                report,
-                "  consumer {stage}: num_pending {}, num_ack_pending {}, num_redelivered {}, num_waiting {}, delivered up to {}, ack floor {}, leader {:?}",
-                info.num_pending,
-                info.num_ack_pending,
-                info.num_redelivered,
-                info.num_waiting,
-                info.delivered.stream_sequence,
-                info.ack_floor.stream_sequence,
-                info.cluster.as_ref().and_then(|c| c.leader.clone())
-            );
+        if let Some(stage) = stage {
+            let _ = writeln!(report, "  {}", consumer_state(&stream, stage).await);
         }
     }
     for service in pipeline.services() {

@@ -98,6 +98,60 @@ pub async fn stream_len(js: &jetstream::Context, subject: &str) -> u64 {
     }
 }
 
+/// The pipeline's streams and stage consumers, for failure messages: each
+/// stream's message count, each stage consumer's progress.
+pub async fn pipeline_state(js: &jetstream::Context) -> String {
+    let mut report = String::new();
+    for (name, stage) in PIPELINE_STREAMS {
+        let Ok(mut stream) = js.get_stream(name).await else {
+            report.push_str(&format!("{name}: cannot be read\n"));
+            continue;
+        };
+        let messages = stream.info().await.map_or(0, |i| i.state.messages);
+        report.push_str(&format!("{name}: {messages} messages\n"));
+        if let Some(stage) = stage {
+            report.push_str(&format!("  {}\n", consumer_state(&stream, stage).await));
+        }
+    }
+    report
+}
+
+/// The streams an article passes through, with the stage consuming each.
+pub const PIPELINE_STREAMS: [(&str, Option<&str>); 7] = [
+    ("NEWS_RAW", Some("langid")),
+    ("NEWS_DETECTED", Some("dedup")),
+    ("NEWS_UNIQUE", Some("enrich")),
+    ("NEWS_ENRICHED", None),
+    ("NEWS_DUPLICATES", None),
+    ("NEWS_DLQ", None),
+    ("DEDUP_FINGERPRINTS", None),
+];
+
+/// One line on the durable consumer `stage` of `stream`: what it has
+/// delivered, what waits for an ack and what is still to deliver.
+pub async fn consumer_state(stream: &jetstream::stream::Stream, stage: &str) -> String {
+    let info = match stream
+        .get_consumer::<jetstream::consumer::pull::Config>(stage)
+        .await
+    {
+        Ok(mut consumer) => consumer.info().await.cloned(),
+        Err(e) => return format!("consumer {stage}: cannot be read: {e}"),
+    };
+    match info {
+        Ok(info) => format!(
+            "consumer {stage}: num_pending {}, num_ack_pending {}, num_redelivered {}, num_waiting {}, delivered up to {}, ack floor {}, leader {:?}",
+            info.num_pending,
+            info.num_ack_pending,
+            info.num_redelivered,
+            info.num_waiting,
+            info.delivered.stream_sequence,
+            info.ack_floor.stream_sequence,
+            info.cluster.as_ref().and_then(|c| c.leader.clone())
+        ),
+        Err(e) => format!("consumer {stage}: no info: {e}"),
+    }
+}
+
 /// Waits until the stream `name` exists (services create theirs at start).
 pub async fn wait_for_stream(js: &jetstream::Context, name: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);

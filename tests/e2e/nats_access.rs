@@ -13,7 +13,10 @@ use newsflow_tests::{
 };
 use serde_json::json;
 
-use crate::{FAST_REDELIVERY, Outcomes, wait_for_every_id, wait_for_outcomes};
+use crate::{
+    FAST_REDELIVERY, Outcomes, ids_without_outcome, pipeline_state, wait_for_every_id,
+    wait_for_outcomes,
+};
 
 const STORY: &str = "The harbour authority will run a night ferry from June, with boats \
     leaving every forty minutes after midnight. Tickets will cost the same as daytime fares, \
@@ -627,17 +630,26 @@ async fn the_pipeline_runs_over_tls_with_verified_clients() {
         stderr(&out)
     );
     let operator = secured.js("operator").await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let records = loop {
-        let records = Outcomes::read(&operator).await.records();
-        if records.len() >= 2 || Instant::now() > deadline {
-            break records;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let missing = ids_without_outcome(&operator, ["t1", "t2"], Duration::from_secs(60)).await;
+    let records = Outcomes::read(&operator).await.records();
     let mut ids: Vec<&String> = records.keys().collect();
     ids.sort();
-    assert_eq!(ids, ["t1", "t2"], "langid log:\n{}", services[0].log());
+    let passed = missing.is_empty() && ids == ["t1", "t2"];
+    let state = if passed {
+        String::new()
+    } else {
+        pipeline_state(&operator).await
+    };
+    assert!(
+        passed,
+        "records {ids:?}, no outcome for {missing:?}\n{state}{}\nnats-server log:\n{}",
+        services
+            .iter()
+            .map(|s| format!("{} log:\n{}", s.name, s.log()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        secured.nats.log()
+    );
     let server_log = secured.nats.log();
     assert!(!server_log.contains("Violation"), "{server_log}");
 }
