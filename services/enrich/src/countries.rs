@@ -318,6 +318,7 @@ pub fn countries(
         let (before, after) = (word_before(&text[..bs]), word_after(&text[be..]));
         if hit.target.given_name
             && (before_a_surname(&text[be..])
+                || before_a_particle_and_surname(&text[be..])
                 || before_an_arabic_family_name(&after)
                 || crate::arabic_names::is_title(&before))
         {
@@ -325,6 +326,9 @@ pub fn countries(
         }
         // `الملكة صوفيا`: a capital after a title is a person's name.
         if hit.target.capital && crate::arabic_names::is_title(&before) {
+            continue;
+        }
+        if hit.target.code == *b"GE" && names_the_us_state(&text[..bs], &before, &after) {
             continue;
         }
         if means_the_right_hand(name)
@@ -397,6 +401,14 @@ pub fn countries(
         tallies[drc].weight += weight;
         tallies[congo].count = 0;
     }
+    // `Georgia` in an American story (`Atlanta`, `Nashville, Tennessee`,
+    // `U.S.`) with nothing of the Caucasus around is the US state.
+    if let Some(&georgia) = slot.get(b"GE")
+        && tallies[georgia].names.iter().all(|n| n == "Georgia")
+        && tells_of_the_us_state(text, |code| slot.contains_key(code))
+    {
+        tallies[georgia].count = 0;
+    }
     tallies.retain(|t| t.count > 0);
     let slot: HashMap<[u8; 2], usize> = tallies
         .iter()
@@ -455,6 +467,124 @@ fn before_a_surname(rest: &str) -> bool {
     };
     let mut chars = next.chars();
     chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_lowercase)
+}
+
+/// Particles inside a name, between a first name and the rest of a
+/// surname (`Chad le Clos`, `Jordan van der Berg`).
+const NAME_PARTICLES: &[&str] = &[
+    "le", "la", "de", "du", "des", "di", "da", "del", "della", "van", "von", "der", "den", "ter",
+    "ten", "bin", "ben", "al", "el",
+];
+
+/// Whether `rest` goes on with a name particle and then a capitalised word,
+/// as a first name goes on with a surname that has one: `Chad le Clos`.
+fn before_a_particle_and_surname(rest: &str) -> bool {
+    let Some(next) = rest.strip_prefix([' ', '\u{00A0}']) else {
+        return false;
+    };
+    let Some((particle, surname)) = next.split_once(' ') else {
+        return false;
+    };
+    NAME_PARTICLES.contains(&particle) && before_a_surname(&format!(" {surname}"))
+}
+
+/// Whether this mention of Georgia is the US state: `the state of
+/// Georgia`, `l'État de Géorgie`, `ولاية جورجيا`, `Georgia State`.
+fn names_the_us_state(before: &str, previous: &str, next: &str) -> bool {
+    let before = before.trim_end().to_lowercase();
+    before.ends_with("state of")
+        || before.ends_with("état de")
+        || ["ولاية", "بولاية", "وولاية", "لولاية", "فولاية", "وبولاية"].contains(&previous)
+        || next == "state"
+}
+
+/// Words that place a story in the United States around Georgia: its cities,
+/// its postal abbreviation and the other states.
+const US_STATE_WORDS: &[&str] = &[
+    "Atlanta",
+    "Savannah",
+    "Macon",
+    "Ga.",
+    "Alabama",
+    "Alaska",
+    "Arizona",
+    "Arkansas",
+    "California",
+    "Colorado",
+    "Connecticut",
+    "Delaware",
+    "Florida",
+    "Hawaii",
+    "Idaho",
+    "Illinois",
+    "Indiana",
+    "Iowa",
+    "Kansas",
+    "Kentucky",
+    "Louisiana",
+    "Maine",
+    "Maryland",
+    "Massachusetts",
+    "Michigan",
+    "Minnesota",
+    "Mississippi",
+    "Missouri",
+    "Montana",
+    "Nebraska",
+    "Nevada",
+    "New Hampshire",
+    "New Jersey",
+    "New Mexico",
+    "New York",
+    "North Carolina",
+    "North Dakota",
+    "Ohio",
+    "Oklahoma",
+    "Oregon",
+    "Pennsylvania",
+    "Rhode Island",
+    "South Carolina",
+    "South Dakota",
+    "Tennessee",
+    "Texas",
+    "Utah",
+    "Vermont",
+    "Virginia",
+    "Wisconsin",
+    "Wyoming",
+];
+
+/// Words that place a story in the Caucasus.
+const CAUCASUS_WORDS: &[&str] = &[
+    "Tbilisi",
+    "Georgian",
+    "Georgians",
+    "Caucasus",
+    "Abkhazia",
+    "Ossetia",
+    "Batumi",
+    "Saakashvili",
+    "Ivanishvili",
+];
+
+/// Whether an article that names `Georgia` tells of the US state: it names
+/// the US (`has_country`) or places in it, and nothing of the Caucasus nor
+/// a neighbour of the country.
+fn tells_of_the_us_state(text: &str, has_country: impl Fn(&[u8; 2]) -> bool) -> bool {
+    let names = |words: &[&str]| {
+        words.iter().any(|word| {
+            text.match_indices(word).any(|(at, _)| {
+                let before = text[..at].chars().next_back();
+                let after = text[at + word.len()..].chars().next();
+                !before.is_some_and(char::is_alphanumeric)
+                    && !after.is_some_and(char::is_alphanumeric)
+            })
+        })
+    };
+    let neighbours = [b"RU", b"AM", b"AZ", b"TR", b"UA", b"IR"];
+    (has_country(b"US") || names(US_STATE_WORDS))
+        && !names(CAUCASUS_WORDS)
+        && !neighbours.iter().any(|code| has_country(code))
 }
 
 /// Ages written as words in an apposition (`Sofia, eight, and`).
@@ -1255,6 +1385,66 @@ mod tests {
     fn is_and_island_are_not_iceland() {
         assert!(codes("IS fighters fled to the island").is_empty());
         assert_eq!(codes("Iceland"), vec![("IS".into(), 1)]);
+    }
+
+    #[test]
+    fn georgia_in_an_american_story_is_the_us_state() {
+        assert!(codes("A judge in Atlanta, Georgia, sentenced him on Tuesday.").is_empty());
+        assert!(
+            codes("Her sister lives in Georgia and her brother in Nashville, Tennessee.")
+                .is_empty()
+        );
+        assert!(
+            codes("The U.S. Supreme Court heard a Georgia case.")
+                .iter()
+                .all(|(code, _)| code != "GE")
+        );
+        assert!(
+            codes_in("أقيم الحفل بولاية جورجيا الأمريكية", "ar")
+                .iter()
+                .all(|(code, _)| code != "GE")
+        );
+        assert!(codes("He flew from the state of Georgia.").is_empty());
+        // The country, where the Caucasus or a neighbour is in the story.
+        assert_eq!(
+            codes("The U.S. envoy met Georgian leaders in Tbilisi, Georgia.")
+                .iter()
+                .filter(|(code, _)| code == "GE")
+                .count(),
+            1
+        );
+        assert!(
+            codes("Armenia came second and Georgia third in Atlanta.")
+                .iter()
+                .any(|(code, _)| code == "GE")
+        );
+        assert_eq!(
+            codes("Georgia held elections on Sunday."),
+            vec![("GE".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn bridges_parishes_and_islands_named_like_a_country_are_not_it() {
+        assert!(codes("Traffic was diverted to the Britannia Bridge.").is_empty());
+        assert!(codes("She was taken to St John's Hospital.").is_empty());
+        assert_eq!(
+            codes("They sailed to South Georgia."),
+            vec![("GS".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_first_name_before_a_particle_and_a_surname_is_a_person() {
+        assert!(
+            codes("South Africa's Chad le Clos won the 100m butterfly.")
+                .iter()
+                .all(|(code, _)| code != "TD")
+        );
+        assert_eq!(
+            codes("Troops left Chad le mois dernier."),
+            vec![("TD".into(), 1)]
+        );
     }
 
     #[test]

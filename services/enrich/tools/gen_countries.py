@@ -165,6 +165,9 @@ SUPPLEMENT = [
     # sources give `البوسنة والهرسك` and `جزر المالديف`); their nisba
     # adjectives follow (`البوسنية`, `المالديفي`).
     ("البوسنة", "BA", "ar"), ("المالديف", "MV", "ar"),
+    # South Georgia by its short name (the sources give it only with the
+    # South Sandwich Islands), so that it is not Georgia.
+    ("South Georgia", "GS", "en"),
 ]
 # Demonyms of the countries of the United Kingdom (the sources give only
 # `British`); `English` and `anglais` are left out: they name the language
@@ -200,6 +203,12 @@ OTHER_WORDS = {
     "persian": "the language, BBC Persian, the Persian Gulf (Iran)",
     "new yorker": "the magazine (the US)",
     "the valley": "Silicon Valley, the Missouri Valley Conference (Anguilla's capital)",
+    "britannia": "Britannia Bridge, the royal yacht, Rule, Britannia! (Hungarian Británnia)",
+    "st john": "St John's schools and hospitals, St John Ambulance (a parish of Jersey)",
+    "saint mary": "St Mary's churches, schools and hospitals (a parish of Jersey)",
+    "saint aubin": "French communes named Saint-Aubin (a village of Jersey)",
+    "st aubin": "French communes named Saint-Aubin (a village of Jersey)",
+    "gorey": "the Irish town in County Wexford (a village of Jersey)",
     "ربات": "ربات البيوت, housewives (Rabat is written الرباط)",
     "رباط": "a bond, a tie (Rabat is written with the article)",
     "لثواني": "ل + ثواني, for seconds",
