@@ -1435,6 +1435,13 @@ mod tests {
     }
 
     #[test]
+    fn regions_given_as_their_country_are_regions() {
+        assert!(codes("West Midlands Police and Merseyside firefighters were called.").is_empty());
+        assert!(codes("A Sicilian village in Sicily and a resort in Siberia.").is_empty());
+        assert_eq!(codes("Sicily, Italy"), vec![("IT".into(), 1)]);
+    }
+
+    #[test]
     fn a_first_name_before_a_particle_and_a_surname_is_a_person() {
         assert!(
             codes("South Africa's Chad le Clos won the 100m butterfly.")

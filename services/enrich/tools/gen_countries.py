@@ -216,6 +216,14 @@ OTHER_WORDS = {
     "سان مارتن": "a footballer's name (Saint Martin)",
     "جيرسي": "نيو جيرسي, New Jersey (Jersey)",
 }
+# Regions (and a region's demonym) that countrynames gives as names of their
+# country, each read where the enricher took it for the country in the
+# unlabelled English records of `enrich_records` (BBC regional news, ECB+):
+# kept as kind `region`, as the subdivisions are. Folded keys.
+REGIONS_GIVEN_AS_COUNTRIES = {
+    "west midlands", "merseyside", "greater manchester", "westmorland", "city of london",
+    "sicily", "sicilian", "catalonia", "siberia", "tenerife",
+}
 # Names whose nisba adjective is another word: مكاوي is Meccan, not of Macau.
 NISBA_OTHER_WORDS = {"مكاو"}
 # (alias, code) pairs a source gives to the wrong country: المالديف is the
@@ -496,7 +504,11 @@ def main():
                 # (`Singapore`, `Kuwait`) come from iso-codes and CLDR anyway.
                 if fold(name) in places:
                     continue
-                if fold(name) in region_words or code in regions.get(fold(name), ()):
+                if (
+                    fold(name) in region_words
+                    or code in regions.get(fold(name), ())
+                    or fold(name) in REGIONS_GIVEN_AS_COUNTRIES
+                ):
                     region_rows.append((name, code))
                     continue
                 rows.append((name, code, "demonym" if looks_demonym(name) else "name"))
