@@ -4,7 +4,7 @@
 Reads the third-party corpora in /work/shared/data/news (or the directory given
 as the first argument) and prints, one per line, `file<TAB>id<TAB>lang<TAB>split`
 for the selected articles, in selection order (the annotation order).
-Round 1 is printed first, unchanged; rounds 2 to 5 follow, and their lines
+Round 1 is printed first, unchanged; rounds 2 to 6 follow, and their lines
 carry a fifth column, the round number: `file<TAB>id<TAB>lang<TAB>split<TAB>2`
 (just as only the annotation lines of later rounds carry a "round" field).
 
@@ -34,6 +34,11 @@ Round 5 (a fresh Arabic dev measure, scored before the Arabic speaker rules of
 session 17, then more dev data): the same eligibility rules, every round-1 to
 round-4 id excluded from the pool, seed 14, one pool only: saudinewsnet ar 18;
 every round-5 article is `dev`.
+Round 6 (a fresh Arabic and English dev measure, scored before the speaker and
+country rules of session 18, then more dev data): the same eligibility rules,
+every round-1 to round-5 id excluded from the pools, seed 15, pools in the
+order saudinewsnet ar 10, masakhanews en 5, ecbplus en 3; every round-6
+article is `dev`.
 Stdlib only.
 """
 import hashlib
@@ -75,6 +80,12 @@ POOLS_4 = [  # round 4: (file, lang, how many); all test
 SEED_5 = 14
 POOLS_5 = [  # round 5: (file, lang, how many); all dev, Arabic only
     ("saudinewsnet_ar.jsonl", "ar", 18),
+]
+SEED_6 = 15
+POOLS_6 = [  # round 6: (file, lang, how many); all dev
+    ("saudinewsnet_ar.jsonl", "ar", 10),
+    ("masakhanews_en_fr.jsonl", "en", 5),
+    ("ecbplus_en_events.jsonl", "en", 3),
 ]
 
 # Paired quotation marks. Content may not cross a paragraph break.
@@ -159,6 +170,7 @@ def main():
         (3, POOLS_3, SEED_3, "dev"),
         (4, POOLS_4, SEED_4, "test"),
         (5, POOLS_5, SEED_5, "dev"),
+        (6, POOLS_6, SEED_6, "dev"),
     ]
     for number, pools, seed, split in later_rounds:
         picked = select_later_round(data_dir, pools, seed, earlier_ids, split)
