@@ -74,6 +74,27 @@ const SPEECH_VERBS: &[&str] = &[
     "emphasised",
     "emphasized",
     "revealed",
+    // Present forms, as interviews and features write them (`," Owen
+    // confirms`), and the verbs of speaking with a laugh or a joke.
+    "continues",
+    "declares",
+    "announces",
+    "urges",
+    "admits",
+    "replies",
+    "responds",
+    "comments",
+    "acknowledges",
+    "confirms",
+    "stresses",
+    "emphasises",
+    "emphasizes",
+    "reveals",
+    "laughed",
+    "laughs",
+    "joked",
+    "jokes",
+    "quipped",
     "a déclaré",
     "déclare",
     "a dit",
@@ -2632,6 +2653,21 @@ mod tests {
             [
                 Some("Alisa Fulshtinsky".to_string()),
                 Some("Natalia Timofeeva".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn present_forms_and_a_laugh_attribute_a_quotation() {
+        let text = "\"We only have two scenes,\" Marta Lind confirms.\n\
+            \"It was packed with people that day,\" Lind laughs.\n\"Nobody noticed us at all,\" Lind jokes.";
+        let entities = [person_in(text, "Marta Lind", "Lind")];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [
+                Some("Marta Lind".to_string()),
+                Some("Marta Lind".to_string()),
+                Some("Marta Lind".to_string())
             ]
         );
     }
