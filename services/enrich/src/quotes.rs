@@ -25,6 +25,12 @@ static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// An Arabic quotation shorter than this (in words) with no attribution,
+/// inside its paragraph, is given no speaker: Arabic news puts names,
+/// titles and terms between the same marks, and its short partial
+/// quotations name their speaker in the sentence (`وصفها الوزير بـ«…»`).
+const ARABIC_UNATTRIBUTED_WORDS: usize = 6;
+
 /// A quotation this close after the one before (in bytes), with no
 /// attribution of its own, goes on with the same speaker.
 const FOLLOWING_QUOTE_BYTES: usize = 80;
@@ -791,6 +797,8 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             before_byte: line_start,
             quoted: &earlier_quotes,
         };
+        // Set when the speaker is only the person the paragraph named last.
+        let mut unattributed = false;
         let arabic = arabic_speaker(entities, &context);
         let speaker = arabic.clone().flatten();
         let speaker = if arabic.is_some() {
@@ -810,6 +818,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
                     if (opens_paragraph || follows_quotation) && last_speaker.is_some() {
                         return last_speaker.clone();
                     }
+                    unattributed = true;
                     let paragraph_start = start - text[line_start..inner_start].chars().count();
                     last_person_between(entities, paragraph_start, start, &earlier_quotes)
                 })
@@ -822,20 +831,28 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
                 })
                 .filter(|(name, _)| !name.is_empty())
         };
-        // A span in marks after the noun that heads a name (`برنامج «ما
-        // وراء الخبر»`, `شركة «…»`, `بعنوان «…»`) is that name, no one's words.
-        let speaker = if names_what_follows(&text[..whole.start]) {
-            None
-        } else {
-            speaker.and_then(|(name, id)| {
-                complete_arabic_speaker(text, line_start, whole.start, whole.end, &name, id)
-            })
-        };
+        let speaker = speaker.and_then(|(name, id)| {
+            complete_arabic_speaker(text, line_start, whole.start, whole.end, &name, id)
+        });
         if let Some((name, id)) = &speaker
             && !name.is_empty()
         {
             last_speaker = Some((name.clone(), id.clone()));
         }
+        // A span in marks after the noun that heads a name (`برنامج «ما
+        // وراء الخبر»`, `شركة «…»`, `بعنوان «…»`) is that name, and a short
+        // Arabic span that nothing attributes is a name, a title or a term
+        // (`«سمن على عسل»`): no one's words. The narrative's speaker goes
+        // on past them as before.
+        let speaker = if names_what_follows(&text[..whole.start])
+            || (unattributed
+                && words < ARABIC_UNATTRIBUTED_WORDS
+                && quoted.chars().any(crate::fold::is_arabic))
+        {
+            None
+        } else {
+            speaker
+        };
         previous_quote_end = Some(whole.end);
         earlier_quotes.push(start..end);
         let (speaker, speaker_id) = speaker.unzip();
@@ -2079,6 +2096,12 @@ const ARABIC_NAME_HEADS: &[&str] = &[
     "هاشتاغ",
     "صفحة",
     "دار",
+    "مدرسة",
+    "جامعة",
+    "كلية",
+    "معهد",
+    "مستشفى",
+    "أكاديمية",
 ];
 
 /// Whether the word right before a quotation mark (`before` ends at the
@@ -3195,5 +3218,18 @@ mod tests {
         // "The owners of this initiative said that «…»".
         let text = "وقال أصحاب هذه المبادرة إن «الهدف هو دعم الأسر المحتاجة في الحي».";
         assert_eq!(speaker_names(text, &[]), [None]);
+    }
+
+    #[test]
+    fn a_short_arabic_span_nothing_attributes_is_no_one_s_words() {
+        // "… what some described as «ghee on honey» among the traders": an
+        // idiom, not the words of the person the paragraph named.
+        let short = "تحدث سامي الخطيب عن السوق، وهو ما يسميه البعض «سمن على عسل» بين التجار.";
+        // A long span there is still that person's.
+        let long = "تحدث سامي الخطيب طويلا عن السوق في الندوة. «نحن نعمل منذ سنوات على تطوير هذه السوق ونأمل أن تنجح».";
+        for (text, expected) in [(short, None), (long, Some("سامي الخطيب".to_string()))] {
+            let entities = [person_in(text, "سامي الخطيب", "سامي الخطيب")];
+            assert_eq!(speaker_names(text, &entities), [expected], "{text}");
+        }
     }
 }
