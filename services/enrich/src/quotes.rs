@@ -8,7 +8,9 @@
 //! `a ajouté le patron du club`) refers to the subject of the sentences
 //! before (never a possessive or a name after a preposition), else to the
 //! last named speaker. Speakers that are not named anywhere (`a witness
-//! said`) stay null.
+//! said`) stay null. Arabic news puts names, titles and terms between the
+//! same marks as speech: a span after the noun heading a name (`برنامج
+//! «…»`) or a short one nothing attributes gets no speaker.
 
 use std::sync::LazyLock;
 
@@ -24,6 +26,12 @@ static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+
+/// An Arabic quotation shorter than this (in words) with no attribution,
+/// inside its paragraph, is given no speaker: Arabic news puts names,
+/// titles and terms between the same marks, and its short partial
+/// quotations name their speaker in the sentence (`وصفها الوزير بـ«…»`).
+const ARABIC_UNATTRIBUTED_WORDS: usize = 6;
 
 /// A quotation this close after the one before (in bytes), with no
 /// attribution of its own, goes on with the same speaker.
@@ -812,6 +820,8 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             before_byte: line_start,
             quoted: &earlier_quotes,
         };
+        // Set when the speaker is only the person the paragraph named last.
+        let mut unattributed = false;
         let arabic = arabic_speaker(entities, &context);
         let speaker = arabic.clone().flatten();
         let speaker = if arabic.is_some() {
@@ -831,6 +841,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
                     if (opens_paragraph || follows_quotation) && last_speaker.is_some() {
                         return last_speaker.clone();
                     }
+                    unattributed = true;
                     let paragraph_start = start - text[line_start..inner_start].chars().count();
                     last_person_between(entities, paragraph_start, start, &earlier_quotes)
                 })
@@ -843,11 +854,28 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
                 })
                 .filter(|(name, _)| !name.is_empty())
         };
+        let speaker = speaker.and_then(|(name, id)| {
+            complete_arabic_speaker(text, line_start, whole.start, whole.end, &name, id)
+        });
         if let Some((name, id)) = &speaker
             && !name.is_empty()
         {
             last_speaker = Some((name.clone(), id.clone()));
         }
+        // A span in marks after the noun that heads a name (`برنامج «ما
+        // وراء الخبر»`, `شركة «…»`, `بعنوان «…»`) is that name, and a short
+        // Arabic span that nothing attributes is a name, a title or a term
+        // (`«سمن على عسل»`): no one's words. The narrative's speaker goes
+        // on past them as before.
+        let speaker = if names_what_follows(&text[..whole.start])
+            || (unattributed
+                && words < ARABIC_UNATTRIBUTED_WORDS
+                && quoted.chars().any(crate::fold::is_arabic))
+        {
+            None
+        } else {
+            speaker
+        };
         previous_quote_end = Some(whole.end);
         earlier_quotes.push(start..end);
         let (speaker, speaker_id) = speaker.unzip();
@@ -2006,7 +2034,192 @@ const ARABIC_UNNAMED: &[&str] = &[
     "آخر",
     "أخرى",
     "ثالث",
+    // The Prophet, named by his role and the blessing after it (`قال
+    // رسول الله صلى الله عليه وسلم`): no name either.
+    "رسول",
+    "الرسول",
+    "النبي",
+    "نبينا",
+    "صلى",
 ];
+
+/// Nouns that head the name of a work, a programme, an event, a body or
+/// a product (`برنامج «ما وراء الخبر»`, `بعنوان «…»`, `شركة «…»`):
+/// Arabic news puts such names in quotation marks after their head noun,
+/// where a quotation follows a verb, a complementiser (`أن «`) or a colon.
+/// Without the article and joined clitics.
+const ARABIC_NAME_HEADS: &[&str] = &[
+    "عنوان",
+    "اسم",
+    "اسمه",
+    "اسمها",
+    "يسمى",
+    "تسمى",
+    "مسمى",
+    "مسماة",
+    "برنامج",
+    "مشروع",
+    "فيلم",
+    "مسلسل",
+    "مسرحية",
+    "كتاب",
+    "رواية",
+    "ديوان",
+    "أغنية",
+    "اغنية",
+    "ألبوم",
+    "مقال",
+    "مقالة",
+    "شركة",
+    "مؤسسة",
+    "منظمة",
+    "جمعية",
+    "تنظيم",
+    "حزب",
+    "حركة",
+    "جماعة",
+    "ائتلاف",
+    "تحالف",
+    "هيئة",
+    "مركز",
+    "نادي",
+    "فريق",
+    "صحيفة",
+    "جريدة",
+    "مجلة",
+    "قناة",
+    "شبكة",
+    "موقع",
+    "تطبيق",
+    "وكالة",
+    "إذاعة",
+    "اذاعة",
+    "تلفزيون",
+    "محطة",
+    "معرض",
+    "مهرجان",
+    "ملتقى",
+    "مؤتمر",
+    "منتدى",
+    "بطولة",
+    "جائزة",
+    "فعاليات",
+    "احتفالات",
+    "حملة",
+    "مبادرة",
+    "مسابقة",
+    "لعبة",
+    "طراز",
+    "ماركة",
+    "فندق",
+    "مطعم",
+    "مجمع",
+    "وسم",
+    "هاشتاق",
+    "هاشتاغ",
+    "صفحة",
+    "دار",
+    "مدرسة",
+    "جامعة",
+    "كلية",
+    "معهد",
+    "مستشفى",
+    "أكاديمية",
+];
+
+/// Whether the word right before a quotation mark (`before` ends at the
+/// mark) heads a name, with or without the article and a joined
+/// conjunction or preposition (`لشركة`, `وبرنامج`, `البرنامج`).
+fn names_what_follows(before: &str) -> bool {
+    let word = before
+        .trim_end()
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or("");
+    if !word.chars().next().is_some_and(crate::fold::is_arabic) {
+        return false;
+    }
+    let bare = word
+        .strip_prefix(crate::fold::ARABIC_JOINED)
+        .unwrap_or(word);
+    [word, bare]
+        .into_iter()
+        .flat_map(|w| [w, w.strip_prefix("ال").unwrap_or(w)])
+        .any(|w| ARABIC_NAME_HEADS.contains(&w))
+}
+
+/// Words that join an Arabic name to the next word and never end one
+/// (`أبو زنادة`, `ابن مساعد`, `سلطان بن سلمان`, `عبد العزيز`).
+const ARABIC_NAME_JOINERS: &[&str] = &[
+    "أبو", "ابو", "أبي", "ابي", "ابن", "بن", "بنت", "عبد", "آل", "أم", "ذو",
+];
+
+/// Head nouns that the tagger takes alone for an organization's whole
+/// name (`منظمة "يوجد قانون"`, `شركة «…»`): the name is in the marks
+/// after them.
+const ARABIC_BARE_HEADS: &[&str] = &["منظمة", "شركة", "مؤسسة", "جمعية", "هيئة"];
+
+/// An Arabic speaker whose name ends in a word that joins it to the next
+/// (`أبو`, `بن`: the tagger stopped one word short) is completed with the
+/// word after its last mention around the quotation (bytes `from..quote`
+/// before it, `quote_end..` after it), and a head noun alone (`منظمة`)
+/// with the name in marks after it; withheld when the text does not give
+/// that word. Other speakers are kept as they are.
+fn complete_arabic_speaker(
+    text: &str,
+    from: usize,
+    quote: usize,
+    quote_end: usize,
+    name: &str,
+    id: Option<String>,
+) -> Option<(String, Option<String>)> {
+    let last = name.split_whitespace().next_back().unwrap_or("");
+    let joiner = ARABIC_NAME_JOINERS.contains(&last);
+    let bare_head = ARABIC_BARE_HEADS.contains(&name);
+    if !joiner && !bare_head {
+        return Some((name.to_string(), id));
+    }
+    let after_end = text[quote_end..]
+        .find('\n')
+        .map_or(text.len(), |i| quote_end + i);
+    let at = text[from..quote]
+        .rfind(name)
+        .map(|i| from + i)
+        .or_else(|| text[quote_end..after_end].find(name).map(|i| quote_end + i))?;
+    let rest = text[at + name.len()..].trim_start_matches([' ', '\u{a0}']);
+    let is_mark = |c: char| matches!(c, '"' | '«' | '»' | '“' | '”');
+    let completed = if bare_head {
+        // `منظمة "يوجد قانون"`: the words in marks, at most four.
+        let inner = rest.strip_prefix(['"', '«', '“'])?;
+        let close = inner.find(is_mark)?;
+        let marked = inner[..close].trim();
+        let words = marked.split_whitespace().count();
+        if words == 0 || words > 4 || !marked.chars().any(crate::fold::is_arabic) {
+            return None;
+        }
+        marked.to_string()
+    } else {
+        // `أبو زنادة:`, `“ابن مساعد”`: the next word, if an Arabic one.
+        let next = rest
+            .split(char::is_whitespace)
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(|c: char| is_mark(c) || matches!(c, ':' | '،' | ',' | '.'));
+        if next.is_empty()
+            || !next
+                .chars()
+                .all(|c| crate::fold::is_arabic(c) || is_arabic_mark(c))
+            || ends_arabic_subject(next)
+        {
+            return None;
+        }
+        format!("{name} {next}")
+    };
+    Some((completed, None))
+}
+
+/// Demonstratives (`هذا`, `تلك`, `هؤلاء`).
+const ARABIC_DEMONSTRATIVES: &[&str] = &["هذا", "هذه", "ذلك", "تلك", "هؤلاء", "أولئك"];
 
 /// The first word of `words`.
 fn first_word(words: &str) -> &str {
@@ -2014,11 +2227,15 @@ fn first_word(words: &str) -> &str {
 }
 
 /// The speaker named by the words of [`arabic_subject_words`]: None when
-/// there are six of them or they all carry the article (`المتحدث الرسمي`,
-/// the spokesman: a description, the caller looks further for the name).
+/// there are six of them, they all carry the article (`المتحدث الرسمي`,
+/// the spokesman: a description, the caller looks further for the name)
+/// or hold a demonstrative.
 fn subject_name(subject_words: &str) -> Option<String> {
     let words: Vec<&str> = subject_words.split_whitespace().collect();
-    let description = words.iter().all(|w| w.starts_with("ال"));
+    // A demonstrative points at someone described, not named (`أصحاب
+    // هذه المبادرة`, "the initiative's owners").
+    let description = words.iter().all(|w| w.starts_with("ال"))
+        || words.iter().any(|w| ARABIC_DEMONSTRATIVES.contains(w));
     // `سموه`, `مصادر`: no name either.
     let first = first_word(subject_words);
     let unnamed = ARABIC_HONORIFICS.contains(&first) || ARABIC_UNNAMED.contains(&first);
@@ -2982,5 +3199,75 @@ mod tests {
             speaker_names(text, &entities),
             [Some("Jane Okafor".to_string())]
         );
+    }
+
+    #[test]
+    fn a_span_in_marks_after_the_noun_heading_a_name_is_no_one_s_words() {
+        // "… said during his appearance on the programme «…» that the plan
+        // is ready": the programme's name is no quotation of his.
+        let text = "وقال الوزير سامي الخطيب خلال مشاركته في برنامج «حديث الساعة الليلة» إن الخطة جاهزة.\n\
+            وقال الخطيب إن «الخطة جاهزة تماما للتنفيذ».";
+        let entities = [person_in(text, "سامي الخطيب", "الخطيب")];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [None, Some("سامي الخطيب".to_string())]
+        );
+        for before in ["بعنوان", "لشركة", "والمهرجان", "وقال الموقع إن"]
+        {
+            assert_eq!(
+                names_what_follows(&format!("نشر {before} ")),
+                before != "وقال الموقع إن",
+                "{before}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_arabic_speaker_never_ends_in_a_word_that_joins_it_to_the_next() {
+        // The tagger stopped at `أبو`: the name goes on with the next word.
+        let text = "وأضاف أبو خالد: «سنواصل العمل حتى نهاية الموسم».";
+        let entities = [person_in(text, "أبو", "أبو")];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [Some("أبو خالد".to_string())]
+        );
+        // Nothing after it to complete it with: no speaker.
+        let text = "وأضاف أبو: «سنواصل العمل حتى نهاية الموسم».";
+        let entities = [person_in(text, "أبو", "أبو")];
+        assert_eq!(speaker_names(text, &entities), [None]);
+        // A head noun alone is the organization named in marks after it;
+        // those marks hold its name, not a quotation.
+        let text = "وقالت منظمة «أطفال بلا مأوى» في بيان إن «الوضع يزداد سوءا كل يوم».";
+        let entities = [entity_in(text, "منظمة", EntityType::Organization)];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [None, Some("أطفال بلا مأوى".to_string())]
+        );
+    }
+
+    #[test]
+    fn the_prophet_named_by_his_role_and_a_demonstrative_name_no_speaker() {
+        // "… as the people of the city do; he (peace be upon him) said: «…»".
+        let text = "وينطبق ذلك على أهل المدينة، قال صلى الله عليه وسلم: «عينان لا تمسهما النار يوم القيامة».";
+        let entities = [entity_in(text, "المدينة", EntityType::Organization)];
+        assert_eq!(speaker_names(text, &entities), [None]);
+        let text = "وقال رسول الله صلى الله عليه وسلم: «الدين النصيحة لله ولرسوله».";
+        assert_eq!(speaker_names(text, &[]), [None]);
+        // "The owners of this initiative said that «…»".
+        let text = "وقال أصحاب هذه المبادرة إن «الهدف هو دعم الأسر المحتاجة في الحي».";
+        assert_eq!(speaker_names(text, &[]), [None]);
+    }
+
+    #[test]
+    fn a_short_arabic_span_nothing_attributes_is_no_one_s_words() {
+        // "… what some described as «ghee on honey» among the traders": an
+        // idiom, not the words of the person the paragraph named.
+        let short = "تحدث سامي الخطيب عن السوق، وهو ما يسميه البعض «سمن على عسل» بين التجار.";
+        // A long span there is still that person's.
+        let long = "تحدث سامي الخطيب طويلا عن السوق في الندوة. «نحن نعمل منذ سنوات على تطوير هذه السوق ونأمل أن تنجح».";
+        for (text, expected) in [(short, None), (long, Some("سامي الخطيب".to_string()))] {
+            let entities = [person_in(text, "سامي الخطيب", "سامي الخطيب")];
+            assert_eq!(speaker_names(text, &entities), [expected], "{text}");
+        }
     }
 }
