@@ -217,65 +217,182 @@ fn is_cjk_unified(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF)
 }
 
-/// Reads words: the word being read, and the words of the line so far
+/// What the tokenizer's short path does with one byte of UTF-8.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteClass {
+    /// A lower-case ASCII letter or a digit: normalized, it is itself.
+    Kept,
+    /// Other ASCII but the upper-case letters: ends the word.
+    Break,
+    /// An upper-case ASCII letter.
+    Upper,
+    /// 0xD8 or 0xD9, the first byte of U+0600..U+067F (Arabic).
+    Arabic,
+    /// Any other byte: the character takes the general path.
+    Other,
+}
+
+/// [`ByteClass`] of every byte.
+static BYTE_CLASSES: [ByteClass; 256] = {
+    let mut classes = [ByteClass::Other; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        let b = byte as u8;
+        classes[byte] = if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            ByteClass::Kept
+        } else if b.is_ascii_uppercase() {
+            ByteClass::Upper
+        } else {
+            ByteClass::Break
+        };
+        byte += 1;
+    }
+    classes[0xD8] = ByteClass::Arabic;
+    classes[0xD9] = ByteClass::Arabic;
+    classes
+};
+
+/// The plain Arabic letters that normalization leaves as they are
+/// (U+0627..U+063A but ة, U+0641..U+064A but ى), as bits of their second
+/// UTF-8 byte's low six bits, after 0xD8 and after 0xD9.
+const KEPT_AFTER_D8: u64 = ((1 << 0x3B) - (1 << 0x27)) & !(1 << 0x29);
+const KEPT_AFTER_D9: u64 = ((1 << 0x0B) - (1 << 0x01)) & !(1 << 0x09);
+
+/// Reads words: the word being read when it is not a run of the line's
+/// own bytes (its normalized UTF-8), and the words of the line so far
 /// (hash, and whether a number), both reused from line to line.
 #[derive(Default)]
 struct WordReader {
-    word: String,
+    word: Vec<u8>,
     words: Vec<(u64, bool)>,
 }
 
 impl WordReader {
     fn flush(&mut self) {
         if !self.word.is_empty() {
-            self.words.push((
-                xxh3_64(self.word.as_bytes()),
-                self.word.bytes().all(|b| b.is_ascii_digit()),
-            ));
+            self.words.push(word_entry(&self.word));
             self.word.clear();
         }
     }
 
+    /// Ends the word made of what `word` holds and then `run`, bytes of the
+    /// line that normalization leaves as they are: hashed where they lie
+    /// when they are all of it.
+    fn end_word(&mut self, run: &[u8]) {
+        if self.word.is_empty() {
+            if !run.is_empty() {
+                self.words.push(word_entry(run));
+            }
+        } else {
+            self.word.extend_from_slice(run);
+            self.flush();
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.word
+            .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+    }
+
     fn take(&mut self, piece: Piece) {
         match piece {
-            Piece::Letter(c) => self.word.push(c),
+            Piece::Letter(c) => self.push_char(c),
             Piece::Alone(c) => {
                 self.flush();
-                self.word.push(c);
+                self.push_char(c);
                 self.flush();
             }
             Piece::Break => self.flush(),
         }
     }
 
+    /// The general path for the character at `at`: decomposed, folded and
+    /// classified, from the table when it is in its ranges. Returns where
+    /// the next character starts.
+    fn general(&mut self, line: &str, at: usize) -> usize {
+        let c = line[at..]
+            .chars()
+            .next()
+            .expect("`at` is on a char boundary");
+        if let Some(entry) = table_pieces(c) {
+            for &piece in &entry.pieces[..usize::from(entry.len)] {
+                self.take(piece);
+            }
+        } else if is_cjk_unified(c) {
+            self.take(Piece::Alone(c));
+        } else {
+            pieces_of(c, |piece| self.take(piece));
+        }
+        at + c.len_utf8()
+    }
+
     /// Reads one line into `words` (cleared first); the word open at its
     /// end is finished.
     fn line(&mut self, line: &str) {
         self.words.clear();
-        for c in line.chars() {
-            // ASCII and the plain Arabic letters, nearly all of the text, go
-            // straight to the word: [`normalize_char`] would give them back
-            // lower-cased or folded, and neither belongs to an unspaced script.
-            if c.is_ascii() {
-                if c.is_ascii_alphanumeric() {
-                    self.word.push(c.to_ascii_lowercase());
-                } else {
-                    self.flush();
+        let bytes = line.as_bytes();
+        // Most words are their own normalized form (lower-case ASCII
+        // letters and digits, plain Arabic letters but the two folded
+        // ones): read byte by byte and hashed where they lie, from `run`
+        // to `at`. Decoding each character into a `char` and encoding it
+        // into a word again cost more than the rest of the tokenizer. Any
+        // other character first moves the run into `word`.
+        let mut run = 0;
+        let mut at = 0;
+        while let Some(&byte) = bytes.get(at) {
+            match BYTE_CLASSES[usize::from(byte)] {
+                ByteClass::Kept => at += 1,
+                ByteClass::Break => {
+                    self.end_word(&bytes[run..at]);
+                    at += 1;
+                    run = at;
                 }
-            } else if is_plain_arabic(c) {
-                self.word.push(fold_plain_arabic(c));
-            } else if let Some(entry) = table_pieces(c) {
-                for &piece in &entry.pieces[..usize::from(entry.len)] {
-                    self.take(piece);
+                ByteClass::Arabic => {
+                    // A lead byte of valid UTF-8 is followed by a continuation byte.
+                    let next = bytes.get(at + 1).copied().unwrap_or_default();
+                    let kept = if byte == 0xD8 {
+                        KEPT_AFTER_D8
+                    } else {
+                        KEPT_AFTER_D9
+                    };
+                    if kept >> (next & 0x3F) & 1 == 1 {
+                        at += 2;
+                    } else {
+                        self.word.extend_from_slice(&bytes[run..at]);
+                        at = match (byte, next) {
+                            (0xD8, 0xA9) => {
+                                self.word.extend_from_slice("ه".as_bytes()); // ة
+                                at + 2
+                            }
+                            (0xD9, 0x89) => {
+                                self.word.extend_from_slice("ي".as_bytes()); // ى
+                                at + 2
+                            }
+                            _ => self.general(line, at),
+                        };
+                        run = at;
+                    }
                 }
-            } else if is_cjk_unified(c) {
-                self.take(Piece::Alone(c));
-            } else {
-                pieces_of(c, |piece| self.take(piece));
+                ByteClass::Upper => {
+                    self.word.extend_from_slice(&bytes[run..at]);
+                    self.word.push(byte.to_ascii_lowercase());
+                    at += 1;
+                    run = at;
+                }
+                ByteClass::Other => {
+                    self.word.extend_from_slice(&bytes[run..at]);
+                    at = self.general(line, at);
+                    run = at;
+                }
             }
         }
-        self.flush();
+        self.end_word(&bytes[run..]);
     }
+}
+
+/// A word's entry: its hash, and whether it is a number.
+fn word_entry(word: &[u8]) -> (u64, bool) {
+    (xxh3_64(word), word.iter().all(u8::is_ascii_digit))
 }
 
 /// Calls `emit` with the hash of each normalized word of one line and
