@@ -226,8 +226,9 @@ enum ByteClass {
     Break,
     /// An upper-case ASCII letter.
     Upper,
-    /// 0xD8 or 0xD9, the first byte of U+0600..U+067F (Arabic).
-    Arabic,
+    /// 0xC2..=0xDF, the first byte of a character of U+0080..U+07FF,
+    /// which [`TwoByteFolds`] tells.
+    TwoByte,
     /// Any other byte: the character takes the general path.
     Other,
 }
@@ -236,27 +237,58 @@ enum ByteClass {
 static BYTE_CLASSES: [ByteClass; 256] = {
     let mut classes = [ByteClass::Other; 256];
     let mut byte = 0;
-    while byte < 128 {
+    while byte < 256 {
         let b = byte as u8;
         classes[byte] = if b.is_ascii_lowercase() || b.is_ascii_digit() {
             ByteClass::Kept
         } else if b.is_ascii_uppercase() {
             ByteClass::Upper
-        } else {
+        } else if b.is_ascii() {
             ByteClass::Break
+        } else if b >= 0xC2 && b <= 0xDF {
+            ByteClass::TwoByte
+        } else {
+            ByteClass::Other
         };
         byte += 1;
     }
-    classes[0xD8] = ByteClass::Arabic;
-    classes[0xD9] = ByteClass::Arabic;
     classes
 };
 
-/// The plain Arabic letters that normalization leaves as they are
-/// (U+0627..U+063A but ة, U+0641..U+064A but ى), as bits of their second
-/// UTF-8 byte's low six bits, after 0xD8 and after 0xD9.
-const KEPT_AFTER_D8: u64 = ((1 << 0x3B) - (1 << 0x27)) & !(1 << 0x29);
-const KEPT_AFTER_D9: u64 = ((1 << 0x0B) - (1 << 0x01)) & !(1 << 0x09);
+/// The characters of U+0080..U+07FF (two bytes of UTF-8) whose pieces in
+/// the table are one letter: the plain Arabic and most Cyrillic, Greek and
+/// Hebrew letters, which normalization leaves as they are, and the Latin
+/// letters with accents and Arabic letter variants it folds into another.
+struct TwoByteFolds {
+    /// For each first byte (its low five bits), the characters that stay
+    /// as they are, as bits of their second byte's low six bits.
+    kept: [u64; 32],
+    /// The letter each character folds into, by code point from U+0080.
+    letter: Vec<Option<char>>,
+}
+
+fn two_byte_folds() -> &'static TwoByteFolds {
+    static FOLDS: std::sync::OnceLock<TwoByteFolds> = std::sync::OnceLock::new();
+    FOLDS.get_or_init(|| {
+        let mut folds = TwoByteFolds {
+            kept: [0; 32],
+            letter: vec![None; 0x800 - 0x80],
+        };
+        for c in (0x80..0x800).filter_map(char::from_u32) {
+            let code = c as usize;
+            if let Some(entry) = table_pieces(c)
+                && entry.len == 1
+                && let Piece::Letter(letter) = entry.pieces[0]
+            {
+                folds.letter[code - 0x80] = Some(letter);
+                if letter == c {
+                    folds.kept[code >> 6] |= 1 << (code & 0x3F);
+                }
+            }
+        }
+        folds
+    })
+}
 
 /// Reads words: the word being read when it is not a run of the line's
 /// own bytes (its normalized UTF-8), and the words of the line so far
@@ -331,12 +363,13 @@ impl WordReader {
     fn line(&mut self, line: &str) {
         self.words.clear();
         let bytes = line.as_bytes();
+        let folds = two_byte_folds();
         // Most words are their own normalized form (lower-case ASCII
-        // letters and digits, plain Arabic letters but the two folded
-        // ones): read byte by byte and hashed where they lie, from `run`
-        // to `at`. Decoding each character into a `char` and encoding it
-        // into a word again cost more than the rest of the tokenizer. Any
-        // other character first moves the run into `word`.
+        // letters and digits, plain Arabic letters, lower-case Cyrillic
+        // ...): read byte by byte and hashed where they lie, from `run` to
+        // `at`. Decoding each character into a `char` and encoding it into
+        // a word again cost more than the rest of the tokenizer. Any other
+        // character first moves the run into `word`.
         let mut run = 0;
         let mut at = 0;
         while let Some(&byte) = bytes.get(at) {
@@ -347,31 +380,23 @@ impl WordReader {
                     at += 1;
                     run = at;
                 }
-                ByteClass::Arabic => {
-                    // A lead byte of valid UTF-8 is followed by a continuation byte.
+                ByteClass::TwoByte => {
+                    // A first byte of valid UTF-8 is followed by a continuation byte.
                     let next = bytes.get(at + 1).copied().unwrap_or_default();
-                    let kept = if byte == 0xD8 {
-                        KEPT_AFTER_D8
-                    } else {
-                        KEPT_AFTER_D9
-                    };
-                    if kept >> (next & 0x3F) & 1 == 1 {
+                    if folds.kept[usize::from(byte & 0x1F)] >> (next & 0x3F) & 1 == 1 {
                         at += 2;
-                    } else {
-                        self.word.extend_from_slice(&bytes[run..at]);
-                        at = match (byte, next) {
-                            (0xD8, 0xA9) => {
-                                self.word.extend_from_slice("ه".as_bytes()); // ة
-                                at + 2
-                            }
-                            (0xD9, 0x89) => {
-                                self.word.extend_from_slice("ي".as_bytes()); // ى
-                                at + 2
-                            }
-                            _ => self.general(line, at),
-                        };
-                        run = at;
+                        continue;
                     }
+                    self.word.extend_from_slice(&bytes[run..at]);
+                    let code = usize::from(byte & 0x1F) << 6 | usize::from(next & 0x3F);
+                    at = match folds.letter[code - 0x80] {
+                        Some(letter) => {
+                            self.push_char(letter);
+                            at + 2
+                        }
+                        None => self.general(line, at),
+                    };
+                    run = at;
                 }
                 ByteClass::Upper => {
                     self.word.extend_from_slice(&bytes[run..at]);
