@@ -358,6 +358,24 @@ impl WordReader {
         at + c.len_utf8()
     }
 
+    /// A character of three or four bytes at `at`, after the run of the
+    /// word from `run`. Returns where the next character starts. Kept out
+    /// of [`WordReader::line`]'s loop, which it made slower for the text
+    /// that has none.
+    #[inline(never)]
+    fn other(&mut self, line: &str, run: usize, at: usize) -> usize {
+        let bytes = line.as_bytes();
+        if let Some(ideograph) = cjk_unified_at(bytes, at) {
+            // A word of its own, as the general path makes it.
+            self.end_word(&bytes[run..at]);
+            self.words.push(word_entry(ideograph));
+            at + ideograph.len()
+        } else {
+            self.word.extend_from_slice(&bytes[run..at]);
+            self.general(line, at)
+        }
+    }
+
     /// Reads one line into `words` (cleared first); the word open at its
     /// end is finished.
     fn line(&mut self, line: &str) {
@@ -405,14 +423,24 @@ impl WordReader {
                     run = at;
                 }
                 ByteClass::Other => {
-                    self.word.extend_from_slice(&bytes[run..at]);
-                    at = self.general(line, at);
+                    at = self.other(line, run, at);
                     run = at;
                 }
             }
         }
         self.end_word(&bytes[run..]);
     }
+}
+
+/// The UTF-8 of the CJK unified ideograph ([`is_cjk_unified`]) at `at`, if
+/// one starts there: three bytes, the first 0xE0..=0xEF.
+fn cjk_unified_at(bytes: &[u8], at: usize) -> Option<&[u8]> {
+    let utf8 = bytes.get(at..at + 3)?;
+    let code = u32::from(utf8[0] & 0x0F) << 12
+        | u32::from(utf8[1] & 0x3F) << 6
+        | u32::from(utf8[2] & 0x3F);
+    let ideograph = utf8[0] & 0xF0 == 0xE0 && char::from_u32(code).is_some_and(is_cjk_unified);
+    ideograph.then_some(utf8)
 }
 
 /// A word's entry: its hash, and whether it is a number.
