@@ -217,34 +217,162 @@ fn is_cjk_unified(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF)
 }
 
-/// Reads words: the word being read, and the words of the line so far
+/// What the tokenizer's short path does with one byte of UTF-8.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteClass {
+    /// A lower-case ASCII letter or a digit: normalized, it is itself.
+    Kept,
+    /// Other ASCII but the upper-case letters: ends the word.
+    Break,
+    /// An upper-case ASCII letter.
+    Upper,
+    /// 0xC2..=0xDF, the first byte of a character of U+0080..U+07FF,
+    /// which [`TwoByteFolds`] tells.
+    TwoByte,
+    /// Any other byte: the character takes the general path.
+    Other,
+}
+
+/// [`ByteClass`] of every byte.
+static BYTE_CLASSES: [ByteClass; 256] = {
+    let mut classes = [ByteClass::Other; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        classes[byte] = if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            ByteClass::Kept
+        } else if b.is_ascii_uppercase() {
+            ByteClass::Upper
+        } else if b.is_ascii() {
+            ByteClass::Break
+        } else if b >= 0xC2 && b <= 0xDF {
+            ByteClass::TwoByte
+        } else {
+            ByteClass::Other
+        };
+        byte += 1;
+    }
+    classes
+};
+
+/// The characters of U+0080..U+07FF (two bytes of UTF-8) whose pieces in
+/// the table are one letter: the plain Arabic and most Cyrillic, Greek and
+/// Hebrew letters, which normalization leaves as they are, and the Latin
+/// letters with accents and Arabic letter variants it folds into another.
+struct TwoByteFolds {
+    /// For each first byte (its low five bits), the characters that stay
+    /// as they are, as bits of their second byte's low six bits.
+    kept: [u64; 32],
+    /// The letter each character folds into, by code point from U+0080.
+    letter: Vec<Option<char>>,
+}
+
+fn two_byte_folds() -> &'static TwoByteFolds {
+    static FOLDS: std::sync::OnceLock<TwoByteFolds> = std::sync::OnceLock::new();
+    FOLDS.get_or_init(|| {
+        let mut folds = TwoByteFolds {
+            kept: [0; 32],
+            letter: vec![None; 0x800 - 0x80],
+        };
+        for c in (0x80..0x800).filter_map(char::from_u32) {
+            let code = c as usize;
+            if let Some(entry) = table_pieces(c)
+                && entry.len == 1
+                && let Piece::Letter(letter) = entry.pieces[0]
+            {
+                folds.letter[code - 0x80] = Some(letter);
+                if letter == c {
+                    folds.kept[code >> 6] |= 1 << (code & 0x3F);
+                }
+            }
+        }
+        folds
+    })
+}
+
+/// Reads words: the word being read when it is not a run of the line's
+/// own bytes (its normalized UTF-8), and the words of the line so far
 /// (hash, and whether a number), both reused from line to line.
 #[derive(Default)]
 struct WordReader {
-    word: String,
+    word: Vec<u8>,
     words: Vec<(u64, bool)>,
 }
 
 impl WordReader {
     fn flush(&mut self) {
         if !self.word.is_empty() {
-            self.words.push((
-                xxh3_64(self.word.as_bytes()),
-                self.word.bytes().all(|b| b.is_ascii_digit()),
-            ));
+            self.words.push(word_entry(&self.word));
             self.word.clear();
         }
     }
 
+    /// Ends the word made of what `word` holds and then `run`, bytes of the
+    /// line that normalization leaves as they are: hashed where they lie
+    /// when they are all of it.
+    fn end_word(&mut self, run: &[u8]) {
+        if self.word.is_empty() {
+            if !run.is_empty() {
+                self.words.push(word_entry(run));
+            }
+        } else {
+            self.word.extend_from_slice(run);
+            self.flush();
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.word
+            .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+    }
+
     fn take(&mut self, piece: Piece) {
         match piece {
-            Piece::Letter(c) => self.word.push(c),
+            Piece::Letter(c) => self.push_char(c),
             Piece::Alone(c) => {
                 self.flush();
-                self.word.push(c);
+                self.push_char(c);
                 self.flush();
             }
             Piece::Break => self.flush(),
+        }
+    }
+
+    /// The general path for the character at `at`: decomposed, folded and
+    /// classified, from the table when it is in its ranges. Returns where
+    /// the next character starts.
+    fn general(&mut self, line: &str, at: usize) -> usize {
+        let c = line[at..]
+            .chars()
+            .next()
+            .expect("`at` is on a char boundary");
+        if let Some(entry) = table_pieces(c) {
+            for &piece in &entry.pieces[..usize::from(entry.len)] {
+                self.take(piece);
+            }
+        } else if is_cjk_unified(c) {
+            self.take(Piece::Alone(c));
+        } else {
+            pieces_of(c, |piece| self.take(piece));
+        }
+        at + c.len_utf8()
+    }
+
+    /// A character of three or four bytes at `at`, after the run of the
+    /// word from `run`. Returns where the next character starts. Kept out
+    /// of [`WordReader::line`]'s loop, which it made slower for the text
+    /// that has none.
+    #[inline(never)]
+    fn other(&mut self, line: &str, run: usize, at: usize) -> usize {
+        let bytes = line.as_bytes();
+        if let Some(ideograph) = cjk_unified_at(bytes, at) {
+            // A word of its own, as the general path makes it.
+            self.end_word(&bytes[run..at]);
+            self.words.push(word_entry(ideograph));
+            at + ideograph.len()
+        } else {
+            self.word.extend_from_slice(&bytes[run..at]);
+            self.general(line, at)
         }
     }
 
@@ -252,30 +380,72 @@ impl WordReader {
     /// end is finished.
     fn line(&mut self, line: &str) {
         self.words.clear();
-        for c in line.chars() {
-            // ASCII and the plain Arabic letters, nearly all of the text, go
-            // straight to the word: [`normalize_char`] would give them back
-            // lower-cased or folded, and neither belongs to an unspaced script.
-            if c.is_ascii() {
-                if c.is_ascii_alphanumeric() {
-                    self.word.push(c.to_ascii_lowercase());
-                } else {
-                    self.flush();
+        let bytes = line.as_bytes();
+        let folds = two_byte_folds();
+        // Most words are their own normalized form (lower-case ASCII
+        // letters and digits, plain Arabic letters, lower-case Cyrillic
+        // ...): read byte by byte and hashed where they lie, from `run` to
+        // `at`. Decoding each character into a `char` and encoding it into
+        // a word again cost more than the rest of the tokenizer. Any other
+        // character first moves the run into `word`.
+        let mut run = 0;
+        let mut at = 0;
+        while let Some(&byte) = bytes.get(at) {
+            match BYTE_CLASSES[usize::from(byte)] {
+                ByteClass::Kept => at += 1,
+                ByteClass::Break => {
+                    self.end_word(&bytes[run..at]);
+                    at += 1;
+                    run = at;
                 }
-            } else if is_plain_arabic(c) {
-                self.word.push(fold_plain_arabic(c));
-            } else if let Some(entry) = table_pieces(c) {
-                for &piece in &entry.pieces[..usize::from(entry.len)] {
-                    self.take(piece);
+                ByteClass::TwoByte => {
+                    // A first byte of valid UTF-8 is followed by a continuation byte.
+                    let next = bytes.get(at + 1).copied().unwrap_or_default();
+                    if folds.kept[usize::from(byte & 0x1F)] >> (next & 0x3F) & 1 == 1 {
+                        at += 2;
+                        continue;
+                    }
+                    self.word.extend_from_slice(&bytes[run..at]);
+                    let code = usize::from(byte & 0x1F) << 6 | usize::from(next & 0x3F);
+                    at = match folds.letter[code - 0x80] {
+                        Some(letter) => {
+                            self.push_char(letter);
+                            at + 2
+                        }
+                        None => self.general(line, at),
+                    };
+                    run = at;
                 }
-            } else if is_cjk_unified(c) {
-                self.take(Piece::Alone(c));
-            } else {
-                pieces_of(c, |piece| self.take(piece));
+                ByteClass::Upper => {
+                    self.word.extend_from_slice(&bytes[run..at]);
+                    self.word.push(byte.to_ascii_lowercase());
+                    at += 1;
+                    run = at;
+                }
+                ByteClass::Other => {
+                    at = self.other(line, run, at);
+                    run = at;
+                }
             }
         }
-        self.flush();
+        self.end_word(&bytes[run..]);
     }
+}
+
+/// The UTF-8 of the CJK unified ideograph ([`is_cjk_unified`]) at `at`, if
+/// one starts there: three bytes, the first 0xE0..=0xEF.
+fn cjk_unified_at(bytes: &[u8], at: usize) -> Option<&[u8]> {
+    let utf8 = bytes.get(at..at + 3)?;
+    let code = u32::from(utf8[0] & 0x0F) << 12
+        | u32::from(utf8[1] & 0x3F) << 6
+        | u32::from(utf8[2] & 0x3F);
+    let ideograph = utf8[0] & 0xF0 == 0xE0 && char::from_u32(code).is_some_and(is_cjk_unified);
+    ideograph.then_some(utf8)
+}
+
+/// A word's entry: its hash, and whether it is a number.
+fn word_entry(word: &[u8]) -> (u64, bool) {
+    (xxh3_64(word), word.iter().all(u8::is_ascii_digit))
 }
 
 /// Calls `emit` with the hash of each normalized word of one line and
