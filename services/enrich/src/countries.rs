@@ -1647,6 +1647,8 @@ mod tests {
         assert!(codes_in("فتحت بنوك المدينة ومدرسة بنيوية", "ar").is_empty());
         assert!(codes_in("من خلال باندورا وبرايم", "ar").is_empty());
         assert_eq!(codes_in("وأندورا", "ar"), vec![("AD".into(), 1)]);
+        // `لثواني` "for seconds", not Lithuanian (a spelling of `لثوانيا`).
+        assert!(codes_in("توقف القطار لثواني معدودة", "ar").is_empty());
     }
 
     #[test]

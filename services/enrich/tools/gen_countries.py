@@ -606,6 +606,10 @@ def main():
             (hamza + alias[1:], code) in arabic_name_set for hamza in "أإآ"
         )
         for form in nisba(alias, article):
+            # A derived form can itself be another word (`لثواني` "for
+            # seconds" from Lithuania's `لثوانيا`).
+            if fold(form) in OTHER_WORDS:
+                continue
             rows.append((form, code, "demonym"))
             tag(form, code, "ar")
             own["ar"].add(fold(form))
