@@ -332,6 +332,7 @@ pub fn countries(
             continue;
         }
         if means_the_right_hand(name)
+            || means_good_fortune(name, &text[..bs], &after)
             || (benin_or_boys(name) && !among_states(index, &text[..bs], &text[be..]))
         {
             continue;
@@ -655,6 +656,37 @@ fn means_the_right_hand(name: &str) -> bool {
         .filter(|&c| !crate::quotes::is_arabic_mark(c))
         .collect();
     letters.ends_with("يمنى")
+}
+
+/// Words that follow `اليُمن`, good fortune, in the wishes of the feasts
+/// (`أعاده الله باليمن والخير`, `باليمن والبركات`).
+const GOOD_FORTUNE_PAIRS: &[&str] = &[
+    "والخير",
+    "والخيرات",
+    "والبركات",
+    "والبركة",
+    "والمسرات",
+    "والإيمان",
+    "والايمان",
+    "والسعادة",
+];
+
+/// Whether `اليمن` is `اليُمن`, good fortune, not Yemen: written with the
+/// damma that Yemen (`اليَمن`) never has, or as `ب` + it before one of
+/// [`GOOD_FORTUNE_PAIRS`].
+fn means_good_fortune(name: &str, before: &str, next: &str) -> bool {
+    if name.contains("يُ") {
+        return true;
+    }
+    let letters: String = name
+        .chars()
+        .filter(|&c| !crate::quotes::is_arabic_mark(c))
+        .collect();
+    let next: String = next
+        .chars()
+        .filter(|&c| !crate::quotes::is_arabic_mark(c))
+        .collect();
+    letters == "اليمن" && before.ends_with('ب') && GOOD_FORTUNE_PAIRS.contains(&next.as_str())
 }
 
 /// Whether an Arabic name is `بنين`, Benin and also "boys" (`مدارس
@@ -1000,7 +1032,16 @@ fn quoted_alone(before: &str, rest: &str) -> bool {
 
 /// Words that name a language before its adjective (`اللغة الفرنسية`,
 /// `باللغة`, `la langue française`, `the English language` aside).
-const LANGUAGE_NOUNS: &[&str] = &["اللغة", "اللغه", "لغة", "لغه", "langue", "langues"];
+const LANGUAGE_NOUNS: &[&str] = &[
+    "اللغة",
+    "اللغه",
+    "لغة",
+    "لغه",
+    "اللغات",
+    "لغات",
+    "langue",
+    "langues",
+];
 
 /// Whether a demonym names a language: after a word for language (`اللغة
 /// الفرنسية`, `باللغة`), or in the list of languages a work is translated
@@ -1026,6 +1067,14 @@ fn names_a_language(before: &str, previous: &str) -> bool {
     let found_to = loop {
         match words.next() {
             Some("إلى" | "الى") => break true,
+            // `باللغات العربية والإنجليزية والفرنسية`: a list after a word
+            // for languages.
+            Some(word)
+                if LANGUAGE_NOUNS
+                    .contains(&word.trim_start_matches(crate::fold::ARABIC_JOINED)) =>
+            {
+                return true;
+            }
             Some(word) if word.starts_with('و') && word.ends_with(['ة', 'ه']) && list < 6 => {
                 list += 1;
             }
@@ -1439,6 +1488,23 @@ mod tests {
         assert!(codes("West Midlands Police and Merseyside firefighters were called.").is_empty());
         assert!(codes("A Sicilian village in Sicily and a resort in Siberia.").is_empty());
         assert_eq!(codes("Sicily, Italy"), vec![("IT".into(), 1)]);
+    }
+
+    #[test]
+    fn good_fortune_in_a_feasts_wishes_is_not_yemen() {
+        assert!(codes_in("أعاده الله على الجميع باليمن والخير والبركات", "ar").is_empty());
+        assert!(codes_in("أن يعيد هذه المناسبة باليُمن والسلامة", "ar").is_empty());
+        assert_eq!(codes_in("وصلت المساعدات إلى اليمن والصومال", "ar").len(), 2);
+        assert_eq!(
+            codes_in("اشتدت الحرب باليمن قرب عدن", "ar"),
+            vec![("YE".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_list_of_languages_names_no_country() {
+        assert!(codes_in("كتاب باللغات العربية والإنجليزية والفرنسية", "ar").is_empty());
+        assert_eq!(codes_in("زار الرئيس الفرنسي القاهرة", "ar")[0].0, "FR");
     }
 
     #[test]
