@@ -333,6 +333,7 @@ pub fn countries(
         }
         if means_the_right_hand(name)
             || means_good_fortune(name, &text[..bs], &after)
+            || (hit.target.code == *b"RO" && hit.target.demonym && names_ancient_rome(&before))
             || (benin_or_boys(name) && !among_states(index, &text[..bs], &text[be..]))
         {
             continue;
@@ -656,6 +657,26 @@ fn means_the_right_hand(name: &str) -> bool {
         .filter(|&c| !crate::quotes::is_arabic_mark(c))
         .collect();
     letters.ends_with("يمنى")
+}
+
+/// Nouns after which `الروماني` is Roman, not Romanian (`الإمبراطورية
+/// الرومانية`, `العصر الروماني`, `المسرح الروماني`).
+const ANCIENT_ROME_HEADS: &[&str] = &[
+    "الإمبراطورية",
+    "الامبراطورية",
+    "العصر",
+    "العهد",
+    "الحقبة",
+    "الحضارة",
+    "المسرح",
+    "المدرج",
+    "الآثار",
+    "القانون",
+];
+
+/// Whether an Arabic demonym of Romania, after `previous`, is ancient Rome's.
+fn names_ancient_rome(previous: &str) -> bool {
+    ANCIENT_ROME_HEADS.contains(&previous.trim_start_matches(crate::fold::ARABIC_JOINED))
 }
 
 /// Words that follow `اليُمن`, good fortune, in the wishes of the feasts
@@ -1039,8 +1060,23 @@ const LANGUAGE_NOUNS: &[&str] = &[
     "لغه",
     "اللغات",
     "لغات",
+    "اللغتين",
+    "لغتين",
     "langue",
     "langues",
+];
+
+/// Verbs of speaking or mastering a language (`يتقن الإسبانية`, `يجيد
+/// الفرنسية`): the demonym after them is the language.
+const LANGUAGE_VERBS: &[&str] = &[
+    "يتقن",
+    "تتقن",
+    "يجيد",
+    "تجيد",
+    "يتحدث",
+    "تتحدث",
+    "يتكلم",
+    "تتكلم",
 ];
 
 /// Whether a demonym names a language: after a word for language (`اللغة
@@ -1048,7 +1084,9 @@ const LANGUAGE_NOUNS: &[&str] = &[
 /// into (`ترجمت ... إلى الفرنسية والإنجليزية والألمانية`): `إلى` within a few
 /// words after a verb of translating, then demonyms joined by `و` or commas.
 fn names_a_language(before: &str, previous: &str) -> bool {
-    if LANGUAGE_NOUNS.contains(&previous.trim_start_matches(crate::fold::ARABIC_JOINED)) {
+    if LANGUAGE_NOUNS.contains(&previous.trim_start_matches(crate::fold::ARABIC_JOINED))
+        || LANGUAGE_VERBS.contains(&previous.trim_start_matches('و'))
+    {
         return true;
     }
     // Words before the demonym, last first, back to the sentence's start
@@ -1499,6 +1537,24 @@ mod tests {
             codes_in("اشتدت الحرب باليمن قرب عدن", "ar"),
             vec![("YE".into(), 1)]
         );
+    }
+
+    #[test]
+    fn ancient_rome_copa_america_and_fasting_are_no_countries() {
+        assert!(codes_in("من آثار الإمبراطورية الرومانية والمسرح الروماني", "ar").is_empty());
+        assert_eq!(
+            codes_in("وقال المدرب الروماني للفريق", "ar"),
+            vec![("RO".into(), 1)]
+        );
+        assert!(codes_in("حل الفريق وصيفا في كوبا أمريكا", "ar").is_empty());
+        assert!(codes("He played at the Copa América last year.").is_empty());
+        assert!(codes_in("ومع حلول شهر رمضان صاموا عن الكلام", "ar").is_empty());
+    }
+
+    #[test]
+    fn a_language_spoken_names_no_country() {
+        assert!(codes_in("ولد في ميامي ويتقن الاسبانية والانجليزية", "ar").is_empty());
+        assert!(codes_in("تصدر باللغتين العربية والفرنسية", "ar").is_empty());
     }
 
     #[test]

@@ -209,6 +209,7 @@ OTHER_WORDS = {
     "saint aubin": "French communes named Saint-Aubin (a village of Jersey)",
     "st aubin": "French communes named Saint-Aubin (a village of Jersey)",
     "gorey": "the Irish town in County Wexford (a village of Jersey)",
+    "صاموا": "they fasted (Samoa is written ساموا)",
     "ربات": "ربات البيوت, housewives (Rabat is written الرباط)",
     "رباط": "a bond, a tie (Rabat is written with the article)",
     "لثواني": "ل + ثواني, for seconds",
@@ -224,6 +225,7 @@ REGIONS_GIVEN_AS_COUNTRIES = {
     "west midlands", "merseyside", "greater manchester", "westmorland", "city of london",
     "sicily", "sicilian", "catalonia", "siberia", "tenerife",
 }
+EVENTS_NAMED_LIKE_COUNTRIES = ["Copa América", "Copa America", "كوبا أمريكا", "كوبا أميركا"]
 # Names whose nisba adjective is another word: مكاوي is Meccan, not of Macau.
 NISBA_OTHER_WORDS = {"مكاو"}
 # (alias, code) pairs a source gives to the wrong country: المالديف is the
@@ -634,6 +636,11 @@ def main():
     # الشمالية`) name no country; kept as regions of no country (`ZZ`) so
     # that the country's name inside is not read alone.
     for name in world_regions():
+        rows.append((name, "ZZ", "region"))
+        tag(name, "ZZ", "*")
+    # Events named with two countries' names, read in the unlabelled
+    # records: Copa América is a tournament, not Cuba and America.
+    for name in EVENTS_NAMED_LIKE_COUNTRIES:
         rows.append((name, "ZZ", "region"))
         tag(name, "ZZ", "*")
     # The main names of large capitals are their own name everywhere, and
