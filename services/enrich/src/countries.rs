@@ -484,18 +484,20 @@ fn before_a_particle_and_surname(rest: &str) -> bool {
     let Some(next) = rest.strip_prefix([' ', '\u{00A0}']) else {
         return false;
     };
-    let Some((particle, surname)) = next.split_once(' ') else {
+    let Some((particle, _)) = next.split_once(' ') else {
         return false;
     };
-    NAME_PARTICLES.contains(&particle) && before_a_surname(&format!(" {surname}"))
+    // The space before the surname is the one `split_once` found.
+    NAME_PARTICLES.contains(&particle) && before_a_surname(&next[particle.len()..])
 }
 
 /// Whether this mention of Georgia is the US state: `the state of
 /// Georgia`, `l'État de Géorgie`, `ولاية جورجيا`, `Georgia State`.
 fn names_the_us_state(before: &str, previous: &str, next: &str) -> bool {
-    let before = before.trim_end().to_lowercase();
-    before.ends_with("state of")
-        || before.ends_with("état de")
+    // Only the two words before the name are read, not the whole text.
+    let word_before_previous = before.split_whitespace().rev().nth(1).unwrap_or("");
+    (previous == "of" && word_before_previous.eq_ignore_ascii_case("state"))
+        || (previous == "de" && word_before_previous.to_lowercase().ends_with("état"))
         || ["ولاية", "بولاية", "وولاية", "لولاية", "فولاية", "وبولاية"].contains(&previous)
         || next == "state"
 }
@@ -652,11 +654,14 @@ fn before_an_arabic_family_name(next: &str) -> bool {
 /// where `ى` stands for it elsewhere (`المصرى`), but not this one: every
 /// `اليمنى` of the real news read was a hand, a knee, a wing of a team.
 fn means_the_right_hand(name: &str) -> bool {
-    let letters: String = name
-        .chars()
+    without_arabic_marks(name).ends_with("يمنى")
+}
+
+/// `text` without its Arabic vowel marks (`اليُمْن` → `اليمن`).
+fn without_arabic_marks(text: &str) -> String {
+    text.chars()
         .filter(|&c| !crate::quotes::is_arabic_mark(c))
-        .collect();
-    letters.ends_with("يمنى")
+        .collect()
 }
 
 /// Nouns after which `الروماني` is Roman, not Romanian (`الإمبراطورية
@@ -699,15 +704,10 @@ fn means_good_fortune(name: &str, before: &str, next: &str) -> bool {
     if name.contains("يُ") {
         return true;
     }
-    let letters: String = name
-        .chars()
-        .filter(|&c| !crate::quotes::is_arabic_mark(c))
-        .collect();
-    let next: String = next
-        .chars()
-        .filter(|&c| !crate::quotes::is_arabic_mark(c))
-        .collect();
-    letters == "اليمن" && before.ends_with('ب') && GOOD_FORTUNE_PAIRS.contains(&next.as_str())
+    // The cheap test first: every country hit of every article comes here.
+    before.ends_with('ب')
+        && without_arabic_marks(name) == "اليمن"
+        && GOOD_FORTUNE_PAIRS.contains(&without_arabic_marks(next).as_str())
 }
 
 /// Whether an Arabic name is `بنين`, Benin and also "boys" (`مدارس
