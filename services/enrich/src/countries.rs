@@ -331,6 +331,12 @@ pub fn countries(
         if hit.target.code == *b"GE" && names_the_us_state(&text[..bs], &before, &after) {
             continue;
         }
+        // `US Open`, `Tokyo 2020`, `British Cycling`, `BBC Scotland`: the
+        // name of an event or of a non-state body, not the country.
+        if names_an_event(&text[be..], hit.target.demonym) || names_a_body(&text[..bs], &text[be..])
+        {
+            continue;
+        }
         if means_the_right_hand(name)
             || means_good_fortune(name, &text[..bs], &after)
             || (hit.target.code == *b"RO" && hit.target.demonym && names_ancient_rome(&before))
@@ -410,6 +416,21 @@ pub fn countries(
         && tells_of_the_us_state(text, |code| slot.contains_key(code))
     {
         tallies[georgia].count = 0;
+    }
+    // `Iceland` the supermarket chain (`shoppers at Iceland`) in a story
+    // with nothing of the island; `Wellington` the Somerset town in a story
+    // that names New Zealand nowhere else.
+    if let Some(&iceland) = slot.get(b"IS")
+        && tallies[iceland].names.iter().all(|n| n == "Iceland")
+        && names_any(text, SUPERMARKET_WORDS)
+        && !names_any(text, ISLAND_WORDS)
+    {
+        tallies[iceland].count = 0;
+    }
+    if let Some(&new_zealand) = slot.get(b"NZ")
+        && tallies[new_zealand].names.iter().all(|n| n == "Wellington")
+    {
+        tallies[new_zealand].count = 0;
     }
     tallies.retain(|t| t.count > 0);
     let slot: HashMap<[u8; 2], usize> = tallies
@@ -575,20 +596,142 @@ const CAUCASUS_WORDS: &[&str] = &[
 /// the US (`has_country`) or places in it, and nothing of the Caucasus nor
 /// a neighbour of the country.
 fn tells_of_the_us_state(text: &str, has_country: impl Fn(&[u8; 2]) -> bool) -> bool {
-    let names = |words: &[&str]| {
-        words.iter().any(|word| {
-            text.match_indices(word).any(|(at, _)| {
-                let before = text[..at].chars().next_back();
-                let after = text[at + word.len()..].chars().next();
-                !before.is_some_and(char::is_alphanumeric)
-                    && !after.is_some_and(char::is_alphanumeric)
-            })
-        })
-    };
     let neighbours = [b"RU", b"AM", b"AZ", b"TR", b"UA", b"IR"];
-    (has_country(b"US") || names(US_STATE_WORDS))
-        && !names(CAUCASUS_WORDS)
+    (has_country(b"US") || names_any(text, US_STATE_WORDS))
+        && !names_any(text, CAUCASUS_WORDS)
         && !neighbours.iter().any(|code| has_country(code))
+}
+
+/// Whether `text` holds one of `words` as a whole word.
+fn names_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|word| {
+        text.match_indices(word).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + word.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// Words of a story on Iceland, the British supermarket chain.
+const SUPERMARKET_WORDS: &[&str] = &[
+    "supermarket",
+    "supermarkets",
+    "shoppers",
+    "Iceland Foods",
+    "frozen food",
+    "retailer",
+];
+
+/// Words of a story on the island.
+const ISLAND_WORDS: &[&str] = &[
+    "Icelandic",
+    "Icelanders",
+    "Reykjavik",
+    "Reykjavík",
+    "volcano",
+    "Nordic",
+];
+
+/// Capitalised words that, right after a country's name, demonym or
+/// capital, make it part of an event's name (`US Open`, `Australian Grand
+/// Prix`, `Tokyo Olympics`, `London Marathon`).
+const EVENT_WORDS: &[&str] = &[
+    "Open",
+    "Masters",
+    "GP",
+    "Olympics",
+    "Paralympics",
+    "Games",
+    "Marathon",
+    "Championship",
+    "Championships",
+];
+
+/// The capitalised words right after a name (`rest`, which must go on
+/// with a space), up to `limit`, without their trailing punctuation; a word
+/// with one ends the run (`UK, Football` is no name).
+fn capitalised_words_after(rest: &str, limit: usize) -> impl Iterator<Item = &str> {
+    let mut ended = rest.strip_prefix(' ').is_none();
+    rest.split(' ').skip(1).take(limit).map_while(move |word| {
+        let bare = word.trim_end_matches([',', '.', ';', ':', '\'', '’']);
+        if ended || !bare.starts_with(char::is_uppercase) {
+            return None;
+        }
+        ended = bare.len() < word.len();
+        Some(bare)
+    })
+}
+
+/// Whether a country word is the start of an event's name, from the text
+/// right after it: an event word (`US Open`, `Australian Grand Prix`), or,
+/// for a name or capital, a year (`Tokyo 2020`, `Paris 2024`).
+fn names_an_event(rest: &str, demonym: bool) -> bool {
+    let Some(next) = rest.strip_prefix(' ') else {
+        return false;
+    };
+    let word = next
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ';' | ':' | '\''))
+        .next()
+        .unwrap_or("");
+    if EVENT_WORDS.contains(&word) || next.starts_with("Grand Prix") {
+        return true;
+    }
+    !demonym
+        && word.len() == 4
+        && word
+            .parse::<u16>()
+            .is_ok_and(|year| (1896..2040).contains(&year))
+}
+
+/// Capitalised words that end or follow a country word inside the name of
+/// a club, a party, a company or a sport's body, none of them a state body:
+/// `British Heart Foundation`, `English Football League`, `Welsh
+/// Conservatives`, `British Cycling`, `American Airlines`. (`Labour` is
+/// left out: `the Welsh Labour government` is the state's.)
+const BODY_WORDS: &[&str] = &[
+    "Association",
+    "Foundation",
+    "League",
+    "Society",
+    "Institute",
+    "Federation",
+    "Club",
+    "Trust",
+    "Airways",
+    "Airlines",
+    "Conservatives",
+    "Greens",
+    "Football",
+    "Rugby",
+    "Cricket",
+    "Basketball",
+    "Cycling",
+    "Canoeing",
+    "Rowing",
+    "Athletics",
+    "Swimming",
+    "Gymnastics",
+    "Boxing",
+    "Judo",
+    "Triathlon",
+    "Sailing",
+];
+
+/// Names that go on with a country word as a body's name: `BBC Scotland`,
+/// `Team GB`, `Sport England`, `Cancer Research UK`.
+const BODY_HEADS: &[&str] = &["BBC", "ITV", "Team", "Sport", "Visit", "Research"];
+
+/// Whether a country word is part of a non-state body's name, from the text
+/// before and after it ([`BODY_WORDS`] among the capitalised words after
+/// it, or a [`BODY_HEADS`] word right before it).
+fn names_a_body(before: &str, rest: &str) -> bool {
+    let previous = before
+        .strip_suffix(' ')
+        .and_then(|head| head.rsplit(' ').next())
+        .unwrap_or("");
+    BODY_HEADS.contains(&previous)
+        || capitalised_words_after(rest, 4).any(|word| BODY_WORDS.contains(&word))
 }
 
 /// Ages written as words in an apposition (`Sofia, eight, and`).
@@ -1472,6 +1615,53 @@ mod tests {
     fn is_and_island_are_not_iceland() {
         assert!(codes("IS fighters fled to the island").is_empty());
         assert_eq!(codes("Iceland"), vec![("IS".into(), 1)]);
+    }
+
+    #[test]
+    fn events_and_bodies_named_after_a_country_are_not_it() {
+        for text in [
+            "Alcaraz reached the US Open quarter-finals.",
+            "She won the Australian Open in Melbourne.",
+            "Russell starred at the Belgian Grand Prix.",
+            "He worked as a pundit during Tokyo 2020.",
+            "The Tour de France Femmes ends on Sunday.",
+            "He rode the Giro d'Italia twice.",
+            "Derby played in the British Basketball League.",
+            "She told British Canoeing it had been a great time.",
+            "The Italian Football Federation said it would wait.",
+            "Follow BBC Scotland on Facebook.",
+            "Scottish Conservatives said he should go.",
+        ] {
+            assert!(codes(text).is_empty(), "{text}");
+        }
+        // The country, where the words after it are no name.
+        for text in [
+            "The Welsh Labour government agreed.",
+            "Japan opened its borders in 2022.",
+            "The Belgian team won.",
+            "In 2020 Britain, Football and money.",
+        ] {
+            assert!(!codes(text).is_empty(), "{text}");
+        }
+        assert_eq!(codes("London 2012 inspired Japan."), vec![("JP".into(), 1)]);
+    }
+
+    #[test]
+    fn iceland_the_supermarket_and_wellington_the_town_are_not_countries() {
+        assert!(codes("Iceland is to launch a discount for shoppers over 60.").is_empty());
+        assert!(
+            codes("Fire crews were called to the Waitrose store in Wellington, Somerset.")
+                .is_empty()
+        );
+        // The island, and the capital of a story that names New Zealand.
+        assert_eq!(
+            codes("Icelandic shoppers in Iceland face higher prices."),
+            vec![("IS".into(), 2)]
+        );
+        assert_eq!(
+            codes("New Zealand's parliament in Wellington voted."),
+            vec![("NZ".into(), 1)]
+        );
     }
 
     #[test]

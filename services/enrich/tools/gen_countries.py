@@ -225,7 +225,19 @@ REGIONS_GIVEN_AS_COUNTRIES = {
     "west midlands", "merseyside", "greater manchester", "westmorland", "city of london",
     "sicily", "sicilian", "catalonia", "siberia", "tenerife",
 }
-EVENTS_NAMED_LIKE_COUNTRIES = ["Copa América", "Copa America", "كوبا أمريكا", "كوبا أميركا"]
+EVENTS_NAMED_LIKE_COUNTRIES = [
+    "Copa América",
+    "Copa America",
+    "كوبا أمريكا",
+    "كوبا أميركا",
+    # Cycling's stage races, named after the country they cross.
+    "Tour de France",
+    "Giro d'Italia",
+    "Vuelta a España",
+    "Tour de Suisse",
+    "Tour de Pologne",
+    "Tour of Britain",
+]
 # Names whose nisba adjective is another word: مكاوي is Meccan, not of Macau.
 NISBA_OTHER_WORDS = {"مكاو"}
 # (alias, code) pairs a source gives to the wrong country: المالديف is the
@@ -638,8 +650,9 @@ def main():
     for name in world_regions():
         rows.append((name, "ZZ", "region"))
         tag(name, "ZZ", "*")
-    # Events named with two countries' names, read in the unlabelled
-    # records: Copa América is a tournament, not Cuba and America.
+    # Events named after countries, read in the unlabelled records: Copa
+    # América is a tournament, not Cuba and America; the Tour de France a
+    # race (the annotation guide counts no country inside an event's name).
     for name in EVENTS_NAMED_LIKE_COUNTRIES:
         rows.append((name, "ZZ", "region"))
         tag(name, "ZZ", "*")
