@@ -784,8 +784,13 @@ const NOT_FAMILY_NAMES: &[&str] = &[
 
 /// Whether the word after an Arabic first name (its [`word_after`]) is a
 /// family name: Arabic letters with the article (`تركي الفيصل`, `تركي
-/// المشيقح`), not one of [`NOT_FAMILY_NAMES`] nor a day of the week.
+/// المشيقح`), not one of [`NOT_FAMILY_NAMES`] nor a day of the week, or a
+/// word that starts one (`تركي أبو نقطة`, `تركي بن عبدالله`).
 fn before_an_arabic_family_name(next: &str) -> bool {
+    // `تركي أبو نقطة`, `تركي بن عبدالله`.
+    if matches!(next, "أبو" | "ابو" | "بن" | "آل") {
+        return true;
+    }
     next.strip_prefix("ال")
         .is_some_and(|rest| rest.chars().count() >= 2 && rest.chars().all(crate::fold::is_arabic))
         && !NOT_FAMILY_NAMES.contains(&next)
@@ -840,17 +845,26 @@ const GOOD_FORTUNE_PAIRS: &[&str] = &[
     "والسعادة",
 ];
 
+/// The wishes `اليُمن` follows with `و` (`بالخير واليمن والبركات`).
+const GOOD_FORTUNE_BEFORE: &[&str] = &["بالخير", "بالخيرات", "بالبركات", "بالمسرات", "بالصحة"];
+
 /// Whether `اليمن` is `اليُمن`, good fortune, not Yemen: written with the
-/// damma that Yemen (`اليَمن`) never has, or as `ب` + it before one of
-/// [`GOOD_FORTUNE_PAIRS`].
+/// damma that Yemen (`اليَمن`) never has, or as `ب` or `و` + it before one
+/// of [`GOOD_FORTUNE_PAIRS`], or as `و` + it after one of
+/// [`GOOD_FORTUNE_BEFORE`].
 fn means_good_fortune(name: &str, before: &str, next: &str) -> bool {
     if name.contains("يُ") {
         return true;
     }
     // The cheap test first: every country hit of every article comes here.
-    before.ends_with('ب')
-        && without_arabic_marks(name) == "اليمن"
-        && GOOD_FORTUNE_PAIRS.contains(&without_arabic_marks(next).as_str())
+    let Some(rest) = before.strip_suffix(['ب', 'و']) else {
+        return false;
+    };
+    without_arabic_marks(name) == "اليمن"
+        && (GOOD_FORTUNE_PAIRS.contains(&without_arabic_marks(next).as_str())
+            || (before.ends_with('و')
+                && GOOD_FORTUNE_BEFORE
+                    .contains(&without_arabic_marks(&word_before(rest)).as_str())))
 }
 
 /// Whether an Arabic name is `بنين`, Benin and also "boys" (`مدارس
@@ -1106,6 +1120,7 @@ const COMPANY_HEADS: &[&str] = &[
     "سرايا",
     "فيلق",
     "كتائب",
+    "فندق",
 ];
 
 /// Whether a country word is part of an Arabic company's name, from the
@@ -1142,7 +1157,7 @@ fn in_a_company_name(before: &str, previous: &str, next: &str, demonym: bool) ->
 
 /// Nouns of a place inside a city, or of an event held there: a capital
 /// after one (`في مدينة القدس`, `سماء الرياض`, `شمال الرياض`, `احتفالات
-/// الرياض`, `the city of London`) is the city.
+/// الرياض`, `عيد الرياض`, `the city of London`) is the city.
 const PLACE_NOUNS: &[&str] = &[
     "city",
     "ville",
@@ -1164,6 +1179,7 @@ const PLACE_NOUNS: &[&str] = &[
     "غرب",
     "احتفالات",
     "مهرجان",
+    "عيد",
     "معرض",
     "سكان",
     "مطار",
@@ -1661,6 +1677,23 @@ mod tests {
         assert_eq!(
             codes("New Zealand's parliament in Wellington voted."),
             vec![("NZ".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn arabic_wishes_first_names_hotels_and_feasts_are_no_countries() {
+        for text in [
+            "أن يعيده على الجميع بالخير واليمن والبركات",
+            "أعاده الله واليمن والبركات",
+            "برعاية شيخ شمل القبائل تركي أبو نقطة",
+            "اقتحام القوات لنوادي فندق فلسطين",
+            "فعاليات عيد الرياض التي نظمتها الوزارة",
+        ] {
+            assert!(codes_in(text, "ar").is_empty(), "{text}");
+        }
+        assert_eq!(
+            codes_in("وصل الوفد إلى اليمن والبحرين", "ar"),
+            vec![("YE".into(), 1), ("BH".into(), 1)]
         );
     }
 
