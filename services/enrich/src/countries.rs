@@ -821,6 +821,8 @@ const ANCIENT_ROME_HEADS: &[&str] = &[
     "العهد",
     "الحقبة",
     "الحضارة",
+    "الحضارتين",
+    "الحضارات",
     "المسرح",
     "المدرج",
     "الآثار",
@@ -1765,6 +1767,7 @@ mod tests {
     #[test]
     fn ancient_rome_copa_america_and_fasting_are_no_countries() {
         assert!(codes_in("من آثار الإمبراطورية الرومانية والمسرح الروماني", "ar").is_empty());
+        assert!(codes_in("إلى جانب الحضارتين الرومانية والفارسية", "ar").is_empty());
         assert_eq!(
             codes_in("وقال المدرب الروماني للفريق", "ar"),
             vec![("RO".into(), 1)]
