@@ -331,6 +331,10 @@ pub fn countries(
         if hit.target.code == *b"GE" && names_the_us_state(&text[..bs], &before, &after) {
             continue;
         }
+        // The film «الراكض الهندي»: a title of three words at most.
+        if in_a_short_title(&text[..bs], &text[be..]) {
+            continue;
+        }
         // `US Open`, `Tokyo 2020`, `British Cycling`, `BBC Scotland`: the
         // name of an event or of a non-state body, not the country.
         if names_an_event(&text[be..], hit.target.demonym) || names_a_body(&text[..bs], &text[be..])
@@ -412,7 +416,10 @@ pub fn countries(
     // `Georgia` in an American story (`Atlanta`, `Nashville, Tennessee`,
     // `U.S.`) with nothing of the Caucasus around is the US state.
     if let Some(&georgia) = slot.get(b"GE")
-        && tallies[georgia].names.iter().all(|n| n == "Georgia")
+        && tallies[georgia]
+            .names
+            .iter()
+            .all(|n| matches!(n.as_str(), "Georgia" | "Géorgie" | "جورجيا"))
         && tells_of_the_us_state(text, |code| slot.contains_key(code))
     {
         tallies[georgia].count = 0;
@@ -530,6 +537,8 @@ const US_STATE_WORDS: &[&str] = &[
     "Savannah",
     "Macon",
     "Ga.",
+    "أتلانتا",
+    "أطلانطا",
     "Alabama",
     "Alaska",
     "Arizona",
@@ -590,6 +599,16 @@ const CAUCASUS_WORDS: &[&str] = &[
     "Batumi",
     "Saakashvili",
     "Ivanishvili",
+    "Tbilissi",
+    "géorgien",
+    "géorgienne",
+    "Caucase",
+    "تبليسي",
+    "الجورجي",
+    "الجورجية",
+    "القوقاز",
+    "أبخازيا",
+    "أوسيتيا",
 ];
 
 /// Whether an article that names `Georgia` tells of the US state: it names
@@ -1212,6 +1231,41 @@ fn quoted_alone(before: &str, rest: &str) -> bool {
     before.ends_with(QUOTES) && rest.starts_with(QUOTES)
 }
 
+/// Whether a name is inside a title in guillemets of three words at most
+/// (`«الراكض الهندي»`, the film The Indian Runner; `«الجزائري»`): Arabic
+/// news marks the names of films, books, programmes and bodies so, and a
+/// quotation that short names no country.
+fn in_a_short_title(before: &str, rest: &str) -> bool {
+    let mut words = 1;
+    let mut opened = false;
+    // The first piece is what is joined to the name (`«`, `و«`), if anything.
+    for piece in before.rsplit(' ').take(3) {
+        if piece.contains('»') {
+            return false;
+        }
+        if let Some(at) = piece.rfind('«') {
+            words += usize::from(!piece[at + '«'.len_utf8()..].is_empty());
+            opened = true;
+            break;
+        }
+        words += usize::from(!piece.is_empty());
+    }
+    if !opened {
+        return false;
+    }
+    for piece in rest.split(' ').take(3) {
+        if piece.contains('«') {
+            return false;
+        }
+        if let Some(at) = piece.find('»') {
+            words += usize::from(!piece[..at].is_empty());
+            return words <= 3;
+        }
+        words += usize::from(!piece.is_empty());
+    }
+    false
+}
+
 /// Words that name a language before its adjective (`اللغة الفرنسية`,
 /// `باللغة`, `la langue française`, `the English language` aside).
 const LANGUAGE_NOUNS: &[&str] = &[
@@ -1700,6 +1754,21 @@ mod tests {
     }
 
     #[test]
+    fn a_short_title_in_guillemets_names_no_country() {
+        assert!(codes_in("أخرجه أولها «الراكض الهندي» سنة 1991", "ar").is_empty());
+        assert!(codes_in("عرض فيلم «الجزائري» أمس", "ar").is_empty());
+        // A longer quotation, or a name outside the marks, counts.
+        assert_eq!(
+            codes_in("وقال «إن الهند شريك مهم لنا» أمس", "ar"),
+            vec![("IN".into(), 1)]
+        );
+        assert_eq!(
+            codes_in("الفيلم «الراكض» الهندي", "ar"),
+            vec![("IN".into(), 1)]
+        );
+    }
+
+    #[test]
     fn georgia_in_an_american_story_is_the_us_state() {
         assert!(codes("A judge in Atlanta, Georgia, sentenced him on Tuesday.").is_empty());
         assert!(
@@ -1717,6 +1786,15 @@ mod tests {
                 .all(|(code, _)| code != "GE")
         );
         assert!(codes("He flew from the state of Georgia.").is_empty());
+        assert!(
+            codes_in("وتلتقي الولايات المتحدة مع جامايكا غدا في جورجيا", "ar")
+                .iter()
+                .all(|(code, _)| code != "GE")
+        );
+        assert_eq!(
+            codes_in("زار وزير روسي جورجيا", "ar"),
+            vec![("RU".into(), 1), ("GE".into(), 1)]
+        );
         // The country, where the Caucasus or a neighbour is in the story.
         assert_eq!(
             codes("The U.S. envoy met Georgian leaders in Tbilisi, Georgia.")
