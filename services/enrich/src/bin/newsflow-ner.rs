@@ -64,6 +64,10 @@ enum Command {
         /// (documents are shuffled whole).
         #[arg(long)]
         document_memory: bool,
+        /// Learn from whether a word and the words beside it are known
+        /// first names or surnames (`data/person_names.tsv`).
+        #[arg(long)]
+        name_list: bool,
         /// A dev file to score the model on after training (gold tokens).
         #[arg(long)]
         dev: Option<PathBuf>,
@@ -130,6 +134,7 @@ fn main() -> anyhow::Result<()> {
             prune_below,
             seed,
             document_memory,
+            name_list,
             dev,
         } => train(
             &files,
@@ -139,6 +144,7 @@ fn main() -> anyhow::Result<()> {
                 seed,
                 prune_below,
                 document_memory,
+                name_list,
             },
             dev.as_deref(),
         ),
