@@ -1250,22 +1250,37 @@ impl Context<'_> {
 }
 
 /// Pronouns that attribute a quotation to someone named before.
-static PRONOUN: LazyLock<Regex> = LazyLock::new(|| {
+static PRONOUN: LazyLock<AnchoredTest> = LazyLock::new(|| anchored_test(&pronoun_pattern()));
+
+fn pronoun_pattern() -> String {
     let german = GERMAN_SPEECH_VERBS.join("|");
-    Regex::new(&format!(
+    format!(
         r"(?i)^[\s,.]*(?:(?:he|she|they|il|elle|ils|elles|er|sie|él|ella|он|она|они)\b|\w+-t-(?:il|elle|ils|elles)\b|\w+-(?:il|elle|ils|elles)\b|(?:said|says|added|told|{german}|dijo|añadió)\s+(?:he|she|they|er|sie|él|ella)\b)",
-    ))
-    .expect("valid regex")
-});
+    )
+}
 
 /// An organization's pronoun attribution (`," it said`, `," a statement
 /// on its website said`).
-static IT_SAID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^[\s,.]*(?:it|(?:a|the|its)\s+statement(?:\s+\w+){0,4}?)\s+(?:said|says|added|told|stated|explained|warned)\b",
-    )
-    .expect("valid regex")
-});
+static IT_SAID: LazyLock<AnchoredTest> = LazyLock::new(|| anchored_test(IT_SAID_PATTERN));
+
+const IT_SAID_PATTERN: &str = r"(?i)^[\s,.]*(?:it|(?:a|the|its)\s+statement(?:\s+\w+){0,4}?)\s+(?:said|says|added|told|stated|explained|warned)\b";
+
+/// A regex anchored at the start, asked only whether it matches.
+type AnchoredTest = regex_automata::meta::Regex;
+
+/// Compiles `pattern` (anchored at the start with `^`, with Unicode `\b`)
+/// as [`regex::Regex::new`] would, without the bounded backtracker: beyond
+/// ASCII the DFA cannot check a Unicode `\b` and the regex falls back to
+/// that engine, which first clears a bit for every NFA state at every byte
+/// of the haystack (the whole text after a quotation: most of Arabic
+/// quotes' time), where the PikeVM stops as soon as the anchored match
+/// fails, a few words in. Same answers.
+fn anchored_test(pattern: &str) -> AnchoredTest {
+    regex_automata::meta::Builder::new()
+        .configure(regex_automata::meta::Config::new().backtrack(false))
+        .build(pattern)
+        .expect("valid regex")
+}
 
 /// Sentence ends inside a paragraph (`. ` before a capital or a quotation mark).
 static SENTENCE_END: LazyLock<Regex> =
@@ -2534,6 +2549,40 @@ mod tests {
 
     use super::*;
     use newsflow_core::contracts::{EntityType, Mention};
+
+    #[test]
+    fn anchored_tests_answer_as_the_regex_crate_does() {
+        let texts = [
+            ", he said.",
+            " She told reporters",
+            "., a-t-il ajouté",
+            ", ajouta-t-elle",
+            "dijo él",
+            "sagte er am Montag",
+            ", сказал он",
+            " он сказал",
+            "hello there",
+            "heé said",
+            "theyé",
+            "وأضاف الوزير أن الحكومة",
+            "قالت: إن",
+            ", it said in a statement",
+            " the statement on its website said",
+            "a statement from the ministry of the interior said",
+            "its statement was clear",
+            "itself said",
+            "",
+        ];
+        let pronoun = Regex::new(&pronoun_pattern()).unwrap();
+        let it_said = Regex::new(IT_SAID_PATTERN).unwrap();
+        for text in texts {
+            assert_eq!(PRONOUN.is_match(text), pronoun.is_match(text), "{text:?}");
+            assert_eq!(IT_SAID.is_match(text), it_said.is_match(text), "{text:?}");
+        }
+        assert!(PRONOUN.is_match(", a-t-il ajouté"));
+        assert!(IT_SAID.is_match(", it said in a statement"));
+        assert!(!PRONOUN.is_match("heé said"));
+    }
 
     fn clapper() -> Vec<Entity> {
         vec![Entity {
