@@ -571,6 +571,7 @@ pub fn add_tagged_names(
                 name_start + crate::german_names::person_name_len(&text[name_start..name_end]);
             let written = &text[name_start..name_end];
             if crate::german_names::is_lone_initial(written)
+                || crate::german_names::is_an_amount(&text[..name_start], written)
                 || crate::german_names::starts_with_article(written)
                 || !titled && crate::german_names::names_an_organization(written)
             {

@@ -81,6 +81,29 @@ pub fn is_lone_initial(name: &str) -> bool {
     )
 }
 
+/// Whether a person's name the tagger found is a currency after an amount
+/// (`42 Milliarden Mark`, `zwei Mark`, `100 D-Mark`): the name list knows
+/// `Mark` as a first name.
+pub fn is_an_amount(before: &str, name: &str) -> bool {
+    const CURRENCIES: &[&str] = &["Mark", "D-Mark", "Pfennig", "Schilling", "Franken"];
+    const AMOUNT_WORDS: &[&str] = &[
+        "Millionen",
+        "Milliarden",
+        "Mio.",
+        "Mrd.",
+        "zwei",
+        "drei",
+        "vier",
+        "fünf",
+        "zehn",
+        "hundert",
+        "tausend",
+    ];
+    let previous = before.split_whitespace().next_back().unwrap_or("");
+    CURRENCIES.contains(&name)
+        && (previous.starts_with(|c: char| c.is_ascii_digit()) || AMOUNT_WORDS.contains(&previous))
+}
+
 /// Whether a person's name the tagger found starts with a capitalized
 /// article (`Die Himmelsschau`, `Den Jagdgeschwadern`): German names a
 /// person without one, so it is no person.
@@ -254,6 +277,15 @@ mod tests {
 
     fn kept(name: &str) -> &str {
         &name[..person_name_len(name)]
+    }
+
+    #[test]
+    fn a_currency_after_an_amount_is_no_person() {
+        assert!(is_an_amount("von 42 Milliarden ", "Mark"));
+        assert!(is_an_amount("kostet zwei ", "Mark"));
+        assert!(is_an_amount("rund 100 ", "D-Mark"));
+        assert!(!is_an_amount("sagte ", "Mark"));
+        assert!(!is_an_amount("42 Milliarden ", "Schulz"));
     }
 
     #[test]
