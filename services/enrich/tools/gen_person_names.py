@@ -28,26 +28,10 @@ import os
 import pkgutil
 import sys
 
+from gen_first_names_s import dictionary_path, first_names
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "data", "person_names.tsv")
-
-
-def first_names():
-    import gender_guesser
-
-    path = os.path.join(os.path.dirname(gender_guesser.__file__), "data", "nam_dict.txt")
-    names = set()
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            # Comments, and `=` lines that pair a short name with a long one.
-            if line.startswith("#") or line.startswith("="):
-                continue
-            if len(line) > 29 and line[29] == "+":
-                continue
-            name = line[3:29].strip().replace("+", "-")
-            if name:
-                names.add(name)
-    return names
 
 
 def latin(name):
@@ -68,7 +52,7 @@ def surnames():
 
 
 def main():
-    first, last = first_names(), surnames()
+    first, last = first_names(dictionary_path()), surnames()
     if len(first) < 30000 or len(last) < 10000:
         sys.exit("only %d first names and %d surnames: wrong package version?" % (len(first), len(last)))
     kinds = {}
