@@ -20,11 +20,12 @@
 //! `finish`. Langid's staged article reaches dedup as a value, and dedup's
 //! reaches enrich as a value: nothing is encoded between the stages.
 
+use newsflow_core::contracts::StagedArticle;
 use newsflow_core::runtime::{Incoming, Processed, Processor, StageError};
 use newsflow_core::subjects;
 use newsflow_dedup::log::VerdictLog;
 use newsflow_dedup::texts::ArticleTexts;
-use newsflow_dedup::{Decided, DedupStage};
+use newsflow_dedup::{Decided, DedupStage, Prepared};
 use newsflow_enrich::EnrichStage;
 use newsflow_langid::LangidStage;
 
@@ -48,8 +49,9 @@ pub struct FusedStage<L, T> {
 }
 
 impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
-    /// Dedup's article and fingerprint; the verdict needs NATS.
-    type Transformed = <DedupStage<L, T> as Processor>::Transformed;
+    /// Dedup's article and fingerprint (no JSON kept: the article goes to
+    /// enrich as a value); the verdict needs NATS.
+    type Transformed = (StagedArticle, Option<Prepared>);
     /// Dedup's verdict made: the article for enrich, the notices.
     type Finished = Decided;
 

@@ -5,8 +5,13 @@
 //! field or byte offset at fault.
 
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
-use crate::contracts::{Article, ExtractionMethod, STAGED_SCHEMA_VERSION, StagedArticle};
+use crate::contracts::{
+    Article, DedupInfo, ExtractedPage, ExtractionMethod, Language, PipelineStep,
+    STAGED_SCHEMA_VERSION, StagedArticle,
+};
 use crate::html::HtmlLimits;
 use crate::text::words_up_to;
 
@@ -216,6 +221,12 @@ fn check_id(id: &str) -> Result<(), Rejection> {
 /// A [`Rejection`] when the payload is not a staged article of a known version.
 pub fn decode_staged(payload: &[u8]) -> Result<StagedArticle, Rejection> {
     let staged: StagedArticle = decode_json(payload, "staged article")?;
+    check_staged(&staged)?;
+    Ok(staged)
+}
+
+/// What every stage requires of a decoded envelope.
+fn check_staged(staged: &StagedArticle) -> Result<(), Rejection> {
     if staged.schema_version != STAGED_SCHEMA_VERSION {
         return Err(Rejection::new(
             reject_code::UNSUPPORTED_VERSION,
@@ -231,29 +242,128 @@ pub fn decode_staged(payload: &[u8]) -> Result<StagedArticle, Rejection> {
             "staged article has no `article.id`",
         ));
     }
-    Ok(staged)
+    Ok(())
+}
+
+/// The JSON of a staged article's `article` and `page` as they came on the
+/// wire. A stage that passes the article on without changing either
+/// (dedup) writes them back as they are with [`ReceivedJson::encode`]:
+/// encoding the whole article again (escaping its text once more) was a
+/// seventh of dedup's instructions per article.
+#[derive(Debug, Clone)]
+pub struct ReceivedJson {
+    article: Box<RawValue>,
+    page: Option<Box<RawValue>>,
+}
+
+/// [`StagedArticle`]'s fields, `article` and `page` left as JSON.
+#[derive(Deserialize)]
+struct EnvelopeJson<'a> {
+    schema_version: u32,
+    #[serde(borrow)]
+    article: &'a RawValue,
+    source_seq: u64,
+    received_at: String,
+    #[serde(default)]
+    language: Option<Language>,
+    #[serde(default)]
+    dedup: Option<DedupInfo>,
+    #[serde(default, borrow)]
+    page: Option<&'a RawValue>,
+    #[serde(default)]
+    pipeline: Vec<PipelineStep>,
+}
+
+/// The envelope as [`StagedArticle`] serializes it, field for field (a
+/// unit test compares the bytes), with `article` and `page` as received.
+#[derive(Serialize)]
+struct PassedOnJson<'a> {
+    schema_version: u32,
+    article: &'a RawValue,
+    source_seq: u64,
+    received_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a Language>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dedup: Option<&'a DedupInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<&'a RawValue>,
+    pipeline: &'a [PipelineStep],
+}
+
+impl ReceivedJson {
+    /// The JSON of `staged`, decoded with this by
+    /// [`decode_staged_keeping_json`] and changed since only outside
+    /// `article` and `page` (its verdict, its pipeline stamps): those two
+    /// are written as they came.
+    pub fn encode(&self, staged: &StagedArticle) -> Vec<u8> {
+        debug_assert_eq!(staged.page.is_some(), self.page.is_some());
+        let envelope = PassedOnJson {
+            schema_version: staged.schema_version,
+            article: &self.article,
+            source_seq: staged.source_seq,
+            received_at: &staged.received_at,
+            language: staged.language.as_ref(),
+            dedup: staged.dedup.as_ref(),
+            page: self.page.as_deref(),
+            pipeline: &staged.pipeline,
+        };
+        let kept = self.article.get().len() + self.page.as_ref().map_or(0, |p| p.get().len());
+        let mut json = Vec::with_capacity(kept + 1024);
+        serde_json::to_writer(&mut json, &envelope).expect("staged article serializes");
+        json
+    }
+}
+
+/// [`decode_staged`], keeping the JSON of `article` and `page` as they came
+/// (see [`ReceivedJson`]); the same articles are accepted and refused with
+/// the same reasons. Not kept (`None`) when the article still carries its
+/// raw `html` (an envelope written before langid read pages):
+/// [`crate::html::attach_page`] changes both then.
+///
+/// # Errors
+/// A [`Rejection`] when the payload is not a staged article of a known version.
+pub fn decode_staged_keeping_json(
+    payload: &[u8],
+) -> Result<(StagedArticle, Option<ReceivedJson>), Rejection> {
+    let json = utf8_json(payload)?;
+    let decoded = serde_json::from_str::<EnvelopeJson<'_>>(json)
+        .ok()
+        .and_then(|envelope| {
+            let article: Article = serde_json::from_str(envelope.article.get()).ok()?;
+            let page: Option<ExtractedPage> = match envelope.page {
+                Some(page) => Some(serde_json::from_str(page.get()).ok()?),
+                None => None,
+            };
+            let kept = article.html.is_none().then(|| ReceivedJson {
+                article: envelope.article.to_owned(),
+                page: envelope.page.map(RawValue::to_owned),
+            });
+            let staged = StagedArticle {
+                schema_version: envelope.schema_version,
+                article,
+                source_seq: envelope.source_seq,
+                received_at: envelope.received_at,
+                language: envelope.language,
+                dedup: envelope.dedup,
+                page,
+                pipeline: envelope.pipeline,
+            };
+            Some((staged, kept))
+        });
+    match decoded {
+        Some((staged, kept)) => {
+            check_staged(&staged)?;
+            Ok((staged, kept))
+        }
+        // Refused: decoded again the one way, for the reason it gives.
+        None => decode_staged(payload).map(|staged| (staged, None)),
+    }
 }
 
 /// Decodes JSON with a reason that names the byte offset or field at fault.
 fn decode_json<T: DeserializeOwned>(payload: &[u8], what: &str) -> Result<T, Rejection> {
-    // RFC 8259 lets a parser ignore a byte order mark; Windows tools write one.
-    let payload = payload.strip_prefix(b"\xef\xbb\xbf").unwrap_or(payload);
-    // simdutf8 checks the UTF-8 of a news article in a fraction of the
-    // standard library's instructions when the text is not ASCII (Arabic:
-    // a tenth of dedup's work per article went into std's check), and
-    // reports the offset of the first invalid byte as std does.
-    let json = match simdutf8::compat::from_utf8(payload) {
-        Ok(json) => json,
-        Err(err) => {
-            return Err(Rejection::new(
-                reject_code::INVALID_UTF8,
-                format!(
-                    "payload is not valid UTF-8: invalid byte at offset {}",
-                    err.valid_up_to()
-                ),
-            ));
-        }
-    };
+    let json = utf8_json(payload)?;
     // Read from the validated `str`, so serde_json does not check every
     // string's UTF-8 once more. Valid messages, nearly all of them, are
     // decoded without tracking the path: the tracker copies every field name
@@ -266,6 +376,25 @@ fn decode_json<T: DeserializeOwned>(payload: &[u8], what: &str) -> Result<T, Rej
         return Ok(value);
     }
     decode_json_tracked(json, what)
+}
+
+/// The payload as JSON text: UTF-8, without a byte order mark.
+fn utf8_json(payload: &[u8]) -> Result<&str, Rejection> {
+    // RFC 8259 lets a parser ignore a byte order mark; Windows tools write one.
+    let payload = payload.strip_prefix(b"\xef\xbb\xbf").unwrap_or(payload);
+    // simdutf8 checks the UTF-8 of a news article in a fraction of the
+    // standard library's instructions when the text is not ASCII (Arabic:
+    // a tenth of dedup's work per article went into std's check), and
+    // reports the offset of the first invalid byte as std does.
+    simdutf8::compat::from_utf8(payload).map_err(|err| {
+        Rejection::new(
+            reject_code::INVALID_UTF8,
+            format!(
+                "payload is not valid UTF-8: invalid byte at offset {}",
+                err.valid_up_to()
+            ),
+        )
+    })
 }
 
 /// [`decode_json`] of a message known to fail, tracking the path to the
@@ -426,6 +555,91 @@ mod tests {
             "{}",
             err.reason
         );
+    }
+
+    /// A staged article with every field, as langid writes it: unknown
+    /// article fields, metadata, a replay mark, a page, a language.
+    fn staged_json() -> Vec<u8> {
+        let json = serde_json::json!({
+            "schema_version": 1,
+            "article": {
+                "id": "a1",
+                "url": "https://x.test/a1",
+                "source": "X",
+                "title": "Dix \"mots\"",
+                "text": "Ligne une.\nLigne deux, été\tfin.",
+                "published_at": "2024-05-02T07:30:00Z",
+                "lang_hint": "fr",
+                "metadata": {"feed": "wire", "n": 1.5, "list": [1, null, "x"]},
+                "replay": {"of_seq": 7, "run": "r1"},
+                "crawler": {"run": 12, "ok": true},
+                "zeta": -3
+            },
+            "source_seq": 42,
+            "received_at": "2024-05-02T09:14:59.870Z",
+            "language": {"code": "fra", "iso639_1": "fr", "script": "Latin",
+                "confidence": 0.93, "reliable": true, "method": "trigram"},
+            "page": {"text": "Texte de la page.", "title": "Dix", "published": ["2024-05-02"],
+                "method": "readability"},
+            "pipeline": [{"stage": "langid", "version": "0.1.0",
+                "processed_at": "2024-05-02T09:15:00.000Z"}]
+        });
+        // As the stage before writes it: from the decoded value.
+        let staged: StagedArticle = serde_json::from_value(json).unwrap();
+        serde_json::to_vec(&staged).unwrap()
+    }
+
+    #[test]
+    fn the_kept_json_writes_the_bytes_the_decoded_article_would() {
+        let payload = staged_json();
+        let (mut staged, kept) = decode_staged_keeping_json(&payload).unwrap();
+        assert_eq!(staged, decode_staged(&payload).unwrap());
+        let kept = kept.expect("an article without html keeps its JSON");
+        assert_eq!(kept.encode(&staged), payload);
+        // What dedup changes: its verdict and its stamp.
+        staged.dedup = Some(DedupInfo {
+            status: "unique".into(),
+            cluster_id: "a1".into(),
+            resend: true,
+        });
+        staged.pipeline.push(crate::stamp("dedup", "0.1.0"));
+        assert_eq!(kept.encode(&staged), serde_json::to_vec(&staged).unwrap());
+        // Without a page or a language.
+        staged.page = None;
+        staged.language = None;
+        let payload = serde_json::to_vec(&staged).unwrap();
+        let (staged, kept) = decode_staged_keeping_json(&payload).unwrap();
+        assert_eq!(kept.unwrap().encode(&staged), payload);
+    }
+
+    #[test]
+    fn an_article_with_raw_html_keeps_no_json() {
+        let payload = br#"{"schema_version":1,"article":{"id":"a","html":"<p>x</p>"},"source_seq":1,"received_at":"t"}"#;
+        let (staged, kept) = decode_staged_keeping_json(payload).unwrap();
+        assert_eq!(staged.article.html.as_deref(), Some("<p>x</p>"));
+        assert!(kept.is_none());
+    }
+
+    #[test]
+    fn keeping_the_json_refuses_what_decoding_refuses_with_the_same_reason() {
+        let refused: &[&[u8]] = &[
+            b"",
+            b"{\"schema_version\":1,\"article\":{\"id\":\"a\xff\"}}",
+            b"[1]",
+            br#"{"schema_version":1,"article":{"id":"a"}}"#,
+            br#"{"schema_version":2,"article":{"id":"a"},"source_seq":1,"received_at":"t"}"#,
+            br#"{"schema_version":1,"article":{"text":"x"},"source_seq":1,"received_at":"t"}"#,
+            br#"{"schema_version":1,"article":{"id":"a","title":5},"source_seq":1,"received_at":"t"}"#,
+            br#"{"schema_version":1,"article":{"id":"a","metadata":"m"},"source_seq":1,"received_at":"t"}"#,
+            br#"{"schema_version":1,"article":{"id":"a"},"source_seq":1,"received_at":"t","page":{"text":1}}"#,
+            br#"{"schema_version":1,"article":{"id":"a"},"source_seq":1,"received_at":"t"} x"#,
+            br#"{"schema_version":1,"article":{"id":"a"},"source_seq":1,"received_at":"t","pipeline":{}}"#,
+        ];
+        for payload in refused {
+            let expected = decode_staged(payload).unwrap_err();
+            let got = decode_staged_keeping_json(payload).unwrap_err();
+            assert_eq!(got, expected, "{}", String::from_utf8_lossy(payload));
+        }
     }
 
     #[test]

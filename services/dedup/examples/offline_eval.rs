@@ -91,7 +91,7 @@ async fn main() {
             ) {
                 verified_articles += 1;
             }
-            for message in outcome(staged, &verdict) {
+            for message in outcome(staged, None, &verdict) {
                 if message.subject == "news.duplicates" {
                     duplicates.write_all(&message.payload).unwrap();
                     duplicates.write_all(b"\n").unwrap();

@@ -55,7 +55,7 @@ use newsflow_core::contracts::{
     StagedArticle,
 };
 use newsflow_core::html;
-use newsflow_core::intake::{IntakeLimits, decode_staged};
+use newsflow_core::intake::{IntakeLimits, ReceivedJson, decode_staged_keeping_json};
 use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::text::has_words;
 use newsflow_core::{stamp, subjects};
@@ -206,23 +206,33 @@ fn passed_on(mut staged: StagedArticle, verdict: &Verdict) -> StagedArticle {
     staged
 }
 
-/// The message that hands a passed-on article to enrich.
-pub fn unique_message(staged: &StagedArticle) -> Outgoing {
+/// The message that hands a passed-on article to enrich: with `received`,
+/// the JSON it came with, its `article` and `page` are written as they came.
+pub fn unique_message(staged: &StagedArticle, received: Option<&ReceivedJson>) -> Outgoing {
+    let payload = match received {
+        Some(received) => received.encode(staged),
+        None => encode_staged(staged),
+    };
     Outgoing {
         subject: subjects::UNIQUE,
         output: "next",
         message_id: staged.message_id(),
-        payload: Bytes::from(encode_staged(staged)),
+        payload: Bytes::from(payload),
     }
 }
 
 /// The messages the verdict calls for: the article passed on to
-/// `news.stage.unique` (first) and the notices.
-pub fn outcome(staged: StagedArticle, verdict: &Verdict) -> Vec<Outgoing> {
+/// `news.stage.unique` (first) and the notices. `received`: the JSON the
+/// article came with, if kept (see [`unique_message`]).
+pub fn outcome(
+    staged: StagedArticle,
+    received: Option<&ReceivedJson>,
+    verdict: &Verdict,
+) -> Vec<Outgoing> {
     let Decided { passed_on, notices } = decided(staged, verdict);
     passed_on
         .as_ref()
-        .map(unique_message)
+        .map(|staged| unique_message(staged, received))
         .into_iter()
         .chain(notices)
         .collect()
@@ -692,9 +702,9 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
 }
 
 impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
-    /// The article and its fingerprint; the verdict needs the fingerprint
-    /// log and the candidates' texts.
-    type Transformed = (StagedArticle, Option<Prepared>);
+    /// The article, the JSON it came with and its fingerprint; the verdict
+    /// needs the fingerprint log and the candidates' texts.
+    type Transformed = (StagedArticle, Option<ReceivedJson>, Option<Prepared>);
     type Finished = Processed;
 
     fn stage(&self) -> &'static str {
@@ -706,15 +716,20 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
     }
 
     fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError> {
-        let mut staged = decode_staged(input.payload)?;
+        // The article is passed on unchanged but for its verdict: its JSON
+        // is kept to be written back as it came.
+        let (mut staged, received) = decode_staged_keeping_json(input.payload)?;
         html::attach_page(&mut staged, &self.limits.html);
         let prepared = self.prepare(&staged);
-        Ok((staged, prepared))
+        Ok((staged, received, prepared))
     }
 
-    async fn finish(&self, (staged, prepared): Self::Transformed) -> Result<Processed, StageError> {
+    async fn finish(
+        &self,
+        (staged, received, prepared): Self::Transformed,
+    ) -> Result<Processed, StageError> {
         let verdict = self.judge(&staged, prepared).await?;
-        Ok(outcome(staged, &verdict).into())
+        Ok(outcome(staged, received.as_ref(), &verdict).into())
     }
 
     fn complete(&self, processed: Processed) -> Result<Processed, StageError> {
@@ -921,7 +936,7 @@ mod tests {
         decide(&stage, &staged("a", 7, "Text")).await;
         let again = decide(&stage, &staged("a", 9, "Text")).await;
         assert_eq!(again, Verdict::Resend);
-        let out = outcome(staged("a", 9, "Text"), &again).remove(0);
+        let out = outcome(staged("a", 9, "Text"), None, &again).remove(0);
         assert_eq!(out.subject, subjects::UNIQUE);
         let passed: StagedArticle = serde_json::from_slice(&out.payload).unwrap();
         let dedup = passed.dedup.unwrap();
@@ -939,14 +954,19 @@ mod tests {
                 "{id}"
             );
         }
-        let out = outcome(staged("b", 2, "Too short."), &Verdict::Unchecked).remove(0);
+        let out = outcome(staged("b", 2, "Too short."), None, &Verdict::Unchecked).remove(0);
         let passed: StagedArticle = serde_json::from_slice(&out.payload).unwrap();
         assert_eq!(passed.dedup.unwrap().status, "unchecked");
     }
 
     #[test]
     fn unique_articles_start_their_own_cluster() {
-        let out = outcome(staged("a", 1, "x"), &Verdict::Unique { redelivered: false }).remove(0);
+        let out = outcome(
+            staged("a", 1, "x"),
+            None,
+            &Verdict::Unique { redelivered: false },
+        )
+        .remove(0);
         assert_eq!(out.subject, subjects::UNIQUE);
         assert_eq!(out.message_id, "a@1");
         let passed: StagedArticle = serde_json::from_slice(&out.payload).unwrap();
@@ -962,7 +982,7 @@ mod tests {
             threshold: 1.0,
             evidence: None,
         };
-        let out = outcome(staged("b", 2, "x"), &verdict).remove(0);
+        let out = outcome(staged("b", 2, "x"), None, &verdict).remove(0);
         assert_eq!(out.subject, subjects::DUPLICATES);
         let notice: DuplicateNotice = serde_json::from_slice(&out.payload).unwrap();
         assert_eq!(
@@ -988,7 +1008,7 @@ mod tests {
             panic!("{verdict:?}");
         };
         assert_eq!((replaced.id.as_str(), replaced.source_seq), ("copy", 6));
-        let out = outcome(original, &verdict);
+        let out = outcome(original, None, &verdict);
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].subject, subjects::UNIQUE);
         let notice: DuplicateNotice = serde_json::from_slice(&out[1].payload).unwrap();
