@@ -81,13 +81,25 @@ impl Cluster {
         let js = connect(&self.nodes.iter().collect::<Vec<_>>()).await;
         let deadline = Instant::now() + Duration::from_secs(30);
         // (async-nats cannot parse 2.9's clustered account info: a stream
-        // created and deleted is the readiness check.)
+        // created and then deleted is the readiness check. Both steps are
+        // retried: while the meta leader is still settling, a create can
+        // answer and the delete right after it still meet `stream not
+        // found`, as happened once in CI.)
         let probe = jetstream::stream::Config {
             name: "CLUSTER_READY".into(),
             subjects: vec!["cluster.ready".into()],
             ..Default::default()
         };
-        while let Err(err) = js.create_stream(probe.clone()).await {
+        loop {
+            let outcome = match js.create_stream(probe.clone()).await {
+                Ok(_) => js
+                    .delete_stream("CLUSTER_READY")
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| format!("deleting the probe stream: {err}")),
+                Err(err) => Err(format!("creating the probe stream: {err}")),
+            };
+            let Err(err) = outcome else { break };
             assert!(
                 Instant::now() < deadline,
                 "the cluster elected no JetStream leader: {err}; node 0 log:\n{}",
@@ -95,7 +107,6 @@ impl Cluster {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        js.delete_stream("CLUSTER_READY").await.unwrap();
         js
     }
 }
