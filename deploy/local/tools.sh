@@ -5,6 +5,9 @@
 NEWSFLOW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NEWSFLOW_STATE="${NEWSFLOW_STATE:-$NEWSFLOW_ROOT/.newsflow}"
 mkdir -p "$NEWSFLOW_STATE"
+# Two malloc arenas for every service these scripts start, as in the image
+# (deploy/README.md, "Allocator arenas"); a value already set is kept.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 # A step's headline on stderr, in bold on a terminal only (logs stay plain).
 say() {

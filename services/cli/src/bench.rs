@@ -310,6 +310,15 @@ pub async fn run(
         total_bytes as f64 / articles.len().max(1) as f64 / 1024.0,
         warmup.len()
     );
+    // The services started here inherit it; it moves their resident memory
+    // (deploy/README.md, "Allocator arenas").
+    println!(
+        "malloc arenas: {}",
+        std::env::var("MALLOC_ARENA_MAX").map_or_else(
+            |_| "glibc's default (MALLOC_ARENA_MAX unset)".to_string(),
+            |max| format!("MALLOC_ARENA_MAX={max}")
+        )
+    );
 
     let timeout = Duration::from_secs(args.timeout);
     if args.stage == Target::Dedup {
