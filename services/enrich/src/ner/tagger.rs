@@ -706,6 +706,21 @@ struct Weights {
     starts: Vec<u32>,
     /// 64 minus the number of top bits that name a key's bucket (1 to 63).
     shift: u32,
+    /// Which keys may be present: two bits a key, both in one 64-bit word,
+    /// about eight bits a key (see [`filter_word`]). Most features looked
+    /// up are not in the model; this small table, which stays in the CPU's
+    /// cache, turns away nearly all of them (about 5 % pass falsely)
+    /// without reading the index and the entries, which do not.
+    filter: Vec<u64>,
+}
+
+/// Where `key` sits in a [`Weights`] filter of `words` words (a power of
+/// two): the word (from the key's low bits; its top bits name its bucket)
+/// and the two bits set in it.
+fn filter_word(key: u64, words: usize) -> (usize, u64) {
+    let word = (key as usize) & (words - 1);
+    let bits = (1 << ((key >> 32) & 63)) | (1 << ((key >> 38) & 63));
+    (word, bits)
 }
 
 impl Weights {
@@ -736,10 +751,16 @@ impl Weights {
             }
         }
         starts.resize(buckets + 1, count as u32);
+        let mut filter = vec![0u64; count.div_ceil(8).next_power_of_two()];
+        for entry in entries.iter() {
+            let (word, bits) = filter_word(split_entry(entry).0, filter.len());
+            filter[word] |= bits;
+        }
         Ok(Self {
             entries,
             starts,
             shift,
+            filter,
         })
     }
 
@@ -749,6 +770,10 @@ impl Weights {
 
     /// The weights of feature `key`, as little-endian bytes, if it has any.
     fn row(&self, key: u64) -> Option<&[u8; 2 * N]> {
+        let (word, bits) = filter_word(key, self.filter.len());
+        if self.filter[word] & bits != bits {
+            return None;
+        }
         let bucket = bucket_of(key, self.shift);
         let (&from, &to) = (self.starts.get(bucket)?, self.starts.get(bucket + 1)?);
         for entry in self.entries.get(from as usize..to as usize)? {
@@ -1401,6 +1426,26 @@ mod tests {
             Model::from_bytes(&bytes),
             Err(ModelError::Unsorted(1))
         ));
+    }
+
+    #[test]
+    fn the_filter_turns_away_nearly_every_absent_feature_of_a_shipped_model() {
+        let model = crate::ner::model_for("en").expect("the English model ships");
+        let weights = &model.weights;
+        let passed = (0..100_000u64)
+            .map(|n| mix(n, 0x5EED))
+            .filter(|&key| {
+                let (word, bits) = filter_word(key, weights.filter.len());
+                weights.filter[word] & bits == bits
+            })
+            .count();
+        // About eight bits a key, two of them asked: some 5 % pass.
+        assert!(passed < 10_000, "{passed} of 100000 absent keys passed");
+        // Every key present passes (no feature is ever lost).
+        for entry in weights.entries.iter() {
+            let (key, row) = split_entry(entry);
+            assert_eq!(weights.row(key), Some(row), "key {key}");
+        }
     }
 
     #[test]
