@@ -6,6 +6,9 @@
 #
 #   deploy/local/bench.sh [newsflow bench options, e.g. --articles 20000 --rate 1000]
 #   deploy/local/bench.sh --stage dedup   # the dedup stage alone
+#   PERF_OUT=dedup.perf deploy/local/bench.sh --stage dedup   # and a perf
+#       profile of the dedup process while it runs (timer-based samples with
+#       call graphs; read with deploy/local/perf_breakdown.py)
 #   deploy/local/bench.sh --secured       # each deployment also against the
 #       secured config with TLS (deploy/nats/nats-server-secured.conf), side by side
 set -euo pipefail
@@ -42,6 +45,12 @@ if [[ " $* " == *" --stage dedup "* ]]; then
   METRICS_ADDR=127.0.0.1:0 "$bin/newsflow-dedup" >"$work/dedup.log" 2>&1 &
   pids=("$!" "${pids[@]}")
   sleep 1
+  if [[ -n "${PERF_OUT:-}" ]]; then
+    # cpu-clock: virtual machines often have no hardware counters.
+    perf record -e cpu-clock -F 999 -g --call-graph dwarf,16384 -p "${pids[0]}" \
+      -o "$PERF_OUT" >"$work/perf.log" 2>&1 &
+    perf_pid=$!
+  fi
 fi
 say "nats-server $("$nats_bin" --version | sed 's/.*v//'), $(nproc) cores"
 # The server is this script's own: --fresh lets the bench empty the streams
@@ -57,3 +66,8 @@ for arg in "$@"; do
 done
 NATS_SERVER_BIN="$nats_bin" \
   "$bin/newsflow" bench --fresh --pids "$(IFS=,; echo "${pids[*]}")" "${args[@]}"
+if [[ -n "${perf_pid:-}" ]]; then
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  say "perf profile of newsflow-dedup written to $PERF_OUT"
+fi
