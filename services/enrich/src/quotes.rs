@@ -7,8 +7,10 @@
 //! `a-t-il ajouté`, `وأضاف`) or a description (`said the Swedish player`,
 //! `a ajouté le patron du club`) refers to the subject of the sentences
 //! before (never a possessive or a name after a preposition), else to the
-//! last named speaker. Speakers that are not named anywhere (`a witness
-//! said`) stay null. Arabic news puts names, titles and terms between the
+//! last named speaker. A paragraph ending in a colon introduces the
+//! quotation that opens the next one, and quotations that open an article
+//! before any narrative are the words of the person named right after
+//! them. Speakers that are not named anywhere (`a witness said`) stay null. Arabic news puts names, titles and terms between the
 //! same marks as speech: a span after the noun heading a name (`برنامج
 //! «…»`) or a short one nothing attributes gets no speaker.
 
@@ -749,6 +751,9 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     let mut last_speaker: Option<(String, Option<String>)> = None;
     let mut previous_quote_end: Option<usize> = None;
     let mut earlier_quotes: Vec<std::ops::Range<usize>> = Vec::new();
+    // Quotations that may take the first speaker named after them when
+    // they open the article (their index).
+    let mut may_lead: Vec<usize> = Vec::new();
     let mut char_pos = 0;
     let mut byte_pos = 0;
     // Matches, not captures: the quotation is the match without its marks
@@ -804,9 +809,13 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         };
         let after = &text[attribution_at..floor_char(text, line_end.min(attribution_at + 120))];
         let line_start = text[..whole.start].rfind('\n').map_or(0, |i| i + 1);
+        // A paragraph that ends in a colon introduces the quotation that
+        // opens the next one (`Human Rights Watch said in a report:` ¶
+        // `"…"`): the attribution is read there.
+        let lead_start = introducing_paragraph(text, line_start, whole.start).unwrap_or(line_start);
         let before =
-            &text[line_start.max(floor_char(text, whole.start.saturating_sub(120)))..whole.start];
-        let paragraph_before = &text[line_start..inner_start];
+            &text[lead_start.max(floor_char(text, whole.start.saturating_sub(120)))..whole.start];
+        let paragraph_before = &text[lead_start..inner_start];
         let context = Context {
             before: paragraph_before,
             before_start: start - paragraph_before.chars().count(),
@@ -817,7 +826,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
                     .count(),
             last_speaker: last_speaker.as_ref(),
             text,
-            before_byte: line_start,
+            before_byte: lead_start,
             quoted: &earlier_quotes,
         };
         // Set when the speaker is only the person the paragraph named last.
@@ -867,15 +876,23 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         // Arabic span that nothing attributes is a name, a title or a term
         // (`«سمن على عسل»`): no one's words. The narrative's speaker goes
         // on past them as before.
-        let speaker = if names_what_follows(&text[..whole.start])
+        let withheld = names_what_follows(&text[..whole.start])
             || (unattributed
                 && words < ARABIC_UNATTRIBUTED_WORDS
-                && quoted.chars().any(crate::fold::is_arabic))
+                && quoted.chars().any(crate::fold::is_arabic));
+        // Only a quotation that opens its paragraph may be a leading one
+        // (a partial one inside a sentence is often a term: `Les "huttes à
+        // règles" où …`), and not in Arabic, where articles open with
+        // sayings, verses and slogans in marks.
+        if !withheld
+            && text[line_start..whole.start].trim().is_empty()
+            && !quoted.chars().any(crate::fold::is_arabic)
+            && may_lead.len() == out.len()
+            && only_quotation_paragraphs(&text[..line_start])
         {
-            None
-        } else {
-            speaker
-        };
+            may_lead.push(out.len());
+        }
+        let speaker = if withheld { None } else { speaker };
         previous_quote_end = Some(whole.end);
         earlier_quotes.push(start..end);
         let (speaker, speaker_id) = speaker.unzip();
@@ -887,7 +904,94 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             speaker_id: speaker_id.flatten(),
         });
     }
+    give_leading_quotes_the_first_speaker(text, &mut out, entities, &may_lead);
     out
+}
+
+/// Where the paragraph that introduces a quotation opening its own
+/// paragraph (at byte `line_start`, the quotation at `quote_start`)
+/// starts: the paragraph before, when it ends in a colon.
+fn introducing_paragraph(text: &str, line_start: usize, quote_start: usize) -> Option<usize> {
+    if line_start == 0 || !text[line_start..quote_start].trim().is_empty() {
+        return None;
+    }
+    let previous = text[..line_start].trim_end();
+    previous
+        .ends_with(':')
+        .then(|| previous.rfind('\n').map_or(0, |i| i + 1))
+}
+
+/// The marks a paragraph made of a quotation opens with.
+const OPENING_MARKS: &[char] = &['"', '“', '«', '„', '‘', '\'', '`'];
+
+/// Whether every paragraph of `text` opens with a quotation mark.
+fn only_quotation_paragraphs(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with(OPENING_MARKS))
+}
+
+/// The characters of the narrative right after character `quote_end` (a
+/// quotation's end): the rest of its paragraph, or the next paragraph when
+/// the rest holds no word.
+fn narrative_after(text: &str, quote_end: usize) -> Option<(usize, usize)> {
+    let from_byte = byte_of_char(text, 0, quote_end)?;
+    let paragraph_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let rest_end = paragraph_end(from_byte);
+    let to_byte = if text[from_byte..rest_end].chars().any(char::is_alphabetic) {
+        rest_end
+    } else {
+        let next = rest_end + text[rest_end..].len() - text[rest_end..].trim_start().len();
+        paragraph_end(next)
+    };
+    Some((
+        quote_end,
+        quote_end + text[from_byte..to_byte].chars().count(),
+    ))
+}
+
+/// Quotations that open an article, in paragraphs of their own before
+/// any narrative (features and interviews start with the protagonist's
+/// words and name them after: `"It's weird. My golf was bad…" ¶ Just
+/// three days after …, Olivia Mehaffey was packing`), that nothing
+/// attributed: the words of the first speaker of those paragraphs, else
+/// of the first person the narrative right after them names. `may_lead`:
+/// the indices of `quotes` that stand so (their paragraph and every one
+/// before open with a quotation).
+fn give_leading_quotes_the_first_speaker(
+    text: &str,
+    quotes: &mut [Quote],
+    entities: &[Entity],
+    may_lead: &[usize],
+) {
+    use newsflow_core::contracts::EntityType;
+    let leading = (0..quotes.len())
+        .take_while(|i| may_lead.contains(i))
+        .count();
+    if !quotes[..leading].iter().any(|q| q.speaker.is_none()) {
+        return;
+    }
+    let speaker = quotes[..leading]
+        .iter()
+        .find(|q| q.speaker.is_some())
+        .map(|q| (q.speaker.clone(), q.speaker_id.clone()))
+        .or_else(|| {
+            let (from, to) = narrative_after(text, quotes[leading - 1].end)?;
+            entities
+                .iter()
+                .filter(|e| e.kind == EntityType::Person)
+                .flat_map(|e| e.mentions.iter().map(move |m| (m.start, e)))
+                .filter(|&(start, _)| from <= start && start < to)
+                .min_by_key(|&(start, _)| start)
+                .map(|(_, e)| (Some(e.name.clone()), e.id.clone()))
+        });
+    let Some((speaker, speaker_id)) = speaker else {
+        return;
+    };
+    for quote in quotes[..leading].iter_mut().filter(|q| q.speaker.is_none()) {
+        quote.speaker = speaker.clone();
+        quote.speaker_id = speaker_id.clone();
+    }
 }
 
 /// Whether the quotation closed just before byte `close_end` ends with a
@@ -2741,6 +2845,58 @@ mod tests {
             .into_iter()
             .map(|q| q.speaker)
             .collect()
+    }
+
+    #[test]
+    fn a_paragraph_ending_in_a_colon_introduces_the_quotation_after_it() {
+        // Made up: before, the paragraph's quotation went on with the
+        // speaker of the one before (Hanna Berg).
+        let text = "\"The harbour will stay shut all week,\" said Hanna Berg.\n\
+            The Coastal Safety Board said in a statement on Monday:\n\
+            \"No ship will be allowed in until the wreck has been lifted.\"";
+        let entities = [
+            person_in(text, "Hanna Berg", "Hanna Berg"),
+            entity_in(text, "Coastal Safety Board", EntityType::Organization),
+        ];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [
+                Some("Hanna Berg".into()),
+                Some("Coastal Safety Board".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn quotations_opening_the_article_are_the_person_named_next() {
+        // Made up: a feature that opens with its protagonist's words and
+        // names her after them.
+        let text = "\"I never thought I would sail again. The first morning was hard.\n\
+            \"Now I cannot imagine a week without the sea.\"\n\
+            Two years after her accident, Mara Lindqvist is back on the water.\n\
+            Her coach, Tom Eriksen, was less sure.";
+        let entities = [
+            person_in(text, "Mara Lindqvist", "Mara Lindqvist"),
+            person_in(text, "Tom Eriksen", "Tom Eriksen"),
+        ];
+        assert_eq!(
+            speaker_names(text, &entities),
+            [Some("Mara Lindqvist".into()), Some("Mara Lindqvist".into())]
+        );
+        // The name in the rest of the quotation's own paragraph.
+        let text = "\"Nothing prepares you for the silence,\" admits the former goalkeeper Ines Duarte, now a coach.";
+        let entities = [person_in(text, "Ines Duarte", "Ines Duarte")];
+        assert_eq!(speaker_names(text, &entities), [Some("Ines Duarte".into())]);
+        // Not once the narrative has begun, nor a partial quotation inside a
+        // sentence, nor in Arabic.
+        let text = "The mill closed on Friday.\n\
+            \"We were told nothing at all about it.\"\n\
+            Union official Sam Reid met the owners.";
+        let entities = [person_in(text, "Sam Reid", "Sam Reid")];
+        assert_eq!(speaker_names(text, &entities), [None]);
+        let text = "The so-called \"end of an era\" came on Friday.\nSam Reid met the owners.";
+        let entities = [person_in(text, "Sam Reid", "Sam Reid")];
+        assert_eq!(speaker_names(text, &entities), [None]);
     }
 
     #[test]
