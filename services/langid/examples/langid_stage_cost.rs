@@ -2,11 +2,11 @@
 //! counts under callgrind:
 //!
 //! ```sh
-//! cargo build --release -p newsflow-langid --example stage_cost
-//! valgrind --tool=callgrind --toggle-collect=stage_cost::process \
-//!     target/release/examples/stage_cost ARTICLES.jsonl 400
-//! valgrind --tool=callgrind --toggle-collect=stage_cost::process \
-//!     target/release/examples/stage_cost ARTICLES.jsonl 2000
+//! cargo build --release -p newsflow-langid --example langid_stage_cost
+//! valgrind --tool=callgrind --toggle-collect=langid_stage_cost::process \
+//!     target/release/examples/langid_stage_cost ARTICLES.jsonl 400
+//! valgrind --tool=callgrind --toggle-collect=langid_stage_cost::process \
+//!     target/release/examples/langid_stage_cost ARTICLES.jsonl 2000
 //! ```
 //!
 //! Each article (JSON lines as crawlers publish them: the bench's generated
@@ -28,7 +28,7 @@ use newsflow_langid::LangidStage;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: stage_cost ARTICLES.jsonl [COUNT] [STAGED_OUT]";
+    let usage = "usage: langid_stage_cost ARTICLES.jsonl [COUNT] [STAGED_OUT]";
     let path = args.next().expect(usage);
     let count: usize = args.next().map_or(usize::MAX, |n| n.parse().expect(usage));
     let mut staged_out = args
@@ -59,7 +59,7 @@ fn main() {
 }
 
 /// One article through the stage's transform, as the service runs it: what
-/// callgrind's `--toggle-collect=stage_cost::process` counts.
+/// callgrind's `--toggle-collect=langid_stage_cost::process` counts.
 #[inline(never)]
 fn process(
     stage: &LangidStage,
