@@ -751,9 +751,9 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     let mut last_speaker: Option<(String, Option<String>)> = None;
     let mut previous_quote_end: Option<usize> = None;
     let mut earlier_quotes: Vec<std::ops::Range<usize>> = Vec::new();
-    // Quotations that may take the first speaker named after them when
-    // they open the article (their index).
-    let mut may_lead: Vec<usize> = Vec::new();
+    // How many of the first quotations open the article (each may take
+    // the first speaker named after them).
+    let mut leading = 0;
     let mut char_pos = 0;
     let mut byte_pos = 0;
     // Matches, not captures: the quotation is the match without its marks
@@ -887,10 +887,10 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         if !withheld
             && text[line_start..whole.start].trim().is_empty()
             && !quoted.chars().any(crate::fold::is_arabic)
-            && may_lead.len() == out.len()
+            && leading == out.len()
             && only_quotation_paragraphs(&text[..line_start])
         {
-            may_lead.push(out.len());
+            leading += 1;
         }
         let speaker = if withheld { None } else { speaker };
         previous_quote_end = Some(whole.end);
@@ -904,7 +904,7 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
             speaker_id: speaker_id.flatten(),
         });
     }
-    give_leading_quotes_the_first_speaker(text, &mut out, entities, &may_lead);
+    give_leading_quotes_the_first_speaker(text, &mut out, entities, leading);
     out
 }
 
@@ -955,19 +955,16 @@ fn narrative_after(text: &str, quote_end: usize) -> Option<(usize, usize)> {
 /// words and name them after: `"It's weird. My golf was bad…" ¶ Just
 /// three days after …, Olivia Mehaffey was packing`), that nothing
 /// attributed: the words of the first speaker of those paragraphs, else
-/// of the first person the narrative right after them names. `may_lead`:
-/// the indices of `quotes` that stand so (their paragraph and every one
+/// of the first person the narrative right after them names. `leading`:
+/// how many of the first `quotes` stand so (their paragraph and every one
 /// before open with a quotation).
 fn give_leading_quotes_the_first_speaker(
     text: &str,
     quotes: &mut [Quote],
     entities: &[Entity],
-    may_lead: &[usize],
+    leading: usize,
 ) {
     use newsflow_core::contracts::EntityType;
-    let leading = (0..quotes.len())
-        .take_while(|i| may_lead.contains(i))
-        .count();
     if !quotes[..leading].iter().any(|q| q.speaker.is_none()) {
         return;
     }
