@@ -97,7 +97,14 @@ impl Word {
     /// types are a good part of its tagging.
     fn with_hash(text: &str, word: u64, lower_buffer: &mut String) -> Self {
         let ascii = text.is_ascii();
-        let (lower, lower_hash) = if ascii && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        // Most words are their own lower case (every Arabic one): found
+        // so without writing it out.
+        let own_lower_case = if ascii {
+            !text.bytes().any(|b| b.is_ascii_uppercase())
+        } else {
+            text.chars().all(lower_case_is_itself)
+        };
+        let (lower, lower_hash) = if own_lower_case {
             (text, word)
         } else {
             lower_case_into(text, lower_buffer);
@@ -198,25 +205,75 @@ fn is_own_lower_case(c: char) -> bool {
 
 /// `Xxx` for `Smith`, `XX` for `NATO`, `dd,dd` for `12,500`, `a` for Arabic.
 fn shape_hash(text: &str) -> u64 {
-    let mut shape = [0u8; 16];
-    let mut len = 0;
-    for c in text.chars() {
-        let class = if c.is_ascii() {
-            shape_class(c)
-        } else {
-            shape_class_by_table(c)
-        };
-        if len >= 2 && shape[len - 1] == class && shape[len - 2] == class {
-            continue;
+    let mut shape = Shape::default();
+    if text.is_ascii() {
+        // Most words of most news: no characters to decode.
+        for &b in text.as_bytes() {
+            if !shape.push(ASCII_SHAPE_CLASSES[usize::from(b)]) {
+                break;
+            }
         }
-        if len == shape.len() {
-            break;
+    } else {
+        for c in text.chars() {
+            let class = if c.is_ascii() {
+                shape_class(c)
+            } else {
+                shape_class_by_table(c)
+            };
+            if !shape.push(class) {
+                break;
+            }
         }
-        shape[len] = class;
-        len += 1;
     }
-    xxh3_64(&shape[..len])
+    xxh3_64(shape.classes())
 }
+
+/// A word's shape being written: its characters' classes, no more than
+/// two alike in a row, at most 16.
+#[derive(Default)]
+struct Shape {
+    classes: [u8; 16],
+    len: usize,
+    /// Whether the last two classes are the same.
+    doubled: bool,
+}
+
+impl Shape {
+    /// Adds a character's class; false when the shape is full.
+    fn push(&mut self, class: u8) -> bool {
+        let repeats = self.len > 0 && self.classes[self.len - 1] == class;
+        if repeats && self.doubled {
+            return true;
+        }
+        if self.len == self.classes.len() {
+            return false;
+        }
+        self.classes[self.len] = class;
+        self.len += 1;
+        self.doubled = repeats;
+        true
+    }
+
+    fn classes(&self) -> &[u8] {
+        &self.classes[..self.len]
+    }
+}
+
+/// [`shape_class`] of the ASCII characters, by their byte.
+static ASCII_SHAPE_CLASSES: [u8; 128] = {
+    let mut table = [0; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match b as u8 {
+            b'A'..=b'Z' => b'X',
+            b'a'..=b'z' => b'x',
+            b'0'..=b'9' => b'd',
+            other => other,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// What a character is in a word's shape: `X` upper case, `x` lower case,
 /// `d` a digit, `a` another letter (Arabic), ASCII punctuation itself, `*`
@@ -468,12 +525,27 @@ impl Word {
 
 /// Features of a token with its neighbours together, and its position.
 fn pair_features(b1: Form, w: Form, a1: Form, first: bool) -> [u64; 4] {
+    let [shapes_around, first_shape] = shape_features(b1, w, a1, first);
+    let [bigram_before, bigram_after] = bigram_features(b1, w, a1);
+    [shapes_around, bigram_before, bigram_after, first_shape]
+}
+
+/// The [`pair_features`] of the shapes (tagging looks their sums up once a
+/// document).
+fn shape_features(b1: Form, w: Form, a1: Form, first: bool) -> [u64; 2] {
     use template::*;
     [
         mix(SHAPES_AROUND, mix(mix(b1.shape, w.shape), a1.shape)),
+        mix(FIRST_SHAPE, mix(u64::from(first), w.shape)),
+    ]
+}
+
+/// The [`pair_features`] of the words.
+fn bigram_features(b1: Form, w: Form, a1: Form) -> [u64; 2] {
+    use template::*;
+    [
         mix(BIGRAM_BEFORE, mix(b1.lower, w.lower)),
         mix(BIGRAM_AFTER, mix(w.lower, a1.lower)),
-        mix(FIRST_SHAPE, mix(u64::from(first), w.shape)),
     ]
 }
 
@@ -600,22 +672,22 @@ thread_local! {
 }
 
 impl TypeCache {
-    fn scores(&mut self, model: &Model, token: &str) -> (Form, TypeScores) {
-        let hash = xxh3_64(token.as_bytes());
-        let key = mix(model.number, hash);
-        if let Some(found) = self.entries.get(&key) {
-            return *found;
-        }
+    /// The form and scores of `token`, whose hash (`xxh3_64`) is `hash`.
+    fn scores(&mut self, model: &Model, token: &str, hash: u64) -> (Form, TypeScores) {
         if self.entries.len() >= TYPE_CACHE_CAPACITY {
             self.entries.clear();
         }
-        let mut word = Word::with_hash(token, hash, &mut self.lower_buffer);
-        if model.name_list {
-            word.listed = name_class(word.lower);
+        // One search of the map for a type found and for one scored now.
+        match self.entries.entry(mix(model.number, hash)) {
+            std::collections::hash_map::Entry::Occupied(found) => *found.get(),
+            std::collections::hash_map::Entry::Vacant(room) => {
+                let mut word = Word::with_hash(token, hash, &mut self.lower_buffer);
+                if model.name_list {
+                    word.listed = name_class(word.lower);
+                }
+                *room.insert((word.form(), model.type_scores(&word)))
+            }
         }
-        let found = (word.form(), model.type_scores(&word));
-        self.entries.insert(key, found);
-        found
     }
 }
 
@@ -634,22 +706,32 @@ pub fn capitalized_words(sentences: &[Vec<&str>]) -> rustc_hash::FxHashSet<u64> 
     let mut out = rustc_hash::FxHashSet::default();
     let mut buffer = String::new();
     for sentence in sentences {
-        for (i, token) in sentence.iter().enumerate().skip(1) {
-            let mut chars = token.chars();
-            // The capital first: most words have none (no Arabic word has),
-            // and the test of the word before is the dearer one.
-            if !chars.next().is_some_and(char::is_uppercase) {
-                continue;
-            }
-            let after_opening = !sentence[i - 1].chars().any(char::is_alphanumeric);
-            // An all-capital word says nothing (headlines, acronyms).
-            if !after_opening && chars.any(char::is_lowercase) {
-                lower_case_into(token, &mut buffer);
+        for i in 0..sentence.len() {
+            if capitalized_at(sentence, i) {
+                lower_case_into(sentence[i], &mut buffer);
                 out.insert(xxh3_64(buffer.as_bytes()));
             }
         }
     }
     out
+}
+
+/// Whether token `i` of a sentence is written with a capital where the
+/// capital says it is a name ([`capitalized_words`]): not first in the
+/// sentence, not after opening punctuation, not all in capitals.
+fn capitalized_at(sentence: &[&str], i: usize) -> bool {
+    if i == 0 {
+        return false;
+    }
+    let mut chars = sentence[i].chars();
+    // The capital first: most words have none (no Arabic word has),
+    // and the test of the word before is the dearer one.
+    if !chars.next().is_some_and(char::is_uppercase) {
+        return false;
+    }
+    let after_opening = !sentence[i - 1].chars().any(char::is_alphanumeric);
+    // An all-capital word says nothing (headlines, acronyms).
+    !after_opening && chars.any(char::is_lowercase)
 }
 
 /// A trained tagger: nine integer weights per feature.
@@ -918,96 +1000,126 @@ impl Model {
     /// a document (sentences are tagged together so that a word written
     /// with a capital elsewhere in the document is known as such).
     pub fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<usize>> {
-        let capitalized = capitalized_words(sentences);
+        let remembers = !self.by_memory.is_empty();
         // The document's word types, each scored once (or found in the
-        // thread's cache of types scored for earlier documents). Room for
-        // as many as there are tokens: grown by pushes, the scores were
-        // copied over and over.
+        // thread's cache of types scored for earlier documents), after the
+        // boundaries before and after a sentence (types `BEFORE` and
+        // `AFTER`). Room for as many as there are tokens: grown by pushes,
+        // the scores were copied over and over.
         let tokens: usize = sentences.iter().map(Vec::len).sum();
-        let mut types: FxHashMap<&str, u32> =
+        let mut forms: Vec<Form> = Vec::with_capacity(tokens + 2);
+        let mut scores: Vec<TypeScores> = Vec::with_capacity(tokens + 2);
+        for boundary in [&BOUNDARY_BEFORE, &BOUNDARY_AFTER] {
+            let mut boundary_scores = self.type_scores(boundary);
+            self.add(
+                &[seen_feature(boundary.shape, false)],
+                &mut boundary_scores.own,
+            );
+            forms.push(boundary.form());
+            scores.push(boundary_scores);
+        }
+        const BEFORE: u32 = 0;
+        const AFTER: u32 = 1;
+        // By the word's hash (the thread's cache takes a type's hash for
+        // the type, too): comparing the words themselves costs more.
+        let mut types: FxHashMap<u64, u32> =
             FxHashMap::with_capacity_and_hasher(tokens, Default::default());
-        let mut forms: Vec<Form> = Vec::with_capacity(tokens);
-        let mut scores: Vec<TypeScores> = Vec::with_capacity(tokens);
-        let mut seen_scores: FxHashMap<(u64, bool), Scores> = FxHashMap::default();
-        let ids: Vec<Vec<u32>> = TYPE_CACHE.with_borrow_mut(|cache| {
-            sentences
-                .iter()
-                .map(|tokens| {
-                    tokens
-                        .iter()
-                        .map(|&token| {
-                            *types.entry(token).or_insert_with(|| {
-                                let (form, mut type_scores) = cache.scores(self, token);
-                                let seen = capitalized.contains(&form.lower);
-                                let seen_part =
-                                    seen_scores.entry((form.shape, seen)).or_insert_with(|| {
-                                        let mut part = [0; N];
-                                        self.add(&[seen_feature(form.shape, seen)], &mut part);
-                                        part
-                                    });
-                                for (t, p) in type_scores.own.iter_mut().zip(seen_part.iter()) {
-                                    *t += p;
-                                }
-                                forms.push(form);
-                                scores.push(type_scores);
-                                (forms.len() - 1) as u32
-                            })
-                        })
-                        .collect()
-                })
-                .collect()
+        // The number of each type's stem among the document's stems, for
+        // the memory of the kind each stem was last tagged (looked up once
+        // a type, not once a token); none for the boundaries.
+        let mut stems: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut stem_of_type: Vec<u32> = Vec::new();
+        if remembers {
+            stem_of_type.reserve(tokens + 2);
+            stem_of_type.extend([u32::MAX, u32::MAX]);
+        }
+        // Each sentence's types between two boundaries on either side: the
+        // words around a token are found without testing where it is.
+        let mut ids: Vec<u32> = Vec::with_capacity(tokens + 4 * sentences.len());
+        TYPE_CACHE.with_borrow_mut(|cache| {
+            for sentence in sentences {
+                ids.extend([BEFORE, BEFORE]);
+                for &token in sentence {
+                    let hash = xxh3_64(token.as_bytes());
+                    let id = *types.entry(hash).or_insert_with(|| {
+                        let (form, type_scores) = cache.scores(self, token, hash);
+                        if remembers {
+                            let next = stems.len() as u32;
+                            stem_of_type.push(*stems.entry(form.stem).or_insert(next));
+                        }
+                        forms.push(form);
+                        scores.push(type_scores);
+                        (forms.len() - 1) as u32
+                    });
+                    ids.push(id);
+                }
+                ids.extend([AFTER, AFTER]);
+            }
         });
-        let mut boundary_before = self.type_scores(&BOUNDARY_BEFORE);
-        self.add(
-            &[seen_feature(BOUNDARY_BEFORE.shape, false)],
-            &mut boundary_before.own,
-        );
-        let mut boundary_after = self.type_scores(&BOUNDARY_AFTER);
-        self.add(
-            &[seen_feature(BOUNDARY_AFTER.shape, false)],
-            &mut boundary_after.own,
-        );
-        let mut shape_scores: FxHashMap<(u64, u64), Scores> = FxHashMap::default();
-        // The kind each word (without clitics) was last tagged in this
-        // document, when it was tagged a name.
-        let mut memory: FxHashMap<u64, usize> = FxHashMap::default();
-        ids.iter()
+        // The words written with a capital elsewhere, by the lower case
+        // their type has hashed already ([`capitalized_words`]).
+        let mut capitalized = rustc_hash::FxHashSet::default();
+        let mut padded = ids.as_slice();
+        for sentence in sentences {
+            let (this, rest) = padded.split_at(sentence.len() + 4);
+            padded = rest;
+            for (i, &token) in this[2..this.len() - 2].iter().enumerate() {
+                if capitalized_at(sentence, i) {
+                    capitalized.insert(forms[token as usize].lower);
+                }
+            }
+        }
+        let mut seen_scores: FxHashMap<(u64, bool), Scores> = FxHashMap::default();
+        for (form, type_scores) in forms.iter().zip(&mut scores).skip(2) {
+            let seen = capitalized.contains(&form.lower);
+            let seen_part = seen_scores.entry((form.shape, seen)).or_insert_with(|| {
+                let mut part = [0; N];
+                self.add(&[seen_feature(form.shape, seen)], &mut part);
+                part
+            });
+            for (t, p) in type_scores.own.iter_mut().zip(seen_part.iter()) {
+                *t += p;
+            }
+        }
+        // Features of word shapes and labels only recur all through a
+        // document: their sums are looked up once, by the shapes of the
+        // token and of the words beside it and the label before (which
+        // also says whether the token starts its sentence).
+        let mut shape_scores: FxHashMap<(u64, u64, u64, usize), Scores> = FxHashMap::default();
+        // The kind each stem was last tagged in this document (0: not a name).
+        let mut memory: Vec<u8> = vec![0; stems.len()];
+        let mut padded = ids.as_slice();
+        sentences
+            .iter()
             .map(|sentence| {
-                let word = |j: isize| -> (Form, &TypeScores) {
-                    if j < 0 {
-                        (BOUNDARY_BEFORE.form(), &boundary_before)
-                    } else if let Some(&t) = sentence.get(j as usize) {
-                        (forms[t as usize], &scores[t as usize])
-                    } else {
-                        (BOUNDARY_AFTER.form(), &boundary_after)
-                    }
-                };
+                let (this, rest) = padded.split_at(sentence.len() + 4);
+                padded = rest;
                 let mut labels = Vec::with_capacity(sentence.len());
-                for i in 0..sentence.len() {
-                    let k = i as isize;
-                    let ((b1, s_b1), (w, s_w), (a1, s_a1)) = (word(k - 1), word(k), word(k + 1));
-                    let mut total = s_w.own;
+                for (i, window) in this.windows(5).enumerate() {
+                    let [b2, b1, token, a1, a2] = [0, 1, 2, 3, 4].map(|k| window[k] as usize);
+                    let (b1_form, w, a1_form) = (forms[b1], forms[token], forms[a1]);
+                    let mut total = scores[token].own;
                     for part in [
-                        &s_b1.before,
-                        &s_a1.after,
-                        &word(k - 2).1.before_2,
-                        &word(k + 2).1.after_2,
+                        &scores[b1].before,
+                        &scores[a1].after,
+                        &scores[b2].before_2,
+                        &scores[a2].after_2,
                     ] {
                         for (t, p) in total.iter_mut().zip(part) {
                             *t += p;
                         }
                     }
-                    let [shapes_around, bigram_before, bigram_after, first_shape] =
-                        pair_features(b1, w, a1, i == 0);
-                    self.add(&[bigram_before, bigram_after], &mut total);
+                    self.add(&bigram_features(b1_form, w, a1_form), &mut total);
                     let (before, before_2) = previous_labels(&labels, i);
-                    let [label_lower, label_shape] = label_word_features(w, before);
+                    let [label_lower, _] = label_word_features(w, before);
                     self.add(&[label_lower], &mut total);
-                    // Features of word shapes and labels only recur all
-                    // through a document: their sums are looked up once.
+                    let first = i == 0;
                     let shape_part = shape_scores
-                        .entry((mix(shapes_around, first_shape), label_shape))
+                        .entry((b1_form.shape, w.shape, a1_form.shape, before))
                         .or_insert_with(|| {
+                            let [shapes_around, first_shape] =
+                                shape_features(b1_form, w, a1_form, first);
+                            let [_, label_shape] = label_word_features(w, before);
                             let mut part = [0; N];
                             self.add(&[shapes_around, first_shape, label_shape], &mut part);
                             part
@@ -1019,9 +1131,13 @@ impl Model {
                     {
                         *t += p + l;
                     }
-                    let remembers = !self.by_memory.is_empty();
-                    let kind_seen = if remembers { memory.get(&w.stem) } else { None };
-                    if let Some(&kind) = kind_seen {
+                    let stem = if remembers {
+                        stem_of_type[token] as usize
+                    } else {
+                        0
+                    };
+                    if remembers && memory[stem] != 0 {
+                        let kind = usize::from(memory[stem]);
                         for (t, m) in total
                             .iter_mut()
                             .zip(&self.by_memory[kind * (N + 1) + before])
@@ -1031,7 +1147,7 @@ impl Model {
                     }
                     let label = best(&total, before);
                     if label != 0 && remembers {
-                        memory.insert(w.stem, kind_of(label));
+                        memory[stem] = kind_of(label) as u8;
                     }
                     labels.push(label);
                 }
@@ -1629,6 +1745,20 @@ mod tests {
         assert_ne!(shape_hash("Smith"), shape_hash("smith"));
         assert_eq!(shape_hash("Éric"), shape_hash("Eric"));
         assert_eq!(shape_hash("١٢"), shape_hash("12"));
+        for b in 0..128u8 {
+            assert_eq!(
+                ASCII_SHAPE_CLASSES[usize::from(b)],
+                shape_class(char::from(b))
+            );
+        }
+        // No more than two alike in a row, at most sixteen.
+        assert_eq!(shape_hash("Washington"), xxh3_64(b"Xxx"));
+        assert_eq!(shape_hash("12,500"), xxh3_64(b"dd,dd"));
+        assert_eq!(shape_hash("Ébéniste"), xxh3_64(b"Xxx"));
+        assert_eq!(
+            shape_hash("aBcDeFgHiJkLmNoPqRsT"),
+            xxh3_64(b"xXxXxXxXxXxXxXxX")
+        );
     }
 
     #[test]

@@ -70,28 +70,24 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 /// `text` starts in the document), to `out`.
 pub fn tokenize_into(text: &str, offset: usize, out: &mut Vec<Token>) {
     let first = out.len();
-    let mut chunk_start = None;
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i <= bytes.len() {
-        // White space is found by its byte in ASCII (most characters of
-        // most text): decoding every character to look costs more.
-        let (white, len) = match bytes.get(i) {
-            None => (true, 1),
-            Some(&b) if b.is_ascii() => (matches!(b, b' ' | b'\t'..=b'\r'), 1),
-            Some(_) => {
-                let c = text[i..].chars().next().expect("a character starts here");
-                (c.is_whitespace(), c.len_utf8())
-            }
-        };
-        if white {
-            if let Some(start) = chunk_start.take() {
-                split_chunk(text, start, i, out);
-            }
-        } else if chunk_start.is_none() {
-            chunk_start = Some(i);
+    while i < bytes.len() {
+        let white = white_space_len(&bytes[i..]);
+        if white > 0 {
+            i += white;
+            continue;
         }
-        i += len;
+        // A word runs to the next white space, found byte by byte: a byte
+        // inside a multi-byte character never starts one, so characters
+        // need not be decoded (most of a French or Arabic text's are not
+        // ASCII).
+        let start = i;
+        i += 1;
+        while i < bytes.len() && white_space_len(&bytes[i..]) == 0 {
+            i += 1;
+        }
+        split_chunk(text, start, i, out);
     }
     if offset > 0 {
         for token in &mut out[first..] {
@@ -101,9 +97,71 @@ pub fn tokenize_into(text: &str, offset: usize, out: &mut Vec<Token>) {
     }
 }
 
+/// What a byte says of the white space it may start.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WhiteStart {
+    No,
+    /// An ASCII space, tab or line break.
+    Ascii,
+    /// The first byte of a multi-byte white space character (U+0085,
+    /// U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F,
+    /// U+3000) and of other characters.
+    Perhaps,
+}
+
+/// [`WhiteStart`] of every byte value.
+static WHITE_START: [WhiteStart; 256] = {
+    let mut table = [WhiteStart::No; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b' ' | b'\t'..=b'\r' => WhiteStart::Ascii,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => WhiteStart::Perhaps,
+            _ => WhiteStart::No,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// The length in bytes of the white space character (`char::is_whitespace`)
+/// that `bytes` (a string's bytes from any byte on) start with, 0 if they
+/// do not start with one.
+fn white_space_len(bytes: &[u8]) -> usize {
+    let Some(&b) = bytes.first() else {
+        return 0;
+    };
+    match WHITE_START[usize::from(b)] {
+        WhiteStart::No => 0,
+        WhiteStart::Ascii => 1,
+        WhiteStart::Perhaps => match bytes {
+            [0xC2, 0x85 | 0xA0, ..] => 2,
+            [0xE1, 0x9A, 0x80, ..]
+            | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
+            | [0xE2, 0x81, 0x9F, ..]
+            | [0xE3, 0x80, 0x80, ..] => 3,
+            _ => 0,
+        },
+    }
+}
+
+/// Whether a word starting with byte `b` may start with opening
+/// punctuation ([`opens`]; the non-ASCII ones start with 0xC2 or 0xE2).
+fn may_open(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'(' | b'[' | b'{' | b'<' | 0xC2 | 0xE2)
+}
+
+/// Whether a word ending with byte `b` may end with closing punctuation
+/// ([`closes`]): an ASCII byte is the whole last character.
+fn may_close(b: u8) -> bool {
+    !b.is_ascii() || closes(char::from(b))
+}
+
 fn split_chunk(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
+    let bytes = text.as_bytes();
     // Opening punctuation, one token each.
-    while let Some(c) = text[start..end].chars().next() {
+    while start < end && may_open(bytes[start]) {
+        let c = text[start..end].chars().next().expect("not at the end");
         if !opens(c) || start + c.len_utf8() == end {
             break;
         }
@@ -115,7 +173,11 @@ fn split_chunk(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
     }
     // Closing punctuation: found from the end, pushed after the core.
     let mut core_end = end;
-    while let Some(c) = text[start..core_end].chars().next_back() {
+    while core_end > start && may_close(bytes[core_end - 1]) {
+        let c = text[start..core_end]
+            .chars()
+            .next_back()
+            .expect("not at the start");
         if !closes(c) || core_end - c.len_utf8() == start {
             break;
         }
@@ -180,7 +242,10 @@ fn split_core(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
 /// Where the first `'` or `’` of `word` is, found by its bytes.
 fn find_apostrophe(word: &str) -> Option<usize> {
     let bytes = word.as_bytes();
-    (0..bytes.len()).find(|&i| bytes[i] == b'\'' || bytes[i..].starts_with("’".as_bytes()))
+    // The dearer test only where `’`'s first byte is.
+    (0..bytes.len()).find(|&i| {
+        bytes[i] == b'\'' || (bytes[i] == 0xE2 && bytes[i..].starts_with("’".as_bytes()))
+    })
 }
 
 /// Whether `word` (without its final period) is an abbreviation that keeps it:
@@ -241,6 +306,34 @@ mod tests {
             ["a", "b", "c", "d", "e", "f"]
         );
         assert_eq!(words("\u{85}x\u{1F}y "), ["x\u{1F}y"]);
+    }
+
+    #[test]
+    fn white_space_is_found_by_its_bytes_as_char_says() {
+        let mut buffer = [0u8; 4];
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let encoded = c.encode_utf8(&mut buffer).as_bytes();
+            let expected = if c.is_whitespace() { encoded.len() } else { 0 };
+            assert_eq!(white_space_len(encoded), expected, "{c:?}");
+            // No byte after a character's first starts white space.
+            for i in 1..encoded.len() {
+                assert_eq!(white_space_len(&encoded[i..]), 0, "{c:?} byte {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_byte_tests_let_through_every_opening_and_closing_character() {
+        let mut buffer = [0u8; 4];
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let encoded = c.encode_utf8(&mut buffer).as_bytes();
+            if opens(c) {
+                assert!(may_open(encoded[0]), "{c:?}");
+            }
+            if closes(c) {
+                assert!(may_close(encoded[encoded.len() - 1]), "{c:?}");
+            }
+        }
     }
 
     #[test]
