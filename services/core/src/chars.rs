@@ -63,6 +63,37 @@ pub fn warm_up() {
     table();
 }
 
+/// What the table holds of a character, read once for several questions
+/// (a tokenizer asks whether it is white space, a letter, a capital).
+#[derive(Debug, Clone, Copy)]
+pub struct Flags(u8);
+
+impl Flags {
+    /// The flags of `c`, when the table holds it (below U+3100).
+    #[inline]
+    pub fn of(c: char) -> Option<Self> {
+        table().get(c as usize).map(|&flags| Self(flags))
+    }
+
+    /// [`char::is_alphanumeric`].
+    #[inline]
+    pub fn is_alphanumeric(self) -> bool {
+        self.0 & (ALPHABETIC | NUMERIC) != 0
+    }
+
+    /// [`char::is_whitespace`].
+    #[inline]
+    pub fn is_whitespace(self) -> bool {
+        self.0 & WHITESPACE != 0
+    }
+
+    /// [`char::is_uppercase`].
+    #[inline]
+    pub fn is_uppercase(self) -> bool {
+        self.0 & UPPERCASE != 0
+    }
+}
+
 // ASCII goes straight to `char`, whose ASCII answers need no table.
 
 /// [`char::is_alphabetic`].
@@ -159,6 +190,13 @@ mod tests {
             assert_eq!(is_whitespace(c), c.is_whitespace(), "{c:?}");
             assert_eq!(is_uppercase(c), c.is_uppercase(), "{c:?}");
             assert_eq!(is_lowercase(c), c.is_lowercase(), "{c:?}");
+            if let Some(flags) = Flags::of(c) {
+                assert_eq!(flags.is_alphanumeric(), c.is_alphanumeric(), "{c:?}");
+                assert_eq!(flags.is_whitespace(), c.is_whitespace(), "{c:?}");
+                assert_eq!(flags.is_uppercase(), c.is_uppercase(), "{c:?}");
+            } else {
+                assert!(u >= TABLE_END, "{c:?}");
+            }
             for s in [
                 c.to_string(),
                 format!("{c}x"),

@@ -8,25 +8,81 @@ pub fn collapse_whitespace(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Collapses white space inside lines and drops empty lines, written
-/// straight into one string.
+/// Collapses white space inside lines and drops empty lines: the words of
+/// `s` (runs of characters that are not white space), separated by a line
+/// break where a line break lies between them and by one space elsewhere.
+///
+/// Most text is tidy already, so the text is copied in the longest runs that
+/// need no change: one copy for a tidy text, where a copy per word cost
+/// several times as much.
 pub fn tidy_lines(s: &str) -> String {
+    let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    for line in s.lines() {
-        let mut words = line.split_whitespace();
-        let Some(first) = words.next() else {
+    // `s[..copied]` is written out already (or dropped).
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(next) = bytes[at..]
+        .iter()
+        .position(|&byte| MAY_START_WHITE_SPACE[usize::from(byte)])
+    {
+        at += next;
+        if white_space_len(s, at) == 0 {
+            at += 1;
             continue;
-        };
-        if !out.is_empty() {
-            out.push('\n');
         }
-        out.push_str(first);
-        for word in words {
-            out.push(' ');
-            out.push_str(word);
+        let gap_start = at;
+        let mut line_break = false;
+        while at < bytes.len() {
+            let len = white_space_len(s, at);
+            if len == 0 {
+                break;
+            }
+            line_break |= bytes[at] == b'\n';
+            at += len;
+        }
+        let separator = if line_break { b'\n' } else { b' ' };
+        if gap_start == 0 || at == bytes.len() {
+            // White space leading or ending the text is dropped.
+            out.push_str(&s[copied..gap_start]);
+            copied = at;
+        } else if at - gap_start != 1 || bytes[gap_start] != separator {
+            out.push_str(&s[copied..gap_start]);
+            out.push(char::from(separator));
+            copied = at;
         }
     }
+    out.push_str(&s[copied..]);
     out
+}
+
+/// Bytes that may start a white-space character: the ASCII ones and the
+/// first bytes of U+0085, U+00A0 (0xC2), U+1680 (0xE1), U+2000..U+205F
+/// (0xE2) and U+3000 (0xE3).
+const MAY_START_WHITE_SPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3);
+        b += 1;
+    }
+    table
+};
+
+/// Byte length of the white-space character at byte `at` of `s` (on a
+/// character boundary), or 0 when it is not white space.
+#[inline]
+fn white_space_len(s: &str, at: usize) -> usize {
+    let byte = s.as_bytes()[at];
+    if !MAY_START_WHITE_SPACE[usize::from(byte)] {
+        return 0;
+    }
+    if byte.is_ascii() {
+        return 1;
+    }
+    match s[at..].chars().next() {
+        Some(c) if c.is_whitespace() => c.len_utf8(),
+        _ => 0,
+    }
 }
 
 /// The form under which two texts count as the same copy: Unicode NFKC,
@@ -95,6 +151,21 @@ pub fn words_up_to(s: &str, limit: usize) -> usize {
                 count += usize::from(!in_word);
                 in_word = true;
             } else if !(in_word && (byte == b'\'' || byte == b'-')) {
+                in_word = false;
+            }
+            continue;
+        }
+        if byte < 0xE0 {
+            // Two bytes (accented Latin, Greek, Cyrillic, Hebrew, Arabic:
+            // most of the rest of news), decoded here; no character below
+            // U+0800 is of an unspaced script, an apostrophe or a hyphen.
+            let c = u32::from(byte & 0x1F) << 6 | u32::from(bytes[at + 1] & 0x3F);
+            let c = char::from_u32(c).expect("two UTF-8 bytes make a char");
+            at += 2;
+            if crate::chars::is_alphanumeric(c) {
+                count += usize::from(!in_word);
+                in_word = true;
+            } else if !(in_word && is_mark(c)) {
                 in_word = false;
             }
             continue;

@@ -26,7 +26,9 @@ impl Folded {
     /// Folds `original`.
     pub fn new(original: &str) -> Self {
         let table = fold_table();
-        let mut text = String::with_capacity(original.len());
+        // Bytes, encoded here: `String::push` encodes each character by the
+        // general rule, and every article is folded.
+        let mut text: Vec<u8> = Vec::with_capacity(original.len());
         let mut char_at = Vec::with_capacity(original.len() + 1);
         let mut byte_of_char = Vec::with_capacity(original.len() + 1);
         // Whether `text` is empty or ends with a space: runs of white space
@@ -36,34 +38,43 @@ impl Folded {
         let (mut byte, mut index) = (0, 0u32);
         while let Some(&b) = bytes.get(byte) {
             byte_of_char.push(byte as u32);
-            if b.is_ascii() {
+            let c = if b.is_ascii() {
                 // Most characters of most text: one byte in, one out.
                 let folded = ASCII_FOLD[usize::from(b)];
                 if folded != b' ' || !at_space {
                     at_space = folded == b' ';
-                    text.push(char::from(folded));
+                    text.push(folded);
                     char_at.push(index);
                 }
                 byte += 1;
+                index += 1;
+                continue;
+            } else if b < 0xE0 {
+                // Two bytes (accented Latin, Greek, Cyrillic, Hebrew,
+                // Arabic), decoded here.
+                let c = u32::from(b & 0x1F) << 6 | u32::from(bytes[byte + 1] & 0x3F);
+                byte += 2;
+                char::from_u32(c).expect("two UTF-8 bytes make a char")
             } else {
                 let c = original[byte..]
                     .chars()
                     .next()
                     .expect("a character starts here");
                 byte += c.len_utf8();
-                if let Some(folded) = fold_next(table, c, &mut at_space) {
-                    text.push(folded);
-                    for _ in 0..folded.len_utf8() {
-                        char_at.push(index);
-                    }
-                }
+                c
+            };
+            if let Some(folded) = fold_with(table, c)
+                && (folded != ' ' || !at_space)
+            {
+                at_space = folded == ' ';
+                push_encoded(&mut text, &mut char_at, folded, index);
             }
             index += 1;
         }
         byte_of_char.push(original.len() as u32);
         char_at.push((byte_of_char.len() - 1) as u32);
         Self {
-            text,
+            text: String::from_utf8(text).expect("whole characters were encoded"),
             char_at,
             byte_of_char,
         }
@@ -101,6 +112,28 @@ impl Folded {
     /// Number of characters of the original text.
     pub fn original_chars(&self) -> usize {
         self.byte_of_char.len() - 1
+    }
+}
+
+/// Appends `c` in UTF-8 to `text`, and to `char_at` the original character
+/// `index` for each of its bytes.
+#[inline]
+fn push_encoded(text: &mut Vec<u8>, char_at: &mut Vec<u32>, c: char, index: u32) {
+    let code = u32::from(c);
+    if code < 0x80 {
+        text.push(code as u8);
+        char_at.push(index);
+    } else if code < 0x800 {
+        text.push(0xC0 | (code >> 6) as u8);
+        text.push(0x80 | (code & 0x3F) as u8);
+        char_at.push(index);
+        char_at.push(index);
+    } else {
+        let mut buffer = [0; 4];
+        for &byte in c.encode_utf8(&mut buffer).as_bytes() {
+            text.push(byte);
+            char_at.push(index);
+        }
     }
 }
 
@@ -286,6 +319,15 @@ mod tests {
         ] {
             assert_eq!(fold_str(text), Folded::new(text).text.trim(), "{text:?}");
         }
+        // Every character of one, two and three bytes the table folds
+        // (`Ⱥ` folds to a three-byte `ⱥ`), between letters and spaces.
+        let every: String = (0..0x2200)
+            .filter_map(char::from_u32)
+            .flat_map(|c| [c, 'a', c, ' '])
+            .collect();
+        let folded = Folded::new(&every);
+        assert_eq!(fold_str(&every), folded.text.trim());
+        assert_eq!(folded.original_chars(), every.chars().count());
     }
 
     #[test]

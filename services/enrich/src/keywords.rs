@@ -76,25 +76,34 @@ pub fn keywords(text: &str, lang: Option<&str>) -> Vec<Keyword> {
 fn is_spaced(text: &str) -> bool {
     let (mut letters, mut unspaced) = (0usize, 0usize);
     if text.is_ascii() {
-        letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
-    } else {
-        // No ASCII character is of an unspaced script.
-        for (at, c) in text.char_indices() {
-            if !c.is_ascii() {
-                letters += usize::from(chars::is_alphabetic(c));
-                unspaced += usize::from(is_unspaced(c));
-                continue;
-            }
-            letters += usize::from(c.is_ascii_alphabetic());
-            // The answer is known once the characters still to come cannot
-            // change it: each character of an unspaced script takes three
-            // bytes and lowers `letters - 2 * unspaced` by two at most, the
-            // others never lower it. (Looked at after ASCII characters only,
-            // such as the spaces between words: rare in unspaced text.)
-            let rest = text.len() - at - 1;
-            if letters > 0 && letters >= 2 * unspaced + 2 * (rest / 3) {
+        return text.bytes().any(|b| b.is_ascii_alphabetic());
+    }
+    // Every character of an unspaced script takes three bytes, the first
+    // in 0xE0..=0xEF: their number bounds the unspaced characters, and the
+    // answer is known once the letters reach twice that (in most text,
+    // within its first words).
+    let most_unspaced = text.bytes().filter(|&b| b & 0xF0 == 0xE0).count();
+    for (at, c) in text.char_indices() {
+        if !c.is_ascii() {
+            letters += usize::from(chars::is_alphabetic(c));
+            unspaced += usize::from(is_unspaced(c));
+            if letters > 0 && letters >= 2 * most_unspaced {
                 return true;
             }
+            continue;
+        }
+        letters += usize::from(c.is_ascii_alphabetic());
+        if letters > 0 && letters >= 2 * most_unspaced {
+            return true;
+        }
+        // The answer is also known once the characters still to come cannot
+        // change it: each character of an unspaced script takes three
+        // bytes and lowers `letters - 2 * unspaced` by two at most, the
+        // others never lower it. (Looked at after ASCII characters only,
+        // such as the spaces between words: rare in unspaced text.)
+        let rest = text.len() - at - 1;
+        if letters > 0 && letters >= 2 * unspaced + 2 * (rest / 3) {
+            return true;
         }
     }
     letters > 0 && unspaced * 2 <= letters
@@ -130,16 +139,33 @@ const ASCII_CLASS: [Class; 128] = {
     table
 };
 
-fn class_of(c: char) -> Class {
+/// The class of `c` and whether it is a capital.
+#[inline]
+fn class_and_case(c: char) -> (Class, bool) {
     if c.is_ascii() {
-        ASCII_CLASS[c as usize]
-    } else if chars::is_whitespace(c) {
+        return (ASCII_CLASS[c as usize], c.is_ascii_uppercase());
+    }
+    // One look at the table for the three questions, where it reaches.
+    let (space, alphanumeric, upper) = match chars::Flags::of(c) {
+        Some(flags) => (
+            flags.is_whitespace(),
+            flags.is_alphanumeric(),
+            flags.is_uppercase(),
+        ),
+        None => (
+            chars::is_whitespace(c),
+            chars::is_alphanumeric(c),
+            chars::is_uppercase(c),
+        ),
+    };
+    let class = if space {
         Class::Space
-    } else if chars::is_alphanumeric(c) || c == '’' || is_mark(c) {
+    } else if alphanumeric || c == '’' || is_mark(c) {
         Class::Word
     } else {
         Class::Separator
-    }
+    };
+    (class, upper)
 }
 
 /// What the tokenizer notes of a word's characters.
@@ -195,13 +221,13 @@ impl<'a> Vocabulary<'a> {
         let mut word_start = None;
         let mut shape = Shape::default();
         for (i, c) in sentence.char_indices() {
-            let class = class_of(c);
+            let (class, upper) = class_and_case(c);
             if class == Class::Word {
                 if word_start.is_none() {
                     word_start = Some(i);
                     shape = Shape::default();
                 }
-                shape.upper |= chars::is_uppercase(c);
+                shape.upper |= upper;
                 shape.beyond_ascii |= !c.is_ascii();
                 continue;
             }
@@ -317,7 +343,7 @@ pub fn keywords_in(
         tokens,
         chunks,
         term_sentences,
-        mut pairs,
+        pairs,
         ..
     } = vocabulary;
     let content = || terms.iter().filter(|t| !t.stop);
@@ -330,12 +356,15 @@ pub fn keywords_in(
     let max_tf = content().map(|t| t.tf).fold(0.0, f64::max);
     let n_sentences = spans.len().max(1) as f64;
     // Distinct neighbours per term: its distinct left plus its distinct right words.
+    // (A set finds the distinct pairs in fewer steps than sorting them.)
     let mut neighbours = vec![0u32; terms.len()];
-    pairs.sort_unstable();
-    pairs.dedup();
+    let mut distinct: HashSet<u64, Fx> =
+        HashSet::with_capacity_and_hasher(pairs.len(), Fx::default());
     for &pair in &pairs {
-        neighbours[(pair >> 32) as usize] += 1;
-        neighbours[(pair & 0xFFFF_FFFF) as usize] += 1;
+        if distinct.insert(pair) {
+            neighbours[(pair >> 32) as usize] += 1;
+            neighbours[(pair & 0xFFFF_FFFF) as usize] += 1;
+        }
     }
     // Median sentence per term: the middle one of its sentences in text order.
     let mut seen = vec![0u32; terms.len()];

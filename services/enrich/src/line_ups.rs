@@ -132,8 +132,8 @@ fn standalone_dashes(line: &str) -> usize {
     // line to look for them costs more.
     let bytes = line.as_bytes();
     let mut count = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
-        let len = match byte {
+    for at in memchr::memchr2_iter(b'-', 0xE2, bytes) {
+        let len = match bytes[at] {
             b'-' => 1,
             0xE2 if bytes[at..].starts_with("–".as_bytes())
                 || bytes[at..].starts_with("—".as_bytes()) =>

@@ -19,10 +19,21 @@ pub fn sentences(text: &str) -> Vec<std::ops::Range<usize>> {
         // Sentence ends are found by their bytes: most text has none, and
         // decoding every character to look costs more.
         let bytes = line.as_bytes();
-        for (i, &byte) in bytes.iter().enumerate() {
-            let c = match byte {
-                b'.' | b'!' | b'?' => char::from(byte),
-                0xD8 if bytes[i..].starts_with("؟".as_bytes()) => '؟',
+        let mut from = 0;
+        while let Some(next) = bytes[from..]
+            .iter()
+            .position(|&byte| MAY_END_SENTENCE[usize::from(byte)])
+        {
+            let mut i = from + next;
+            from = i + 1;
+            let c = match bytes[i] {
+                b'.' | b'!' | b'?' => char::from(bytes[i]),
+                // `؟` is found by its second byte: its first one starts
+                // half the letters of Arabic text.
+                0x9F if i > 0 && bytes[i - 1] == 0xD8 => {
+                    i -= 1;
+                    '؟'
+                }
                 0xE2 if bytes[i..].starts_with("…".as_bytes()) => '…',
                 0xE3 if bytes[i..].starts_with("。".as_bytes()) => '。',
                 _ => continue,
@@ -52,6 +63,19 @@ pub fn sentences(text: &str) -> Vec<std::ops::Range<usize>> {
     }
     out
 }
+
+/// Bytes that may be or end a sentence end's character: `.`, `!`, `?`, the
+/// second byte of `؟` and the first bytes of `…` and `。`.
+const MAY_END_SENTENCE: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'.' as usize] = true;
+    table[b'!' as usize] = true;
+    table[b'?' as usize] = true;
+    table[0x9F] = true;
+    table[0xE2] = true;
+    table[0xE3] = true;
+    table
+};
 
 /// Each line of `text` with the byte offset where it starts.
 pub(crate) fn line_ranges(text: &str) -> impl Iterator<Item = (usize, &str)> {
@@ -134,6 +158,11 @@ mod tests {
             ]
         );
         assert_eq!(split("قال كلابر. وأضاف أن"), ["قال كلابر.", "وأضاف أن"]);
+        assert_eq!(
+            split("هل قال؟ نعم… Да. 是。好"),
+            ["هل قال؟", "نعم…", "Да.", "是。", "好"]
+        );
+        assert_eq!(split("؟ قال"), ["؟", "قال"]);
     }
 
     #[test]
