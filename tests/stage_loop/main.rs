@@ -14,7 +14,7 @@ use newsflow_core::config::Settings;
 use newsflow_core::config::{ConsumerSettings, StreamSettings};
 use newsflow_core::intake::{Rejection, reject_code};
 use newsflow_core::runtime::{
-    Incoming, Outgoing, Processed, Processor, Readiness, StageError, run_stage,
+    CpuThreads, Incoming, Outgoing, Processed, Processor, Readiness, StageError, run_stage,
 };
 use newsflow_core::service::{self, StageBinary};
 use newsflow_core::subjects;
@@ -60,12 +60,17 @@ enum Behaviour {
     /// Holds its thread for the given time on messages whose payload is
     /// `slow` (a CPU-bound transform that will not finish soon), forwards others.
     BlockOnSlow(Duration),
+    /// The same, but in CPU work that `finish` hands to the stage's threads
+    /// (as dedup's verification of the candidates it read).
+    BlockInFinishOnSlow(Duration),
 }
 
 /// What the fake's transform leaves for its finish.
 enum Step {
     Publish(Processed),
     Sleep(Duration),
+    /// Holds a CPU thread (given to `finish`) this long, then publishes.
+    BlockThenPublish(Duration, Processed),
 }
 
 #[derive(Clone)]
@@ -130,15 +135,26 @@ impl Processor for Fake {
                 }
                 Ok(forward())
             }
+            Behaviour::BlockInFinishOnSlow(pause) if input.payload == b"slow" => {
+                Ok(Step::BlockThenPublish(pause, Vec::new().into()))
+            }
+            Behaviour::BlockInFinishOnSlow(_) => Ok(forward()),
         }
     }
 
-    async fn finish(&self, step: Step) -> Result<Processed, StageError> {
+    async fn finish(&self, step: Step, cpu: &CpuThreads) -> Result<Processed, StageError> {
         match step {
             Step::Publish(processed) => Ok(processed),
             Step::Sleep(pause) => {
                 tokio::time::sleep(pause).await;
                 Ok(Vec::new().into())
+            }
+            Step::BlockThenPublish(pause, processed) => {
+                cpu.run("check", move || {
+                    std::thread::sleep(pause);
+                    Ok(processed)
+                })
+                .await
             }
         }
     }
@@ -558,6 +574,21 @@ async fn a_panicking_processor_dead_letters_the_message_and_the_loop_carries_on(
 /// two async worker threads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transform_past_its_time_limit_is_dead_lettered_and_the_stage_goes_on() {
+    past_the_time_limit(Behaviour::BlockOnSlow, "transform").await;
+}
+
+/// The same for CPU work a stage's `finish` hands to its threads (dedup's
+/// verification of the candidate texts it read from NATS): held to the
+/// time limit, off the async workers, its message dead-lettered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cpu_work_of_finish_past_the_time_limit_is_dead_lettered_and_the_stage_goes_on() {
+    past_the_time_limit(Behaviour::BlockInFinishOnSlow, "check").await;
+}
+
+/// Publishes good and `slow` messages to a stage whose fake blocks a CPU
+/// thread on `slow` ones (`behaviour` given the time), in the stage's
+/// `part`, and checks the outcome the two tests above describe.
+async fn past_the_time_limit(behaviour: fn(Duration) -> Behaviour, part: &str) {
     let (_nats, js) = setup().await;
     let limit = Duration::from_secs(3);
     let blocked_for = Duration::from_secs(7);
@@ -571,7 +602,7 @@ async fn a_transform_past_its_time_limit_is_dead_lettered_and_the_stage_goes_on(
             .await
             .expect("publish acknowledged");
     }
-    let fake = Fake::new(Behaviour::BlockOnSlow(blocked_for));
+    let fake = Fake::new(behaviour(blocked_for));
     let settings = ConsumerSettings {
         ack_wait_secs: 1,
         time_limit_ms: limit.as_millis() as u64,
@@ -619,7 +650,8 @@ async fn a_transform_past_its_time_limit_is_dead_lettered_and_the_stage_goes_on(
         assert_eq!(letter.header(subjects::HEADER_DELIVERIES), Some("1"));
         let reason = letter.header(subjects::HEADER_ERROR).unwrap_or_default();
         assert!(
-            reason.contains("loop stage") && reason.contains("3000 ms"),
+            reason.contains(&format!("loop stage's {part} did not finish"))
+                && reason.contains("3000 ms"),
             "{reason}"
         );
     }

@@ -24,7 +24,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use newsflow_core::config::Settings;
-use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
+use newsflow_core::runtime::{CpuThreads, Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::subjects;
 use newsflow_core::topology::{self, ConsumerSpec, StreamRole, StreamSpec};
 use serde::Deserialize;
@@ -234,7 +234,11 @@ impl Processor for Relay {
         .into())
     }
 
-    async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+    async fn finish(
+        &self,
+        processed: Processed,
+        _cpu: &CpuThreads,
+    ) -> Result<Processed, StageError> {
         Ok(processed)
     }
 

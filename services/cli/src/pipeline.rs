@@ -21,7 +21,7 @@
 //! reaches enrich as a value: nothing is encoded between the stages.
 
 use newsflow_core::contracts::StagedArticle;
-use newsflow_core::runtime::{Incoming, Processed, Processor, StageError};
+use newsflow_core::runtime::{CpuThreads, Incoming, Processed, Processor, StageError};
 use newsflow_core::subjects;
 use newsflow_dedup::log::VerdictLog;
 use newsflow_dedup::texts::ArticleTexts;
@@ -80,10 +80,14 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for FusedStage<L, T> {
         Ok((staged, prepared))
     }
 
-    async fn finish(&self, (staged, prepared): Self::Transformed) -> Result<Decided, StageError> {
+    async fn finish(
+        &self,
+        (staged, prepared): Self::Transformed,
+        cpu: &CpuThreads,
+    ) -> Result<Decided, StageError> {
         let verdict = self
             .dedup
-            .judge(&staged, prepared)
+            .judge(&staged, prepared, cpu)
             .await
             .map_err(|err| err.in_stage(self.dedup.stage()))?;
         Ok(newsflow_dedup::decided(staged, &verdict))
@@ -208,7 +212,7 @@ mod tests {
         sequence: u64,
     ) -> Result<Vec<Outgoing>, StageError> {
         let transformed = stage.transform(raw(payload, sequence))?;
-        let finished = stage.finish(transformed).await?;
+        let finished = stage.finish(transformed, &CpuThreads::inline()).await?;
         Ok(stage.complete(finished)?.messages)
     }
 

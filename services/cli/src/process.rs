@@ -18,7 +18,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use newsflow_core::config::Settings;
 use newsflow_core::contracts::Article;
-use newsflow_core::runtime::{Incoming, Outgoing, Processor, StageError};
+use newsflow_core::runtime::{CpuThreads, Incoming, Outgoing, Processor, StageError};
 use newsflow_core::subjects;
 use newsflow_dedup::index::{DupIndex, IndexSettings};
 use newsflow_dedup::log::MemoryLog;
@@ -125,7 +125,11 @@ impl Stages {
                 .texts
                 .insert(sequence, StoredText::of_article(article, &self.html));
         }
-        let decided = self.fused.finish(transformed).await.map_err(with_stage)?;
+        let decided = self
+            .fused
+            .finish(transformed, &CpuThreads::inline())
+            .await
+            .map_err(with_stage)?;
         let processed = self.fused.complete(decided).map_err(with_stage)?;
         Ok(processed.messages)
     }

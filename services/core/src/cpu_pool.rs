@@ -10,7 +10,7 @@
 //! Here a thread that finishes takes the next queued message at once and
 //! only sleeps when the queue is empty.
 //!
-//! The time limit stays the loop's (see `runtime::on_cpu`): it measures a
+//! The time limit stays the loop's (see `runtime::CpuThreads`): it measures a
 //! message from the moment a thread starts it, not its time in the queue.
 //! Work past its limit cannot be stopped (Rust has no safe way to kill a
 //! thread); [`CpuPool::give_up`] leaves it to its thread and starts a

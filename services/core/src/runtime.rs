@@ -23,9 +23,10 @@
 //!   (`cpu_pool`), never on the async workers that pull, publish and ack,
 //!   at most as many at once as there are CPUs (`transform_parallelism`),
 //!   fed from one queue; past `time_limit_ms` from its start its message is
-//!   dead-lettered with code `timeout` (see [`on_cpu`] for what becomes of
-//!   the thread; at most `concurrency` threads in all); a stage's optional
-//!   second CPU step ([`Processor::complete`]) runs the same way;
+//!   dead-lettered with code `timeout` (see [`CpuThreads`] for what becomes
+//!   of the thread; at most `concurrency` threads in all); a stage's optional
+//!   second CPU step ([`Processor::complete`]) runs the same way, and so
+//!   does the CPU work a stage's [`Processor::finish`] hands to them;
 //! * a message being worked on is reported in progress three times per
 //!   `ack_wait`, so slow work is never redelivered to a second worker while
 //!   it runs;
@@ -189,10 +190,13 @@ pub trait Processor: Send + Sync + 'static {
     fn transform(&self, input: Incoming<'_>) -> Result<Self::Transformed, StageError>;
 
     /// The place for waits on NATS, which the time limit does not cover (a
-    /// slow server is retried, not the message's fault).
+    /// slow server is retried, not the message's fault). CPU-bound work
+    /// that needs NATS's answers first goes to `cpu` ([`CpuThreads::run`]),
+    /// so that it is held to the time limit and keeps off the async workers.
     fn finish(
         &self,
         transformed: Self::Transformed,
+        cpu: &CpuThreads,
     ) -> impl Future<Output = Result<Self::Finished, StageError>> + Send;
 
     /// Whether [`Processor::complete`] is CPU-bound work: only then the
@@ -316,7 +320,130 @@ struct Shared<P> {
     /// each message's wall time, which the limit measures, would grow with
     /// the backlog instead of its own cost. A transform past its limit keeps
     /// its thread until it returns (`concurrency` threads at most).
-    cpu: CpuPool,
+    cpu: CpuThreads,
+}
+
+/// The stage's CPU threads, as the loop runs its transforms on them and as
+/// [`Processor::finish`] may use them: CPU-bound work that needs NATS's
+/// answers first (dedup verifies the candidate texts it read) runs there
+/// within the time limit, like a transform, and not on the async workers
+/// that pull, publish and ack. [`CpuThreads::inline`] runs the work where
+/// it is called, for tools and tests that have no stage loop.
+#[derive(Clone)]
+pub struct CpuThreads(Option<Arc<StageThreads>>);
+
+struct StageThreads {
+    pool: CpuPool,
+    stage: &'static str,
+    limit: Duration,
+}
+
+impl CpuThreads {
+    /// Runs the work in place, with no time limit (tools and tests).
+    pub fn inline() -> Self {
+        Self(None)
+    }
+
+    fn of_stage(stage: &'static str, settings: &ConsumerSettings, overdue: IntGauge) -> Self {
+        Self(Some(Arc::new(StageThreads {
+            pool: CpuPool::new(
+                stage,
+                settings.transform_parallelism(),
+                settings.concurrency.get(),
+                overdue,
+            ),
+            stage,
+            limit: settings.time_limit(),
+        })))
+    }
+
+    /// Runs `work`, the stage's `part` (named in a timeout's reason), on the
+    /// stage's CPU threads within `consumer.time_limit_ms` (see
+    /// [`CpuThreads::run_message_part`]).
+    ///
+    /// # Errors
+    /// The work's own error; a rejection with code `timeout` past the limit
+    /// and `panic` when it panics.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        part: &'static str,
+        work: impl FnOnce() -> Result<T, StageError> + Send + 'static,
+    ) -> Result<T, StageError> {
+        self.run_message_part(part, None, work).await
+    }
+
+    /// Runs CPU-bound `work` of the stage on its CPU threads, within the
+    /// time limit; `message` (stream sequence, payload bytes) is named in
+    /// the log and the timeout's reason.
+    ///
+    /// The limit counts from the moment a thread starts the work, not its
+    /// wait in the queue. The thread of work past its limit cannot be
+    /// stopped (Rust has no safe way to kill a thread): it is left to
+    /// finish in the background, holding its thread (not a CPU slot: a new
+    /// thread takes that) and counted by
+    /// `newsflow_pipeline_transforms_overdue`, while the message is
+    /// dead-lettered with code `timeout` and the stage goes on. The input
+    /// caps (payload size, HTML depth and element count) bound how long
+    /// such a thread can run.
+    async fn run_message_part<T: Send + 'static>(
+        &self,
+        part: &'static str,
+        message: Option<(u64, usize)>,
+        work: impl FnOnce() -> Result<T, StageError> + Send + 'static,
+    ) -> Result<T, StageError> {
+        let Some(threads) = &self.0 else {
+            return work();
+        };
+        let StageThreads { pool, stage, limit } = &**threads;
+        let (stage, limit) = (*stage, *limit);
+        let (ticket, mut done) = pool.submit(work);
+        let outcome = loop {
+            // While queued, look again after a limit's time: it counts from the start.
+            let deadline = ticket.started().unwrap_or_else(Instant::now) + limit;
+            match tokio::time::timeout_at(deadline.into(), &mut done).await {
+                Ok(outcome) => break outcome,
+                Err(_)
+                    if ticket
+                        .started()
+                        .is_none_or(|started| started + limit > Instant::now()) => {}
+                Err(_) if pool.give_up(&ticket) => {
+                    warn!(
+                        stage,
+                        part,
+                        stream_sequence = message.map(|(sequence, _)| sequence),
+                        limit_ms = limit.as_millis() as u64,
+                        "work over its time limit; left to finish in the background"
+                    );
+                    let size = message
+                        .map(|(_, bytes)| format!("; the message was {bytes} bytes"))
+                        .unwrap_or_default();
+                    return Err(Rejection::new(
+                        reject_code::TIMEOUT,
+                        format!(
+                            "the {stage} stage's {part} did not finish within the time limit of {} ms (consumer.time_limit_ms){size}",
+                            limit.as_millis(),
+                        ),
+                    )
+                    .into());
+                }
+                // It finished just as the limit passed: take its outcome.
+                Err(_) => break (&mut done).await,
+            }
+        };
+        match outcome {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => Err(Rejection::new(
+                reject_code::PANIC,
+                format!("{stage} stage panicked: {panic}"),
+            )
+            .into()),
+            // Only when the pool is gone, which the stage outlives.
+            Err(_) => Err(StageError::transient(
+                "transform",
+                format!("the {stage} stage's {part} threads stopped"),
+            )),
+        }
+    }
 }
 
 /// Runs a stage until `shutdown` fires: ensures its durable consumer, then
@@ -338,12 +465,7 @@ pub async fn run_stage<P: Processor>(
     let stage = processor.stage();
     processor.init_metrics();
     let metrics = StageMetrics::new(stage);
-    let cpu = CpuPool::new(
-        stage,
-        settings.transform_parallelism(),
-        settings.concurrency.get(),
-        metrics.transforms_overdue.clone(),
-    );
+    let cpu = CpuThreads::of_stage(stage, &settings, metrics.transforms_overdue.clone());
     let shared = Arc::new(Shared {
         metrics,
         processor,
@@ -611,15 +733,20 @@ async fn handle<P: Processor>(shared: &Arc<Shared<P>>, message: jetstream::Messa
         // or a slow publish is not handed to a second worker after ack_wait.
         let work = async {
             let processed = match transform(shared, &message, stream_sequence, delivered, stored_at).await {
-                Ok(transformed) => shared.processor.finish(transformed).await,
+                Ok(transformed) => shared.processor.finish(transformed, &shared.cpu).await,
                 Err(err) => Err(err),
             };
             let processed = match processed {
                 Ok(finished) if P::COMPLETES => {
-                    on_cpu(shared, message.payload.len(), stream_sequence, move |processor| {
-                        processor.complete(finished)
-                    })
-                    .await
+                    let worker = shared.clone();
+                    shared
+                        .cpu
+                        .run_message_part(
+                            "transform",
+                            Some((stream_sequence, message.payload.len())),
+                            move || worker.processor.complete(finished),
+                        )
+                        .await
                 }
                 Ok(finished) => shared.processor.complete(finished),
                 Err(err) => Err(err),
@@ -701,8 +828,8 @@ async fn keep_in_progress(
     }
 }
 
-/// Runs the stage's transform on the stage's CPU threads, within the time limit
-/// (see [`on_cpu`]).
+/// Runs the stage's transform on the stage's CPU threads, within the time
+/// limit (see [`CpuThreads::run_message_part`]).
 async fn transform<P: Processor>(
     shared: &Arc<Shared<P>>,
     message: &jetstream::Message,
@@ -712,82 +839,23 @@ async fn transform<P: Processor>(
 ) -> Result<P::Transformed, StageError> {
     let payload = message.payload.clone();
     let subject = message.subject.clone();
-    on_cpu(shared, payload.len(), stream_sequence, move |processor| {
-        processor.transform(Incoming {
-            payload: &payload,
-            subject: subject.as_str(),
-            stream_sequence,
-            delivered,
-            stored_at,
-        })
-    })
-    .await
-}
-
-/// Runs CPU-bound `work` of the stage on its CPU threads, within the time
-/// limit: the transform, and [`Processor::complete`] where a stage has one.
-///
-/// The limit counts from the moment a thread starts the work, not its wait
-/// in the queue. The thread of work past its limit cannot be stopped (Rust
-/// has no safe way to kill a thread): it is left to finish in the
-/// background, holding its thread (not a CPU slot: a new thread takes
-/// that) and counted by `newsflow_pipeline_transforms_overdue`, while the
-/// message is dead-lettered with code `timeout` and the stage goes on. The
-/// input caps (payload size, HTML depth and element count) bound how long
-/// such a thread can run.
-async fn on_cpu<P: Processor, T: Send + 'static>(
-    shared: &Arc<Shared<P>>,
-    payload_len: usize,
-    stream_sequence: u64,
-    work: impl FnOnce(&P) -> Result<T, StageError> + Send + 'static,
-) -> Result<T, StageError> {
-    let stage = shared.processor.stage();
     let worker = shared.clone();
-    let (ticket, mut done) = shared.cpu.submit(move || work(&worker.processor));
-    let limit = shared.settings.time_limit();
-    let outcome = loop {
-        // While queued, look again after a limit's time: it counts from the start.
-        let deadline = ticket.started().unwrap_or_else(Instant::now) + limit;
-        match tokio::time::timeout_at(deadline.into(), &mut done).await {
-            Ok(outcome) => break outcome,
-            Err(_)
-                if ticket
-                    .started()
-                    .is_none_or(|started| started + limit > Instant::now()) => {}
-            Err(_) if shared.cpu.give_up(&ticket) => {
-                warn!(
-                    stage,
-                    stream_sequence,
-                    limit_ms = limit.as_millis() as u64,
-                    "transform over its time limit; left to finish in the background"
-                );
-                return Err(Rejection::new(
-                    reject_code::TIMEOUT,
-                    format!(
-                        "the {stage} stage's transform did not finish within the time limit of {} ms (consumer.time_limit_ms); the message was {} bytes",
-                        limit.as_millis(),
-                        payload_len
-                    ),
-                )
-                .into());
-            }
-            // It finished just as the limit passed: take its outcome.
-            Err(_) => break (&mut done).await,
-        }
-    };
-    match outcome {
-        Ok(Ok(result)) => result,
-        Ok(Err(panic)) => Err(Rejection::new(
-            reject_code::PANIC,
-            format!("{stage} stage panicked: {panic}"),
-        )
-        .into()),
-        // Only when the pool is gone, which the stage outlives.
-        Err(_) => Err(StageError::transient(
+    shared
+        .cpu
+        .run_message_part(
             "transform",
-            format!("the {stage} stage's transform threads stopped"),
-        )),
-    }
+            Some((stream_sequence, payload.len())),
+            move || {
+                worker.processor.transform(Incoming {
+                    payload: &payload,
+                    subject: subject.as_str(),
+                    stream_sequence,
+                    delivered,
+                    stored_at,
+                })
+            },
+        )
+        .await
 }
 
 /// Acks or NAKs the message.

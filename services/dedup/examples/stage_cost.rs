@@ -29,7 +29,7 @@ use std::io::Write;
 
 use newsflow_core::contracts::{Article, STAGED_SCHEMA_VERSION};
 use newsflow_core::intake::IntakeLimits;
-use newsflow_core::runtime::{Incoming, Processed, Processor};
+use newsflow_core::runtime::{CpuThreads, Incoming, Processed, Processor};
 use newsflow_dedup::index::{DupIndex, IndexSettings};
 use newsflow_dedup::log::MemoryLog;
 use newsflow_dedup::texts::{MemoryTexts, RecentTexts, StoredText};
@@ -139,6 +139,6 @@ fn process(
         })
         .unwrap_or_else(|e| panic!("article {seq}: rejected: {e}"));
     runtime
-        .block_on(stage.finish(transformed))
+        .block_on(stage.finish(transformed, &CpuThreads::inline()))
         .expect("in-memory log")
 }

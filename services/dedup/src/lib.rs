@@ -56,7 +56,7 @@ use newsflow_core::contracts::{
 };
 use newsflow_core::html;
 use newsflow_core::intake::{IntakeLimits, ReceivedJson, decode_staged_keeping_json};
-use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
+use newsflow_core::runtime::{CpuThreads, Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::text::has_words;
 use newsflow_core::{stamp, subjects};
 use serde::Deserialize;
@@ -328,6 +328,57 @@ const TEMPLATE_WITNESSES: usize = 3;
 /// the group's story, and would bridge two stories into one group.
 pub const GROUP_STORY_SHARE: f64 = 0.25;
 
+/// Verification work (words compared, roughly: the text's words times its
+/// candidates, plus the candidates' words) up to which it runs where it is,
+/// on the async worker, rather than on the stage's CPU threads. A typical
+/// article with one or two candidates is a few thousand and takes well
+/// under a millisecond, and the hand-off to the CPU threads cost more than
+/// that: dedup's CPU per article rose 15-24 % in the stage bench (225 and
+/// 231 against 260 and 286 µs) when every verification went there. Longer
+/// work, which has no bound of its own but the text and candidate caps, is
+/// held to the time limit there.
+const INLINE_VERIFICATION_WORDS: usize = 50_000;
+
+/// The candidates `text` is a copy of, the best first: CPU work on texts
+/// already read (`read`: each candidate, its text, and whether it is of the
+/// same source).
+fn copies_among(text: &Text, read: &[(Candidate, Arc<KnownText>, bool)]) -> Vec<Chosen> {
+    let mut copies: Vec<Chosen> = Vec::new();
+    // The text is number 0, the candidates follow in order.
+    let mut pairing = Pairing::new(
+        std::iter::once(text)
+            .chain(read.iter().map(|(_, stored, _)| &stored.text))
+            .collect(),
+    );
+    for (number, (candidate, _, same)) in (1..).zip(read) {
+        // The most similar texts of other groups: three are enough to
+        // tell a template, and keep the cost linear in the candidates.
+        let others: Vec<usize> = (1..)
+            .zip(read)
+            .filter(|(_, (other, _, _))| other.group != candidate.group)
+            .map(|(other_number, _)| other_number)
+            .take(TEMPLATE_WITNESSES)
+            .collect();
+        let mut verification = pairing.verify(0, number, &others, *same);
+        metrics::verification(if verification.copy {
+            "copy"
+        } else {
+            "different"
+        });
+        if verification.copy {
+            verification.evidence.compared_with = candidate.id.to_string();
+            copies.push(Chosen {
+                candidate: candidate.clone(),
+                verification,
+            });
+        }
+    }
+    // Of several, the one of about its size (a copy) wins over a longer
+    // roundup that quotes it: the highest rank, the first on ties.
+    copies.sort_by(|a, b| b.verification.rank.total_cmp(&a.verification.rank));
+    copies
+}
+
 /// Whether `text` shares enough of the group head's text to belong to its
 /// story (see [`GROUP_STORY_SHARE`]).
 fn on_story(text: &Text, head: &Text) -> bool {
@@ -439,7 +490,8 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     /// # Errors
     /// Transient errors of the fingerprint log or of reading candidates.
     pub async fn verdict(&self, staged: &StagedArticle) -> Result<Verdict, StageError> {
-        self.decide(staged, self.prepare(staged)).await
+        self.decide(staged, self.prepare(staged), &CpuThreads::inline())
+            .await
     }
 
     /// [`DedupStage::decide`] as the stage runs it, the verdict counted in
@@ -447,13 +499,15 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     /// pipeline's.
     ///
     /// # Errors
-    /// Transient errors of the fingerprint log or of reading candidates.
+    /// Transient errors of the fingerprint log or of reading candidates; a
+    /// verification past the time limit.
     pub async fn judge(
         &self,
         staged: &StagedArticle,
         prepared: Option<Prepared>,
+        cpu: &CpuThreads,
     ) -> Result<Verdict, StageError> {
-        let verdict = self.decide(staged, prepared).await?;
+        let verdict = self.decide(staged, prepared, cpu).await?;
         match &verdict {
             Verdict::Unique { redelivered: false } => metrics::verdict("unique"),
             Verdict::Unique { redelivered: true } => metrics::verdict("redelivered"),
@@ -476,15 +530,18 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     }
 
     /// The verdict for an article, its fingerprint and text: candidates
-    /// from the fingerprint log, verified on their texts, and the decision
-    /// appended.
+    /// from the fingerprint log, verified on their texts (on `cpu`, under
+    /// the time limit: with many long candidates, verification is the
+    /// stage's largest piece of work), and the decision appended.
     ///
     /// # Errors
-    /// Transient errors of the fingerprint log or of reading candidates.
+    /// Transient errors of the fingerprint log or of reading candidates; a
+    /// verification past the time limit.
     pub async fn decide(
         &self,
         staged: &StagedArticle,
         prepared: Option<Prepared>,
+        cpu: &CpuThreads,
     ) -> Result<Verdict, StageError> {
         let Some(Prepared {
             mut fingerprint,
@@ -502,7 +559,7 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 if lookup.exact_held || lookup.candidates.is_empty() || !text.text.judgeable() {
                     None
                 } else {
-                    self.verify_candidates(staged, &text.text, &lookup.candidates)
+                    self.verify_candidates(staged, &text, &lookup.candidates, cpu)
                         .await?
                 };
             fingerprint.decided_at = lookup.applied;
@@ -539,8 +596,9 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     async fn verify_candidates(
         &self,
         staged: &StagedArticle,
-        text: &Text,
+        text: &Arc<KnownText>,
         candidates: &[Candidate],
+        cpu: &CpuThreads,
     ) -> Result<Option<Chosen>, StageError> {
         if candidates.is_empty() {
             return Ok(None);
@@ -558,75 +616,68 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 StageError::transient_caused("candidates", "reading a candidate's text", err)
             })?;
             match stored {
-                Some(stored) => read.push((candidate, stored)),
+                Some(stored) => {
+                    let same = same_source(
+                        staged.article.source.as_deref(),
+                        staged.article.url.as_deref(),
+                        &stored,
+                    );
+                    read.push((candidate.clone(), stored, same));
+                }
                 None => metrics::verification("unreadable"),
             }
         }
         metrics::verify_observe("read", started);
-        let started = std::time::Instant::now();
-        let mut copies: Vec<Chosen> = Vec::new();
-        // The text is number 0, the candidates follow in order.
-        let mut pairing = Pairing::new(
-            std::iter::once(text)
-                .chain(read.iter().map(|(_, stored)| &stored.text))
-                .collect(),
-        );
-        for (number, (candidate, stored)) in (1..).zip(&read) {
-            // The most similar texts of other groups: three are enough to
-            // tell a template, and keep the cost linear in the candidates.
-            let others: Vec<usize> = (1..)
-                .zip(&read)
-                .filter(|(_, (other, _))| other.group != candidate.group)
-                .map(|(other_number, _)| other_number)
-                .take(TEMPLATE_WITNESSES)
-                .collect();
-            let same = same_source(
-                staged.article.source.as_deref(),
-                staged.article.url.as_deref(),
-                stored,
-            );
-            let mut verification = pairing.verify(0, number, &others, same);
-            metrics::verification(if verification.copy {
-                "copy"
-            } else {
-                "different"
-            });
-            if verification.copy {
-                verification.evidence.compared_with = candidate.id.to_string();
-                copies.push(Chosen {
-                    candidate: (*candidate).clone(),
-                    verification,
-                });
-            }
-        }
-        // Of several, the one of about its size (a copy) wins over a longer
-        // roundup that quotes it: the highest rank, the first on ties.
-        copies.sort_by(|a, b| b.verification.rank.total_cmp(&a.verification.rank));
-        let mut best = None;
+        // Verification costs about the words compared: each candidate
+        // aligned with the text, and the text with the template witnesses.
+        let work = text.text.len() * read.len()
+            + read
+                .iter()
+                .map(|(_, stored, _)| stored.text.len())
+                .sum::<usize>();
+        let inline = CpuThreads::inline();
+        let cpu = if work <= INLINE_VERIFICATION_WORDS {
+            &inline
+        } else {
+            cpu
+        };
+        let verified_text = text.clone();
+        let (copies, read) = cpu
+            .run("verification", move || {
+                let started = std::time::Instant::now();
+                let copies = copies_among(&verified_text.text, &read);
+                metrics::verify_observe("compare", started);
+                Ok((copies, read))
+            })
+            .await?;
         let mut off_story_groups = Vec::new();
         for chosen in copies {
             let head_seq = chosen.candidate.head_source_seq;
             if chosen.candidate.source_seq == head_seq {
-                best = Some(chosen);
-                break;
+                return Ok(Some(chosen));
             }
             if off_story_groups.contains(&chosen.candidate.group) {
                 continue;
             }
-            let head = match read.iter().find(|(c, _)| c.source_seq == head_seq) {
-                Some((_, stored)) => Some(stored.clone()),
+            let head = match read.iter().find(|(c, _, _)| c.source_seq == head_seq) {
+                Some((_, stored, _)) => Some(stored.clone()),
                 None => self.texts.text(head_seq).await.ok().flatten(),
             };
             // An unreadable head (out of NEWS_RAW) leaves the member's word.
-            if head.is_none_or(|head| on_story(text, &head.text)) {
-                best = Some(chosen);
-                break;
+            let Some(head) = head else {
+                return Ok(Some(chosen));
+            };
+            let text = text.clone();
+            if cpu
+                .run("verification", move || Ok(on_story(&text.text, &head.text)))
+                .await?
+            {
+                return Ok(Some(chosen));
             }
             metrics::event("off_story");
             off_story_groups.push(chosen.candidate.group);
         }
-        metrics::verify_observe("compare", started);
-        Ok(best)
+        Ok(None)
     }
 
     async fn verdict_from(
@@ -727,8 +778,9 @@ impl<L: VerdictLog, T: ArticleTexts> Processor for DedupStage<L, T> {
     async fn finish(
         &self,
         (staged, received, prepared): Self::Transformed,
+        cpu: &CpuThreads,
     ) -> Result<Processed, StageError> {
-        let verdict = self.judge(&staged, prepared).await?;
+        let verdict = self.judge(&staged, prepared, cpu).await?;
         Ok(outcome(staged, received.as_ref(), &verdict).into())
     }
 

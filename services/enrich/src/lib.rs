@@ -40,7 +40,7 @@ use newsflow_core::contracts::{
 use newsflow_core::html::HtmlLimits;
 use newsflow_core::intake::decode_staged;
 use newsflow_core::metrics::{counter_vec, gauge_vec, histogram_vec};
-use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
+use newsflow_core::runtime::{CpuThreads, Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::{stamp, subjects};
 use prometheus::{Histogram, IntCounterVec, IntGaugeVec};
 
@@ -695,7 +695,11 @@ impl Processor for EnrichStage {
         Ok(vec![self.record_message(staged)].into())
     }
 
-    async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+    async fn finish(
+        &self,
+        processed: Processed,
+        _cpu: &CpuThreads,
+    ) -> Result<Processed, StageError> {
         Ok(processed)
     }
 

@@ -28,7 +28,7 @@ use newsflow_core::contracts::{Article, ExtractedPage, STAGED_SCHEMA_VERSION, St
 use newsflow_core::html;
 use newsflow_core::intake::{IntakeLimits, Rejection, ShortText, check_text, decode_article};
 use newsflow_core::metrics::{counter_vec, histogram_vec};
-use newsflow_core::runtime::{Incoming, Outgoing, Processed, Processor, StageError};
+use newsflow_core::runtime::{CpuThreads, Incoming, Outgoing, Processed, Processor, StageError};
 use newsflow_core::{stamp, subjects};
 use prometheus::{Histogram, IntCounter, IntCounterVec};
 
@@ -266,7 +266,11 @@ impl Processor for LangidStage {
         .into())
     }
 
-    async fn finish(&self, processed: Processed) -> Result<Processed, StageError> {
+    async fn finish(
+        &self,
+        processed: Processed,
+        _cpu: &CpuThreads,
+    ) -> Result<Processed, StageError> {
         Ok(processed)
     }
 

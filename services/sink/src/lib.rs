@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 
 use newsflow_core::config::Settings;
 use newsflow_core::intake::{Rejection, reject_code};
-use newsflow_core::runtime::{Incoming, Processed, Processor, StageError};
+use newsflow_core::runtime::{CpuThreads, Incoming, Processed, Processor, StageError};
 use newsflow_core::service::{self, StageBinary};
 use newsflow_core::subjects;
 use newsflow_core::topology::ConsumerSpec;
@@ -92,7 +92,7 @@ impl Processor for SinkStage {
         })
     }
 
-    async fn finish(&self, row: Row) -> Result<Processed, StageError> {
+    async fn finish(&self, row: Row, _cpu: &CpuThreads) -> Result<Processed, StageError> {
         match self.writer.write(row).await {
             Ok(()) => Ok(Processed {
                 messages: Vec::new(),
