@@ -94,6 +94,16 @@ impl Flags {
     }
 }
 
+/// The character of a two-byte UTF-8 sequence (`lead` in 0xC2..=0xDF, then
+/// `next`), decoded directly: `str::chars` takes the general path for every
+/// character, and text beyond ASCII (accented Latin, Greek, Cyrillic,
+/// Hebrew, Arabic) is mostly two-byte characters.
+#[inline]
+pub fn two_byte_char(lead: u8, next: u8) -> char {
+    let code = u32::from(lead & 0x1F) << 6 | u32::from(next & 0x3F);
+    char::from_u32(code).expect("two UTF-8 bytes make a char")
+}
+
 // ASCII goes straight to `char`, whose ASCII answers need no table.
 
 /// [`char::is_alphabetic`].
@@ -177,6 +187,15 @@ pub fn to_lowercase(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_byte_characters_decode_as_str_does() {
+        let mut buffer = [0u8; 4];
+        for c in ('\u{80}'..='\u{7FF}').filter(|c| c.len_utf8() == 2) {
+            let encoded = c.encode_utf8(&mut buffer).as_bytes();
+            assert_eq!(two_byte_char(encoded[0], encoded[1]), c);
+        }
+    }
 
     #[test]
     fn answers_as_char_does() {

@@ -23,17 +23,17 @@ pub fn tidy_lines(s: &str) -> String {
     let mut at = 0;
     while let Some(next) = bytes[at..]
         .iter()
-        .position(|&byte| MAY_START_WHITE_SPACE[usize::from(byte)])
+        .position(|&byte| may_start_white_space(byte))
     {
         at += next;
-        if white_space_len(s, at) == 0 {
+        if white_space_len(&bytes[at..]) == 0 {
             at += 1;
             continue;
         }
         let gap_start = at;
         let mut line_break = false;
         while at < bytes.len() {
-            let len = white_space_len(s, at);
+            let len = white_space_len(&bytes[at..]);
             if len == 0 {
                 break;
             }
@@ -68,19 +68,34 @@ const MAY_START_WHITE_SPACE: [bool; 256] = {
     table
 };
 
-/// Byte length of the white-space character at byte `at` of `s` (on a
-/// character boundary), or 0 when it is not white space.
+/// Whether byte `b` may start a white-space character (a quick filter
+/// before [`white_space_len`]). A byte inside a multi-byte character never
+/// starts one, so text can be searched for white space byte by byte.
 #[inline]
-fn white_space_len(s: &str, at: usize) -> usize {
-    let byte = s.as_bytes()[at];
-    if !MAY_START_WHITE_SPACE[usize::from(byte)] {
+pub fn may_start_white_space(b: u8) -> bool {
+    MAY_START_WHITE_SPACE[usize::from(b)]
+}
+
+/// The length in bytes of the white-space character (`char::is_whitespace`)
+/// that `bytes` (a string's bytes from any byte on) start with, 0 if they do
+/// not start with one. Read from the bytes: no character is decoded.
+#[inline]
+pub fn white_space_len(bytes: &[u8]) -> usize {
+    let Some(&b) = bytes.first() else {
+        return 0;
+    };
+    if !may_start_white_space(b) {
         return 0;
     }
-    if byte.is_ascii() {
+    if b.is_ascii() {
         return 1;
     }
-    match s[at..].chars().next() {
-        Some(c) if c.is_whitespace() => c.len_utf8(),
+    match bytes {
+        [0xC2, 0x85 | 0xA0, ..] => 2,
+        [0xE1, 0x9A, 0x80, ..]
+        | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
+        | [0xE2, 0x81, 0x9F, ..]
+        | [0xE3, 0x80, 0x80, ..] => 3,
         _ => 0,
     }
 }
@@ -159,8 +174,7 @@ pub fn words_up_to(s: &str, limit: usize) -> usize {
             // Two bytes (accented Latin, Greek, Cyrillic, Hebrew, Arabic:
             // most of the rest of news), decoded here; no character below
             // U+0800 is of an unspaced script, an apostrophe or a hyphen.
-            let c = u32::from(byte & 0x1F) << 6 | u32::from(bytes[at + 1] & 0x3F);
-            let c = char::from_u32(c).expect("two UTF-8 bytes make a char");
+            let c = crate::chars::two_byte_char(byte, bytes[at + 1]);
             at += 2;
             if crate::chars::is_alphanumeric(c) {
                 count += usize::from(!in_word);
@@ -225,6 +239,20 @@ fn is_unspaced_script(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn white_space_is_found_by_its_bytes_as_char_says() {
+        let mut buffer = [0u8; 4];
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let encoded = c.encode_utf8(&mut buffer).as_bytes();
+            let expected = if c.is_whitespace() { encoded.len() } else { 0 };
+            assert_eq!(white_space_len(encoded), expected, "{c:?}");
+            // No byte after a character's first starts white space.
+            for i in 1..encoded.len() {
+                assert_eq!(white_space_len(&encoded[i..]), 0, "{c:?} byte {i}");
+            }
+        }
+    }
 
     #[test]
     fn identity_normalization_folds_case_width_and_spaces() {

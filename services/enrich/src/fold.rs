@@ -52,9 +52,9 @@ impl Folded {
             } else if b < 0xE0 {
                 // Two bytes (accented Latin, Greek, Cyrillic, Hebrew,
                 // Arabic), decoded here.
-                let c = u32::from(b & 0x1F) << 6 | u32::from(bytes[byte + 1] & 0x3F);
+                let c = newsflow_core::chars::two_byte_char(b, bytes[byte + 1]);
                 byte += 2;
-                char::from_u32(c).expect("two UTF-8 bytes make a char")
+                c
             } else {
                 let c = original[byte..]
                     .chars()

@@ -3,6 +3,8 @@
 //! `U.S.` and `Mr.` whole, English `'s` and French elisions (`l'`, `d'`)
 //! apart, hyphenated words whole.
 
+use newsflow_core::text::white_space_len;
+
 /// One token: byte offsets into the text it was cut from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
@@ -94,54 +96,6 @@ pub fn tokenize_into(text: &str, offset: usize, out: &mut Vec<Token>) {
             token.start += offset;
             token.end += offset;
         }
-    }
-}
-
-/// What a byte says of the white space it may start.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum WhiteStart {
-    No,
-    /// An ASCII space, tab or line break.
-    Ascii,
-    /// The first byte of a multi-byte white space character (U+0085,
-    /// U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F,
-    /// U+3000) and of other characters.
-    Perhaps,
-}
-
-/// [`WhiteStart`] of every byte value.
-static WHITE_START: [WhiteStart; 256] = {
-    let mut table = [WhiteStart::No; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = match b as u8 {
-            b' ' | b'\t'..=b'\r' => WhiteStart::Ascii,
-            0xC2 | 0xE1 | 0xE2 | 0xE3 => WhiteStart::Perhaps,
-            _ => WhiteStart::No,
-        };
-        b += 1;
-    }
-    table
-};
-
-/// The length in bytes of the white space character (`char::is_whitespace`)
-/// that `bytes` (a string's bytes from any byte on) start with, 0 if they
-/// do not start with one.
-fn white_space_len(bytes: &[u8]) -> usize {
-    let Some(&b) = bytes.first() else {
-        return 0;
-    };
-    match WHITE_START[usize::from(b)] {
-        WhiteStart::No => 0,
-        WhiteStart::Ascii => 1,
-        WhiteStart::Perhaps => match bytes {
-            [0xC2, 0x85 | 0xA0, ..] => 2,
-            [0xE1, 0x9A, 0x80, ..]
-            | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
-            | [0xE2, 0x81, 0x9F, ..]
-            | [0xE3, 0x80, 0x80, ..] => 3,
-            _ => 0,
-        },
     }
 }
 
@@ -306,20 +260,6 @@ mod tests {
             ["a", "b", "c", "d", "e", "f"]
         );
         assert_eq!(words("\u{85}x\u{1F}y "), ["x\u{1F}y"]);
-    }
-
-    #[test]
-    fn white_space_is_found_by_its_bytes_as_char_says() {
-        let mut buffer = [0u8; 4];
-        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
-            let encoded = c.encode_utf8(&mut buffer).as_bytes();
-            let expected = if c.is_whitespace() { encoded.len() } else { 0 };
-            assert_eq!(white_space_len(encoded), expected, "{c:?}");
-            // No byte after a character's first starts white space.
-            for i in 1..encoded.len() {
-                assert_eq!(white_space_len(&encoded[i..]), 0, "{c:?} byte {i}");
-            }
-        }
     }
 
     #[test]
