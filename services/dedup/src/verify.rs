@@ -69,19 +69,46 @@ const WEEKDAYS: [&[&str]; 7] = [
     &["sunday", "dimanche", "الأحد"],
 ];
 
-/// Hash of each normalized weekday name, and its day.
-fn weekday_hashes() -> &'static FxHashMap<u64, u8> {
-    static HASHES: std::sync::OnceLock<FxHashMap<u64, u8>> = std::sync::OnceLock::new();
-    HASHES.get_or_init(|| {
-        let mut map = FxHashMap::default();
+/// The normalized weekday names' hashes and their days, behind a filter
+/// of their top bits: nearly every word of a text is looked up, and the
+/// filter turns away all but about one in fifty without the hash map.
+struct Weekdays {
+    /// Bit `hash >> 54` (1,024 bits) set for each name's hash.
+    filter: [u64; 16],
+    days: FxHashMap<u64, u8>,
+}
+
+impl Weekdays {
+    fn filter_bit(hash: u64) -> usize {
+        (hash >> 54) as usize
+    }
+
+    fn day(&self, hash: u64) -> Option<u8> {
+        let bit = Self::filter_bit(hash);
+        if self.filter[bit / 64] >> (bit % 64) & 1 == 0 {
+            return None;
+        }
+        self.days.get(&hash).copied()
+    }
+}
+
+fn weekdays() -> &'static Weekdays {
+    static WEEKDAYS_OF: std::sync::OnceLock<Weekdays> = std::sync::OnceLock::new();
+    WEEKDAYS_OF.get_or_init(|| {
+        let mut weekdays = Weekdays {
+            filter: [0; 16],
+            days: FxHashMap::default(),
+        };
         for (day, names) in WEEKDAYS.iter().enumerate() {
             for name in *names {
                 for_each_word(name, |hash, _| {
-                    map.insert(hash, day as u8);
+                    weekdays.days.insert(hash, day as u8);
+                    let bit = Weekdays::filter_bit(hash);
+                    weekdays.filter[bit / 64] |= 1 << (bit % 64);
                 });
             }
         }
-        map
+        weekdays
     })
 }
 
@@ -98,11 +125,11 @@ impl Text {
             numbers,
             ..
         } = body;
-        let weekdays = weekday_hashes();
+        let weekdays = weekdays();
         let days = words
             .iter()
-            .filter_map(|w| weekdays.get(w))
-            .fold(0u8, |days, &day| days | (1 << day));
+            .filter_map(|&w| weekdays.day(w))
+            .fold(0u8, |days, day| days | (1 << day));
         let mut title_words = FxHashSet::default();
         if let Some(title) = title {
             for line in title.lines() {
