@@ -532,9 +532,10 @@ impl<'t> Pairing<'t> {
     /// copies, `None` when they are not: the same verdict, but the
     /// alignment of the pair is given up as soon as the part of the shorter
     /// text left to align could no longer make it a copy (it is taken up
-    /// again where it stopped if another pair needs it). On the bench's
-    /// generated articles, all of one source, most candidates are rejected
-    /// a fifth of the way through: their runs are too short to be passages.
+    /// again where it stopped if another pair needs it). A pair of one
+    /// source whose runs make no passage (the bench's generated articles
+    /// are all of one source) is given up once a fifth of the shorter text
+    /// has gone by.
     pub fn copy(
         &mut self,
         x: usize,
