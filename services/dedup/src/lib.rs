@@ -359,18 +359,16 @@ fn copies_among(text: &Text, read: &[(Candidate, Arc<KnownText>, bool)]) -> Vec<
             .map(|(other_number, _)| other_number)
             .take(TEMPLATE_WITNESSES)
             .collect();
-        let mut verification = pairing.verify(0, number, &others, *same);
-        metrics::verification(if verification.copy {
-            "copy"
-        } else {
-            "different"
-        });
-        if verification.copy {
-            verification.evidence.compared_with = candidate.id.to_string();
-            copies.push(Chosen {
-                candidate: candidate.clone(),
-                verification,
-            });
+        match pairing.copy(0, number, &others, *same) {
+            Some(mut verification) => {
+                metrics::verification("copy");
+                verification.evidence.compared_with = candidate.id.to_string();
+                copies.push(Chosen {
+                    candidate: candidate.clone(),
+                    verification,
+                });
+            }
+            None => metrics::verification("different"),
         }
     }
     // Of several, the one of about its size (a copy) wins over a longer

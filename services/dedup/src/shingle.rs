@@ -461,6 +461,15 @@ pub(crate) fn for_each_word(line: &str, mut emit: impl FnMut(u64, bool)) {
 /// Whether a line is page furniture rather than article text: a link, an
 /// e-mail address or a copyright notice (length is checked by the caller).
 pub(crate) fn is_furniture(line: &str) -> bool {
+    // Each test below needs a ':' (of "://"), an '@', a 0xC2 (the first
+    // byte of '©') or "www.": a line with none of them, nearly every line,
+    // is told in two fast scans instead of four.
+    static WWW: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("www."));
+    let bytes = line.as_bytes();
+    if memchr::memchr3(b':', b'@', 0xC2, bytes).is_none() && WWW.find(bytes).is_none() {
+        return false;
+    }
     // One scan for "://" spares most lines the two scans for the links.
     (line.contains("://") && (line.contains("http://") || line.contains("https://")))
         || line.contains("www.")
@@ -774,6 +783,40 @@ mod tests {
             "By Jane Doe\nLONDON (Reuters)\n{body}\nRead more at https://example.com/x\n© 2024 Example News"
         );
         assert_eq!(shingles(body), shingles(&dressed));
+    }
+
+    #[test]
+    fn the_quick_furniture_scan_agrees_with_the_tests_it_guards() {
+        // The tests alone, without the scan in front of them.
+        let by_tests = |line: &str| {
+            (line.contains("://") && (line.contains("http://") || line.contains("https://")))
+                || line.contains("www.")
+                || line.contains('©')
+                || (line.contains('@')
+                    && line.split_whitespace().any(|w| {
+                        w.contains('@')
+                            && w.contains('.')
+                            && !w.starts_with('@')
+                            && !w.ends_with('@')
+                    }))
+        };
+        let lines = [
+            "The minister said on Monday that the new budget would cut spending.",
+            "Read more at https://example.com/x and http://example.org",
+            "Follow us at www.example.com for the latest news",
+            "© 2024 Example News, all rights reserved",
+            "Write to jane.doe@example.com with your questions",
+            "Reply to @newsdesk on the network: time 10:30",
+            "Prices rose 3 % « selon » the café, with a non\u{a0}breaking space",
+            "قالت الوزارة في بيان إن المحادثات ستستمر الأسبوع المقبل",
+            "mailto:someone and ftp://files.example.com/a",
+            "wwwx. www .www. ww.w",
+        ];
+        for line in lines {
+            assert_eq!(is_furniture(line), by_tests(line), "{line}");
+        }
+        assert!(is_furniture(lines[1]) && is_furniture(lines[2]) && is_furniture(lines[3]));
+        assert!(is_furniture(lines[4]) && !is_furniture(lines[5]) && !is_furniture(lines[0]));
     }
 
     #[test]

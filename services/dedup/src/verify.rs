@@ -69,19 +69,46 @@ const WEEKDAYS: [&[&str]; 7] = [
     &["sunday", "dimanche", "الأحد"],
 ];
 
-/// Hash of each normalized weekday name, and its day.
-fn weekday_hashes() -> &'static FxHashMap<u64, u8> {
-    static HASHES: std::sync::OnceLock<FxHashMap<u64, u8>> = std::sync::OnceLock::new();
-    HASHES.get_or_init(|| {
-        let mut map = FxHashMap::default();
+/// The normalized weekday names' hashes and their days, behind a filter
+/// of their top bits: nearly every word of a text is looked up, and the
+/// filter turns away all but about one in fifty without the hash map.
+struct Weekdays {
+    /// Bit `hash >> 54` (1,024 bits) set for each name's hash.
+    filter: [u64; 16],
+    days: FxHashMap<u64, u8>,
+}
+
+impl Weekdays {
+    fn filter_bit(hash: u64) -> usize {
+        (hash >> 54) as usize
+    }
+
+    fn day(&self, hash: u64) -> Option<u8> {
+        let bit = Self::filter_bit(hash);
+        if self.filter[bit / 64] >> (bit % 64) & 1 == 0 {
+            return None;
+        }
+        self.days.get(&hash).copied()
+    }
+}
+
+fn weekdays() -> &'static Weekdays {
+    static WEEKDAYS_OF: std::sync::OnceLock<Weekdays> = std::sync::OnceLock::new();
+    WEEKDAYS_OF.get_or_init(|| {
+        let mut weekdays = Weekdays {
+            filter: [0; 16],
+            days: FxHashMap::default(),
+        };
         for (day, names) in WEEKDAYS.iter().enumerate() {
             for name in *names {
                 for_each_word(name, |hash, _| {
-                    map.insert(hash, day as u8);
+                    weekdays.days.insert(hash, day as u8);
+                    let bit = Weekdays::filter_bit(hash);
+                    weekdays.filter[bit / 64] |= 1 << (bit % 64);
                 });
             }
         }
-        map
+        weekdays
     })
 }
 
@@ -98,11 +125,11 @@ impl Text {
             numbers,
             ..
         } = body;
-        let weekdays = weekday_hashes();
+        let weekdays = weekdays();
         let days = words
             .iter()
-            .filter_map(|w| weekdays.get(w))
-            .fold(0u8, |days, &day| days | (1 << day));
+            .filter_map(|&w| weekdays.day(w))
+            .fold(0u8, |days, day| days | (1 << day));
         let mut title_words = FxHashSet::default();
         if let Some(title) = title {
             for line in title.lines() {
@@ -192,13 +219,86 @@ pub const ROUNDUP_START: f64 = 0.25;
 /// text; the roundup items, 115 words and 0.28 or more.
 pub const ROUNDUP_START_WORDS: usize = 2 * LEAD_WORDS;
 
-/// A greedy alignment of the shorter text `a` against the longer `b`:
-/// which words of each are inside an aligned run, and the runs' lengths.
+/// A greedy alignment of the shorter text `a` against the longer `b`: its
+/// runs, and where the scan stopped when it was given up (see
+/// [`Pairing::copy`]).
 struct Alignment {
-    a_covered: Vec<bool>,
-    b_covered: Vec<bool>,
     /// `(start in a, start in b, length)` of every run, in the order of `a`.
+    /// Runs never overlap in `a` (the scan moves past each), so the words of
+    /// `a` inside a run are exactly those the runs cover; in `b` they may.
     runs: Vec<(usize, usize, usize)>,
+    /// Where the scan of `a` goes on: `None` once it reached the end.
+    resume_at: Option<usize>,
+    /// Words of `a` in runs so far ...
+    aligned_words: usize,
+    /// ... of them, words in runs of at least [`PASSAGE_WORDS`] ...
+    passage_words: usize,
+    /// ... and words substituted between consecutive runs so far (as
+    /// [`judge`] counts them: runs are only appended, so this only grows).
+    substituted: usize,
+}
+
+impl Alignment {
+    fn new(a_len: usize) -> Self {
+        Self {
+            // At most one run in every SEED_WORDS words.
+            runs: Vec::with_capacity(a_len / SEED_WORDS + 1),
+            resume_at: Some(0),
+            aligned_words: 0,
+            passage_words: 0,
+            substituted: 0,
+        }
+    }
+
+    fn push(&mut self, run: (usize, usize, usize)) {
+        if let Some(&(a1, b1, l1)) = self.runs.last() {
+            let (a2, b2, _) = run;
+            if let (Some(gap_a), Some(gap_b)) = (a2.checked_sub(a1 + l1), b2.checked_sub(b1 + l1))
+                && gap_a > 0
+                && gap_b > 0
+            {
+                self.substituted += gap_a.min(gap_b);
+            }
+        }
+        let len = run.2;
+        self.aligned_words += len;
+        if len >= PASSAGE_WORDS {
+            self.passage_words += len;
+        }
+        self.runs.push(run);
+    }
+
+    /// Words of `a` in runs within `range` (runs do not overlap in `a`).
+    fn a_covered_in(&self, range: std::ops::Range<usize>) -> usize {
+        self.runs
+            .iter()
+            .map(|&(start, _, len)| {
+                let from = start.max(range.start);
+                let to = (start + len).min(range.end);
+                to.saturating_sub(from)
+            })
+            .sum()
+    }
+
+    /// Words of `b`'s first `lead` (at most [`LEAD_WORDS`]) that some run covers.
+    fn b_lead_covered(&self, lead: usize) -> usize {
+        let mut covered = [false; LEAD_WORDS];
+        for &(_, start, len) in &self.runs {
+            if start < lead {
+                covered[start..(start + len).min(lead)].fill(true);
+            }
+        }
+        covered.iter().filter(|&&c| c).count()
+    }
+}
+
+/// Share of `count` words in a range of `len` (0 for an empty range), as
+/// the share of covered words of that range.
+fn share_of(count: usize, len: usize) -> f64 {
+    if len == 0 {
+        return 0.0;
+    }
+    count as f64 / len as f64
 }
 
 /// The hash of a seed: a run of [`SEED_WORDS`] words hashes as the
@@ -297,14 +397,25 @@ impl SeedPositions {
     }
 }
 
-fn align(a: &[u64], b: &[u64], positions: &SeedPositions) -> Alignment {
-    let mut alignment = Alignment {
-        a_covered: vec![false; a.len()],
-        b_covered: vec![false; b.len()],
-        runs: Vec::new(),
+/// Goes on with the greedy alignment of `a` against `b` (whose seed
+/// positions are `positions`) from where it stopped, to the end of `a` or
+/// until `hopeless` says that, whatever the rest of `a` holds, the pair
+/// cannot be a copy: it is told where the scan is and what is aligned so far.
+fn align(
+    a: &[u64],
+    b: &[u64],
+    positions: &SeedPositions,
+    alignment: &mut Alignment,
+    hopeless: impl Fn(usize, &Alignment) -> bool,
+) {
+    let Some(mut i) = alignment.resume_at else {
+        return;
     };
-    let mut i = 0;
     while i + SEED_WORDS <= a.len() {
+        if hopeless(i, alignment) {
+            alignment.resume_at = Some(i);
+            return;
+        }
         let best = positions
             .get(seed(&a[i..i + SEED_WORDS]))
             .map(|p| {
@@ -318,23 +429,13 @@ fn align(a: &[u64], b: &[u64], positions: &SeedPositions) -> Alignment {
             .max_by_key(|&(len, p)| (len, std::cmp::Reverse(p)));
         match best {
             Some((len, p)) if len >= SEED_WORDS => {
-                alignment.a_covered[i..i + len].fill(true);
-                alignment.b_covered[p..p + len].fill(true);
-                alignment.runs.push((i, p, len));
+                alignment.push((i, p, len));
                 i += len;
             }
             _ => i += 1,
         }
     }
-    alignment
-}
-
-fn share(covered: &[bool], range: std::ops::Range<usize>) -> f64 {
-    let slice = &covered[range];
-    if slice.is_empty() {
-        return 0.0;
-    }
-    slice.iter().filter(|&&c| c).count() as f64 / slice.len() as f64
+    alignment.resume_at = None;
 }
 
 /// Judges whether `x` and `candidate` are copies of one story. `others` are
@@ -366,15 +467,32 @@ impl<'t> Pairing<'t> {
         }
     }
 
-    /// Makes the alignment of text `a` against text `b`, unless made.
-    fn align(&mut self, a: usize, b: usize) {
-        if self.alignments.iter().any(|&(x, y, _)| (x, y) == (a, b)) {
-            return;
-        }
+    /// Goes on with the alignment of text `a` against text `b` (begun
+    /// unless begun) until `hopeless` or its end; whether it reached the end.
+    fn align(&mut self, a: usize, b: usize, hopeless: impl Fn(usize, &Alignment) -> bool) -> bool {
+        let at = match self
+            .alignments
+            .iter()
+            .position(|&(x, y, _)| (x, y) == (a, b))
+        {
+            Some(at) => at,
+            None => {
+                let alignment = Alignment::new(self.texts[a].len());
+                self.alignments.push((a, b, alignment));
+                self.alignments.len() - 1
+            }
+        };
         let b_words = &self.texts[b].words;
         let positions = self.positions[b].get_or_insert_with(|| SeedPositions::of(b_words));
-        let alignment = align(&self.texts[a].words, b_words, positions);
-        self.alignments.push((a, b, alignment));
+        let alignment = &mut self.alignments[at].2;
+        align(
+            &self.texts[a].words,
+            b_words,
+            positions,
+            alignment,
+            hopeless,
+        );
+        alignment.resume_at.is_none()
     }
 
     fn alignment(&self, a: usize, b: usize) -> &Alignment {
@@ -385,6 +503,15 @@ impl<'t> Pairing<'t> {
             .expect("aligned before")
     }
 
+    /// The shorter and the longer of two texts, by index.
+    fn ordered(&self, x: usize, candidate: usize) -> (usize, usize) {
+        if self.texts[x].len() <= self.texts[candidate].len() {
+            (x, candidate)
+        } else {
+            (candidate, x)
+        }
+    }
+
     /// [`verify`] of the texts at these indexes.
     pub fn verify(
         &mut self,
@@ -393,15 +520,76 @@ impl<'t> Pairing<'t> {
         others: &[usize],
         same_source: bool,
     ) -> Verification {
-        let (a, b) = if self.texts[x].len() <= self.texts[candidate].len() {
-            (x, candidate)
-        } else {
-            (candidate, x)
-        };
-        self.align(a, b);
+        let (a, b) = self.ordered(x, candidate);
+        self.align(a, b, |_, _| false);
         for &other in others {
-            self.align(a, other);
+            self.align(a, other, |_, _| false);
         }
+        self.judge(a, b, others, same_source)
+    }
+
+    /// [`Pairing::verify`] of the texts at these indexes when they are
+    /// copies, `None` when they are not: the same verdict, but the
+    /// alignment of the pair is given up as soon as the part of the shorter
+    /// text left to align could no longer make it a copy (it is taken up
+    /// again where it stopped if another pair needs it). A pair of one
+    /// source whose runs make no passage (the bench's generated articles
+    /// are all of one source) is given up once a fifth of the shorter text
+    /// has gone by.
+    pub fn copy(
+        &mut self,
+        x: usize,
+        candidate: usize,
+        others: &[usize],
+        same_source: bool,
+    ) -> Option<Verification> {
+        let (a, b) = self.ordered(x, candidate);
+        let (a_text, b_text) = (self.texts[a], self.texts[b]);
+        if !a_text.judgeable() {
+            return None;
+        }
+        let n = a_text.len().max(1) as f64;
+        let a_len = a_text.len();
+        // Every bound below holds for the alignment's end because words
+        // can only be added to runs and passages, and substitutions only
+        // added, by the rest of the scan; float division, subtraction and
+        // rounding are monotone, so the bound computed as `judge` computes
+        // the figure is never below it.
+        //
+        // A copy of the same source needs SAME_SOURCE_PASSAGES of the
+        // shorter text in passages: template words only lower that share.
+        let least_passage_words = if same_source {
+            least_count(a_len, |m| round3(m as f64 / n) >= SAME_SOURCE_PASSAGES)?
+        } else {
+            0
+        };
+        // Without other groups' texts there is no template, and the
+        // similarity is the aligned share less the substituted share.
+        let threshold = threshold_of(a_text, b_text, same_source);
+        let no_template = others.is_empty();
+        let hopeless = |i: usize, so_far: &Alignment| {
+            let left = a_len - i;
+            if so_far.passage_words + left < least_passage_words {
+                return true;
+            }
+            // Checked now and then: the float bound costs more.
+            no_template
+                && i.is_multiple_of(16)
+                && ((so_far.aligned_words + left) as f64 / n - so_far.substituted as f64 / n)
+                    .max(0.0)
+                    < threshold
+        };
+        if !self.align(a, b, hopeless) {
+            return None;
+        }
+        for &other in others {
+            self.align(a, other, |_, _| false);
+        }
+        let verification = self.judge(a, b, others, same_source);
+        verification.copy.then_some(verification)
+    }
+
+    fn judge(&self, a: usize, b: usize, others: &[usize], same_source: bool) -> Verification {
         judge(
             self.texts[a],
             self.texts[b],
@@ -409,6 +597,35 @@ impl<'t> Pairing<'t> {
             others.iter().map(|&other| self.alignment(a, other)),
             same_source,
         )
+    }
+}
+
+/// The least `m` of `0..=len` for which `reaches(m)`, which once true stays
+/// true for every larger `m`; `None` when it never is.
+fn least_count(len: usize, reaches: impl Fn(usize) -> bool) -> Option<usize> {
+    let (mut low, mut high) = (0, len + 1);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if reaches(middle) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    (low <= len).then_some(low)
+}
+
+/// The similarity the shorter text `a` and the longer `b` must reach to be
+/// copies.
+fn threshold_of(a: &Text, b: &Text, same_source: bool) -> f64 {
+    // Two editions of a daily text name other days; a copy keeps its day.
+    let other_day = a.days != 0 && b.days != 0 && a.days & b.days == 0;
+    if same_source {
+        SAME_SOURCE_THRESHOLD
+    } else if other_day {
+        OTHER_DAY_THRESHOLD
+    } else {
+        THRESHOLD
     }
 }
 
@@ -426,8 +643,10 @@ fn judge<'a>(
     // same story; two that are not copies of each other make it a template.)
     let mut template = vec![0u8; a.len()];
     for with_other in with_others {
-        for (t, c) in template.iter_mut().zip(&with_other.a_covered) {
-            *t = t.saturating_add(u8::from(*c));
+        for &(start, _, len) in &with_other.runs {
+            for t in &mut template[start..start + len] {
+                *t = t.saturating_add(1);
+            }
         }
     }
     let n = a.len().max(1) as f64;
@@ -481,8 +700,14 @@ fn judge<'a>(
     let longer_start = first_start(PASSAGE_WORDS)
         .or_else(|| first_start(SEED_WORDS))
         .map_or(1.0, |start| start as f64 / b.len().max(1) as f64);
-    let lead_a = share(&alignment.a_covered, 0..a.len().min(LEAD_WORDS));
-    let lead_b = share(&alignment.b_covered, 0..b.len().min(LEAD_WORDS));
+    let lead_a = share_of(
+        alignment.a_covered_in(0..a.len().min(LEAD_WORDS)),
+        a.len().min(LEAD_WORDS),
+    );
+    let lead_b = share_of(
+        alignment.b_lead_covered(b.len().min(LEAD_WORDS)),
+        b.len().min(LEAD_WORDS),
+    );
     let numbers_shared = a.numbers.intersection(&b.numbers).count();
     let title_similarity = (!a.title.is_empty() && !b.title.is_empty()).then(|| {
         let inter = a.title.intersection(&b.title).count();
@@ -504,15 +729,7 @@ fn judge<'a>(
         shorter_words: a.len(),
         longer_words: b.len(),
     };
-    // Two editions of a daily text name other days; a copy keeps its day.
-    let other_day = a.days != 0 && b.days != 0 && a.days & b.days == 0;
-    let threshold = if same_source {
-        SAME_SOURCE_THRESHOLD
-    } else if other_day {
-        OTHER_DAY_THRESHOLD
-    } else {
-        THRESHOLD
-    };
+    let threshold = threshold_of(a, b, same_source);
     let rank = aligned_words as f64 / b.len().max(1) as f64;
     // A roundup holds the shorter text as one of its items, after its main
     // story; the shorter text is not a copy of the roundup, nor is the
@@ -707,6 +924,99 @@ mod tests {
             SeedPositions::of(&[1, 2, 3]).get(seed(&[1, 2, 3])).count(),
             0
         );
+    }
+
+    /// A text of `words` words drawn from a vocabulary of `vocabulary`
+    /// words (xorshift from `seed`), in lines of 12: like the bench's
+    /// generated articles, two such texts share many short runs.
+    fn random_text(seed: u64, words: usize, vocabulary: u64) -> Text {
+        let mut state = seed | 1;
+        let body: Vec<String> = (0..words)
+            .map(|k| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let word = format!("w{}", state % vocabulary);
+                if k % 12 == 11 { word + "\n" } else { word }
+            })
+            .collect();
+        text(&body.join(" "))
+    }
+
+    /// `copy` must give `verify`'s verdict, and its verification, for every
+    /// pair, with and without other groups' texts and of one source or two;
+    /// with one pairing for all candidates, as the stage verifies them, an
+    /// alignment given up for one candidate is taken up again for the next.
+    fn assert_copy_agrees(texts: &[&Text]) {
+        for same_source in [false, true] {
+            for with_others in [false, true] {
+                let mut pairing = Pairing::new(texts.to_vec());
+                for candidate in 1..texts.len() {
+                    let others: Vec<usize> = (1..texts.len())
+                        .filter(|&o| with_others && o != candidate)
+                        .collect();
+                    let full =
+                        Pairing::new(texts.to_vec()).verify(0, candidate, &others, same_source);
+                    let quick = pairing.copy(0, candidate, &others, same_source);
+                    assert_eq!(
+                        quick,
+                        full.copy.then_some(full),
+                        "{candidate} {others:?} {same_source}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn copy_gives_up_only_on_pairs_that_are_not_copies() {
+        let story = text(STORY);
+        let cut = text(&STORY.lines().take(2).collect::<Vec<_>>().join("\n"));
+        let day = |d: &str, p: &str| text(&bulletin(d, "hot", p, "westerly", "one metre"));
+        let (mon, tue, wed) = (
+            day("Monday", "Riyadh and Jazan"),
+            day("Tuesday", "Mecca and Asir"),
+            day("Wednesday", "the eastern coast"),
+        );
+        assert_copy_agrees(&[&cut, &story, &mon, &tue]);
+        assert_copy_agrees(&[&mon, &tue, &wed, &story]);
+        assert_copy_agrees(&[&story, &cut]);
+        // Small vocabularies: many runs, some of them passages.
+        for vocabulary in [3, 6, 12, 40] {
+            let texts: Vec<Text> = (0..4)
+                .map(|k| random_text(vocabulary * 10 + k, 150 + 60 * k as usize, vocabulary))
+                .collect();
+            assert_copy_agrees(&texts.iter().collect::<Vec<_>>());
+        }
+        // A copy with a new lead, another with a changed end: still copies.
+        let long = random_text(7, 400, 1000);
+        let mut edited = long.clone();
+        edited.words.splice(0..5, [1, 2, 3, 4, 5]);
+        let mut cut_end = long.clone();
+        cut_end.words.truncate(300);
+        assert_copy_agrees(&[&edited, &long, &cut_end]);
+        assert!(
+            Pairing::new(vec![&edited, &long])
+                .copy(0, 1, &[], true)
+                .is_some()
+        );
+        // Unrelated texts of one source are given up early, and the
+        // alignment is finished when it is needed as another pair's witness.
+        let other = random_text(8, 400, 1000);
+        let mut pairing = Pairing::new(vec![&long, &other, &edited]);
+        assert!(pairing.copy(0, 1, &[], true).is_none());
+        assert!(pairing.alignment(0, 1).resume_at.is_some());
+        assert!(pairing.copy(0, 2, &[1], true).is_some());
+        assert!(pairing.alignment(0, 1).resume_at.is_none());
+    }
+
+    #[test]
+    fn least_count_is_the_first_count_that_reaches() {
+        assert_eq!(least_count(10, |m| m >= 4), Some(4));
+        assert_eq!(least_count(10, |_| true), Some(0));
+        assert_eq!(least_count(10, |m| m >= 10), Some(10));
+        assert_eq!(least_count(10, |m| m > 10), None);
+        assert_eq!(least_count(0, |m| m >= 1), None);
     }
 
     #[test]
