@@ -74,6 +74,8 @@ HIPE2020 = ("impresso/CLEF-HIPE-2020", "be6f4aa65753e06b4ee4fa548ef50439c7e804c8
 VISBERT = ("bvanaken/visbert", "8c0f4a8b8eb821dca6d947206c3e3cbad9cda693")
 AQMAR = ("HussamHallak/AQMAR-Arabic-NERC-Dataset", "02afd80a2c645b52e66d00e162cc5d652cbe6ef5")
 CARANER = ("kacst-ncdaai/caraner", "fbc9c9b7da323812f7a6e67a9fe67e6600d8a2ea")
+NERUK = ("lang-uk/ner-uk", "7772b45807453854883a8e6d23e4d145014a1a42")
+INDONLU = ("IndoNLP/indonlu", "ce728f6926a36174b9923dfe49d6a6839b6e9bb7")
 # The whole ANERcorp file (train part, our dev tail and the CAMeL test part).  Other Arabic
 # sources read its test part only to drop sentences that are also there (`anercorp_test`).
 ANERCORP_SPEC = dict(repo=ANER, path="ANERCorp", blob="7fd1883d4b6aae797b94798ad201f07ee6c35c77")
@@ -213,6 +215,34 @@ CORPORA = [
     ("pt", "wikiann", "wikiann",
      dict(repo=NERDS, path="Portuguese/WikiANN/train",
           blob="69c22569203b30c833a8c3f752274b77f3bb1b19", encoding="utf-8", fallback=True)),
+    # NER-UK 2.0 (lang-uk; human, two annotators and an editor; news, essays and fiction;
+    # CC BY-NC-SA 4.0): the IOB files of the corpus's standard split.  Its test part is written
+    # to <out>/heldout/ for scoring only, never trained on.  Types other than persons,
+    # organizations, locations and MISC (dates, jobs, money, works of art, ...) become O.
+    ("uk", "neruk", "conll_mapped",
+     dict(repo=NERUK, path="v2.0/iob/train.iob", blob="92b962abeb732ca38b9205fba6859167b3b692ea",
+          encoding="utf-8", types={"PERS": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"},
+          heldout=[("test", "v2.0/iob/test.iob", "dd7c3ca8e49153da183cad6261c4177db9c4e0c1")])),
+    # NERGrit (IndoNLU, Wilie et al. 2020; human-annotated Indonesian Wikipedia and news
+    # sentences; the repository is Apache-2.0): train file; valid written as a dev file and test
+    # as a held-out file, neither trained on.
+    ("id", "nergrit", "conll_mapped",
+     dict(repo=INDONLU, path="dataset/nergrit_ner-grit/train_preprocess.txt",
+          blob="cf10b7ccfa307c8709a979011652ab5762847f27", encoding="utf-8",
+          types={"PERSON": "PER", "ORGANISATION": "ORG", "PLACE": "LOC"},
+          heldout=[("dev", "dataset/nergrit_ner-grit/valid_preprocess.txt",
+                    "5fd2d618f9fe176c6ee2a414a3acb618d324a0f3"),
+                   ("test", "dataset/nergrit_ner-grit/test_preprocess.txt",
+                    "e76f578720a7d09906afaadf055c1c8bb442da04")])),
+    # NER-PROSA (IndoNLU `nerp_ner-prosa`, Prosa.ai; human-annotated Indonesian news), train file
+    # only: it is written in lower case throughout, so the capitals of names (every type, events
+    # and food brands included) and of sentence starts are restored (`capitalize`); persons,
+    # places and organizations (`IND`) kept, events and food brands O.  NERGrit dev, tagger alone:
+    # PER+ORG+LOC 0.674 -> 0.680 (PER 0.674 -> 0.696); without the capitals 0.675.
+    ("id", "nerp", "conll_mapped",
+     dict(repo=INDONLU, path="dataset/nerp_ner-prosa/train_preprocess.txt",
+          blob="e99e61df88303e0c04da1a9edb2b623746937fc5", encoding="utf-8",
+          types={"PPL": "PER", "PLC": "LOC", "IND": "ORG"}, capitalize=True)),
 ]
 
 # ANERcorp, CAMeL Lab split: train = first 125,114 tokens; our dev = its last 807 sentences.
@@ -376,6 +406,53 @@ def load_conll_iob2(fx, spec):
         rep += n
         sents.append(list(zip([f[0] for f in s], tags)))
     return sents, {"IOB2 repairs": rep}
+
+
+def mapped_sentences(text, types, capitalize=False):
+    """Column text with the tag last; B-/I- of a type in `types` renamed, every other tag O.
+
+    With `capitalize` (a corpus written in lower case), the first letter of every word inside
+    an annotated name of any type, of a text's first word and of a word after `.`, `!` or `?`
+    is made a capital, as the news it was taken from writes them."""
+    sents, rep = [], 0
+    for s in split_blank(text):
+        tags, words = [], []
+        for i, f in enumerate(s):
+            prefix, _, kind = f[-1].partition("-")
+            tags.append(prefix + "-" + types[kind] if prefix in ("B", "I") and kind in types else "O")
+            word = f[0]
+            if capitalize and (prefix in ("B", "I") or i == 0 or s[i - 1][0] in (".", "!", "?")):
+                word = word[:1].upper() + word[1:]
+            words.append(word)
+        tags, n = repair_iob2(tags)
+        rep += n
+        sents.append(list(zip(words, tags)))
+    return sents, rep
+
+
+def load_conll_mapped(fx, spec):
+    """A corpus with its own type names (`spec["types"]`); its held-out files are checked
+    against their blobs but only read by `write_heldout`."""
+    text = fx.read(spec["repo"], spec["path"], spec["blob"]).decode(spec["encoding"])
+    sents, rep = mapped_sentences(text, spec["types"], spec.get("capitalize", False))
+    notes = {"IOB2 repairs": rep, "types kept": "/".join(sorted(spec["types"]))}
+    if spec.get("capitalize"):
+        notes["capitals restored"] = "names, first words"
+    return sents, notes
+
+
+def write_heldout(fx, spec, lang, corpus, out):
+    """Writes a corpus's dev and test files to <out>/heldout/<lang>-<corpus>-<split>.conll
+    (scored with `newsflow-ner eval --data <out>/heldout`, never trained on)."""
+    folder = os.path.join(out, "heldout")
+    os.makedirs(folder, exist_ok=True)
+    for split, path, blob in spec.get("heldout", []):
+        text = fx.read(spec["repo"], path, blob).decode(spec["encoding"])
+        sents, _ = mapped_sentences(text, spec["types"])
+        check_tags(sents, "%s-%s-%s" % (lang, corpus, split))
+        target = os.path.join(folder, "%s-%s-%s.conll" % (lang, corpus, split))
+        write(target, sents)
+        print(fmt(os.path.relpath(target, out), sents, "  (held out: not trained on)"))
 
 
 GERMEVAL_TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "OTH": "MISC"}
@@ -1153,7 +1230,8 @@ def fit_to_anercorp(sents, mostly_o):
 
 LOADERS = {"wikineural": load_wikineural, "hipe": load_hipe, "newsfane": load_newsfane, "germeval": load_germeval, "conll_iob1": load_conll_iob1, "conll_iob2": load_conll_iob2, "anercorp": load_anercorp,
            "aqmar": load_aqmar, "caraner": load_caraner,
-           "wikiann": load_wikiann, "nerel": load_nerel, "smartdata": load_smartdata, "mobie": load_mobie}
+           "wikiann": load_wikiann, "nerel": load_nerel, "smartdata": load_smartdata, "mobie": load_mobie,
+           "conll_mapped": load_conll_mapped}
 
 
 # ---------------------------------------------------------------------------
@@ -1261,6 +1339,8 @@ def main():
             keep, fit_notes = fit_to_anercorp(keep, aner_mostly_o)
             notes.update(fit_notes)
         write(os.path.join(a.out, name + ".train.conll"), keep)
+        if spec.get("heldout"):
+            write_heldout(fx, spec, lang, corpus, a.out)
         by_lang.setdefault(lang, []).append((name, keep, bool(spec.get("fallback"))))
         print(fmt(name + ".train.conll", keep))
         print("    source %s; dropped for dev overlap: %d identical, %d same text other tokenization; %s"

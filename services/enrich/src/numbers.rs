@@ -230,7 +230,13 @@ const NOT_UNITS: &[&str] = &[
     "to", "and", "or", "of", "the", "a", "an", "in", "on", "at", "for", "from", "by", "with", "et",
     "a", "au", "aux", "en", "le", "la", "les", "du", "des", "de", "d", "ou", "und", "y", "o", "el",
     "los", "las", "por", "per", "is", "are", "was", "were", "have", "has", "had", "that", "which",
-    "who", "this", "it", "its", "his", "her", "their", "years", "ago",
+    "who", "this", "it", "its", "his", "her", "their", "years", "ago", "as", "than",
+    // Ordinal endings split off by the word split (`10th`, `2nd`).
+    "th", "st", "nd", "rd",
+    // Arabic prepositions and conjunctions, folded (`في`, `من`, `إلى`, `على`,
+    // `أو`, `ثم`): the commonest words after a number in Arabic news, none
+    // of them a unit (`2015 في`, `10 إلى 20`).
+    "في", "من", "الي", "علي", "او", "عن", "مع", "ثم", "حتي", "منذ", "بين", "ان", "و",
 ];
 /// Words between a number and its unit that are skipped (`une cinquantaine de sauvetages`).
 const LINKS: &[&str] = &["of", "de", "d"];
@@ -417,12 +423,22 @@ pub fn numbers_in(text: &str, folded: &Folded, lang: Option<&str>) -> Vec<Number
         }
         let (start, end) = folded.char_span(phrase_start, phrase_end);
         let (bs, be) = folded.byte_span(start, end);
+        // The unit as the text writes it, in small letters: the folded word
+        // has lost its accents (`людеи` for `людей`, `eleves` for `élèves`).
+        let unit = match unit_index.filter(|_| unit.is_some() && !percent) {
+            Some(i) => {
+                let word_end_at = whole.end() + word_end(after, i + 1);
+                let word_start_at = word_end_at - after_words[i].len();
+                let (us, ue) = folded.char_span(word_start_at, word_end_at);
+                let (ubs, ube) = folded.byte_span(us, ue);
+                Some(text[ubs..ube].to_lowercase())
+            }
+            None => unit.map(str::to_string),
+        };
         out.push(NumberMention {
             value,
             kind: kind.unwrap_or("count").to_string(),
-            unit: unit
-                .map(str::to_string)
-                .or_else(|| kind.map(|_| "people".to_string())),
+            unit: unit.or_else(|| kind.map(|_| "people".to_string())),
             approximate,
             phrase: text[bs..be].to_string(),
             start,
@@ -751,6 +767,29 @@ mod tests {
             n.iter().map(|x| (x.0, x.1.as_str())).collect::<Vec<_>>(),
             [(12.0, "killed"), (40.0, "injured")]
         );
+    }
+
+    #[test]
+    fn the_unit_is_written_as_in_the_text() {
+        // Made up: the folded words had lost their accents and the short i.
+        assert_eq!(
+            value_and_unit("12 élèves, 40 Häuser, загинули 12 людей"),
+            [
+                (12.0, Some("élèves".into())),
+                (40.0, Some("häuser".into())),
+                (12.0, Some("людей".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_preposition_or_an_ordinal_ending_is_no_unit() {
+        // Made up.
+        assert_eq!(
+            value_and_unit("من 10 إلى 20 شخصا في 2015"),
+            [(20.0, Some("شخصا".into()))]
+        );
+        assert_eq!(value_and_unit("for the 10th time, 12 as well"), []);
     }
 
     #[test]

@@ -27,11 +27,13 @@ const SHIPPED: &[(&str, &[u8])] = &[
     ("en", include_bytes!("../../data/ner/en.model")),
     ("es", include_bytes!("../../data/ner/es.model")),
     ("fr", include_bytes!("../../data/ner/fr.model")),
+    ("id", include_bytes!("../../data/ner/id.model")),
     ("it", include_bytes!("../../data/ner/it.model")),
     ("nl", include_bytes!("../../data/ner/nl.model")),
     ("pl", include_bytes!("../../data/ner/pl.model")),
     ("pt", include_bytes!("../../data/ner/pt.model")),
     ("ru", include_bytes!("../../data/ner/ru.model")),
+    ("uk", include_bytes!("../../data/ner/uk.model")),
 ];
 
 /// A shipped model's bytes, and the model once read.
@@ -155,6 +157,11 @@ mod tests {
             "Julien Mercier",
         ),
         (
+            "id",
+            "Menteri Budi Santoso mengatakan pada hari Senin di Jakarta bahwa perundingan akan dilanjutkan.",
+            "Budi Santoso",
+        ),
+        (
             "it",
             "Il ministro Marco Bianchi ha detto lunedì a Roma che i negoziati continuano.",
             "Marco Bianchi",
@@ -178,6 +185,11 @@ mod tests {
             "ru",
             "Министр Сергей Волков заявил в понедельник в Москве, что переговоры продолжаются.",
             "Сергей Волков",
+        ),
+        (
+            "uk",
+            "Міністр Олег Коваленко заявив у понеділок у Києві, що переговори тривають.",
+            "Олег Коваленко",
         ),
     ];
 
