@@ -42,7 +42,7 @@
 //!   (`Monday`, `الخميس`) but with a next marker (`próxima segunda-feira`),
 //!   resolved as a reader would (a weekday in a forecast is the coming one).
 //! * Numbers are counts and percentages; the unit is the counted word as
-//!   written, folded (`اخرين`, `prozent`); the kind is a casualty kind when
+//!   written, in small letters (`آخرين`, `prozent`); the kind is a casualty kind when
 //!   the counted are people so affected (evacuees sheltered are displaced).
 //! * A timestamp whose seconds are `:00` has minute precision (proto/README).
 
