@@ -30,7 +30,7 @@
 //! kinds `region` (`Yorkshire`, `Latin America`) and `word` (`بنوك` "banks",
 //! not `ب` + Nuuk) count no country.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use newsflow_core::contracts::CountryCount;
@@ -477,7 +477,7 @@ fn capital_words(name: &str) -> u16 {
             .filter(|w| !w.is_empty())
             .take(16)
             .enumerate()
-            .filter(|(_, w)| w.starts_with(char::is_uppercase))
+            .filter(|(_, w)| w.starts_with(newsflow_core::chars::is_uppercase))
     };
     let long = words()
         .filter(|(_, w)| w.chars().nth(3).is_some())
@@ -496,7 +496,8 @@ fn before_a_surname(rest: &str) -> bool {
         return false;
     };
     let mut chars = next.chars();
-    chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_lowercase)
+    chars.next().is_some_and(newsflow_core::chars::is_uppercase)
+        && chars.next().is_some_and(newsflow_core::chars::is_lowercase)
 }
 
 /// Particles inside a name, between a first name and the rest of a
@@ -627,7 +628,8 @@ fn names_any(text: &str, words: &[&str]) -> bool {
         text.match_indices(word).any(|(at, _)| {
             let before = text[..at].chars().next_back();
             let after = text[at + word.len()..].chars().next();
-            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+            !before.is_some_and(newsflow_core::chars::is_alphanumeric)
+                && !after.is_some_and(newsflow_core::chars::is_alphanumeric)
         })
     })
 }
@@ -674,7 +676,7 @@ fn capitalised_words_after(rest: &str, limit: usize) -> impl Iterator<Item = &st
     let mut ended = rest.strip_prefix(' ').is_none();
     rest.split(' ').skip(1).take(limit).map_while(move |word| {
         let bare = word.trim_end_matches([',', '.', ';', ':', '\'', '’']);
-        if ended || !bare.starts_with(char::is_uppercase) {
+        if ended || !bare.starts_with(newsflow_core::chars::is_uppercase) {
             return None;
         }
         ended = bare.len() < word.len();
@@ -914,7 +916,7 @@ const STATE_HEADS: &[&str] = &[
 fn among_states(index: &CountryIndex, before: &str, rest: &str) -> bool {
     let not_a_letter = |c: char| !c.is_alphabetic();
     // A clitic joined to the name (`و` of `وبنين`) is left out.
-    let before = before.trim_end_matches(char::is_alphabetic);
+    let before = before.trim_end_matches(newsflow_core::chars::is_alphabetic);
     let before = before.trim_end_matches(not_a_letter);
     let before = before.rsplit(not_a_letter).next().unwrap_or("");
     let after = rest.trim_start_matches(not_a_letter);
@@ -937,12 +939,14 @@ fn among_states(index: &CountryIndex, before: &str, rest: &str) -> bool {
 
 /// The last word before a name, lower case, without the spaces between.
 fn word_before(before: &str) -> String {
-    before
+    let word = before
         .trim_end()
         .rsplit(|c: char| c.is_whitespace())
         .next()
-        .unwrap_or("")
-        .to_lowercase()
+        .unwrap_or("");
+    // Not `str::to_lowercase`, which searches the case tables for every
+    // Arabic letter.
+    newsflow_core::chars::to_lowercase(word).into_owned()
 }
 
 /// Words that, with `of`/`de` or as an Arabic construct, name a sea after
@@ -992,11 +996,12 @@ fn before_a_body_of_water(next: &str) -> bool {
 
 /// The first word of `rest`, lower case, without the spaces before it.
 fn word_after(rest: &str) -> String {
-    rest.trim_start()
+    let word = rest
+        .trim_start()
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ';' | ':' | '،'))
         .next()
-        .unwrap_or("")
-        .to_lowercase()
+        .unwrap_or("");
+    newsflow_core::chars::to_lowercase(word).into_owned()
 }
 
 /// Currencies, singular and plural, with and without the Arabic article.
@@ -1064,9 +1069,12 @@ const CURRENCIES: &[&str] = &[
 /// `الريالات اليمنية`) or right before one (`US dollars`, `Swiss francs`),
 /// from the words before and after it ([`word_before`], [`word_after`]).
 fn beside_a_currency(previous: &str, next: &str) -> bool {
-    CURRENCIES.contains(&previous)
-        || CURRENCIES.contains(&previous.trim_start_matches(crate::fold::ARABIC_JOINED))
-        || CURRENCIES.contains(&next)
+    // A set: the list is long, and every hit asks for three words.
+    static SET: LazyLock<HashSet<&str, rustc_hash::FxBuildHasher>> =
+        LazyLock::new(|| CURRENCIES.iter().copied().collect());
+    SET.contains(previous)
+        || SET.contains(previous.trim_start_matches(crate::fold::ARABIC_JOINED))
+        || SET.contains(next)
 }
 
 /// Words for meetings and agreements that take a capital's name (`قمة

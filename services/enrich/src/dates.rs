@@ -244,10 +244,21 @@ static DAY_EXPR: LazyLock<Regex> =
 static DAY_EXPR_LOOSE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&day_expr_pattern("")).expect("valid regex"));
 
-/// Bytes searched before a hint (an Arabic و/ف prefix) and after it (the
-/// longest day expression, such as `15 de septiembre de 2024`, fits).
+/// Bytes searched before a hint (an Arabic و/ف prefix).
 const HINT_WINDOW_BEFORE: usize = 16;
-const HINT_WINDOW_AFTER: usize = 96;
+
+/// Bytes searched after a hint: the most a [`DAY_EXPR`] match can take
+/// (such as `15 de septiembre de 2024`), so that one starting in the hint
+/// fits. The search clears a bit per byte of it for every state of the
+/// pattern, the dearest part of it beyond ASCII: the window is no longer
+/// than it must be.
+static HINT_WINDOW_AFTER: LazyLock<usize> = LazyLock::new(|| {
+    regex_automata::util::syntax::parse(&day_expr_pattern(r"\b"))
+        .expect("valid regex")
+        .properties()
+        .maximum_len()
+        .expect("a day expression has a longest match")
+});
 
 /// The days `text` names. `reference` resolves relative words.
 ///
@@ -271,7 +282,7 @@ pub fn dates_mentioned(text: &str, folded: &Folded, reference: DateTime<Utc>) ->
         // End the window at white space so no expression is cut short.
         let mut end = floor_char(
             haystack,
-            (hint.end() + HINT_WINDOW_AFTER).min(haystack.len()),
+            (hint.end() + *HINT_WINDOW_AFTER).min(haystack.len()),
         );
         end = haystack[end..]
             .find(char::is_whitespace)

@@ -26,6 +26,7 @@ use std::sync::LazyLock;
 
 use newsflow_core::contracts::{Entity, EntityType, Mention};
 use regex::Regex;
+use rustc_hash::FxHashMap;
 
 use crate::fold::Folded;
 use crate::gazetteer::{Case, Gazetteer, GazetteerBuilder};
@@ -124,7 +125,7 @@ pub struct EntityIndex {
     gazetteer: Gazetteer<u32>,
     /// Entity of each alias by its [`link_key`], to link the tagger's names
     /// written in another inflection or with clitics (`Эрдоганом`, `لداعش`).
-    by_key: HashMap<String, u32>,
+    by_key: FxHashMap<String, u32>,
 }
 
 impl EntityIndex {
@@ -157,7 +158,7 @@ impl EntityIndex {
             }
         }
         let mut builder = GazetteerBuilder::default();
-        let mut by_key = HashMap::new();
+        let mut by_key = FxHashMap::default();
         for (i, def) in defs.iter().enumerate() {
             for alias in &def.aliases {
                 let (alias, case) = match alias.strip_prefix('=') {
@@ -491,7 +492,10 @@ pub fn add_tagged_names(
             .is_some_and(crate::fold::is_cyrillic);
         if matches!(kind, EntityType::Person | EntityType::Location) && !cyrillic {
             while let Some((head, last)) = text[name_start..name_end].rsplit_once(' ')
-                && last.chars().next().is_some_and(char::is_lowercase)
+                && last
+                    .chars()
+                    .next()
+                    .is_some_and(newsflow_core::chars::is_lowercase)
             {
                 name_end = name_start + head.trim_end().len();
             }
@@ -513,8 +517,11 @@ pub fn add_tagged_names(
         if kind == EntityType::Person && !cyrillic {
             while let Some((first, rest)) = text[name_start..name_end].split_once(' ')
                 && (first.chars().count() > 3
-                    && first.chars().next().is_some_and(char::is_lowercase)
-                    || !first.chars().any(char::is_alphanumeric))
+                    && first
+                        .chars()
+                        .next()
+                        .is_some_and(newsflow_core::chars::is_lowercase)
+                    || !first.chars().any(newsflow_core::chars::is_alphanumeric))
             {
                 name_start = name_end - rest.trim_start().len();
             }
@@ -627,15 +634,20 @@ pub fn add_tagged_names(
             continue;
         }
         let written = &text[name_start..name_end];
-        if !written.chars().any(char::is_alphabetic) {
+        if !written.chars().any(newsflow_core::chars::is_alphabetic) {
             continue;
         }
         // In a script with capitals a name has a capitalized word: a
         // lower-case word alone is the tagger's slip (`le président a géré`).
-        if written.chars().next().is_some_and(char::is_lowercase)
-            && !written
-                .split(' ')
-                .any(|w| w.chars().next().is_some_and(char::is_uppercase))
+        if written
+            .chars()
+            .next()
+            .is_some_and(newsflow_core::chars::is_lowercase)
+            && !written.split(' ').any(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(newsflow_core::chars::is_uppercase)
+            })
         {
             continue;
         }
@@ -746,7 +758,7 @@ const PATRONYMIC_PARTICLES: &[&str] = &["بن", "ابن", "bin", "ben", "ibn"];
 /// The link keys of an article's mentions, each computed once: the listed
 /// persons' mentions are looked at again for every tagged name.
 #[derive(Debug, Default)]
-struct LinkKeys(HashMap<String, String>);
+struct LinkKeys(FxHashMap<String, String>);
 
 impl LinkKeys {
     /// The [`link_key`] of `name`.
@@ -986,7 +998,11 @@ fn give_first_names_to_their_full_names(entities: &mut Vec<Entity>) {
     for (i, alone) in entities.iter().enumerate() {
         // Arabic has no capitals, and its tagger's one-word persons are
         // often common words (`حسن الجوار`, good neighbourliness).
-        let capitalized = alone.name.chars().next().is_some_and(char::is_uppercase);
+        let capitalized = alone
+            .name
+            .chars()
+            .next()
+            .is_some_and(newsflow_core::chars::is_uppercase);
         if alone.kind != EntityType::Person
             || !alone.candidate
             || !capitalized
@@ -1035,7 +1051,7 @@ fn is_repeatable_surname(word: &str) -> bool {
         Some(c) if crate::fold::is_arabic(c) => {
             letters >= 4 && !ARABIC_COMMON_NAME_ENDS.contains(&word)
         }
-        Some(c) => letters >= 3 && c.is_uppercase(),
+        Some(c) => letters >= 3 && newsflow_core::chars::is_uppercase(c),
         None => false,
     }
 }
@@ -1084,7 +1100,7 @@ fn add_repeated_surnames(text: &str, folded: &Folded, lang: &str, entities: &mut
                 && !text[..at - clitic.len_utf8()]
                     .chars()
                     .next_back()
-                    .is_some_and(char::is_alphanumeric)
+                    .is_some_and(newsflow_core::chars::is_alphanumeric)
             {
                 at -= clitic.len_utf8();
             }
@@ -1093,18 +1109,18 @@ fn add_repeated_surnames(text: &str, folded: &Folded, lang: &str, entities: &mut
                 && !text[end + 1..]
                     .chars()
                     .next()
-                    .is_some_and(char::is_alphanumeric)
+                    .is_some_and(newsflow_core::chars::is_alphanumeric)
             {
                 end += 1;
             }
             let whole_word = !text[..at]
                 .chars()
                 .next_back()
-                .is_some_and(char::is_alphanumeric)
+                .is_some_and(newsflow_core::chars::is_alphanumeric)
                 && !text[end..]
                     .chars()
                     .next()
-                    .is_some_and(char::is_alphanumeric);
+                    .is_some_and(newsflow_core::chars::is_alphanumeric);
             if !whole_word || after_a_number(&text[..at]) {
                 continue;
             }
@@ -1126,7 +1142,10 @@ fn add_repeated_surnames(text: &str, folded: &Folded, lang: &str, entities: &mut
 }
 
 fn is_short_capitals(alias: &str) -> bool {
-    let letters = alias.chars().filter(|c| c.is_alphabetic()).count();
+    let letters = alias
+        .chars()
+        .filter(|&c| newsflow_core::chars::is_alphabetic(c))
+        .count();
     letters <= 3 && alias.chars().all(|c| c.is_ascii_uppercase() || c == '.')
 }
 
@@ -1159,8 +1178,11 @@ const LONG_NAME_PARTICLES: &[&str] = &["della", "delle", "degli", "dello", "dall
 /// `al-` in `Zine al-Abidine Ben Ali`).
 fn is_lower_case_word_of_a_title(word: &str) -> bool {
     word.chars().count() > 3
-        && word.chars().next().is_some_and(char::is_lowercase)
-        && word.chars().all(|c| !c.is_uppercase())
+        && word
+            .chars()
+            .next()
+            .is_some_and(newsflow_core::chars::is_lowercase)
+        && word.chars().all(|c| !newsflow_core::chars::is_uppercase(c))
         && !LONG_NAME_PARTICLES.contains(&word)
 }
 
@@ -1170,8 +1192,8 @@ fn is_lower_case_word_of_a_title(word: &str) -> bool {
 fn written_in_lower_case(text: &str) -> bool {
     let capitalizes_names = |c: char| c < '\u{0530}' || ('\u{1E00}'..='\u{1EFF}').contains(&c);
     text.chars()
-        .any(|c| c.is_lowercase() && capitalizes_names(c))
-        && !text.chars().any(char::is_uppercase)
+        .any(|c| newsflow_core::chars::is_lowercase(c) && capitalizes_names(c))
+        && !text.chars().any(newsflow_core::chars::is_uppercase)
 }
 
 /// Whether the list writes one of `def`'s aliases in lower case, as the
@@ -1180,14 +1202,14 @@ fn has_lower_case_alias(def: &EntityDef, text: &str) -> bool {
     let key = link_key(text);
     def.aliases.iter().any(|alias| {
         let alias = alias.trim_start_matches('=');
-        !alias.chars().any(char::is_uppercase) && link_key(alias) == key
+        !alias.chars().any(newsflow_core::chars::is_uppercase) && link_key(alias) == key
     })
 }
 
 /// Known entities in `text`, each once with all its mentions, in order of first mention.
 pub fn known_entities(text: &str, folded: &Folded, index: &EntityIndex) -> Vec<Entity> {
     let mut out: Vec<Entity> = Vec::new();
-    let mut slot: HashMap<u32, usize> = HashMap::new();
+    let mut slot: FxHashMap<u32, usize> = FxHashMap::default();
     for hit in index.gazetteer.find(text, folded) {
         let def = &index.defs[*hit.target as usize];
         let mention = mention(text, folded, hit.start, hit.end);

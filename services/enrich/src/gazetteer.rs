@@ -202,8 +202,10 @@ impl<T> Gazetteer<T> {
     ) -> Vec<Hit<'a, T>> {
         let text = folded.text.as_str();
         // Collected first, in plain loops that keep the automaton's iterator
-        // inlined (its state in registers); the matches are few.
-        let mut matches = Vec::new();
+        // inlined (its state in registers). Room is made at once (a match
+        // per 16 bytes): grown a step at a time, the three dictionaries'
+        // lists were copied about 28 times per 4.5 KB article.
+        let mut matches = Vec::with_capacity(text.len() / 16);
         match &self.ac {
             None => return Vec::new(),
             Some(Automaton::Bytes(ac)) => {
@@ -229,7 +231,7 @@ impl<T> Gazetteer<T> {
         fits: impl Fn(&T, &str) -> bool,
     ) -> Vec<Hit<'a, T>> {
         let text = folded.text.as_str();
-        let mut hits = Vec::new();
+        let mut hits = Vec::with_capacity(matches.len());
         for (start, end, slot) in matches {
             let written = || {
                 let (s, e) = folded.char_span(start, end);

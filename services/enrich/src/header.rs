@@ -43,14 +43,16 @@ static AGENCY_DATELINE: LazyLock<Regex> = LazyLock::new(|| {
 /// the text without them.
 pub fn split_header(text: &str) -> (Header, String) {
     let mut header = Header::default();
-    let mut lines: Vec<&str> = text.lines().collect();
-    let mut index = 0;
+    // Header lines taken out, by their index among the text's lines.
+    let mut removed: Vec<usize> = Vec::new();
     // Only the first few non-empty lines can be a header.
     let mut looked_at = 0;
-    while index < lines.len() && looked_at < 3 {
-        let line = lines[index].trim();
+    for (index, line) in crate::summary::lines(text).enumerate() {
+        if looked_at == 3 {
+            break;
+        }
+        let line = line.trim();
         if line.is_empty() {
-            index += 1;
             continue;
         }
         looked_at += 1;
@@ -60,12 +62,12 @@ pub fn split_header(text: &str) -> (Header, String) {
                 .authors
                 .extend(split_names(caps.get(2).map_or("", |m| m.as_str())));
             header.location = caps.get(3).map(|m| m.as_str().trim().to_string());
-            lines.remove(index);
+            removed.push(index);
             continue;
         }
         if let Some(caps) = BYLINE.captures(line) {
             header.authors.extend(split_names(&caps[1]));
-            lines.remove(index);
+            removed.push(index);
             continue;
         }
         if let Some(caps) = AGENCY_DATELINE.captures(line) {
@@ -73,21 +75,28 @@ pub fn split_header(text: &str) -> (Header, String) {
                 header.location = Some(title_case(caps[1].trim()));
             }
             header.date_text = caps.get(2).map(|m| m.as_str().trim().to_string());
-            let rest = line[caps.get(0).map_or(0, |m| m.end())..].to_string();
-            let cleaned = lines
-                .iter()
-                .take(index)
-                .copied()
-                .map(str::to_string)
-                .chain(std::iter::once(rest))
-                .chain(lines.iter().skip(index + 1).copied().map(str::to_string))
+            let rest = &line[caps.get(0).map_or(0, |m| m.end())..];
+            let cleaned = crate::summary::lines(text)
+                .enumerate()
+                .filter(|(i, _)| !removed.contains(i))
+                .map(|(i, l)| if i == index { rest } else { l })
                 .collect::<Vec<_>>()
                 .join("\n");
             return (header, cleaned);
         }
-        index += 1;
     }
-    (header, lines.join("\n"))
+    // The lines joined again give the text itself unless a line was taken
+    // out, a line ends with `\r` or the text with a line break: the common
+    // case needs no list of every line.
+    if removed.is_empty() && !text.contains('\r') && !text.ends_with('\n') {
+        return (header, text.to_string());
+    }
+    let kept: Vec<&str> = crate::summary::lines(text)
+        .enumerate()
+        .filter(|(i, _)| !removed.contains(i))
+        .map(|(_, l)| l)
+        .collect();
+    (header, kept.join("\n"))
 }
 
 fn split_names(s: &str) -> Vec<String> {
@@ -148,5 +157,29 @@ mod tests {
         let (header, text) = split_header(body);
         assert_eq!(header, Header::default());
         assert_eq!(text, body);
+    }
+
+    #[test]
+    fn the_rest_is_the_lines_joined_as_before() {
+        // What the whole list of lines joined again gave, every line read.
+        let joined = |text: &str| text.lines().collect::<Vec<_>>().join("\n");
+        for text in [
+            "",
+            "\n",
+            "One line.",
+            "One line.\n",
+            "Two\r\nlines.\r\n",
+            "Title\n\nBody.\n\n",
+            "Title\nBy Jane Doe\nBody.\r\nMore.\n",
+            "Title\n\n\n\n\nBody after blank lines.",
+            "Carriage\rreturn alone",
+        ] {
+            let (header, rest) = split_header(text);
+            if header == Header::default() {
+                assert_eq!(rest, joined(text), "{text:?}");
+            }
+        }
+        let (_, rest) = split_header("Title\r\nBy Jane Doe\r\nBody.\n");
+        assert_eq!(rest, "Title\nBody.");
     }
 }

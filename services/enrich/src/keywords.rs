@@ -205,7 +205,7 @@ impl<'a> Vocabulary<'a> {
             ids: HashMap::with_capacity_and_hasher(words, Fx::default()),
             terms: Vec::with_capacity(words),
             tokens: Vec::with_capacity(words),
-            chunks: Vec::new(),
+            chunks: Vec::with_capacity(words / 4),
             term_sentences: Vec::with_capacity(words),
             pairs: Vec::with_capacity(words),
             lower: String::new(),
@@ -267,7 +267,8 @@ impl<'a> Vocabulary<'a> {
         let in_chunk = self.tokens.len() > chunk_start;
         let t = &mut self.terms[id as usize];
         t.tf += 1.0;
-        if in_chunk && word.chars().next().is_some_and(chars::is_uppercase) {
+        // A word without capitals (`shape`) need not have its first one decoded.
+        if in_chunk && shape.upper && word.chars().next().is_some_and(chars::is_uppercase) {
             t.upper += 1.0;
         }
         if t.last_sentence != sid {
@@ -300,9 +301,10 @@ impl<'a> Vocabulary<'a> {
             return id;
         }
         let id = self.terms.len() as u32;
-        let stop = self.stop.contains(key)
-            || key.chars().count() < 3
-            || key.chars().all(chars::is_numeric);
+        // The cheaper tests first.
+        let stop = key.chars().count() < 3
+            || key.chars().all(chars::is_numeric)
+            || self.stop.contains(key);
         let key = if std::ptr::eq(key, word) {
             Cow::Borrowed(word)
         } else {

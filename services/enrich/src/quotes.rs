@@ -488,7 +488,7 @@ impl SpeechVerbs {
     /// Where each speech verb of `text` starts, in order, and how it names
     /// its speaker if it is an Arabic one.
     fn found<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, ArabicVerb)> + 't {
-        let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let is_word = |c: Option<char>| c.is_some_and(newsflow_core::chars::is_alphanumeric);
         self.matcher
             .find_overlapping_iter(text)
             .filter(move |m| {
@@ -515,7 +515,7 @@ impl SpeechVerbs {
 
     /// Where the longest speech verb that starts `text` ends.
     fn leading_end(&self, text: &str) -> Option<usize> {
-        let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let is_word = |c: Option<char>| c.is_some_and(newsflow_core::chars::is_alphanumeric);
         self.matcher
             .find_overlapping_iter(text)
             .take_while(|m| m.start() == 0)
@@ -530,7 +530,7 @@ impl SpeechVerbs {
 /// Whether the Arabic verb at bytes `start..end` of `text` makes up its
 /// word with at most a conjunction before and an ending after it.
 fn arabic_verb_word(text: &str, start: usize, end: usize) -> bool {
-    let in_word = |c: char| c.is_alphanumeric() || is_arabic_mark(c);
+    let in_word = |c: char| newsflow_core::chars::is_alphanumeric(c) || is_arabic_mark(c);
     let word_start = text[..start]
         .char_indices()
         .rev()
@@ -661,7 +661,7 @@ fn english_attribution_before(tail: &str, arabic_comma: bool) -> Option<(usize, 
                 .chars()
                 // A regex's `\w` takes combining marks in too.
                 .all(|c| {
-                    c.is_alphanumeric()
+                    newsflow_core::chars::is_alphanumeric(c)
                         || c == '_'
                         || c.is_whitespace()
                         || newsflow_core::text::is_mark(c)
@@ -709,14 +709,15 @@ fn name_ending_before(text: &str) -> Option<(usize, &str)> {
 /// Where the capitalized name part at the end of `word` starts (a capital,
 /// then at least one letter, apostrophe or hyphen to the word's end).
 fn name_part_start(word: &str) -> Option<usize> {
-    let name_char = |c: char| c.is_alphabetic() || matches!(c, '\'' | '’' | '-');
+    let name_char =
+        |c: char| newsflow_core::chars::is_alphabetic(c) || matches!(c, '\'' | '’' | '-');
     let mut start = None;
     // The earliest capital from which only name characters follow.
     for (i, c) in word.char_indices().rev() {
         if !name_char(c) {
             break;
         }
-        if c.is_uppercase() && i + c.len_utf8() < word.len() {
+        if newsflow_core::chars::is_uppercase(c) && i + c.len_utf8() < word.len() {
             start = Some(i);
         }
     }
@@ -735,7 +736,9 @@ fn arabic_attribution_before(tail: &str) -> Option<(usize, &str)> {
             // The verb's ending (`وأضافت`, she added) is part of the verb,
             // not a word after it.
             let words = tail[at + verb.len()..]
-                .trim_start_matches(|c: char| c.is_alphanumeric() || is_arabic_mark(c))
+                .trim_start_matches(|c: char| {
+                    newsflow_core::chars::is_alphanumeric(c) || is_arabic_mark(c)
+                })
                 .trim_start();
             // `وأوضحت قائلة`: the participle's own reading, which follows,
             // is the one.
@@ -999,7 +1002,7 @@ const OPENING_MARKS: &[char] = &['"', '“', '«', '„', '‘', '\'', '`'];
 
 /// Whether every paragraph of `text` opens with a quotation mark.
 fn only_quotation_paragraphs(text: &str) -> bool {
-    text.lines()
+    crate::summary::lines(text)
         .map(str::trim)
         .all(|l| l.is_empty() || l.starts_with(OPENING_MARKS))
 }
@@ -1011,7 +1014,10 @@ fn narrative_after(text: &str, quote_end: usize) -> Option<(usize, usize)> {
     let from_byte = byte_of_char(text, 0, quote_end)?;
     let paragraph_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i);
     let rest_end = paragraph_end(from_byte);
-    let to_byte = if text[from_byte..rest_end].chars().any(char::is_alphabetic) {
+    let to_byte = if text[from_byte..rest_end]
+        .chars()
+        .any(newsflow_core::chars::is_alphabetic)
+    {
         rest_end
     } else {
         let next = rest_end + text[rest_end..].len() - text[rest_end..].trim_start().len();
@@ -1078,7 +1084,7 @@ fn stop_then_new_sentence(text: &str, close_end: usize, line_end: usize) -> bool
             .trim_start()
             .chars()
             .next()
-            .is_some_and(char::is_uppercase)
+            .is_some_and(newsflow_core::chars::is_uppercase)
 }
 
 /// Quotations in a headline (`Mourinho : "Ndombele a été phénoménal"`,
@@ -1225,7 +1231,8 @@ fn straight_quotation_spans(text: &str) -> Vec<std::ops::Range<usize>> {
                 let after_space =
                     previous.is_none_or(|p| p.is_whitespace() || "([{:–—/".contains(p));
                 let opens = after_space && next.is_some_and(|n| !n.is_whitespace());
-                let closes = !after_space && !next.is_some_and(char::is_alphanumeric);
+                let closes =
+                    !after_space && !next.is_some_and(newsflow_core::chars::is_alphanumeric);
                 let closing = match (opens, closes) {
                     (true, false) => false,
                     (false, true) => true,
@@ -2047,7 +2054,11 @@ fn description_kind(phrase: &str) -> Option<newsflow_core::contracts::EntityType
         return None;
     }
     let words: Vec<&str> = first_word.into_iter().chain(words).collect();
-    let lower = |w: &&str| w.chars().next().is_some_and(char::is_lowercase);
+    let lower = |w: &&str| {
+        w.chars()
+            .next()
+            .is_some_and(newsflow_core::chars::is_lowercase)
+    };
     if words.is_empty() || !(lower(&words[0]) || words.last().is_some_and(lower)) {
         return None;
     }
@@ -2538,7 +2549,7 @@ fn closing_mark_after(text: &str, from: usize) -> Option<usize> {
             '”' | '»' => true,
             '"' => {
                 previous.is_some_and(|p| !p.is_whitespace())
-                    && !next.is_some_and(char::is_alphanumeric)
+                    && !next.is_some_and(newsflow_core::chars::is_alphanumeric)
             }
             _ => false,
         };
@@ -2591,9 +2602,11 @@ fn named_after(after: &str, entities: &[Entity]) -> Option<(String, Option<Strin
         .split([',', '.', ';', ':', '\n'])
         .next()
         .unwrap_or("");
-    let more_names = clause
-        .split_whitespace()
-        .any(|w| w.chars().next().is_some_and(char::is_uppercase));
+    let more_names = clause.split_whitespace().any(|w| {
+        w.chars()
+            .next()
+            .is_some_and(newsflow_core::chars::is_uppercase)
+    });
     let describes = |e: &Entity| {
         matches!(
             e.kind,

@@ -1030,6 +1030,9 @@ impl Model {
         let mut stems: FxHashMap<u64, u32> = FxHashMap::default();
         let mut stem_of_type: Vec<u32> = Vec::new();
         if remembers {
+            // Room at once, as for the types: a map that grows step by
+            // step rehashes every entry at each step.
+            stems.reserve(tokens);
             stem_of_type.reserve(tokens + 2);
             stem_of_type.extend([u32::MAX, u32::MAX]);
         }
@@ -1058,7 +1061,8 @@ impl Model {
         });
         // The words written with a capital elsewhere, by the lower case
         // their type has hashed already ([`capitalized_words`]).
-        let mut capitalized = rustc_hash::FxHashSet::default();
+        let mut capitalized =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(forms.len(), Default::default());
         let mut padded = ids.as_slice();
         for sentence in sentences {
             let (this, rest) = padded.split_at(sentence.len() + 4);
@@ -1085,7 +1089,10 @@ impl Model {
         // document: their sums are looked up once, by the shapes of the
         // token and of the words beside it and the label before (which
         // also says whether the token starts its sentence).
-        let mut shape_scores: FxHashMap<(u64, u64, u64, usize), Scores> = FxHashMap::default();
+        // (Room for a few hundred: the shapes of a long document do not
+        // make many more.)
+        let mut shape_scores: FxHashMap<(u64, u64, u64, usize), Scores> =
+            FxHashMap::with_capacity_and_hasher(tokens.min(256), Default::default());
         // The kind each stem was last tagged in this document (0: not a name).
         let mut memory: Vec<u8> = vec![0; stems.len()];
         let mut padded = ids.as_slice();

@@ -3,6 +3,7 @@
 //! `U.S.` and `Mr.` whole, English `'s` and French elisions (`l'`, `d'`)
 //! apart, hyphenated words whole.
 
+use newsflow_core::chars;
 use newsflow_core::text::white_space_len;
 
 /// One token: byte offsets into the text it was cut from.
@@ -166,8 +167,8 @@ fn split_core(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
         let before = &word[..apostrophe];
         let rest = &word[after..];
         if !rest.is_empty()
-            && rest.chars().next().is_some_and(char::is_alphabetic)
-            && ELISIONS.contains(&before.to_lowercase().as_str())
+            && rest.chars().next().is_some_and(chars::is_alphabetic)
+            && is_elision(before)
         {
             out.push(Token {
                 start,
@@ -193,6 +194,18 @@ fn split_core(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     }
 }
 
+/// Whether `word` is one of the [`ELISIONS`] in any case; an ASCII word
+/// (nearly all) is compared without lower-casing it into a new string.
+fn is_elision(word: &str) -> bool {
+    if word.is_ascii() {
+        ELISIONS
+            .iter()
+            .any(|elision| elision.eq_ignore_ascii_case(word))
+    } else {
+        ELISIONS.contains(&word.to_lowercase().as_str())
+    }
+}
+
 /// Where the first `'` or `’` of `word` is, found by its bytes.
 fn find_apostrophe(word: &str) -> Option<usize> {
     let bytes = word.as_bytes();
@@ -206,14 +219,18 @@ fn find_apostrophe(word: &str) -> Option<usize> {
 /// `U.S`, a single letter (`J`), or a listed title (`Mr`).
 fn keeps_period(word: &str) -> bool {
     // None, one, or more: the letters need not all be counted.
-    let letters = word.chars().filter(|c| c.is_alphabetic()).take(2).count();
+    let letters = word
+        .chars()
+        .filter(|&c| chars::is_alphabetic(c))
+        .take(2)
+        .count();
     if letters == 0 || word.ends_with('.') {
         return false;
     }
-    if word.contains('.') && word.chars().all(|c| c.is_alphabetic() || c == '.') {
+    if word.contains('.') && word.chars().all(|c| chars::is_alphabetic(c) || c == '.') {
         return true;
     }
-    if letters == 1 && word.chars().count() == 1 && word.chars().all(char::is_uppercase) {
+    if letters == 1 && word.chars().count() == 1 && word.chars().all(chars::is_uppercase) {
         return true;
     }
     ABBREVIATIONS.contains(&word.to_lowercase().as_str())
