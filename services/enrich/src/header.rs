@@ -76,13 +76,7 @@ pub fn split_header(text: &str) -> (Header, String) {
             }
             header.date_text = caps.get(2).map(|m| m.as_str().trim().to_string());
             let rest = &line[caps.get(0).map_or(0, |m| m.end())..];
-            let cleaned = crate::summary::lines(text)
-                .enumerate()
-                .filter(|(i, _)| !removed.contains(i))
-                .map(|(i, l)| if i == index { rest } else { l })
-                .collect::<Vec<_>>()
-                .join("\n");
-            return (header, cleaned);
+            return (header, lines_kept(text, &removed, Some((index, rest))));
         }
     }
     // The lines joined again give the text itself unless a line was taken
@@ -91,12 +85,21 @@ pub fn split_header(text: &str) -> (Header, String) {
     if removed.is_empty() && !text.contains('\r') && !text.ends_with('\n') {
         return (header, text.to_string());
     }
-    let kept: Vec<&str> = crate::summary::lines(text)
+    (header, lines_kept(text, &removed, None))
+}
+
+/// The lines of `text` but those at the indexes `removed`, the line at
+/// `replaced`'s index written as its text, joined with `\n`.
+fn lines_kept(text: &str, removed: &[usize], replaced: Option<(usize, &str)>) -> String {
+    crate::summary::lines(text)
         .enumerate()
         .filter(|(i, _)| !removed.contains(i))
-        .map(|(_, l)| l)
-        .collect();
-    (header, kept.join("\n"))
+        .map(|(i, line)| match replaced {
+            Some((at, rest)) if at == i => rest,
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn split_names(s: &str) -> Vec<String> {
