@@ -13,6 +13,12 @@ Prints TSV: lang, file, id_a, id_b, stratum, containment, jaccard. Only ids
 and numbers: the texts stay in the data folder.
 
     services/dedup/eval/candidates.py ../shared/data/news > /tmp/candidates.tsv
+
+Round 2 (`--round 2`, seed 12) draws more Arabic pairs, none with an article
+already in pairs.tsv, weighted to the containment 0.30-0.90 and rare-words
+strata, where copies and same-template articles are hardest to tell apart:
+
+    services/dedup/eval/candidates.py ../shared/data/news --round 2 > /tmp/round2.tsv
 """
 
 import argparse
@@ -25,6 +31,7 @@ import re
 import sys
 
 SEED = 11
+ROUND2_SEED = 12
 
 # (name, low, high): containment strata, high bound exclusive except the top one.
 STRATA = [
@@ -53,6 +60,14 @@ PER_STRATUM = {
     ("ecbplus_en_events.jsonl", "en"): {
         "exact": 2, "c0.90-1.00": 6, "c0.70-0.90": 6, "c0.50-0.70": 6,
         "c0.30-0.50": 6, "c0.15-0.30": 6, "same-event": 10, "same-topic": 5,
+    },
+}
+
+# Round 2: Arabic only, more pairs where copies and templates are hard to tell apart.
+ROUND2_PER_STRATUM = {
+    ("saudinewsnet_ar.jsonl", "ar"): {
+        "c0.90-1.00": 4, "c0.70-0.90": 16, "c0.50-0.70": 16,
+        "c0.30-0.50": 16, "c0.15-0.30": 6, "rare-words": 12,
     },
 }
 
@@ -147,18 +162,33 @@ def sample(rng, pairs, n, used):
     return out
 
 
+def labelled_ids(path):
+    """Every article id already in a labelled pairs file."""
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    return {i for r in rows if r[0] != "lang" for i in (r[2], r[3])}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", help="folder with the news .jsonl files")
+    parser.add_argument("--round", type=int, choices=(1, 2), default=1,
+                        help="1: the first draw; 2: more Arabic pairs, none already labelled")
+    parser.add_argument("--labelled", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "pairs.tsv"),
+                        help="pairs file whose articles round 2 leaves out")
     args = parser.parse_args()
     out = sys.stdout
-    for (fname, lang), quota in PER_STRATUM.items():
-        rng = random.Random(f"{SEED}:{fname}:{lang}")
+    seed, per_stratum, excluded = SEED, PER_STRATUM, set()
+    if args.round == 2:
+        seed, per_stratum, excluded = ROUND2_SEED, ROUND2_PER_STRATUM, labelled_ids(args.labelled)
+    for (fname, lang), quota in per_stratum.items():
+        rng = random.Random(f"{seed}:{fname}:{lang}")
         docs = [d for d in load(os.path.join(args.data_dir, fname)) if d.get("lang") == lang]
         doc_words = [words(d.get("text") or "") for d in docs]
         sets = [shingles(ws) for ws in doc_words]
         stats = pair_stats(sets)
-        used = collections.Counter()
+        # An article already labelled counts as drawn twice, so no new pair takes it.
+        used = collections.Counter({i: 2 for i, d in enumerate(docs) if d["id"] in excluded})
         drawn = []
         exact = [p for p, (c, j) in stats.items() if j == 1.0]
         drawn += [("exact", p) for p in sample(rng, exact, quota.get("exact", 0), used)]
