@@ -2871,6 +2871,21 @@ const ARABIC_AFTER_NAME: &[&str] = &[
     "مساء",
     "صباح",
     "ظهر",
+    // Adverbs of manner and time after a verb's subject (`تحدث فلان طويلا`).
+    "طويلا",
+    "كثيرا",
+    "قليلا",
+    "مجددا",
+    "أخيرا",
+    "اخيرا",
+    "دائما",
+    "أحيانا",
+    "جدا",
+    "فقط",
+    "مباشرة",
+    "رسميا",
+    "علنا",
+    "صراحة",
 ];
 
 /// The forms of the Arabic speech verbs, with the conjunctions and
