@@ -2798,6 +2798,9 @@ const ARABIC_ROLE_NOUNS: &[&str] = &[
     "ابنة",
     "مواطن",
     "طالب",
+    "خبير",
+    "أحد",
+    "احد",
 ];
 
 /// Adverbs, particles and verbs that follow a speaker's name in Arabic
@@ -2919,8 +2922,13 @@ fn may_end_arabic_name(word: &str) -> bool {
     // A pronoun joined to the end (`حكومته`, "his government";
     // `بمجاراتها`) makes a noun or a verb of it.
     let pronoun_suffix = ["ها", "هم", "هما", "ته"].iter().any(|s| word.ends_with(s));
+    // A preposition joined to the front (`كجزء`, `لعدد`, `بأدب`) makes a
+    // phrase of it; family names of the form `با…` (`باهمام`) keep theirs.
+    let joined_preposition =
+        word.starts_with(['ك', 'ل']) || word.starts_with('ب') && !word.starts_with("با");
     word.chars().count() >= 3
         && !pronoun_suffix
+        && !joined_preposition
         && word.chars().all(crate::fold::is_arabic)
         && !word.contains('\u{0640}')
         && !word.starts_with("ال")
@@ -2987,7 +2995,7 @@ const NAME_PARTICLES: &[&str] = &[
 ];
 
 /// How many bytes of `after` (the text right after a mention of a person)
-/// are still that person's name: in Arabic, up to two words that
+/// are still that person's name: in Arabic, one word that
 /// [`may_end_arabic_name`]; in cased scripts, a name particle and a
 /// capitalized word (`ap Iorwerth`). A word that starts another entity's
 /// mention (`first_words`) ends the name.
@@ -3001,7 +3009,7 @@ fn name_continuation(after: &str, first_words: &std::collections::HashSet<&str>)
         if first_words.contains(word) {
             break;
         }
-        if arabic_words < 2 && may_end_arabic_name(word) {
+        if arabic_words < 1 && may_end_arabic_name(word) {
             arabic_words += 1;
             at += 1 + word.len();
             if word.len() < written.len() {
@@ -3064,6 +3072,13 @@ fn fullest_form(text: &str, entities: &[Entity], speaker: &Entity) -> Option<Str
         .filter(|m| m.text == speaker.name)
         .collect();
     mentions.sort_by_key(|m| m.start);
+    // A name of three words or more, or one that ends in a nisba with the
+    // article (`فؤاد الزواري`), is whole: what follows it is the sentence.
+    let words = speaker.name.split_whitespace().count();
+    let last = speaker.name.split_whitespace().next_back().unwrap_or("");
+    if words >= 3 || last.starts_with("ال") {
+        return None;
+    }
     let mut common: Option<&str> = None;
     for mention in mentions {
         let (_, at) = chars.find(|&(n, _)| n == mention.start)?;
@@ -3586,8 +3601,18 @@ mod tests {
             Some("سامر داود")
         );
         assert_eq!(
-            fullest("تقول رنا كوستا بيريرا من جامعة لشبونة", "رنا", &[]).as_deref(),
-            Some("رنا كوستا بيريرا")
+            fullest("تقول رنا فيريرا من جامعة لشبونة", "رنا", &[]).as_deref(),
+            Some("رنا فيريرا")
+        );
+        // One word only, and a name ending in a nisba with the article is
+        // whole.
+        assert_eq!(
+            fullest("تقول رنا فيريرا بيريرا من جامعة لشبونة", "رنا", &[]),
+            None
+        );
+        assert_eq!(
+            fullest("وقال سامر الحلبي داود إن", "سامر الحلبي", &[]),
+            None
         );
         assert_eq!(
             fullest("قال الخبير سامر داود بجامعة دمشق إن", "سامر", &[]).as_deref(),
