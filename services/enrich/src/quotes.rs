@@ -827,6 +827,8 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
     let mut last_speaker: Option<(String, Option<String>)> = None;
     let mut previous_quote_end: Option<usize> = None;
     let mut earlier_quotes: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut fullest_forms: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
     // How many of the first quotations open the article (each may take
     // the first speaker named after them).
     let mut leading = 0;
@@ -941,6 +943,24 @@ pub fn quotes(text: &str, entities: &[Entity]) -> Vec<Quote> {
         };
         let speaker = speaker.and_then(|(name, id)| {
             complete_arabic_speaker(text, line_start, whole.start, whole.end, &name, id)
+        });
+        // An unlisted person goes by the fullest form of the name the
+        // article writes (`سالم` → `سالم باهمام`).
+        let speaker = speaker.map(|(name, id)| match &id {
+            None => {
+                let form = fullest_forms.entry(name.clone()).or_insert_with(|| {
+                    entities
+                        .iter()
+                        .find(|e| {
+                            e.id.is_none()
+                                && e.name == name
+                                && e.kind == newsflow_core::contracts::EntityType::Person
+                        })
+                        .and_then(|e| fullest_form(text, entities, e))
+                });
+                (form.clone().unwrap_or(name), id)
+            }
+            Some(_) => (name, id),
         });
         if let Some((name, id)) = &speaker
             && !name.is_empty()
@@ -2724,6 +2744,354 @@ fn entity_in(words: &str, entities: &[Entity]) -> Option<(String, Option<String>
     })
 }
 
+/// Role nouns written after an Arabic name without the article, in
+/// apposition or construct (`… محامي المتهم`, "the defendant's lawyer";
+/// `… حاكم المنطقة`): they end the name. `أمين` is left out: it is also a
+/// common name.
+const ARABIC_ROLE_NOUNS: &[&str] = &[
+    "رئيس",
+    "رئيسة",
+    "وزير",
+    "وزيرة",
+    "مدير",
+    "مديرة",
+    "نائب",
+    "عضو",
+    "محامي",
+    "محام",
+    "محامية",
+    "مستشار",
+    "مستشارة",
+    "حاكم",
+    "قائد",
+    "مساعد",
+    "أستاذ",
+    "استاذ",
+    "مؤسس",
+    "صاحب",
+    "زعيم",
+    "سفير",
+    "متحدث",
+    "مسؤول",
+    "مدرب",
+    "لاعب",
+    "نجم",
+    "مندوب",
+    "ممثل",
+    "مراسل",
+    "كاتب",
+    "محافظ",
+    "قاضي",
+    "نقيب",
+    "عميد",
+    "مفتي",
+    "خطيب",
+    "إمام",
+    "شيخ",
+    "والد",
+    "والدة",
+    "شقيق",
+    "شقيقة",
+    "زوج",
+    "زوجة",
+    "نجل",
+    "ابنة",
+    "مواطن",
+    "طالب",
+    "خبير",
+    "أحد",
+    "احد",
+];
+
+/// Adverbs, particles and verbs that follow a speaker's name in Arabic
+/// news (`وأعلن فلان لاحقا`, `قال فلان نفسه`, `فلان كان …`), beside the
+/// stop words of [`ARABIC_NAME_STOPS`].
+const ARABIC_AFTER_NAME: &[&str] = &[
+    "لاحقا",
+    "لاحقاً",
+    "سابقا",
+    "حاليا",
+    "شخصيا",
+    "مؤخرا",
+    "نفسه",
+    "نفسها",
+    "ذاته",
+    "ذاتها",
+    "بدوره",
+    "بدورها",
+    "كذلك",
+    "لكن",
+    "لكنه",
+    "إذ",
+    "اذ",
+    "حتى",
+    "منذ",
+    "عام",
+    "إلا",
+    "الا",
+    "ثم",
+    "أو",
+    "او",
+    "لا",
+    "لم",
+    "لن",
+    "قد",
+    "لقد",
+    "كان",
+    "كانت",
+    "بين",
+    "دون",
+    "ضمن",
+    "أثناء",
+    "اثناء",
+    "عقب",
+    "إثر",
+    "اثر",
+    "بينما",
+    "عندما",
+    "حين",
+    "بشأن",
+    "بشان",
+    "تجاه",
+    "نحو",
+    "وفق",
+    "وفقا",
+    "بحسب",
+    "حسب",
+    "رغم",
+    "بسبب",
+    "لأن",
+    "لان",
+    "كل",
+    "جميع",
+    "أكثر",
+    "اكثر",
+    "أول",
+    "اول",
+    "إنما",
+    "هنا",
+    "هناك",
+    "مساء",
+    "صباح",
+    "ظهر",
+    // Adverbs of manner and time after a verb's subject (`تحدث فلان طويلا`).
+    "طويلا",
+    "كثيرا",
+    "قليلا",
+    "مجددا",
+    "أخيرا",
+    "اخيرا",
+    "دائما",
+    "أحيانا",
+    "جدا",
+    "فقط",
+    "مباشرة",
+    "رسميا",
+    "علنا",
+    "صراحة",
+];
+
+/// The forms of the Arabic speech verbs, with the conjunctions and
+/// endings they are written with (`وأضاف`, `قالت`).
+static ARABIC_VERB_FORMS: LazyLock<std::collections::HashSet<String>> = LazyLock::new(|| {
+    let mut forms = std::collections::HashSet::new();
+    for (verb, _) in arabic_speech_verbs() {
+        for prefix in ARABIC_VERB_PREFIXES {
+            for suffix in ARABIC_VERB_SUFFIXES {
+                forms.insert(format!("{prefix}{verb}{suffix}"));
+            }
+        }
+    }
+    forms
+});
+
+/// Whether an Arabic word written right after a person's name the tagger
+/// found may be the rest of that name: the tagger often stops before a
+/// name's last words when they are foreign or rare (`خايمي تابيا`,
+/// `سالم باهمام`). Names there carry no article (a nisba with it, `…
+/// القرشي`, the tagger does take in) and no joined conjunction or
+/// preposition; the words that do follow a name are listed: particles,
+/// prepositions, adverbs, speech verbs, participles and role nouns.
+fn may_end_arabic_name(word: &str) -> bool {
+    let proclitic_article = word
+        .strip_prefix(crate::fold::ARABIC_JOINED)
+        .is_some_and(|rest| rest.starts_with("ال"));
+    let joined_head = word.strip_prefix(['ب', 'ل']).is_some_and(|rest| {
+        ARABIC_NAME_HEADS.contains(&rest) || ARABIC_MEDIA_NOUNS.contains(&rest)
+    });
+    // A pronoun joined to the end (`حكومته`, "his government";
+    // `بمجاراتها`) makes a noun or a verb of it.
+    let pronoun_suffix = ["ها", "هم", "هما", "ته"].iter().any(|s| word.ends_with(s));
+    // A preposition joined to the front (`كجزء`, `لعدد`, `بأدب`) makes a
+    // phrase of it; family names of the form `با…` (`باهمام`) keep theirs.
+    let joined_preposition =
+        word.starts_with(['ك', 'ل']) || word.starts_with('ب') && !word.starts_with("با");
+    word.chars().count() >= 3
+        && !pronoun_suffix
+        && !joined_preposition
+        && word.chars().all(crate::fold::is_arabic)
+        && !word.contains('\u{0640}')
+        && !word.starts_with("ال")
+        && !word.starts_with('و')
+        && !proclitic_article
+        && !joined_head
+        && !ends_arabic_subject(word)
+        && !is_adverbial_participle(word)
+        && !ARABIC_ROLE_NOUNS.contains(&word)
+        && !ARABIC_AFTER_NAME.contains(&word)
+        && !ARABIC_UNNAMED.contains(&word)
+        && !ARABIC_HONORIFICS.contains(&word)
+        && !ARABIC_DEMONSTRATIVES.contains(&word)
+        && !ARABIC_NAME_HEADS.contains(&word)
+        && !ARABIC_MEDIA_NOUNS.contains(&word)
+        && !crate::arabic_names::is_title(word)
+        && !ARABIC_VERB_FORMS.contains(word)
+}
+
+/// Whether `written` (the text after the words taken for the end of an
+/// Arabic name) is where such a name is known to end: a punctuation or
+/// quotation mark, the end of the line, or a word that follows names in
+/// news (a stop word, a role noun, a speech verb, a word with the article
+/// or a joined conjunction, `بجامعة`). An unknown word there says the words
+/// before may be a verb and its object (`فلان حرص حكومته`), and a
+/// participle saying how (`علق قائلا`) follows a verb, not a name.
+fn ends_arabic_name_here(written: &str) -> bool {
+    let Some(rest) = written.strip_prefix(' ') else {
+        return true;
+    };
+    if !rest.chars().next().is_some_and(crate::fold::is_arabic) {
+        return true;
+    }
+    let word = rest
+        .split(char::is_whitespace)
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(|c: char| !crate::fold::is_arabic(c));
+    if ARABIC_PARTICIPLES.contains(&word)
+        || is_adverbial_participle(word)
+        || word.starts_with("قائل")
+    {
+        return false;
+    }
+    word.starts_with("ال")
+        || word.starts_with('و')
+        || word
+            .strip_prefix(crate::fold::ARABIC_JOINED)
+            .is_some_and(|rest| {
+                rest.starts_with("ال")
+                    || ARABIC_NAME_HEADS.contains(&rest)
+                    || ARABIC_MEDIA_NOUNS.contains(&rest)
+            })
+        || ends_arabic_subject(word)
+        || ARABIC_ROLE_NOUNS.contains(&word)
+        || ARABIC_AFTER_NAME.contains(&word)
+        || ARABIC_VERB_FORMS.contains(word)
+}
+
+/// Small words inside names of cased scripts that the tagger stops at
+/// (`Rhun ap Iorwerth`, `Ahmed bin Salem`, `Rafael van der Vaart`).
+const NAME_PARTICLES: &[&str] = &[
+    "ap", "ab", "bin", "ibn", "van", "von", "de", "da", "di", "del", "della", "dos", "das",
+];
+
+/// How many bytes of `after` (the text right after a mention of a person)
+/// are still that person's name: in Arabic, one word that
+/// [`may_end_arabic_name`]; in cased scripts, a name particle and a
+/// capitalized word (`ap Iorwerth`). A word that starts another entity's
+/// mention (`first_words`) ends the name.
+fn name_continuation(after: &str, first_words: &std::collections::HashSet<&str>) -> usize {
+    let mut at = 0;
+    let mut arabic_words = 0;
+    while let Some(rest) = after[at..].strip_prefix(' ') {
+        let word_len = rest.find([' ', '\n']).unwrap_or(rest.len());
+        let written = &rest[..word_len];
+        let word = written.trim_end_matches([',', '،', ':', '.', ';', '؛']);
+        if first_words.contains(word) {
+            break;
+        }
+        if arabic_words < 1 && may_end_arabic_name(word) {
+            arabic_words += 1;
+            at += 1 + word.len();
+            if word.len() < written.len() {
+                break;
+            }
+            continue;
+        }
+        if arabic_words > 0 {
+            break;
+        }
+        if arabic_words == 0 && NAME_PARTICLES.contains(&word) {
+            let next = rest[word_len..].strip_prefix(' ').unwrap_or("");
+            let next_len = next
+                .find(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’')))
+                .unwrap_or(next.len());
+            let name = &next[..next_len];
+            if name.chars().count() >= 2
+                && name
+                    .chars()
+                    .next()
+                    .is_some_and(newsflow_core::chars::is_uppercase)
+                && !first_words.contains(name)
+                && !OPENERS.contains(&name)
+                && !TITLES.contains(&name)
+                && !NOT_SPEAKERS.contains(&name)
+            {
+                return at + 1 + word_len + 1 + next_len;
+            }
+        }
+        break;
+    }
+    if arabic_words > 0 && !ends_arabic_name_here(&after[at..]) {
+        return 0;
+    }
+    at
+}
+
+/// The fullest form of a person speaker's name that the article writes
+/// (the annotation guide's rule) where the tagger cut the name short
+/// (`وقال خايمي تابيا محامي …`, tagged `خايمي`; `Rhun ap Iorwerth`,
+/// tagged `Rhun`): the words after its mentions that may still be the
+/// name, when every mention written in full goes on with the same words
+/// (a name's last words come with it each time; a verb or a noun that
+/// happens to follow it once does not). None when they do not.
+fn fullest_form(text: &str, entities: &[Entity], speaker: &Entity) -> Option<String> {
+    // Another entity's name ends this one (`Luc de Paris`), but a word
+    // tagged once and not linked may be this name's rest that the tagger
+    // took for a name of its own (`Rhun ap Iorwerth`, `Iorwerth` a place).
+    let first_words: std::collections::HashSet<&str> = entities
+        .iter()
+        .filter(|e| !std::ptr::eq(*e, speaker))
+        .filter(|e| e.id.is_some() || e.mentions.len() > 1)
+        .flat_map(|e| e.mentions.iter())
+        .filter_map(|m| m.text.split_whitespace().next())
+        .collect();
+    let mut chars = text.char_indices().map(|(i, _)| i).enumerate();
+    let mut mentions: Vec<&newsflow_core::contracts::Mention> = speaker
+        .mentions
+        .iter()
+        .filter(|m| m.text == speaker.name)
+        .collect();
+    mentions.sort_by_key(|m| m.start);
+    // A name of three words or more, or one that ends in a nisba with the
+    // article (`فؤاد الزواري`), is whole: what follows it is the sentence.
+    let words = speaker.name.split_whitespace().count();
+    let last = speaker.name.split_whitespace().next_back().unwrap_or("");
+    if words >= 3 || last.starts_with("ال") {
+        return None;
+    }
+    let mut common: Option<&str> = None;
+    for mention in mentions {
+        let (_, at) = chars.find(|&(n, _)| n == mention.start)?;
+        let after = text[at..].strip_prefix(mention.text.as_str())?;
+        let more = &after[..name_continuation(after, &first_words)];
+        if more.is_empty() || common.is_some_and(|c| c != more) {
+            return None;
+        }
+        common = Some(more);
+    }
+    common.map(|more| format!("{}{more}", speaker.name))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -3210,6 +3578,74 @@ mod tests {
             part_of: None,
             mentions,
         }
+    }
+
+    /// The fullest form that [`fullest_form`] gives the person whose
+    /// tagged name `tagged` stands everywhere it is written in `text`.
+    fn fullest(text: &str, tagged: &str, others: &[Entity]) -> Option<String> {
+        let person = person_in(text, tagged, tagged);
+        let mut entities = others.to_vec();
+        entities.push(person.clone());
+        fullest_form(text, &entities, &person)
+    }
+
+    #[test]
+    fn a_speaker_the_tagger_cut_short_gets_the_fullest_form_of_the_name() {
+        // The rest of the name at every mention, up to a comma, a role
+        // noun, a stop word or a preposition joined to a head noun.
+        let text =
+            "وقال سامر نوفلي، مدير المدرسة، إن الطلاب عادوا. وأضاف سامر نوفلي أن العمل مستمر.";
+        assert_eq!(fullest(text, "سامر", &[]).as_deref(), Some("سامر نوفلي"));
+        assert_eq!(
+            fullest("وقال سامر داود محامي المتهم إن", "سامر", &[]).as_deref(),
+            Some("سامر داود")
+        );
+        assert_eq!(
+            fullest("تقول رنا فيريرا من جامعة لشبونة", "رنا", &[]).as_deref(),
+            Some("رنا فيريرا")
+        );
+        // One word only, and a name ending in a nisba with the article is
+        // whole.
+        assert_eq!(
+            fullest("تقول رنا فيريرا بيريرا من جامعة لشبونة", "رنا", &[]),
+            None
+        );
+        assert_eq!(
+            fullest("وقال سامر الحلبي داود إن", "سامر الحلبي", &[]),
+            None
+        );
+        assert_eq!(
+            fullest("قال الخبير سامر داود بجامعة دمشق إن", "سامر", &[]).as_deref(),
+            Some("سامر داود")
+        );
+        // Not when one mention goes on and another does not: a word that
+        // follows a name once is no part of it.
+        assert_eq!(
+            fullest("قال سامر داود إن الطقس حار. ثم وصل سامر أمس", "سامر", &[]),
+            None
+        );
+        // Nor before a word not known to follow names (a verb and its
+        // object), nor before a participle saying how (a verb before it).
+        assert_eq!(fullest("أكد سامر حرص حكومته على الدعم", "سامر", &[]), None);
+        assert_eq!(fullest("القارئ سامر علق قائلا إن", "سامر", &[]), None);
+        // Nor a word with the article, a pronoun joined to it or a
+        // conjunction.
+        assert_eq!(fullest("وقال سامر المدير إن", "سامر", &[]), None);
+        assert_eq!(fullest("وقال سامر وأضاف إن", "سامر", &[]), None);
+        // A particle and a capitalized word in cased scripts; not the name
+        // of another entity.
+        assert_eq!(
+            fullest("The council, said Rhys ap Gwilym, will meet.", "Rhys", &[]).as_deref(),
+            Some("Rhys ap Gwilym")
+        );
+        let mut paris = person_in("Luc de Paris a dit", "Paris", "Paris");
+        assert_eq!(
+            fullest("Luc de Paris a dit", "Luc", &[paris.clone()]).as_deref(),
+            Some("Luc de Paris")
+        );
+        paris.id = Some("geonames:2988507".into());
+        assert_eq!(fullest("Luc de Paris a dit", "Luc", &[paris]), None);
+        assert_eq!(fullest("Luc a dit qu'il viendrait", "Luc", &[]), None);
     }
 
     #[test]
