@@ -2889,7 +2889,21 @@ const ARABIC_AFTER_NAME: &[&str] = &[
     "رسميا",
     "علنا",
     "صراحة",
+    // What a source is quoted as saying (`نقلت عن فلان قوله`).
+    "قوله",
+    "حديثه",
+    "تصريحه",
+    "كلامه",
 ];
+
+/// A role noun of [`ARABIC_ROLE_NOUNS`], in its masculine or feminine form
+/// (`مسؤول`, `مسؤولة`; `نائب`, `نائبة`).
+fn is_arabic_role_noun(word: &str) -> bool {
+    ARABIC_ROLE_NOUNS.contains(&word)
+        || word
+            .strip_suffix('ة')
+            .is_some_and(|masculine| ARABIC_ROLE_NOUNS.contains(&masculine))
+}
 
 /// The forms of the Arabic speech verbs, with the conjunctions and
 /// endings they are written with (`وأضاف`, `قالت`).
@@ -2937,7 +2951,7 @@ fn may_end_arabic_name(word: &str) -> bool {
         && !joined_head
         && !ends_arabic_subject(word)
         && !is_adverbial_participle(word)
-        && !ARABIC_ROLE_NOUNS.contains(&word)
+        && !is_arabic_role_noun(word)
         && !ARABIC_AFTER_NAME.contains(&word)
         && !ARABIC_UNNAMED.contains(&word)
         && !ARABIC_HONORIFICS.contains(&word)
@@ -2983,7 +2997,7 @@ fn ends_arabic_name_here(written: &str) -> bool {
                     || ARABIC_MEDIA_NOUNS.contains(&rest)
             })
         || ends_arabic_subject(word)
-        || ARABIC_ROLE_NOUNS.contains(&word)
+        || is_arabic_role_noun(word)
         || ARABIC_AFTER_NAME.contains(&word)
         || ARABIC_VERB_FORMS.contains(word)
 }
@@ -3632,6 +3646,10 @@ mod tests {
         // conjunction.
         assert_eq!(fullest("وقال سامر المدير إن", "سامر", &[]), None);
         assert_eq!(fullest("وقال سامر وأضاف إن", "سامر", &[]), None);
+        // Nor a role noun in its feminine form, nor what the source is
+        // quoted as saying.
+        assert_eq!(fullest("وقالت رنا مسؤولة الفرع إن", "رنا", &[]), None);
+        assert_eq!(fullest("ونقلت الصحيفة عن سامر قوله: إن", "سامر", &[]), None);
         // A particle and a capitalized word in cased scripts; not the name
         // of another entity.
         assert_eq!(
