@@ -1,7 +1,33 @@
-//! Text helpers shared by the stages: white space, word counts, and the
+//! Text helpers shared by the stages: lines, white space, word counts, and the
 //! normalization that decides whether two texts are "the same".
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization};
+
+/// Each line of `text` with the byte offset where it starts: the pieces
+/// `text.split('\n')` gives. The line breaks are found with `memchr` over
+/// the whole text, not searched for anew from each line's start.
+pub fn line_ranges(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    let mut start = 0;
+    ends.map(move |end| {
+        let line = (start, &text[start..end]);
+        start = end + 1;
+        line
+    })
+}
+
+/// The lines of `text` as `str::lines` gives them (a line ends with `\n`
+/// or `\r\n`, and none follows a final one), found as [`line_ranges`]
+/// finds them.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    line_ranges(text).filter_map(move |(start, line)| {
+        if start + line.len() == text.len() {
+            // The last piece: no line break ends it.
+            return (!line.is_empty()).then_some(line);
+        }
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    })
+}
 
 /// Collapses runs of white space to one space and trims the ends.
 pub fn collapse_whitespace(s: &str) -> String {
@@ -239,6 +265,34 @@ fn is_unspaced_script(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_found_as_str_finds_them() {
+        for text in [
+            "",
+            "\n",
+            "\n\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\r",
+            "\r\n",
+            "a\rb\n\nc\r\r\n",
+            "é\nد\n",
+        ] {
+            let pieces: Vec<&str> = line_ranges(text).map(|(_, line)| line).collect();
+            assert_eq!(pieces, text.split('\n').collect::<Vec<_>>(), "{text:?}");
+            for (start, line) in line_ranges(text) {
+                assert_eq!(&text[start..start + line.len()], line, "{text:?}");
+            }
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn white_space_is_found_by_its_bytes_as_char_says() {

@@ -119,7 +119,7 @@ static SLUG: LazyLock<Regex> =
 
 /// Removes debris lines from `text`; keeps the other lines as they were.
 pub fn clean_debris(text: &str) -> String {
-    let lines: Vec<&str> = crate::summary::lines(text).collect();
+    let lines: Vec<&str> = newsflow_core::text::lines(text).collect();
     let content_lines = lines.iter().filter(|l| !l.trim().is_empty()).count();
     let mut kept: Vec<&str> = Vec::with_capacity(lines.len());
     let mut seen = 0;

@@ -47,7 +47,7 @@ pub fn split_header(text: &str) -> (Header, String) {
     let mut removed: Vec<usize> = Vec::new();
     // Only the first few non-empty lines can be a header.
     let mut looked_at = 0;
-    for (index, line) in crate::summary::lines(text).enumerate() {
+    for (index, line) in newsflow_core::text::lines(text).enumerate() {
         if looked_at == 3 {
             break;
         }
@@ -91,7 +91,7 @@ pub fn split_header(text: &str) -> (Header, String) {
 /// The lines of `text` but those at the indexes `removed`, the line at
 /// `replaced`'s index written as its text, joined with `\n`.
 fn lines_kept(text: &str, removed: &[usize], replaced: Option<(usize, &str)>) -> String {
-    crate::summary::lines(text)
+    newsflow_core::text::lines(text)
         .enumerate()
         .filter(|(i, _)| !removed.contains(i))
         .map(|(i, line)| match replaced {

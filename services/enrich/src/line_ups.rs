@@ -33,7 +33,7 @@ const NAME_PARTICLES: &[&str] = &[
 /// has the shape of a line-up. Other lines give nothing.
 pub fn names(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    for (line_start, line) in crate::summary::line_ranges(text) {
+    for (line_start, line) in newsflow_core::text::line_ranges(text) {
         names_in_line(line, line_start, &mut out);
     }
     out

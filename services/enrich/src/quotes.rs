@@ -1022,7 +1022,7 @@ const OPENING_MARKS: &[char] = &['"', '“', '«', '„', '‘', '\'', '`'];
 
 /// Whether every paragraph of `text` opens with a quotation mark.
 fn only_quotation_paragraphs(text: &str) -> bool {
-    crate::summary::lines(text)
+    newsflow_core::text::lines(text)
         .map(str::trim)
         .all(|l| l.is_empty() || l.starts_with(OPENING_MARKS))
 }

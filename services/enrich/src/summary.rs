@@ -14,7 +14,7 @@ const ABBREVIATIONS: &[&str] = &[
 /// followed by a space and a sentence start, and at line ends.
 pub fn sentences(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
-    for (line_start, line) in line_ranges(text) {
+    for (line_start, line) in newsflow_core::text::line_ranges(text) {
         let mut start = 0;
         // Sentence ends are found by their bytes: most text has none, and
         // decoding every character to look costs more.
@@ -77,32 +77,6 @@ const MAY_END_SENTENCE: [bool; 256] = {
     table
 };
 
-/// Each line of `text` with the byte offset where it starts: the pieces
-/// `text.split('\n')` gives. The line breaks are found with `memchr` over
-/// the whole text, not searched for anew from each line's start.
-pub(crate) fn line_ranges(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
-    let mut start = 0;
-    ends.map(move |end| {
-        let line = (start, &text[start..end]);
-        start = end + 1;
-        line
-    })
-}
-
-/// The lines of `text` as `str::lines` gives them (a line ends with `\n`
-/// or `\r\n`, and none follows a final one), found as [`line_ranges`]
-/// finds them.
-pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
-    line_ranges(text).filter_map(move |(start, line)| {
-        if start + line.len() == text.len() {
-            // The last piece: no line break ends it.
-            return (!line.is_empty()).then_some(line);
-        }
-        Some(line.strip_suffix('\r').unwrap_or(line))
-    })
-}
-
 fn push_trimmed(
     out: &mut Vec<std::ops::Range<usize>>,
     line: &str,
@@ -157,34 +131,6 @@ pub fn reading_time_seconds(words: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lines_are_found_as_str_finds_them() {
-        for text in [
-            "",
-            "\n",
-            "\n\n",
-            "a",
-            "a\n",
-            "a\nb",
-            "a\r\nb\r\n",
-            "a\r",
-            "\r\n",
-            "a\rb\n\nc\r\r\n",
-            "é\nد\n",
-        ] {
-            let pieces: Vec<&str> = line_ranges(text).map(|(_, line)| line).collect();
-            assert_eq!(pieces, text.split('\n').collect::<Vec<_>>(), "{text:?}");
-            for (start, line) in line_ranges(text) {
-                assert_eq!(&text[start..start + line.len()], line, "{text:?}");
-            }
-            assert_eq!(
-                lines(text).collect::<Vec<_>>(),
-                text.lines().collect::<Vec<_>>(),
-                "{text:?}"
-            );
-        }
-    }
 
     fn split(text: &str) -> Vec<&str> {
         sentences(text).into_iter().map(|r| &text[r]).collect()
