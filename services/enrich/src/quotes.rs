@@ -2905,19 +2905,16 @@ fn is_arabic_role_noun(word: &str) -> bool {
             .is_some_and(|masculine| ARABIC_ROLE_NOUNS.contains(&masculine))
 }
 
-/// The forms of the Arabic speech verbs, with the conjunctions and
-/// endings they are written with (`وأضاف`, `قالت`).
-static ARABIC_VERB_FORMS: LazyLock<std::collections::HashSet<String>> = LazyLock::new(|| {
-    let mut forms = std::collections::HashSet::new();
-    for (verb, _) in arabic_speech_verbs() {
-        for prefix in ARABIC_VERB_PREFIXES {
-            for suffix in ARABIC_VERB_SUFFIXES {
-                forms.insert(format!("{prefix}{verb}{suffix}"));
-            }
-        }
-    }
-    forms
-});
+/// Whether `word` is an Arabic speech verb with the conjunction before and
+/// the ending after it that [`arabic_verb_word`] allows (`وأضاف`, `قالت`).
+fn is_arabic_speech_verb(word: &str) -> bool {
+    arabic_speech_verbs().any(|(verb, _)| {
+        word.match_indices(verb).any(|(at, _)| {
+            ARABIC_VERB_PREFIXES.contains(&&word[..at])
+                && ARABIC_VERB_SUFFIXES.contains(&&word[at + verb.len()..])
+        })
+    })
+}
 
 /// Whether an Arabic word written right after a person's name the tagger
 /// found may be the rest of that name: the tagger often stops before a
@@ -2959,7 +2956,7 @@ fn may_end_arabic_name(word: &str) -> bool {
         && !ARABIC_NAME_HEADS.contains(&word)
         && !ARABIC_MEDIA_NOUNS.contains(&word)
         && !crate::arabic_names::is_title(word)
-        && !ARABIC_VERB_FORMS.contains(word)
+        && !is_arabic_speech_verb(word)
 }
 
 /// Whether `written` (the text after the words taken for the end of an
@@ -2999,7 +2996,7 @@ fn ends_arabic_name_here(written: &str) -> bool {
         || ends_arabic_subject(word)
         || is_arabic_role_noun(word)
         || ARABIC_AFTER_NAME.contains(&word)
-        || ARABIC_VERB_FORMS.contains(word)
+        || is_arabic_speech_verb(word)
 }
 
 /// Small words inside names of cased scripts that the tagger stops at
@@ -3014,51 +3011,44 @@ const NAME_PARTICLES: &[&str] = &[
 /// capitalized word (`ap Iorwerth`). A word that starts another entity's
 /// mention (`first_words`) ends the name.
 fn name_continuation(after: &str, first_words: &std::collections::HashSet<&str>) -> usize {
-    let mut at = 0;
-    let mut arabic_words = 0;
-    while let Some(rest) = after[at..].strip_prefix(' ') {
-        let word_len = rest.find([' ', '\n']).unwrap_or(rest.len());
-        let written = &rest[..word_len];
-        let word = written.trim_end_matches([',', '،', ':', '.', ';', '؛']);
-        if first_words.contains(word) {
-            break;
-        }
-        if arabic_words < 1 && may_end_arabic_name(word) {
-            arabic_words += 1;
-            at += 1 + word.len();
-            if word.len() < written.len() {
-                break;
-            }
-            continue;
-        }
-        if arabic_words > 0 {
-            break;
-        }
-        if arabic_words == 0 && NAME_PARTICLES.contains(&word) {
-            let next = rest[word_len..].strip_prefix(' ').unwrap_or("");
-            let next_len = next
-                .find(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’')))
-                .unwrap_or(next.len());
-            let name = &next[..next_len];
-            if name.chars().count() >= 2
-                && name
-                    .chars()
-                    .next()
-                    .is_some_and(newsflow_core::chars::is_uppercase)
-                && !first_words.contains(name)
-                && !OPENERS.contains(&name)
-                && !TITLES.contains(&name)
-                && !NOT_SPEAKERS.contains(&name)
-            {
-                return at + 1 + word_len + 1 + next_len;
-            }
-        }
-        break;
-    }
-    if arabic_words > 0 && !ends_arabic_name_here(&after[at..]) {
+    let Some(rest) = after.strip_prefix(' ') else {
+        return 0;
+    };
+    let word_len = rest.find([' ', '\n']).unwrap_or(rest.len());
+    let word = rest[..word_len].trim_end_matches([',', '،', ':', '.', ';', '؛']);
+    if first_words.contains(word) {
         return 0;
     }
-    at
+    if may_end_arabic_name(word) {
+        let taken = 1 + word.len();
+        return if ends_arabic_name_here(&after[taken..]) {
+            taken
+        } else {
+            0
+        };
+    }
+    if !NAME_PARTICLES.contains(&word) {
+        return 0;
+    }
+    let next = rest[word_len..].strip_prefix(' ').unwrap_or("");
+    let next_len = next
+        .find(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’')))
+        .unwrap_or(next.len());
+    let name = &next[..next_len];
+    let is_name = name.chars().count() >= 2
+        && name
+            .chars()
+            .next()
+            .is_some_and(newsflow_core::chars::is_uppercase)
+        && !first_words.contains(name)
+        && !OPENERS.contains(&name)
+        && !TITLES.contains(&name)
+        && !NOT_SPEAKERS.contains(&name);
+    if is_name {
+        1 + word_len + 1 + next_len
+    } else {
+        0
+    }
 }
 
 /// The fullest form of a person speaker's name that the article writes
