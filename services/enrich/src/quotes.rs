@@ -3032,7 +3032,7 @@ fn name_continuation(after: &str, first_words: &std::collections::HashSet<&str>)
     }
     let next = rest[word_len..].strip_prefix(' ').unwrap_or("");
     let next_len = next
-        .find(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’')))
+        .find(|c: char| !(newsflow_core::chars::is_alphabetic(c) || matches!(c, '-' | '\'' | '’')))
         .unwrap_or(next.len());
     let name = &next[..next_len];
     let is_name = name.chars().count() >= 2
