@@ -492,6 +492,12 @@ pub struct DuplicateNotice {
     /// record is withdrawn, `duplicate_of` heads the group now.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub record_withdrawn: bool,
+    /// Heads of other groups this article was also verified a copy of (a
+    /// roundup led by one story and holding another, or two versions of one
+    /// story that never joined): the article belongs to their stories too,
+    /// but the groups stay apart. Empty for most copies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_duplicate_of: Vec<String>,
     pub url: Option<String>,
     pub source: Option<String>,
     pub title: Option<String>,

@@ -372,6 +372,7 @@ fn full_notice() -> DuplicateNotice {
             longer_words: 160,
         }),
         record_withdrawn: true,
+        also_duplicate_of: vec!["tram-28-wire".into()],
         url: Some("https://mirror.test/tram-28".into()),
         source: Some("Mirror Feed".into()),
         title: Some("Tram 28 returns after track repairs".into()),
@@ -641,13 +642,14 @@ fn full_notice_validates_and_declares_exactly_its_fields() {
 
 #[test]
 fn notice_validates_with_each_optional_field_absent() {
-    let clears: [fn(&mut DuplicateNotice); 7] = [
+    let clears: [fn(&mut DuplicateNotice); 8] = [
         |n| n.url = None,
         |n| n.source = None,
         |n| n.title = None,
         |n| n.language = None,
         |n| n.evidence = None,
         |n| n.record_withdrawn = false,
+        |n| n.also_duplicate_of.clear(),
         |n| {
             if let Some(e) = &mut n.evidence {
                 e.title_similarity = None;

@@ -41,6 +41,8 @@ async fn main() {
     let mut enriched = std::fs::File::create(Path::new(&out).join("enriched.jsonl")).unwrap();
     let (mut seq, mut verified_articles, mut with_candidates, mut candidates) =
         (0u64, 0usize, 0usize, 0usize);
+    // Notices that name other groups (`also_duplicate_of`).
+    let mut naming_others = 0usize;
     let started = Instant::now();
     for name in [
         "saudinewsnet_ar.jsonl",
@@ -82,6 +84,9 @@ async fn main() {
                 candidates += lookup.candidates.len();
             }
             let verdict = stage.verdict(&staged).await.unwrap();
+            if matches!(&verdict, Verdict::Duplicate { also_of, .. } if !also_of.is_empty()) {
+                naming_others += 1;
+            }
             if matches!(
                 &verdict,
                 Verdict::Duplicate {
@@ -106,7 +111,8 @@ async fn main() {
     }
     eprintln!(
         "{seq} articles in {:.1} s; {with_candidates} ({:.1} %) reached verification, \
-         {:.1} candidates each on average; {verified_articles} near copies found",
+         {:.1} candidates each on average; {verified_articles} near copies found; \
+         {naming_others} notices name other groups",
         started.elapsed().as_secs_f64(),
         100.0 * with_candidates as f64 / seq as f64,
         candidates as f64 / with_candidates.max(1) as f64,

@@ -156,6 +156,8 @@ pub struct Candidate {
     /// the head): a text joining through another member is checked
     /// against the head too (see `GROUP_STORY_SHARE` in the stage).
     pub head_source_seq: u64,
+    /// The id of its group's head, as the index holds it now.
+    pub head_id: Arc<str>,
     /// The MinHash estimate (larger of Jaccard and containment).
     pub score: f64,
 }
@@ -325,12 +327,14 @@ impl DupIndex {
             .into_iter()
             .filter_map(|(number, score)| {
                 let member = self.member(number)?;
+                let (head_id, head) = self.head(member.group);
                 Some(Candidate {
                     seq: member.seq,
                     source_seq: member.source_seq,
                     id: member.id.clone(),
                     group: member.group,
-                    head_source_seq: self.head(member.group).1.source_seq,
+                    head_source_seq: head.source_seq,
+                    head_id: head_id.clone(),
                     score,
                 })
             })

@@ -31,6 +31,15 @@
 //! group's head, when it also shares a quarter of its text with the head
 //! ([`GROUP_STORY_SHARE`]): a member can hold two stories.
 //!
+//! A copy joins one group, but its notice also names the heads of the other
+//! groups it was verified a copy of by the same rules (`also_duplicate_of`):
+//! a roundup led by one story that holds another, or two versions of one
+//! story that never joined. Those groups are not joined: joining them would
+//! let a roundup bridge its two stories into one group (what the roundup
+//! guard of [`verify`] exists to prevent), and a join would need the log to
+//! carry it for every replica. The list is read, like the verifier's
+//! evidence, by the deciding replica; the log and the index are as before.
+//!
 //! # Why a stream rather than a KV bucket
 //!
 //! The first version claimed exact keys in a KV bucket with an atomic
@@ -146,6 +155,9 @@ pub enum Verdict {
         threshold: f64,
         /// What the verifier read (near copies verified by this replica).
         evidence: Option<DuplicateEvidence>,
+        /// Heads of other groups the article was also verified a copy of
+        /// (see the module documentation); their groups stay apart.
+        also_of: Vec<String>,
     },
 }
 
@@ -257,6 +269,7 @@ pub fn decided(mut staged: StagedArticle, verdict: &Verdict) -> Decided {
                 threshold: replaced.threshold,
                 evidence: replaced.evidence.clone(),
                 record_withdrawn: true,
+                also_duplicate_of: Vec::new(),
                 url: replaced.url.clone(),
                 source: replaced.source.clone(),
                 title: replaced.title.clone(),
@@ -280,6 +293,7 @@ pub fn decided(mut staged: StagedArticle, verdict: &Verdict) -> Decided {
             similarity,
             threshold,
             evidence,
+            also_of,
         } => {
             let notice = DuplicateNotice {
                 id: staged.id().to_string(),
@@ -290,6 +304,7 @@ pub fn decided(mut staged: StagedArticle, verdict: &Verdict) -> Decided {
                 threshold: *threshold,
                 evidence: evidence.clone(),
                 record_withdrawn: false,
+                also_duplicate_of: also_of.clone(),
                 url: staged.article.url,
                 source: staged.article.source,
                 title: staged.article.title,
@@ -399,6 +414,17 @@ pub struct Prepared {
 struct Chosen {
     candidate: Candidate,
     verification: Verification,
+}
+
+/// What the verification of an article's candidates found.
+#[derive(Default)]
+struct Verified {
+    /// The candidate the record links to: of the copies, the one ranked
+    /// first whose group's story the text is on.
+    chosen: Option<Chosen>,
+    /// The heads of the other groups the text is a copy of by the same
+    /// rules, in the order of their best-ranked copies.
+    also_of: Vec<Arc<str>>,
 }
 
 /// The dedup stage: verdicts from a [`VerdictLog`], candidates verified on
@@ -553,9 +579,12 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
         self.texts.remember(staged.source_seq, &text);
         for _ in 0..VERIFY_ROUNDS {
             let lookup = self.log.lookup(fingerprint.exact, &fingerprint.sketch);
-            let chosen =
+            // An exact copy joins the group of the text it repeats by its
+            // key, unverified: its candidates are mostly that text's group,
+            // whose latest members hold the band keys.
+            let Verified { chosen, also_of } =
                 if lookup.exact_held || lookup.candidates.is_empty() || !text.text.judgeable() {
-                    None
+                    Verified::default()
                 } else {
                     self.verify_candidates(staged, &text, &lookup.candidates, cpu)
                         .await?
@@ -577,7 +606,7 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 metrics::event("stale");
                 continue;
             }
-            return self.verdict_from(applied, chosen).await;
+            return self.verdict_from(applied, chosen, also_of).await;
         }
         Err(StageError::transient(
             "fingerprints",
@@ -590,16 +619,17 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
     }
 
     /// Reads every candidate's text and returns the one the text copies
-    /// (of several, the one of about its size).
+    /// (of several, the one of about its size), and the heads of the other
+    /// groups it also copies.
     async fn verify_candidates(
         &self,
         staged: &StagedArticle,
         text: &Arc<KnownText>,
         candidates: &[Candidate],
         cpu: &CpuThreads,
-    ) -> Result<Option<Chosen>, StageError> {
+    ) -> Result<Verified, StageError> {
         if candidates.is_empty() {
-            return Ok(None);
+            return Ok(Verified::default());
         }
         let started = std::time::Instant::now();
         let reads = futures::future::join_all(
@@ -648,40 +678,69 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 Ok((copies, read))
             })
             .await?;
+        // A group is taken on its best-ranked copy on its story; a group
+        // whose member is off its story can still be taken on its head.
+        let mut taken_groups = Vec::new();
         let mut off_story_groups = Vec::new();
+        let mut verified = Verified::default();
         for chosen in copies {
-            let head_seq = chosen.candidate.head_source_seq;
-            if chosen.candidate.source_seq == head_seq {
-                return Ok(Some(chosen));
-            }
-            if off_story_groups.contains(&chosen.candidate.group) {
+            let group = chosen.candidate.group;
+            let is_head = chosen.candidate.source_seq == chosen.candidate.head_source_seq;
+            if taken_groups.contains(&group) || (!is_head && off_story_groups.contains(&group)) {
                 continue;
             }
-            let head = match read.iter().find(|(c, _, _)| c.source_seq == head_seq) {
-                Some((_, stored, _)) => Some(stored.clone()),
-                None => self.texts.text(head_seq).await.ok().flatten(),
-            };
-            // An unreadable head (out of NEWS_RAW) leaves the member's word.
-            let Some(head) = head else {
-                return Ok(Some(chosen));
-            };
-            let text = text.clone();
-            if cpu
-                .run("verification", move || Ok(on_story(&text.text, &head.text)))
+            if !self
+                .on_group_story(text, &chosen.candidate, &read, cpu)
                 .await?
             {
-                return Ok(Some(chosen));
+                metrics::event("off_story");
+                off_story_groups.push(group);
+                continue;
             }
-            metrics::event("off_story");
-            off_story_groups.push(chosen.candidate.group);
+            taken_groups.push(group);
+            match verified.chosen {
+                None => verified.chosen = Some(chosen),
+                Some(_) => verified.also_of.push(chosen.candidate.head_id.clone()),
+            }
         }
-        Ok(None)
+        if !verified.also_of.is_empty() {
+            metrics::event("also_copies");
+        }
+        Ok(verified)
+    }
+
+    /// Whether a text that copies `candidate` is on its group's story: the
+    /// candidate is the head, or the text shares enough with the head (see
+    /// [`GROUP_STORY_SHARE`]). `read`: the candidates' texts already read.
+    async fn on_group_story(
+        &self,
+        text: &Arc<KnownText>,
+        candidate: &Candidate,
+        read: &[(Candidate, Arc<KnownText>, bool)],
+        cpu: &CpuThreads,
+    ) -> Result<bool, StageError> {
+        let head_seq = candidate.head_source_seq;
+        if candidate.source_seq == head_seq {
+            return Ok(true);
+        }
+        let head = match read.iter().find(|(c, _, _)| c.source_seq == head_seq) {
+            Some((_, stored, _)) => Some(stored.clone()),
+            None => self.texts.text(head_seq).await.ok().flatten(),
+        };
+        // An unreadable head (out of NEWS_RAW) leaves the member's word.
+        let Some(head) = head else {
+            return Ok(true);
+        };
+        let text = text.clone();
+        cpu.run("verification", move || Ok(on_story(&text.text, &head.text)))
+            .await
     }
 
     async fn verdict_from(
         &self,
         applied: Applied,
         chosen: Option<Chosen>,
+        also_of: Vec<Arc<str>>,
     ) -> Result<Verdict, StageError> {
         let Applied {
             verdict,
@@ -740,6 +799,11 @@ impl<L: VerdictLog, T: ArticleTexts> DedupStage<L, T> {
                 method,
                 similarity,
             } => Verdict::Duplicate {
+                also_of: also_of
+                    .iter()
+                    .filter(|head| **head != of)
+                    .map(|head| head.to_string())
+                    .collect(),
                 of: of.to_string(),
                 method,
                 similarity,
@@ -888,6 +952,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_copy_of_two_groups_joins_one_and_names_the_others_head() {
+        // Two versions of one story that share its core but too little to
+        // be copies of each other (half of each), so they head two groups;
+        // then a copy of the core, a copy of both.
+        let stage = stage();
+        let core = story_words(1, 60);
+        let first = format!("{core}\n{}", story_words(2, 60));
+        let second = format!("{core}\n{}", story_words(3, 60));
+        let copy = format!("{core}\n{}", story_words(4, 10));
+        for (id, seq, text) in [("first", 1, &first), ("second", 2, &second)] {
+            assert_eq!(
+                decide(&stage, &staged(id, seq, text)).await,
+                Verdict::Unique { redelivered: false },
+                "{id}"
+            );
+        }
+        let also_of_second = |verdict: &Verdict| match verdict {
+            Verdict::Duplicate { of, also_of, .. } => {
+                assert_eq!(of, "first");
+                assert_eq!(also_of, &["second".to_string()]);
+            }
+            other => panic!("a copy of both versions: {other:?}"),
+        };
+        let verdict = decide(&stage, &staged("copy", 3, &copy)).await;
+        also_of_second(&verdict);
+        let notice: DuplicateNotice =
+            serde_json::from_slice(&outcome(staged("copy", 3, &copy), None, &verdict)[0].payload)
+                .unwrap();
+        assert_eq!(notice.also_duplicate_of, ["second"]);
+        // An exact copy of the copy joins by its key, unverified: it names
+        // no other group.
+        match decide(&stage, &staged("exact", 4, &copy)).await {
+            Verdict::Duplicate { of, also_of, .. } => {
+                assert_eq!(of, "first");
+                assert!(also_of.is_empty(), "{also_of:?}");
+            }
+            other => panic!("an exact copy of the copy: {other:?}"),
+        }
+        // The groups stay apart: an exact copy of the second version joins
+        // the second group, headed by it.
+        match decide(&stage, &staged("second-again", 5, &second)).await {
+            Verdict::Duplicate { of, method, .. } => {
+                assert_eq!((of.as_str(), method), ("second", DuplicateMethod::Exact));
+            }
+            other => panic!("an exact copy of the second version: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
     async fn near_copies_and_their_exact_copies_point_at_the_head() {
         let stage = stage();
         let dressed = format!(
@@ -904,8 +1017,10 @@ mod tests {
                     similarity,
                     threshold,
                     evidence,
+                    also_of,
                 } => {
                     assert_eq!((of.as_str(), method), ("a", DuplicateMethod::Near), "{id}");
+                    assert!(also_of.is_empty(), "{id}: one group only: {also_of:?}");
                     assert!(similarity >= threshold, "{id}: {similarity}");
                     assert_eq!(threshold, verify::THRESHOLD);
                     let evidence = evidence.expect("a near copy keeps its evidence");
@@ -960,6 +1075,7 @@ mod tests {
                 similarity: 1.0,
                 threshold: 1.0,
                 evidence: None,
+                also_of: Vec::new(),
             }
         );
     }
@@ -1031,6 +1147,7 @@ mod tests {
             similarity: 1.0,
             threshold: 1.0,
             evidence: None,
+            also_of: Vec::new(),
         };
         let out = outcome(staged("b", 2, "x"), None, &verdict).remove(0);
         assert_eq!(out.subject, subjects::DUPLICATES);

@@ -61,6 +61,7 @@ fn get() -> &'static DedupMetrics {
             "stale",
             "head_replaced",
             "off_story",
+            "also_copies",
             "tail_resubscribed",
             "tail_read_by_sequence",
         ] {
@@ -144,7 +145,7 @@ fn new_metrics() -> DedupMetrics {
         ),
         events: counter_vec(
             "newsflow_dedup_events_total",
-            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; off_story: a copy of a group member left out of its group, as it shares under a quarter of its text with the group's head (the member holds two stories); append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery; tail_resubscribed: this replica's subscription to the fingerprint stream fell silent while records were awaited (its server lost) and was made again; tail_read_by_sequence: a record the subscription did not bring while awaited, read by sequence from the stream's leader (while no new subscription could be made).",
+            "stale: a record another replica's concurrent candidate made stale (verified again); head_replaced: an earlier-published copy took over its group's head; off_story: a copy of a group member left out of its group, as it shares under a quarter of its text with the group's head (the member holds two stories); also_copies: a copy also verified a copy of other groups' articles, whose heads its notice names in also_duplicate_of; append_retried: an append to the fingerprint stream retried in place after a transient failure (a leader election), costing no delivery; tail_resubscribed: this replica's subscription to the fingerprint stream fell silent while records were awaited (its server lost) and was made again; tail_read_by_sequence: a record the subscription did not bring while awaited, read by sequence from the stream's leader (while no new subscription could be made).",
             &["event"],
         ),
     }
