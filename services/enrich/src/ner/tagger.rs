@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use newsflow_core::chars::two_byte_char;
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -68,8 +69,9 @@ struct Word {
     /// `Model::by_first_char`); none for an empty word and the boundaries.
     ends: Option<(char, char)>,
     /// The first two and the last two characters of the lower case, when
-    /// they are letters `a` to `z`, as [`two_letter_number`]s (the
-    /// two-character prefix and suffix, which a model keeps by them too).
+    /// they are two letters of one of the [`ALPHABETS`], as
+    /// [`letter_pair_number`]s (the two-character prefix and suffix, which
+    /// a model keeps by them too).
     first_two: Option<usize>,
     last_two: Option<usize>,
 }
@@ -178,13 +180,10 @@ impl Word {
             Some((first, last)) => (char_hash(first), char_hash(last)),
             None => (lower_hash, lower_hash),
         };
-        let first_two = bytes.get(..2).and_then(two_letter_number);
-        let last_two = bytes
-            .len()
-            .checked_sub(2)
-            .and_then(|start| two_letter_number(&bytes[start..]));
-        let prefix_2 = first_two.map_or_else(|| hash_of(0..heads[1]), two_letter_hash);
-        let suffix_2 = last_two.map_or_else(|| hash_of(tails[1]..bytes.len()), two_letter_hash);
+        let first_two = first_letter_pair(bytes);
+        let last_two = last_letter_pair(bytes);
+        let prefix_2 = first_two.map_or_else(|| hash_of(0..heads[1]), letter_pair_hash);
+        let suffix_2 = last_two.map_or_else(|| hash_of(tails[1]..bytes.len()), letter_pair_hash);
         Word {
             word,
             lower: lower_hash,
@@ -268,27 +267,83 @@ fn hash_of_char(c: char) -> u64 {
     xxh3_64(c.encode_utf8(&mut [0; 4]).as_bytes())
 }
 
-/// The number of two letters `a` to `z` (`aa` 0, `ab` 1, … `zz` 675), if
-/// `pair` is two such letters.
-fn two_letter_number(pair: &[u8]) -> Option<usize> {
-    match *pair {
-        [a @ b'a'..=b'z', b @ b'a'..=b'z'] => {
-            Some(usize::from(a - b'a') * 26 + usize::from(b - b'a'))
+/// The alphabets of the letter pairs that each model keeps the
+/// two-character prefixes and suffixes of by the pair (see
+/// `Model::by_first_two`), by their first letter and size: `a` to `z`,
+/// the Arabic letters (`ء` to `ي`), the small Cyrillic letters (`а` to `я`).
+const ALPHABETS: [(u32, usize); 3] = [(0x61, 26), (0x621, 42), (0x430, 32)];
+
+/// How many [`letter_pair_number`]s there are (the pairs of each alphabet).
+const LETTER_PAIRS: usize = 26 * 26 + 42 * 42 + 32 * 32;
+
+/// The number of two letters of one alphabet ([`ALPHABETS`]): the pairs of
+/// the first alphabet (`aa` 0, `ab` 1, … `zz` 675), then the second's, ….
+fn letter_pair_number(first: u32, second: u32) -> Option<usize> {
+    let mut pairs_before = 0;
+    for (start, size) in ALPHABETS {
+        let (a, b) = (
+            first.wrapping_sub(start) as usize,
+            second.wrapping_sub(start) as usize,
+        );
+        if a < size && b < size {
+            return Some(pairs_before + a * size + b);
+        }
+        pairs_before += size * size;
+    }
+    None
+}
+
+/// The two letters numbered `number` ([`letter_pair_number`]).
+fn letter_pair(number: usize) -> [char; 2] {
+    let mut rest = number;
+    for (start, size) in ALPHABETS {
+        if rest < size * size {
+            return [rest / size, rest % size]
+                .map(|k| char::from_u32(start + k as u32).expect("a letter"));
+        }
+        rest -= size * size;
+    }
+    panic!("no letter pair numbered {number}")
+}
+
+/// Whether `byte` starts a two-byte character.
+fn starts_two_bytes(byte: u8) -> bool {
+    (0xC2..=0xDF).contains(&byte)
+}
+
+/// The [`letter_pair_number`] of the first two characters of `bytes` (a
+/// word), if they are a pair of letters of one alphabet.
+fn first_letter_pair(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        [a, b, ..] if a.is_ascii() && b.is_ascii() => letter_pair_number(a.into(), b.into()),
+        [a, a_next, b, b_next, ..] if starts_two_bytes(a) && starts_two_bytes(b) => {
+            let [a, b] = [(a, a_next), (b, b_next)].map(|(lead, next)| two_byte_char(lead, next));
+            letter_pair_number(a.into(), b.into())
         }
         _ => None,
     }
 }
 
-/// How many [`two_letter_number`]s there are.
-const TWO_LETTERS: usize = 26 * 26;
+/// The [`letter_pair_number`] of the last two characters of `bytes` (a
+/// word), if they are a pair of letters of one alphabet.
+fn last_letter_pair(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        [.., a, b] if a.is_ascii() && b.is_ascii() => letter_pair_number(a.into(), b.into()),
+        [.., a, a_next, b, b_next] if starts_two_bytes(a) && starts_two_bytes(b) => {
+            let [a, b] = [(a, a_next), (b, b_next)].map(|(lead, next)| two_byte_char(lead, next));
+            letter_pair_number(a.into(), b.into())
+        }
+        _ => None,
+    }
+}
 
-/// `xxh3_64` of the two letters numbered `number` ([`two_letter_number`]),
+/// `xxh3_64` of the two letters numbered `number` ([`letter_pair_number`]),
 /// through a table built on first use: most words start and end with two
-/// such letters.
-fn two_letter_hash(number: usize) -> u64 {
+/// letters of one alphabet.
+fn letter_pair_hash(number: usize) -> u64 {
     static TABLE: LazyLock<Box<[u64]>> = LazyLock::new(|| {
-        (0..TWO_LETTERS)
-            .map(|n| xxh3_64(&[b'a' + (n / 26) as u8, b'a' + (n % 26) as u8]))
+        (0..LETTER_PAIRS)
+            .map(|n| xxh3_64(letter_pair(n).iter().collect::<String>().as_bytes()))
             .collect()
     });
     TABLE[number]
@@ -424,7 +479,7 @@ fn shape_class_by_table(c: char) -> u8 {
 /// Builds now what the tagger otherwise builds on its first non-ASCII word.
 pub fn warm_up() {
     char_hash('é');
-    two_letter_hash(0);
+    letter_pair_hash(0);
     shape_class_by_table('é');
     lower_case_is_itself('é');
 }
@@ -904,7 +959,7 @@ pub struct Model {
     /// The entries of the one-character suffixes, by character.
     by_last_char: Box<[u32]>,
     /// The entries of the two-character prefixes and suffixes of two
-    /// letters `a` to `z`, by their [`two_letter_number`].
+    /// letters of one alphabet, by their [`letter_pair_number`].
     by_first_two: Box<[u32]>,
     by_last_two: Box<[u32]>,
 }
@@ -1055,9 +1110,9 @@ fn one_char_rows(weights: &Weights, template: u64) -> Box<[u32]> {
     rows_of(weights, template, chars)
 }
 
-/// [`rows_of`] the [`two_letter_number`]s.
-fn two_letter_rows(weights: &Weights, template: u64) -> Box<[u32]> {
-    rows_of(weights, template, (0..TWO_LETTERS).map(two_letter_hash))
+/// [`rows_of`] the [`letter_pair_number`]s.
+fn letter_pair_rows(weights: &Weights, template: u64) -> Box<[u32]> {
+    rows_of(weights, template, (0..LETTER_PAIRS).map(letter_pair_hash))
 }
 
 /// Adds each of `parts` to `total`. Not inlined: its own body adds the nine
@@ -1142,8 +1197,8 @@ impl Model {
         };
         model.by_first_char = one_char_rows(&model.weights, template::PREFIX);
         model.by_last_char = one_char_rows(&model.weights, template::SUFFIX);
-        model.by_first_two = two_letter_rows(&model.weights, template::PREFIX + 1);
-        model.by_last_two = two_letter_rows(&model.weights, template::SUFFIX + 1);
+        model.by_first_two = letter_pair_rows(&model.weights, template::PREFIX + 1);
+        model.by_last_two = letter_pair_rows(&model.weights, template::SUFFIX + 1);
         let mut by_labels = vec![[0; N]; (N + 1) * (N + 1)];
         for before_2 in 0..=N {
             for before in 0..=N {
@@ -1877,6 +1932,15 @@ mod tests {
             "Washington",
             "the",
             "a",
+            "ab",
+            "a1",
+            "Éa",
+            "zé",
+            "بي",
+            "بa",
+            "Ходом",
+            "ёж",
+            "жё",
             "É",
             "Éric",
             "İstanbul",
@@ -1942,13 +2006,26 @@ mod tests {
         }
         let english = crate::ner::model_for("en").unwrap();
         assert!(english.by_first_char[usize::from(b'w')] != 0);
-        assert!(english.by_last_two[two_letter_number(b"ed").unwrap()] != 0);
-        for n in 0..TWO_LETTERS {
-            let [a, b] = [n / 26, n % 26].map(|k| b'a' + k as u8);
-            assert_eq!(two_letter_number(&[a, b]), Some(n));
-            assert_eq!(two_letter_hash(n), xxh3_64(&[a, b]));
+        assert!(english.by_last_two[last_letter_pair(b"played").unwrap()] != 0);
+        for n in 0..LETTER_PAIRS {
+            let pair: String = letter_pair(n).iter().collect();
+            assert_eq!(first_letter_pair(pair.as_bytes()), Some(n), "{pair}");
+            assert_eq!(last_letter_pair(pair.as_bytes()), Some(n), "{pair}");
+            assert_eq!(letter_pair_hash(n), xxh3_64(pair.as_bytes()), "{pair}");
         }
-        assert_eq!(two_letter_number(b"aB"), None);
+        assert_eq!(letter_pair(0), ['a', 'a']);
+        assert_eq!(
+            first_letter_pair("بيت".as_bytes()),
+            first_letter_pair("بي".as_bytes())
+        );
+        assert_eq!(
+            last_letter_pair("ходом".as_bytes()),
+            last_letter_pair("ом".as_bytes())
+        );
+        for no_pair in ["aB", "a", "", "éa", "aé", "бa", "日本", "ﻻا", "a1"] {
+            assert_eq!(first_letter_pair(no_pair.as_bytes()), None, "{no_pair}");
+            assert_eq!(last_letter_pair(no_pair.as_bytes()), None, "{no_pair}");
+        }
     }
 
     #[test]
