@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use newsflow_core::chars::two_byte_char;
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -43,11 +44,6 @@ pub fn label_index(name: &str) -> Option<usize> {
     LABELS.iter().position(|l| *l == name)
 }
 
-/// IOB2: `I-X` only after `B-X` or `I-X`.
-fn allowed(previous: usize, label: usize) -> bool {
-    !is_inside(label) || (previous != 0 && kind_of(previous) == kind_of(label))
-}
-
 /// Mixes a template number and a value into a feature key.
 fn mix(a: u64, b: u64) -> u64 {
     (a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b)
@@ -68,6 +64,16 @@ struct Word {
     /// The word's class in [`NAME_LIST`] (1 first name, 2 surname, 3 both),
     /// for models trained with it; 0 otherwise.
     listed: u8,
+    /// The first and the last character of the lower case (the one-character
+    /// prefix and suffix, whose weights a model keeps by character: see
+    /// `Model::by_first_char`); none for an empty word and the boundaries.
+    ends: Option<(char, char)>,
+    /// The first two and the last two characters of the lower case, when
+    /// they are two letters of one of the [`ALPHABETS`], as
+    /// [`letter_pair_number`]s (the two-character prefix and suffix, which
+    /// a model keeps by them too).
+    first_two: Option<usize>,
+    last_two: Option<usize>,
 }
 
 const BOUNDARY_BEFORE: Word = Word::sentinel(1);
@@ -83,6 +89,9 @@ impl Word {
             suffix: [n; 4],
             stem: n,
             listed: 0,
+            ends: None,
+            first_two: None,
+            last_two: None,
         }
     }
 
@@ -96,6 +105,11 @@ impl Word {
     /// rather than hashing the same bytes again: a document's new word
     /// types are a good part of its tagging.
     fn with_hash(text: &str, word: u64, lower_buffer: &mut String) -> Self {
+        Self::with_hashes(text, word, shape_hash(text), lower_buffer)
+    }
+
+    /// [`Word::with_hash`] with the hash of the word's shape known too.
+    fn with_hashes(text: &str, word: u64, shape: u64, lower_buffer: &mut String) -> Self {
         let ascii = text.is_ascii();
         // Most words are their own lower case (every Arabic one): found
         // so without writing it out.
@@ -126,6 +140,14 @@ impl Word {
         };
         // Where the first three and the last four characters end and start.
         let (mut heads, mut tails) = ([bytes.len(); 3], [0; 4]);
+        let ends = if ascii {
+            match (bytes.first(), bytes.last()) {
+                (Some(&first), Some(&last)) => Some((char::from(first), char::from(last))),
+                _ => None,
+            }
+        } else {
+            lower.chars().next().zip(lower.chars().next_back())
+        };
         if ascii {
             for (n, head) in heads.iter_mut().enumerate() {
                 *head = (n + 1).min(bytes.len());
@@ -152,14 +174,32 @@ impl Word {
                 xxh3_64(stem.as_bytes())
             }
         };
+        // A one-character prefix or suffix is a character, and a
+        // two-character one often two letters, whose hash is in a table.
+        let (first, last) = match ends {
+            Some((first, last)) => (char_hash(first), char_hash(last)),
+            None => (lower_hash, lower_hash),
+        };
+        let first_two = first_letter_pair(bytes);
+        let last_two = last_letter_pair(bytes);
+        let prefix_2 = first_two.map_or_else(|| hash_of(0..heads[1]), letter_pair_hash);
+        let suffix_2 = last_two.map_or_else(|| hash_of(tails[1]..bytes.len()), letter_pair_hash);
         Word {
             word,
             lower: lower_hash,
-            shape: shape_hash(text),
-            prefix: heads.map(|end| hash_of(0..end)),
-            suffix: tails.map(|start| hash_of(start..bytes.len())),
+            shape,
+            prefix: [first, prefix_2, hash_of(0..heads[2])],
+            suffix: [
+                last,
+                suffix_2,
+                hash_of(tails[2]..bytes.len()),
+                hash_of(tails[3]..bytes.len()),
+            ],
             stem,
             listed: 0,
+            ends,
+            first_two,
+            last_two,
         }
     }
 }
@@ -203,8 +243,119 @@ fn is_own_lower_case(c: char) -> bool {
     c.to_lowercase().eq(std::iter::once(c))
 }
 
+/// Characters below this have their hash in a table ([`char_hash`]), and
+/// their weights as a one-character prefix or suffix in each model's
+/// tables (`Model::by_first_char`): ASCII, Latin, Greek, Cyrillic, Arabic.
+const ONE_CHAR_TABLE_END: u32 = 0x800;
+
+/// `xxh3_64` of a character's UTF-8 bytes, through a table built on first
+/// use where it reaches: every word type has a one-character prefix and
+/// suffix, and hashing them cost more than looking them up.
+fn char_hash(c: char) -> u64 {
+    static TABLE: LazyLock<Box<[u64]>> = LazyLock::new(|| {
+        (0..ONE_CHAR_TABLE_END)
+            .map(|u| char::from_u32(u).map_or(0, hash_of_char))
+            .collect()
+    });
+    match TABLE.get(c as usize) {
+        Some(&hash) => hash,
+        None => hash_of_char(c),
+    }
+}
+
+fn hash_of_char(c: char) -> u64 {
+    xxh3_64(c.encode_utf8(&mut [0; 4]).as_bytes())
+}
+
+/// The alphabets of the letter pairs that each model keeps the
+/// two-character prefixes and suffixes of by the pair (see
+/// `Model::by_first_two`), by their first letter and size: `a` to `z`,
+/// the Arabic letters (`ء` to `ي`), the small Cyrillic letters (`а` to `я`).
+const ALPHABETS: [(u32, usize); 3] = [(0x61, 26), (0x621, 42), (0x430, 32)];
+
+/// How many [`letter_pair_number`]s there are (the pairs of each alphabet).
+const LETTER_PAIRS: usize = 26 * 26 + 42 * 42 + 32 * 32;
+
+/// The number of two letters of one alphabet ([`ALPHABETS`]): the pairs of
+/// the first alphabet (`aa` 0, `ab` 1, … `zz` 675), then the second's, ….
+fn letter_pair_number(first: u32, second: u32) -> Option<usize> {
+    let mut pairs_before = 0;
+    for (start, size) in ALPHABETS {
+        let (a, b) = (
+            first.wrapping_sub(start) as usize,
+            second.wrapping_sub(start) as usize,
+        );
+        if a < size && b < size {
+            return Some(pairs_before + a * size + b);
+        }
+        pairs_before += size * size;
+    }
+    None
+}
+
+/// The two letters numbered `number` ([`letter_pair_number`]).
+fn letter_pair(number: usize) -> [char; 2] {
+    let mut rest = number;
+    for (start, size) in ALPHABETS {
+        if rest < size * size {
+            return [rest / size, rest % size]
+                .map(|k| char::from_u32(start + k as u32).expect("a letter"));
+        }
+        rest -= size * size;
+    }
+    panic!("no letter pair numbered {number}")
+}
+
+/// Whether `byte` starts a two-byte character.
+fn starts_two_bytes(byte: u8) -> bool {
+    (0xC2..=0xDF).contains(&byte)
+}
+
+/// The [`letter_pair_number`] of the first two characters of `bytes` (a
+/// word), if they are a pair of letters of one alphabet.
+fn first_letter_pair(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        [a, b, ..] if a.is_ascii() && b.is_ascii() => letter_pair_number(a.into(), b.into()),
+        [a, a_next, b, b_next, ..] if starts_two_bytes(a) && starts_two_bytes(b) => {
+            let [a, b] = [(a, a_next), (b, b_next)].map(|(lead, next)| two_byte_char(lead, next));
+            letter_pair_number(a.into(), b.into())
+        }
+        _ => None,
+    }
+}
+
+/// The [`letter_pair_number`] of the last two characters of `bytes` (a
+/// word), if they are a pair of letters of one alphabet.
+fn last_letter_pair(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        [.., a, b] if a.is_ascii() && b.is_ascii() => letter_pair_number(a.into(), b.into()),
+        [.., a, a_next, b, b_next] if starts_two_bytes(a) && starts_two_bytes(b) => {
+            let [a, b] = [(a, a_next), (b, b_next)].map(|(lead, next)| two_byte_char(lead, next));
+            letter_pair_number(a.into(), b.into())
+        }
+        _ => None,
+    }
+}
+
+/// `xxh3_64` of the two letters numbered `number` ([`letter_pair_number`]),
+/// through a table built on first use: most words start and end with two
+/// letters of one alphabet.
+fn letter_pair_hash(number: usize) -> u64 {
+    static TABLE: LazyLock<Box<[u64]>> = LazyLock::new(|| {
+        (0..LETTER_PAIRS)
+            .map(|n| xxh3_64(letter_pair(n).iter().collect::<String>().as_bytes()))
+            .collect()
+    });
+    TABLE[number]
+}
+
 /// `Xxx` for `Smith`, `XX` for `NATO`, `dd,dd` for `12,500`, `a` for Arabic.
 fn shape_hash(text: &str) -> u64 {
+    xxh3_64(shape_of(text).classes())
+}
+
+/// The shape of a word, not yet hashed ([`shape_hash`]).
+fn shape_of(text: &str) -> Shape {
     let mut shape = Shape::default();
     if text.is_ascii() {
         // Most words of most news: no characters to decode.
@@ -225,7 +376,7 @@ fn shape_hash(text: &str) -> u64 {
             }
         }
     }
-    xxh3_64(shape.classes())
+    shape
 }
 
 /// A word's shape being written: its characters' classes, no more than
@@ -256,6 +407,12 @@ impl Shape {
 
     fn classes(&self) -> &[u8] {
         &self.classes[..self.len]
+    }
+
+    /// The shape as a map key: the classes (zero past the last one) and
+    /// their number.
+    fn key(&self) -> (u128, usize) {
+        (u128::from_le_bytes(self.classes), self.len)
     }
 }
 
@@ -321,6 +478,8 @@ fn shape_class_by_table(c: char) -> u8 {
 
 /// Builds now what the tagger otherwise builds on its first non-ASCII word.
 pub fn warm_up() {
+    char_hash('é');
+    letter_pair_hash(0);
     shape_class_by_table('é');
     lower_case_is_itself('é');
 }
@@ -399,7 +558,7 @@ fn own_features(w: &Word) -> [u64; 12] {
         BIAS,
         mix(WORD, w.word),
         mix(LOWER, w.lower),
-        mix(SHAPE, w.shape),
+        own_shape_feature(w.shape),
         mix(PREFIX, w.prefix[0]),
         mix(PREFIX + 1, w.prefix[1]),
         mix(PREFIX + 2, w.prefix[2]),
@@ -479,7 +638,7 @@ fn before_features(b1: &Word) -> [u64; 4] {
     use template::*;
     [
         mix(LOWER_BEFORE, b1.lower),
-        mix(SHAPE_BEFORE, b1.shape),
+        shape_before_feature(b1.shape),
         mix(STEM_BEFORE, b1.stem),
         mix(SUFFIX3_BEFORE, b1.suffix[2]),
     ]
@@ -490,9 +649,24 @@ fn after_features(a1: &Word) -> [u64; 3] {
     use template::*;
     [
         mix(LOWER_AFTER, a1.lower),
-        mix(SHAPE_AFTER, a1.shape),
+        shape_after_feature(a1.shape),
         mix(STEM_AFTER, a1.stem),
     ]
+}
+
+/// The features of a word's shape, by its place (its own, the word
+/// before a token, the word after): alike for every word of a shape,
+/// summed once a shape (`Model::shape_scores`).
+fn own_shape_feature(shape: u64) -> u64 {
+    mix(template::SHAPE, shape)
+}
+
+fn shape_before_feature(shape: u64) -> u64 {
+    mix(template::SHAPE_BEFORE, shape)
+}
+
+fn shape_after_feature(shape: u64) -> u64 {
+    mix(template::SHAPE_AFTER, shape)
 }
 
 fn before_2_features(b2: &Word) -> [u64; 1] {
@@ -651,6 +825,18 @@ struct TypeScores {
     after_2: Scores,
 }
 
+/// The summed weights of the features of a word's shape alone, by the
+/// place the word has (its own shape, the shape before and after a token),
+/// with the shape's hash: a document's word types have few shapes, looked
+/// up once a shape rather than once a type.
+#[derive(Clone, Copy)]
+struct ShapeScores {
+    hash: u64,
+    own: Scores,
+    before: Scores,
+    after: Scores,
+}
+
 /// Word types scored for earlier documents, kept by each thread (news
 /// repeats its words: most of an article's types were scored before).
 /// Bounded: emptied when full, so a thread holds at most
@@ -658,6 +844,9 @@ struct TypeScores {
 struct TypeCache {
     /// By the hash of the model's number and the word.
     entries: FxHashMap<u64, (Form, TypeScores)>,
+    /// The shapes of the types, by the model's number and the shape (never
+    /// more of them than of types).
+    shapes: FxHashMap<(u64, (u128, usize)), ShapeScores>,
     /// Room for a word's lower case, kept between words.
     lower_buffer: String,
 }
@@ -667,6 +856,7 @@ const TYPE_CACHE_CAPACITY: usize = 30_000;
 thread_local! {
     static TYPE_CACHE: std::cell::RefCell<TypeCache> = std::cell::RefCell::new(TypeCache {
         entries: FxHashMap::default(),
+        shapes: FxHashMap::default(),
         lower_buffer: String::new(),
     });
 }
@@ -675,26 +865,36 @@ impl TypeCache {
     /// The form and scores of `token`, whose hash (`xxh3_64`) is `hash`.
     fn scores(&mut self, model: &Model, token: &str, hash: u64) -> (Form, TypeScores) {
         if self.entries.len() >= TYPE_CACHE_CAPACITY {
-            self.entries.clear();
+            self.clear();
         }
         // One search of the map for a type found and for one scored now.
         match self.entries.entry(mix(model.number, hash)) {
             std::collections::hash_map::Entry::Occupied(found) => *found.get(),
             std::collections::hash_map::Entry::Vacant(room) => {
-                let mut word = Word::with_hash(token, hash, &mut self.lower_buffer);
+                let shape = shape_of(token);
+                let shaped = *self
+                    .shapes
+                    .entry((model.number, shape.key()))
+                    .or_insert_with(|| model.shape_scores(xxh3_64(shape.classes())));
+                let mut word = Word::with_hashes(token, hash, shaped.hash, &mut self.lower_buffer);
                 if model.name_list {
                     word.listed = name_class(word.lower);
                 }
-                *room.insert((word.form(), model.type_scores(&word)))
+                *room.insert((word.form(), model.word_scores(&word, &shaped)))
             }
         }
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.shapes.clear();
     }
 }
 
 /// Empties this thread's cache of scored word types (benchmarks measure
 /// an article's cost with and without it).
 pub fn clear_type_cache() {
-    TYPE_CACHE.with_borrow_mut(|cache| cache.entries.clear());
+    TYPE_CACHE.with_borrow_mut(TypeCache::clear);
 }
 
 /// Numbers models so that cached scores of one are never taken for another's.
@@ -752,6 +952,16 @@ pub struct Model {
     /// Whether the model was trained with [`name_list_features`] (then
     /// each word type is looked up in [`NAME_LIST`]).
     name_list: bool,
+    /// The entries of the one-character prefixes, by character
+    /// ([`one_char_rows`]): every word type has one, and a table spares
+    /// hashing it and searching the weights for it.
+    by_first_char: Box<[u32]>,
+    /// The entries of the one-character suffixes, by character.
+    by_last_char: Box<[u32]>,
+    /// The entries of the two-character prefixes and suffixes of two
+    /// letters of one alphabet, by their [`letter_pair_number`].
+    by_first_two: Box<[u32]>,
+    by_last_two: Box<[u32]>,
 }
 
 /// A model file that cannot be read.
@@ -868,6 +1078,60 @@ impl Weights {
         }
         None
     }
+
+    /// The number of the entry of feature `key`, if it has one.
+    fn position(&self, key: u64) -> Option<usize> {
+        let bucket = bucket_of(key, self.shift);
+        let (&from, &to) = (self.starts.get(bucket)?, self.starts.get(bucket + 1)?);
+        (from as usize..to as usize).find(|&n| split_entry(&self.entries[n]).0 == key)
+    }
+
+    /// The weights of entry `n`, as little-endian bytes.
+    fn row_at(&self, n: usize) -> &[u8; 2 * N] {
+        split_entry(&self.entries[n]).1
+    }
+}
+
+/// A model's entry numbers of the features of one template with each of
+/// `values` (hashes): one more than the entry's number, 0 where the
+/// feature has no weights.
+fn rows_of(weights: &Weights, template: u64, values: impl Iterator<Item = u64>) -> Box<[u32]> {
+    values
+        .map(|value| {
+            let key = mix(template, value);
+            weights.position(key).map_or(0, |n| n as u32 + 1)
+        })
+        .collect()
+}
+
+/// [`rows_of`] the characters below [`ONE_CHAR_TABLE_END`].
+fn one_char_rows(weights: &Weights, template: u64) -> Box<[u32]> {
+    let chars = (0..ONE_CHAR_TABLE_END).map(|u| char::from_u32(u).map_or(0, char_hash));
+    rows_of(weights, template, chars)
+}
+
+/// [`rows_of`] the [`letter_pair_number`]s.
+fn letter_pair_rows(weights: &Weights, template: u64) -> Box<[u32]> {
+    rows_of(weights, template, (0..LETTER_PAIRS).map(letter_pair_hash))
+}
+
+/// Adds each of `parts` to `total`. Not inlined: its own body adds the nine
+/// weights as two vectors of four and one, where inlined into the tagging
+/// loop they were added (and stored) one at a time.
+#[inline(never)]
+fn add_all(total: &mut Scores, parts: &[&Scores]) {
+    for part in parts {
+        for (t, p) in total.iter_mut().zip(part.iter()) {
+            *t += p;
+        }
+    }
+}
+
+/// Adds one row of weights (little-endian bytes) to `scores`.
+fn add_row(scores: &mut Scores, row: &[u8; 2 * N]) {
+    for (s, w) in scores.iter_mut().zip(row.as_chunks::<2>().0) {
+        *s += i32::from(i16::from_le_bytes(*w));
+    }
 }
 
 /// An entry's feature key and weights.
@@ -926,7 +1190,15 @@ impl Model {
             by_labels: Vec::new(),
             by_memory: Vec::new(),
             name_list: false,
+            by_first_char: Box::default(),
+            by_last_char: Box::default(),
+            by_first_two: Box::default(),
+            by_last_two: Box::default(),
         };
+        model.by_first_char = one_char_rows(&model.weights, template::PREFIX);
+        model.by_last_char = one_char_rows(&model.weights, template::SUFFIX);
+        model.by_first_two = letter_pair_rows(&model.weights, template::PREFIX + 1);
+        model.by_last_two = letter_pair_rows(&model.weights, template::SUFFIX + 1);
         let mut by_labels = vec![[0; N]; (N + 1) * (N + 1)];
         for before_2 in 0..=N {
             for before in 0..=N {
@@ -1106,20 +1378,10 @@ impl Model {
                     let [b2, b1, token, a1, a2] = [0, 1, 2, 3, 4].map(|k| window[k] as usize);
                     let (b1_form, w, a1_form) = (forms[b1], forms[token], forms[a1]);
                     let mut total = scores[token].own;
-                    for part in [
-                        &scores[b1].before,
-                        &scores[a1].after,
-                        &scores[b2].before_2,
-                        &scores[a2].after_2,
-                    ] {
-                        for (t, p) in total.iter_mut().zip(part) {
-                            *t += p;
-                        }
-                    }
-                    self.add(&bigram_features(b1_form, w, a1_form), &mut total);
                     let (before, before_2) = previous_labels(&labels, i);
+                    let [bigram_before, bigram_after] = bigram_features(b1_form, w, a1_form);
                     let [label_lower, _] = label_word_features(w, before);
-                    self.add(&[label_lower], &mut total);
+                    self.add(&[bigram_before, bigram_after, label_lower], &mut total);
                     let first = i == 0;
                     let shape_part = shape_scores
                         .entry((b1_form.shape, w.shape, a1_form.shape, before))
@@ -1131,27 +1393,29 @@ impl Model {
                             self.add(&[shapes_around, first_shape, label_shape], &mut part);
                             part
                         });
-                    for ((t, p), l) in total
-                        .iter_mut()
-                        .zip(shape_part.iter())
-                        .zip(&self.by_labels[before_2 * (N + 1) + before])
-                    {
-                        *t += p + l;
-                    }
                     let stem = if remembers {
                         stem_of_type[token] as usize
                     } else {
                         0
                     };
-                    if remembers && memory[stem] != 0 {
+                    let by_labels = &self.by_labels[before_2 * (N + 1) + before];
+                    let mut parts = [
+                        &scores[b1].before,
+                        &scores[a1].after,
+                        &scores[b2].before_2,
+                        &scores[a2].after_2,
+                        &*shape_part,
+                        by_labels,
+                        by_labels,
+                    ];
+                    let count = if remembers && memory[stem] != 0 {
                         let kind = usize::from(memory[stem]);
-                        for (t, m) in total
-                            .iter_mut()
-                            .zip(&self.by_memory[kind * (N + 1) + before])
-                        {
-                            *t += m;
-                        }
-                    }
+                        parts[6] = &self.by_memory[kind * (N + 1) + before];
+                        7
+                    } else {
+                        6
+                    };
+                    add_all(&mut total, &parts[..count]);
                     let label = best(&total, before);
                     if label != 0 && remembers {
                         memory[stem] = kind_of(label) as u8;
@@ -1167,18 +1431,60 @@ impl Model {
     /// the token tagged (but for the document's [`seen_feature`], and the
     /// bias, which every token has: it is in `by_labels`).
     fn type_scores(&self, word: &Word) -> TypeScores {
-        let sum = |features: &[u64]| {
-            let mut scores = [0; N];
-            self.add(features, &mut scores);
-            scores
-        };
+        self.word_scores(word, &self.shape_scores(word.shape))
+    }
+
+    /// [`Model::type_scores`], with the sums of the features of the word's
+    /// shape alone found already ([`Model::shape_scores`]).
+    fn word_scores(&self, word: &Word, shaped: &ShapeScores) -> TypeScores {
+        let [
+            _bias,
+            word_feature,
+            lower,
+            _shape,
+            prefix_1,
+            prefix_2,
+            prefix_3,
+            suffix_1,
+            suffix_2,
+            suffix_3,
+            suffix_4,
+            stem,
+        ] = own_features(word);
+        let mut own = shaped.own;
+        self.add(
+            &[word_feature, lower, prefix_3, suffix_3, suffix_4, stem],
+            &mut own,
+        );
+        let (first, last) = word.ends.unzip();
+        for (table, place, feature) in [
+            (&self.by_first_char, first.map(|c| c as usize), prefix_1),
+            (&self.by_last_char, last.map(|c| c as usize), suffix_1),
+            (&self.by_first_two, word.first_two, prefix_2),
+            (&self.by_last_two, word.last_two, suffix_2),
+        ] {
+            match place.and_then(|place| table.get(place)) {
+                Some(0) => {}
+                Some(&n) => add_row(&mut own, self.weights.row_at(n as usize - 1)),
+                None => self.add(&[feature], &mut own),
+            }
+        }
+        let [lower_before, _shape_before, stem_before, suffix_before] = before_features(word);
+        let [lower_after, _shape_after, stem_after] = after_features(word);
         let mut scores = TypeScores {
-            own: sum(&own_features(word)[1..]),
-            before: sum(&before_features(word)),
-            after: sum(&after_features(word)),
-            before_2: sum(&before_2_features(word)),
-            after_2: sum(&after_2_features(word)),
+            own,
+            before: shaped.before,
+            after: shaped.after,
+            before_2: [0; N],
+            after_2: [0; N],
         };
+        self.add(
+            &[lower_before, stem_before, suffix_before],
+            &mut scores.before,
+        );
+        self.add(&[lower_after, stem_after], &mut scores.after);
+        self.add(&before_2_features(word), &mut scores.before_2);
+        self.add(&after_2_features(word), &mut scores.after_2);
         if word.listed != 0 {
             let [own, before, after] = name_list_features(word);
             self.add(&[own], &mut scores.own);
@@ -1188,12 +1494,26 @@ impl Model {
         scores
     }
 
+    /// The summed weights of the features of a word's shape alone, by the
+    /// word's place, for the shape whose hash is `shape`.
+    fn shape_scores(&self, shape: u64) -> ShapeScores {
+        let sum = |feature: u64| {
+            let mut scores = [0; N];
+            self.add(&[feature], &mut scores);
+            scores
+        };
+        ShapeScores {
+            hash: shape,
+            own: sum(own_shape_feature(shape)),
+            before: sum(shape_before_feature(shape)),
+            after: sum(shape_after_feature(shape)),
+        }
+    }
+
     fn add(&self, features: &[u64], scores: &mut Scores) {
         for f in features {
             if let Some(row) = self.weights.row(*f) {
-                for (s, w) in scores.iter_mut().zip(row.as_chunks::<2>().0) {
-                    *s += i32::from(i16::from_le_bytes(*w));
-                }
+                add_row(scores, row);
             }
         }
     }
@@ -1205,12 +1525,17 @@ fn previous_labels(labels: &[usize], i: usize) -> (usize, usize) {
     (before, before_2)
 }
 
-/// The best-scoring label allowed after `before` (`N` = sentence start).
+/// The best-scoring label allowed after `before` (`N` = sentence start):
+/// IOB2, `I-X` only after `B-X` or `I-X`.
 fn best<T: PartialOrd + Copy>(scores: &[T; N], before: usize) -> usize {
-    let before = if before == N { 0 } else { before };
+    let inside = if before == 0 || before == N {
+        0
+    } else {
+        2 * kind_of(before)
+    };
     let mut best = 0;
     for label in 1..N {
-        if allowed(before, label) && scores[label] > scores[best] {
+        if (!is_inside(label) || label == inside) && scores[label] > scores[best] {
             best = label;
         }
     }
@@ -1435,6 +1760,34 @@ mod tests {
         }
     }
 
+    /// IOB2: `I-X` only after `B-X` or `I-X`.
+    fn allowed(previous: usize, label: usize) -> bool {
+        !is_inside(label) || (previous != 0 && kind_of(previous) == kind_of(label))
+    }
+
+    #[test]
+    fn the_best_label_is_the_best_allowed_one() {
+        // Scores that put each label first, then ties (the first best wins).
+        let mut all_scores: Vec<[i32; N]> = (0..N)
+            .map(|top| std::array::from_fn(|label| if label == top { 9 } else { label as i32 }))
+            .collect();
+        all_scores.push([0; N]);
+        all_scores.push([1, 5, 5, 5, 5, 5, 5, 5, 5]);
+        all_scores.push([1, 2, 5, 2, 5, 2, 5, 2, 5]);
+        for scores in all_scores {
+            for before in 0..=N {
+                let previous = if before == N { 0 } else { before };
+                let mut expected = 0;
+                for label in 1..N {
+                    if allowed(previous, label) && scores[label] > scores[expected] {
+                        expected = label;
+                    }
+                }
+                assert_eq!(best(&scores, before), expected, "{scores:?} after {before}");
+            }
+        }
+    }
+
     #[test]
     fn labels_and_kinds() {
         assert_eq!(kind_of(label_index("B-PER").unwrap()), 1);
@@ -1568,6 +1921,110 @@ mod tests {
         for entry in weights.entries.iter() {
             let (key, row) = split_entry(entry);
             assert_eq!(weights.row(key), Some(row), "key {key}");
+        }
+    }
+
+    #[test]
+    fn a_word_types_scores_are_the_sums_of_its_features_weights() {
+        // The one-character tables and the shapes' sums must give what
+        // looking up every feature of the word gives.
+        let words = [
+            "Washington",
+            "the",
+            "a",
+            "ab",
+            "a1",
+            "Éa",
+            "zé",
+            "بي",
+            "بa",
+            "Ходом",
+            "ёж",
+            "жё",
+            "É",
+            "Éric",
+            "İstanbul",
+            "ß",
+            "Koch",
+            "NATO",
+            "12,500",
+            "وبالرئيس",
+            "لداعش",
+            "Москва",
+            "日本",
+            "x日",
+            "",
+        ];
+        let sum = |model: &Model, features: &[u64]| {
+            let mut scores = [0; N];
+            for &f in features {
+                if let Some(row) = model.weights.row(f) {
+                    for (s, w) in scores.iter_mut().zip(row.as_chunks::<2>().0) {
+                        *s += i32::from(i16::from_le_bytes(*w));
+                    }
+                }
+            }
+            scores
+        };
+        let parts = |t: TypeScores| [t.own, t.before, t.after, t.before_2, t.after_2];
+        for lang in ["en", "ar", "de"] {
+            let model = crate::ner::model_for(lang).expect("the model ships");
+            clear_type_cache();
+            for text in words {
+                let mut word = Word::new(text, &mut String::new());
+                let mut own = own_features(&word)[1..].to_vec();
+                let mut before = before_features(&word).to_vec();
+                let mut after = after_features(&word).to_vec();
+                if model.name_list {
+                    word.listed = name_class(word.lower);
+                    if word.listed != 0 {
+                        let [o, b, a] = name_list_features(&word);
+                        own.push(o);
+                        before.push(b);
+                        after.push(a);
+                    }
+                }
+                let expected = [
+                    sum(model, &own),
+                    sum(model, &before),
+                    sum(model, &after),
+                    sum(model, &before_2_features(&word)),
+                    sum(model, &after_2_features(&word)),
+                ];
+                assert_eq!(parts(model.type_scores(&word)), expected, "{lang} {text}");
+                let (_, cached) = TYPE_CACHE
+                    .with_borrow_mut(|cache| cache.scores(model, text, xxh3_64(text.as_bytes())));
+                assert_eq!(parts(cached), expected, "{lang} {text} (cached)");
+            }
+            for boundary in [BOUNDARY_BEFORE, BOUNDARY_AFTER] {
+                let expected = sum(model, &own_features(&boundary)[1..]);
+                assert_eq!(model.type_scores(&boundary).own, expected);
+            }
+        }
+        for c in ['a', 'é', 'ب', 'ж', '日', '\u{7FF}', '\u{800}'] {
+            assert_eq!(char_hash(c), xxh3_64(c.to_string().as_bytes()), "{c}");
+        }
+        let english = crate::ner::model_for("en").unwrap();
+        assert!(english.by_first_char[usize::from(b'w')] != 0);
+        assert!(english.by_last_two[last_letter_pair(b"played").unwrap()] != 0);
+        for n in 0..LETTER_PAIRS {
+            let pair: String = letter_pair(n).iter().collect();
+            assert_eq!(first_letter_pair(pair.as_bytes()), Some(n), "{pair}");
+            assert_eq!(last_letter_pair(pair.as_bytes()), Some(n), "{pair}");
+            assert_eq!(letter_pair_hash(n), xxh3_64(pair.as_bytes()), "{pair}");
+        }
+        assert_eq!(letter_pair(0), ['a', 'a']);
+        assert_eq!(
+            first_letter_pair("بيت".as_bytes()),
+            first_letter_pair("بي".as_bytes())
+        );
+        assert_eq!(
+            last_letter_pair("ходом".as_bytes()),
+            last_letter_pair("ом".as_bytes())
+        );
+        for no_pair in ["aB", "a", "", "éa", "aé", "бa", "日本", "ﻻا", "a1"] {
+            assert_eq!(first_letter_pair(no_pair.as_bytes()), None, "{no_pair}");
+            assert_eq!(last_letter_pair(no_pair.as_bytes()), None, "{no_pair}");
         }
     }
 
