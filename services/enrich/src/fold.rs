@@ -357,6 +357,53 @@ mod tests {
         }
     }
 
+    /// [`Folded::new`] a character at a time, the plainest way: what
+    /// either writer must give.
+    fn folded_by_characters(original: &str) -> (String, Vec<u32>, Vec<u32>) {
+        let (mut text, mut char_at, mut byte_of_char) = (String::new(), Vec::new(), Vec::new());
+        let mut at_space = true;
+        for (index, (byte, c)) in original.char_indices().enumerate() {
+            byte_of_char.push(byte as u32);
+            if let Some(folded) = fold_char(c)
+                && (folded != ' ' || !at_space)
+            {
+                at_space = folded == ' ';
+                text.push(folded);
+                char_at.extend(std::iter::repeat_n(index as u32, folded.len_utf8()));
+            }
+        }
+        byte_of_char.push(original.len() as u32);
+        char_at.push((byte_of_char.len() - 1) as u32);
+        (text, char_at, byte_of_char)
+    }
+
+    #[test]
+    fn both_writers_fold_as_a_character_at_a_time() {
+        let every: String = (0..0x2200)
+            .filter_map(char::from_u32)
+            .flat_map(|c| [c, 'a', c, ' ', c, c])
+            .collect();
+        for text in [
+            "",
+            " a - b -- c '' d\t\t e_ `f` ",
+            "x  \u{a0} y - é -  z",
+            "\u{200B}الأمريكيّة - بـ\"داعش\" ١٢ وقال  إن",
+            "Москва́ Ёлка 東京 🙂 x",
+            "Ünited  Státes—of ‘America’ 2024-01-15",
+            every.as_str(),
+        ] {
+            let expected = folded_by_characters(text);
+            for folded in [
+                Folded::written_into(text, Vec::new()),
+                Folded::written_into(text, String::new()),
+            ] {
+                assert_eq!(folded.text, expected.0, "{text:?}");
+                assert_eq!(folded.char_at, expected.1, "{text:?}");
+                assert_eq!(folded.byte_of_char, expected.2, "{text:?}");
+            }
+        }
+    }
+
     #[test]
     fn the_ascii_table_folds_as_fold_char_does() {
         for b in 0..128u8 {
