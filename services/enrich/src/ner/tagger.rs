@@ -314,22 +314,27 @@ fn starts_two_bytes(byte: u8) -> bool {
 /// The [`letter_pair_number`] of the first two characters of `bytes` (a
 /// word), if they are a pair of letters of one alphabet.
 fn first_letter_pair(bytes: &[u8]) -> Option<usize> {
-    match *bytes {
-        [a, b, ..] if a.is_ascii() && b.is_ascii() => letter_pair_number(a.into(), b.into()),
-        [a, a_next, b, b_next, ..] if starts_two_bytes(a) && starts_two_bytes(b) => {
-            let [a, b] = [(a, a_next), (b, b_next)].map(|(lead, next)| two_byte_char(lead, next));
-            letter_pair_number(a.into(), b.into())
-        }
-        _ => None,
-    }
+    bytes
+        .get(..2)
+        .and_then(letter_pair_of)
+        .or_else(|| bytes.get(..4).and_then(letter_pair_of))
 }
 
 /// The [`letter_pair_number`] of the last two characters of `bytes` (a
 /// word), if they are a pair of letters of one alphabet.
 fn last_letter_pair(bytes: &[u8]) -> Option<usize> {
-    match *bytes {
-        [.., a, b] if a.is_ascii() && b.is_ascii() => letter_pair_number(a.into(), b.into()),
-        [.., a, a_next, b, b_next] if starts_two_bytes(a) && starts_two_bytes(b) => {
+    let tail = |n: usize| bytes.len().checked_sub(n).map(|start| &bytes[start..]);
+    tail(2)
+        .and_then(letter_pair_of)
+        .or_else(|| tail(4).and_then(letter_pair_of))
+}
+
+/// The [`letter_pair_number`] of two characters written as `pair`: two
+/// ASCII bytes or two two-byte characters.
+fn letter_pair_of(pair: &[u8]) -> Option<usize> {
+    match *pair {
+        [a, b] if a.is_ascii() && b.is_ascii() => letter_pair_number(a.into(), b.into()),
+        [a, a_next, b, b_next] if starts_two_bytes(a) && starts_two_bytes(b) => {
             let [a, b] = [(a, a_next), (b, b_next)].map(|(lead, next)| two_byte_char(lead, next));
             letter_pair_number(a.into(), b.into())
         }
